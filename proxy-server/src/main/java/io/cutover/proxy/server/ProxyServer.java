@@ -1,0 +1,142 @@
+package io.cutover.proxy.server;
+
+import io.cutover.proxy.admin.AdminRouter;
+import io.cutover.proxy.admin.AdminServer;
+import io.cutover.proxy.admin.HealthRoute;
+import io.cutover.proxy.admin.MetricsRoute;
+import io.cutover.proxy.core.node.NodeIdSpace;
+import io.cutover.proxy.core.node.NodeRegistry;
+import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
+import io.cutover.proxy.core.rewrite.ResponseRewriting;
+import io.cutover.proxy.core.state.FileNodePortStore;
+import io.cutover.proxy.server.config.ClusterConfig;
+import io.cutover.proxy.server.config.ProxyConfig;
+import io.cutover.proxy.server.discovery.ClusterDiscovery;
+import io.cutover.proxy.server.metrics.ProxyMetrics;
+import io.cutover.proxy.server.net.BrokerListeners;
+import io.cutover.proxy.server.net.ProxyContext;
+import io.cutover.proxy.server.net.RateLimitedLog;
+import io.cutover.proxy.server.net.Transport;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running proxy: listeners, upstream discovery and the admin endpoint, wired from one config.
+ * Close it to stop everything it started.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+    /** How long start waits for the first broker discovery before serving anyway. */
+    private static final Duration FIRST_DISCOVERY_WAIT = Duration.ofSeconds(10);
+
+    private final ProxyConfig config;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final EventLoopGroup adminLoop;
+    private final PrometheusMeterRegistry registry;
+    private final ProxyMetrics metrics;
+    private final NodeRegistry nodes;
+    private final BrokerListeners listeners;
+    private final Map<String, ClusterDiscovery> discovery = new LinkedHashMap<>();
+    private final AdminServer admin;
+    private final InetSocketAddress bootstrapBound;
+
+    private ProxyServer(ProxyConfig config) {
+        this.config = config;
+        Transport transport = Transport.best();
+        this.acceptors = transport.newGroup(1);
+        this.workers = transport.newGroup(Runtime.getRuntime().availableProcessors());
+        this.adminLoop = transport.newGroup(1);
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        this.metrics = new ProxyMetrics(registry);
+
+        Map<String, Integer> offsets = new LinkedHashMap<>();
+        config.clusters().values().forEach(c -> offsets.put(c.name(), c.nodeIdOffset()));
+        this.nodes = new NodeRegistry(new NodeIdSpace(offsets), config.listener().brokerPorts(),
+            new FileNodePortStore(config.stateDir()));
+        Map<String, ClusterNodeMapper> mappers = new LinkedHashMap<>();
+        config.clusters().keySet().forEach(name ->
+            mappers.put(name, new ClusterNodeMapper(nodes, name, config.listener().advertisedHost())));
+        ProxyContext ctx = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), transport,
+            new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20));
+
+        this.listeners = new BrokerListeners(ctx, acceptors, workers);
+        nodes.start(listeners);
+        for (ClusterConfig c : config.clusters().values()) {
+            discovery.put(c.name(), new ClusterDiscovery(c, nodes, config.discovery().interval(), config.discovery().staleAfter()));
+        }
+        discovery.values().forEach(d -> d.start(FIRST_DISCOVERY_WAIT));
+        this.bootstrapBound = listeners.bindBootstrap(ProxyConfig.SOURCE);
+
+        AdminRouter router = new AdminRouter()
+            .get("/metrics", new MetricsRoute(registry::scrape))
+            .get("/health", new HealthRoute(this::health));
+        this.admin = AdminServer.start(config.admin().bindHost(), config.admin().port(), router, adminLoop, transport.serverChannel());
+        LOG.info("admin endpoint on http://{}:{}/ ({} transport)", config.admin().bindHost(), admin.address().getPort(), transport.name());
+    }
+
+    /** Starts a proxy; returns once its listeners accept connections. */
+    public static ProxyServer start(ProxyConfig config) {
+        return new ProxyServer(config);
+    }
+
+    private HealthRoute.Health health() {
+        Map<String, Object> clusters = new LinkedHashMap<>();
+        boolean ready = true;
+        for (Map.Entry<String, ClusterDiscovery> e : discovery.entrySet()) {
+            clusters.put(e.getKey(), e.getValue().status());
+            ready &= e.getValue().reachable();
+        }
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("status", ready ? "UP" : "DOWN");
+        details.put("clusters", clusters);
+        return new HealthRoute.Health(ready, details);
+    }
+
+    /** The address clients bootstrap from: advertised host, bound port. */
+    public String bootstrapServers() {
+        return config.listener().advertisedHost() + ":" + bootstrapBound.getPort();
+    }
+
+    public URI adminUri() {
+        return URI.create("http://" + config.admin().bindHost() + ":" + admin.address().getPort());
+    }
+
+    public NodeRegistry nodes() {
+        return nodes;
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    public PrometheusMeterRegistry meterRegistry() {
+        return registry;
+    }
+
+    public ProxyConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        discovery.values().forEach(ClusterDiscovery::close);
+        admin.close();
+        listeners.close();
+        acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        registry.close();
+    }
+}

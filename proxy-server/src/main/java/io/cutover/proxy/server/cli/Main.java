@@ -1,0 +1,110 @@
+package io.cutover.proxy.server.cli;
+
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.cutover.proxy.server.ProxyServer;
+import io.cutover.proxy.server.config.ConfigError;
+import io.cutover.proxy.server.config.ProxyConfig;
+import io.cutover.proxy.server.config.ProxyConfigLoader;
+import io.cutover.proxy.server.embedded.EmbeddedKafkaCluster;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code bin/cutover-proxy}: runs the proxy. With {@code --config FILE} it fronts the clusters that
+ * file names; with no config it starts a real single-node KRaft broker in-process and fronts that.
+ */
+public final class Main {
+    static final String USAGE = String.join("\n",
+        "usage: cutover-proxy [--config FILE]",
+        "",
+        "  --config FILE   run in front of the clusters FILE names (HOCON; see config/cutover-proxy.example.conf)",
+        "  (no options)    run on an embedded default: a real single-node Kafka broker started in-process",
+        "  --help          show this help");
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path configFile = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--help", "-h" -> {
+                    out.println(USAGE);
+                    return 0;
+                }
+                case "--config", "-c" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("--config needs a file\n\n" + USAGE);
+                        return 2;
+                    }
+                    configFile = Path.of(args[++i]);
+                }
+                default -> {
+                    err.println("unknown argument " + args[i] + "\n\n" + USAGE);
+                    return 2;
+                }
+            }
+        }
+        try {
+            if (configFile != null) {
+                return runWithConfig(ProxyConfigLoader.load(configFile), null, out);
+            }
+            return runEmbedded(out);
+        } catch (ConfigError e) {
+            err.println("cutover-proxy: " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            err.println("cutover-proxy: cannot start: " + e);
+            e.printStackTrace(err);
+            return 1;
+        }
+    }
+
+    private static int runEmbedded(PrintStream out) throws Exception {
+        out.println("Starting an embedded single-node Kafka broker (KRaft) as the upstream cluster...");
+        EmbeddedKafkaCluster source = EmbeddedKafkaCluster.start("source", 1, Map.of());
+        ProxyConfig config = ProxyConfigLoader.fromUserConfig(ConfigFactory.empty()
+            .withValue("cutover-proxy.clusters.source.bootstrap-servers",
+                ConfigValueFactory.fromIterable(List.of(source.bootstrapServers().split(","))))
+            .withValue("cutover-proxy.state-dir", ConfigValueFactory.fromAnyRef("state/embedded")));
+        return runWithConfig(config, source, out);
+    }
+
+    private static int runWithConfig(ProxyConfig config, AutoCloseable embedded, PrintStream out) throws InterruptedException {
+        ProxyServer proxy = ProxyServer.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            proxy.close();
+            if (embedded != null) {
+                try {
+                    embedded.close();
+                } catch (Exception ignored) {
+                    // the JVM is exiting; the broker's temp data goes with it
+                }
+            }
+            stopped.countDown();
+        }, "cutover-proxy-shutdown"));
+        out.println();
+        out.println("Cutover Proxy is running.");
+        out.println("  Bootstrap servers : " + proxy.bootstrapServers() + "   <- point Kafka clients here");
+        out.println("  Admin             : " + proxy.adminUri() + "/   (/metrics, /health)");
+        out.println("  Upstream source   : " + config.source().bootstrapServersString()
+            + (embedded != null ? " (embedded broker)" : ""));
+        out.println("  State directory   : " + config.stateDir().toAbsolutePath());
+        out.println("Press Ctrl+C to stop.");
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,39 @@
+package io.cutover.proxy.server.config;
+
+import io.cutover.proxy.core.node.PortRange;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The proxy's whole configuration, validated. Built by {@link ProxyConfigLoader}. */
+public record ProxyConfig(
+    Listener listener,
+    Map<String, ClusterConfig> clusters,
+    Admin admin,
+    Limits limits,
+    Discovery discovery,
+    Path stateDir) {
+
+    public record Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts) {
+    }
+
+    public record Admin(String bindHost, int port) {
+    }
+
+    public record Limits(int maxRequestFrameBytes, int maxResponseFrameBytes, int maxConnections,
+                         int maxInFlightRequestsPerConnection, Duration clientIdleTimeout,
+                         Duration upstreamConnectTimeout) {
+    }
+
+    public record Discovery(Duration interval, Duration staleAfter) {
+    }
+
+    public static final String SOURCE = "source";
+    public static final String TARGET = "target";
+    public static final List<String> CLUSTER_NAMES = List.of(SOURCE, TARGET);
+
+    public ClusterConfig source() {
+        return clusters.get(SOURCE);
+    }
+}

@@ -1,0 +1,251 @@
+package io.cutover.proxy.server.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import io.cutover.proxy.core.node.PortRange;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads HOCON config over the defaults in {@code reference.conf} and validates it. Every failure is a
+ * {@link ConfigError} that names the key, so a bad config stops the proxy at start with a message an
+ * operator can act on.
+ */
+public final class ProxyConfigLoader {
+    static final String ROOT = "cutover-proxy";
+    private static final String CLUSTERS = ROOT + ".clusters";
+    private static final Set<String> CLUSTER_KEYS = Set.of("bootstrap-servers", "node-id-offset");
+
+    private ProxyConfigLoader() {
+    }
+
+    /** Loads a config file over the defaults. */
+    public static ProxyConfig load(Path file) {
+        File f = file.toFile();
+        if (!f.isFile()) {
+            throw new ConfigError("config file " + file + " does not exist or is not a file");
+        }
+        Config user;
+        try {
+            user = ConfigFactory.parseFile(f, ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw new ConfigError("cannot parse " + file + ": " + e.getMessage(), e);
+        }
+        return fromUserConfig(user);
+    }
+
+    /** Builds a config from already-parsed overrides (tests and the embedded default use this). */
+    public static ProxyConfig fromUserConfig(Config user) {
+        Config reference = ConfigFactory.defaultReference();
+        rejectUnknownKeys(user, reference);
+        Config merged;
+        try {
+            merged = user.withFallback(reference).resolve();
+        } catch (ConfigException e) {
+            throw new ConfigError(e.getMessage(), e);
+        }
+        try {
+            return build(merged);
+        } catch (ConfigException e) {
+            // typesafe-config's messages already name the path and where it came from.
+            throw new ConfigError("invalid config: " + e.getMessage(), e);
+        }
+    }
+
+    private static void rejectUnknownKeys(Config user, Config reference) {
+        for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
+            String key = e.getKey();
+            if (!key.startsWith(ROOT + ".")) {
+                continue; // other libraries' settings may share the file
+            }
+            if (key.startsWith(CLUSTERS + ".")) {
+                checkClusterKey(key);
+                continue;
+            }
+            if (!reference.hasPath(key)) {
+                throw new ConfigError("unknown config key " + key + " (" + e.getValue().origin().description()
+                    + "); see reference.conf for the keys the proxy reads");
+            }
+        }
+    }
+
+    private static void checkClusterKey(String key) {
+        String rest = key.substring(CLUSTERS.length() + 1);
+        int dot = rest.indexOf('.');
+        String cluster = dot < 0 ? rest : rest.substring(0, dot);
+        if (!ProxyConfig.CLUSTER_NAMES.contains(cluster)) {
+            throw new ConfigError("unknown cluster " + cluster + " at " + key + "; clusters are named "
+                + ProxyConfig.CLUSTER_NAMES);
+        }
+        if (dot < 0 || !CLUSTER_KEYS.contains(rest.substring(dot + 1))) {
+            throw new ConfigError("unknown config key " + key + "; a cluster takes " + CLUSTER_KEYS);
+        }
+    }
+
+    private static ProxyConfig build(Config c) {
+        Config root = c.getConfig(ROOT);
+        ProxyConfig.Listener listener = new ProxyConfig.Listener(
+            nonBlank(root, "listener.bind-host"),
+            port(root, "listener.bootstrap-port", true),
+            nonBlank(root, "listener.advertised-host"),
+            brokerPorts(root));
+        Map<String, ClusterConfig> clusters = clusters(root);
+        ProxyConfig.Admin admin = new ProxyConfig.Admin(nonBlank(root, "admin.bind-host"), port(root, "admin.port", true));
+        ProxyConfig.Limits limits = new ProxyConfig.Limits(
+            bytes(root, "limits.max-request-frame-bytes"),
+            bytes(root, "limits.max-response-frame-bytes"),
+            positiveInt(root, "limits.max-connections"),
+            positiveInt(root, "limits.max-in-flight-requests-per-connection"),
+            positiveDuration(root, "limits.client-idle-timeout"),
+            positiveDuration(root, "limits.upstream-connect-timeout"));
+        ProxyConfig.Discovery discovery = new ProxyConfig.Discovery(
+            positiveDuration(root, "discovery.interval"),
+            positiveDuration(root, "discovery.stale-after"));
+        Path stateDir = Path.of(nonBlank(root, "state-dir"));
+        checkPortsDisjoint(listener, admin);
+        return new ProxyConfig(listener, clusters, admin, limits, discovery, stateDir);
+    }
+
+    private static PortRange brokerPorts(Config root) {
+        int first = port(root, "listener.broker-ports.first", false);
+        int last = port(root, "listener.broker-ports.last", false);
+        if (first > last) {
+            throw new ConfigError(key("listener.broker-ports") + ": first (" + first + ") is above last (" + last + ")");
+        }
+        return new PortRange(first, last);
+    }
+
+    private static Map<String, ClusterConfig> clusters(Config root) {
+        if (!root.hasPath("clusters." + ProxyConfig.SOURCE)) {
+            throw new ConfigError(key("clusters.source") + " is required");
+        }
+        Map<String, ClusterConfig> clusters = new LinkedHashMap<>();
+        for (String name : ProxyConfig.CLUSTER_NAMES) {
+            String path = "clusters." + name;
+            if (!root.hasPath(path)) {
+                continue;
+            }
+            List<String> servers;
+            try {
+                servers = root.getStringList(path + ".bootstrap-servers");
+            } catch (ConfigException.Missing e) {
+                throw new ConfigError(key(path + ".bootstrap-servers") + " is required");
+            }
+            if (servers.isEmpty()) {
+                throw new ConfigError(key(path + ".bootstrap-servers") + " must list at least one host:port");
+            }
+            List<InetSocketAddress> addresses = new ArrayList<>();
+            for (String s : servers) {
+                addresses.add(hostPort(path + ".bootstrap-servers", s));
+            }
+            int offset = root.hasPath(path + ".node-id-offset") ? root.getInt(path + ".node-id-offset") : 0;
+            if (offset < 0) {
+                throw new ConfigError(key(path + ".node-id-offset") + " must be >= 0, was " + offset);
+            }
+            clusters.put(name, new ClusterConfig(name, addresses, offset));
+        }
+        if (clusters.containsKey(ProxyConfig.TARGET)) {
+            // Routing between two clusters is not built yet; refusing is better than silently
+            // ignoring a cluster the operator expects traffic to reach.
+            throw new ConfigError(key("clusters.target") + " is not supported yet: this build fronts one cluster (source)");
+        }
+        Set<Integer> offsets = new java.util.HashSet<>();
+        for (ClusterConfig cc : clusters.values()) {
+            if (!offsets.add(cc.nodeIdOffset())) {
+                throw new ConfigError(key("clusters." + cc.name() + ".node-id-offset")
+                    + " must differ from the other cluster's, so their virtual node ids cannot collide");
+            }
+        }
+        return clusters;
+    }
+
+    static InetSocketAddress hostPort(String path, String value) {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0 || colon == value.length() - 1) {
+            throw new ConfigError(key(path) + ": '" + value + "' is not host:port");
+        }
+        String host = value.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(value.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ConfigError(key(path) + ": '" + value + "' has no numeric port");
+        }
+        if (port < 1 || port > 65535) {
+            throw new ConfigError(key(path) + ": port " + port + " of '" + value + "' is out of range");
+        }
+        return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    private static void checkPortsDisjoint(ProxyConfig.Listener listener, ProxyConfig.Admin admin) {
+        PortRange range = listener.brokerPorts();
+        if (listener.bootstrapPort() != 0 && range.contains(listener.bootstrapPort())) {
+            throw new ConfigError(key("listener.bootstrap-port") + " (" + listener.bootstrapPort()
+                + ") lies inside listener.broker-ports");
+        }
+        if (admin.port() != 0 && range.contains(admin.port())) {
+            throw new ConfigError(key("admin.port") + " (" + admin.port() + ") lies inside listener.broker-ports");
+        }
+        if (admin.port() != 0 && admin.port() == listener.bootstrapPort()) {
+            throw new ConfigError(key("admin.port") + " equals listener.bootstrap-port");
+        }
+    }
+
+    private static String key(String relative) {
+        return ROOT + "." + relative;
+    }
+
+    private static String nonBlank(Config root, String path) {
+        String v = root.getString(path);
+        if (v.isBlank()) {
+            throw new ConfigError(key(path) + " must not be empty");
+        }
+        return v;
+    }
+
+    private static int port(Config root, String path, boolean zeroAllowed) {
+        int p = root.getInt(path);
+        if (p < (zeroAllowed ? 0 : 1) || p > 65535) {
+            throw new ConfigError(key(path) + " must be a port number" + (zeroAllowed ? " (0 = any free port)" : "")
+                + ", was " + p);
+        }
+        return p;
+    }
+
+    private static int positiveInt(Config root, String path) {
+        int v = root.getInt(path);
+        if (v <= 0) {
+            throw new ConfigError(key(path) + " must be > 0, was " + v);
+        }
+        return v;
+    }
+
+    private static int bytes(Config root, String path) {
+        long v = root.getBytes(path);
+        if (v < 1024 || v > Integer.MAX_VALUE - 8) {
+            throw new ConfigError(key(path) + " must be between 1 KiB and 2 GiB, was " + v + " bytes");
+        }
+        return (int) v;
+    }
+
+    private static Duration positiveDuration(Config root, String path) {
+        Duration d = root.getDuration(path);
+        if (d.isNegative() || d.isZero()) {
+            throw new ConfigError(key(path) + " must be a positive duration, was " + d);
+        }
+        return d;
+    }
+}

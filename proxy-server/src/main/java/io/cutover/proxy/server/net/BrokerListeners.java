@@ -1,0 +1,90 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.core.node.PortBinder;
+import io.cutover.proxy.core.node.VirtualNode;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's listening sockets: the bootstrap port, and one port per broker, bound on demand when
+ * the node registry first sees the broker. Binding happens before the metadata that names the port
+ * leaves the proxy, so a client never races a port that is not listening yet.
+ */
+public final class BrokerListeners implements PortBinder, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerListeners.class);
+
+    private final ProxyContext ctx;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final AtomicInteger openConnections = new AtomicInteger();
+    private final Map<Integer, Channel> brokerPorts = new ConcurrentHashMap<>();
+    private Channel bootstrap;
+
+    public BrokerListeners(ProxyContext ctx, EventLoopGroup acceptors, EventLoopGroup workers) {
+        this.ctx = ctx;
+        this.acceptors = acceptors;
+        this.workers = workers;
+    }
+
+    /** Binds the bootstrap listener; its connections go to the source cluster's bootstrap servers. */
+    public InetSocketAddress bindBootstrap(String cluster) {
+        BootstrapTarget target = new BootstrapTarget(ctx.config().clusters().get(cluster));
+        ServerBootstrap b = serverBootstrap(new ClientChannelInitializer(ctx, openConnections, () -> target, true));
+        bootstrap = b.bind(ctx.config().listener().bindHost(), ctx.config().listener().bootstrapPort()).syncUninterruptibly().channel();
+        InetSocketAddress local = (InetSocketAddress) bootstrap.localAddress();
+        LOG.info("bootstrap listener on {} (advertised as {}:{})", local, ctx.config().listener().advertisedHost(), local.getPort());
+        return local;
+    }
+
+    @Override
+    public boolean bind(int port, VirtualNode node) {
+        if (brokerPorts.containsKey(port)) {
+            return true;
+        }
+        ServerBootstrap b = serverBootstrap(new ClientChannelInitializer(ctx, openConnections,
+            () -> new BrokerTarget(ctx.nodes(), node.id()), false));
+        try {
+            Channel ch = b.bind(ctx.config().listener().bindHost(), port).syncUninterruptibly().channel();
+            brokerPorts.put(port, ch);
+            LOG.info("listening on port {} for broker {} of {} (virtual node {})", port, node.upstreamId(), node.cluster(), node.id());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("cannot bind port {} for broker {} of {}: {}; trying another port", port, node.upstreamId(), node.cluster(),
+                e.toString());
+            return false;
+        }
+    }
+
+    private ServerBootstrap serverBootstrap(ClientChannelInitializer initializer) {
+        return new ServerBootstrap()
+            .group(acceptors, workers)
+            .channel(ctx.transport().serverChannel())
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Watermarks.DEFAULT)
+            .childHandler(initializer);
+    }
+
+    public int openConnections() {
+        return openConnections.get();
+    }
+
+    @Override
+    public void close() {
+        if (bootstrap != null) {
+            bootstrap.close().syncUninterruptibly();
+        }
+        brokerPorts.values().forEach(ch -> ch.close().syncUninterruptibly());
+        brokerPorts.clear();
+    }
+}

@@ -1,0 +1,42 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.core.codec.RequestFrames;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The client side of the request path, one handler per concern:
+ * admit the connection, close it when idle, cut frames, validate headers, answer what the proxy
+ * answers itself, forward the rest upstream.
+ */
+final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private final ProxyContext ctx;
+    private final AtomicInteger openConnections;
+    private final ListenerTargets.Factory targets;
+    private final boolean bootstrapListener;
+
+    ClientChannelInitializer(ProxyContext ctx, AtomicInteger openConnections, ListenerTargets.Factory targets, boolean bootstrapListener) {
+        this.ctx = ctx;
+        this.openConnections = openConnections;
+        this.targets = targets;
+        this.bootstrapListener = bootstrapListener;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ProxyConnection conn = new ProxyConnection(ctx, ch, targets.create(), bootstrapListener);
+        KafkaFrameDecoder frames = new KafkaFrameDecoder(ctx.config().limits().maxRequestFrameBytes(),
+            RequestFrames.MIN_FRAME_BYTES, "request");
+        ch.pipeline()
+            .addLast("connection-limit", new ConnectionLimiter(ctx, openConnections, ctx.config().limits().maxConnections()))
+            .addLast("idle-state", new IdleStateHandler(0, 0, ctx.config().limits().clientIdleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+            .addLast("idle-close", new IdleConnectionCloser(conn))
+            .addLast("frame-decoder", frames)
+            .addLast("request-validator", new RequestValidator(conn))
+            .addLast("api-versions", new ApiVersionsResponder(conn))
+            .addLast("forwarder", new RequestForwarder(conn, frames));
+    }
+}

@@ -1,0 +1,24 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.server.metrics.ProxyError;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+
+/** Closes a client connection that has been silent in both directions past the idle timeout. */
+final class IdleConnectionCloser extends ChannelInboundHandlerAdapter {
+    private final ProxyConnection conn;
+
+    IdleConnectionCloser(ProxyConnection conn) {
+        this.conn = conn;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            conn.closeIdle();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+}

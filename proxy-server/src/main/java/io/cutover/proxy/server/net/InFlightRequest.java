@@ -1,0 +1,38 @@
+package io.cutover.proxy.server.net;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * One request awaiting its response on a client connection. Slots are reused for the life of the
+ * connection, so the request path allocates none.
+ */
+final class InFlightRequest {
+    int correlationId;
+    short apiKey;
+    short apiVersion;
+    long arrivalNanos;
+    /** Answered by the proxy itself rather than forwarded upstream. */
+    boolean local;
+    /** The response frame to send, once known. Owned by this slot until written or released. */
+    ByteBuf response;
+
+    void set(int correlationId, short apiKey, short apiVersion, long arrivalNanos, boolean local) {
+        this.correlationId = correlationId;
+        this.apiKey = apiKey;
+        this.apiVersion = apiVersion;
+        this.arrivalNanos = arrivalNanos;
+        this.local = local;
+        this.response = null;
+    }
+
+    boolean isAnswered() {
+        return response != null;
+    }
+
+    void clear() {
+        if (response != null) {
+            response.release();
+            response = null;
+        }
+    }
+}

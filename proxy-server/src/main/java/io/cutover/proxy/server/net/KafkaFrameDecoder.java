@@ -1,0 +1,72 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.server.metrics.ProxyError;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+
+/**
+ * Splits the byte stream into Kafka frames (int32 size, then that many bytes). Each frame is emitted
+ * whole, size prefix included, as a retained slice of the read buffer: a frame that needs no
+ * rewriting is forwarded as these very bytes.
+ */
+final class KafkaFrameDecoder extends ByteToMessageDecoder {
+    private final int maxFrameBytes;
+    private final int minFrameBytes;
+    private final String what;
+    private boolean failed;
+
+    /**
+     * @param minFrameBytes smallest valid frame including the size prefix
+     * @param what "request" or "response", for error messages
+     */
+    KafkaFrameDecoder(int maxFrameBytes, int minFrameBytes, String what) {
+        this.maxFrameBytes = maxFrameBytes;
+        this.minFrameBytes = minFrameBytes;
+        this.what = what;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (in.readableBytes() < 4) {
+            return;
+        }
+        int size = in.getInt(in.readerIndex());
+        if (size > maxFrameBytes - 4) {
+            fail(in, ProxyError.FRAME_TOO_LARGE, what + " frame of " + size + " bytes is over the limit of " + maxFrameBytes + " bytes");
+        }
+        if (size < minFrameBytes - 4) {
+            fail(in, ProxyError.MALFORMED_FRAME, what + " frame size " + size + " is below the smallest possible " + what + " header");
+        }
+        if (in.readableBytes() < 4 + size) {
+            return;
+        }
+        out.add(in.readRetainedSlice(4 + size));
+    }
+
+    private void fail(ByteBuf in, ProxyError error, String message) {
+        failed = true;
+        in.skipBytes(in.readableBytes());
+        throw new FrameException(error, message);
+    }
+
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        decode(ctx, in, out);
+        if (in.isReadable() && !failed) {
+            endedMidFrame = true;
+        }
+    }
+
+    private boolean endedMidFrame;
+
+    /** True when the stream ended with part of a frame still unread. */
+    boolean endedMidFrame() {
+        return endedMidFrame;
+    }
+}

@@ -1,0 +1,303 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.core.codec.RequestFrames;
+import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
+import io.cutover.proxy.server.metrics.ProxyError;
+import io.cutover.proxy.server.metrics.ProxyMetrics;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * One client connection and the upstream connection it is paired with. Both channels live on the
+ * same event loop, so this state is touched by one thread only and needs no locks.
+ *
+ * <p>Lifecycle: CONNECTING (client reads paused until the upstream connection is up), then
+ * FORWARDING, then CLOSED. Whichever side closes first, the other is closed too, and every response
+ * still held is released.
+ */
+final class ProxyConnection {
+    private enum State { NEW, CONNECTING, FORWARDING, CLOSED }
+
+    private final ProxyContext ctx;
+    private final ProxyMetrics metrics;
+    private final Channel client;
+    private final UpstreamTarget target;
+    private final boolean bootstrapListener;
+    private final InFlightRequests inFlight;
+    private final int inFlightSoftLimit;
+    private final ReadGate clientReads;
+    private ReadGate upstreamReads;
+    private Channel upstream;
+    private State state = State.NEW;
+    private boolean clientFlushPending;
+    private String clientId;
+
+    ProxyConnection(ProxyContext ctx, Channel client, UpstreamTarget target, boolean bootstrapListener) {
+        this.ctx = ctx;
+        this.metrics = ctx.metrics();
+        this.client = client;
+        this.target = target;
+        this.bootstrapListener = bootstrapListener;
+        this.inFlightSoftLimit = ctx.config().limits().maxInFlightRequestsPerConnection();
+        this.inFlight = new InFlightRequests(inFlightSoftLimit);
+        // The client channel starts with autoRead off (a child option), so nothing is read before
+        // there is an upstream to send it to.
+        this.clientReads = new ReadGate(client, ReadGate.CONNECTING);
+    }
+
+    ClusterNodeMapper nodeMapper() {
+        return ctx.nodeMapper(target.cluster());
+    }
+
+    ProxyContext context() {
+        return ctx;
+    }
+
+    boolean isClosed() {
+        return state == State.CLOSED;
+    }
+
+    void rememberClientId(ByteBuf firstFrame) {
+        if (clientId == null) {
+            String id = RequestFrames.clientId(firstFrame);
+            clientId = id == null ? "" : id;
+        }
+    }
+
+    // ---- connecting -------------------------------------------------------------------------
+
+    void start() {
+        if (state != State.NEW) {
+            return;
+        }
+        state = State.CONNECTING;
+        metrics.connections(bootstrapListener).incrementAndGet();
+        List<InetSocketAddress> addresses = target.addresses();
+        if (addresses.isEmpty()) {
+            fail(ProxyError.UNKNOWN_BROKER, "no upstream address is known for " + target.describe());
+            return;
+        }
+        connect(addresses, 0, null);
+    }
+
+    private void connect(List<InetSocketAddress> addresses, int index, Throwable lastFailure) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (index >= addresses.size()) {
+            fail(ProxyError.UPSTREAM_UNREACHABLE, "cannot reach " + target.describe() + " at " + addresses + ": "
+                + (lastFailure == null ? "unknown" : lastFailure.getMessage()));
+            return;
+        }
+        Bootstrap b = new Bootstrap()
+            .group(client.eventLoop())
+            .channel(ctx.transport().channel())
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.SO_KEEPALIVE, true)
+            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Watermarks.DEFAULT)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                (int) Math.min(Integer.MAX_VALUE, ctx.config().limits().upstreamConnectTimeout().toMillis()))
+            .handler(new UpstreamChannelInitializer(this));
+        b.connect(addresses.get(index)).addListener((ChannelFuture f) -> {
+            if (f.isSuccess()) {
+                onUpstreamConnected(f.channel());
+            } else {
+                connect(addresses, index + 1, f.cause());
+            }
+        });
+    }
+
+    private void onUpstreamConnected(Channel channel) {
+        if (state == State.CLOSED) {
+            channel.close();
+            return;
+        }
+        upstream = channel;
+        upstreamReads = new ReadGate(channel, 0);
+        metrics.upstreamConnections().incrementAndGet();
+        channel.closeFuture().addListener(f -> metrics.upstreamConnections().decrementAndGet());
+        state = State.FORWARDING;
+        clientReads.resume(ReadGate.CONNECTING);
+    }
+
+    // ---- requests ---------------------------------------------------------------------------
+
+    /** Sends a client frame upstream as it is; registers it for a response unless none will come. */
+    void forward(ByteBuf frame, short apiKey, short apiVersion, int correlationId, boolean expectsResponse) {
+        int bytes = frame.readableBytes();
+        metrics.request(apiKey);
+        metrics.clientBytesReceived(bytes);
+        if (state != State.FORWARDING) {
+            frame.release();
+            return;
+        }
+        if (expectsResponse && track(correlationId, apiKey, apiVersion, false) == null) {
+            frame.release();
+            return;
+        }
+        metrics.upstreamBytesSent(bytes);
+        upstream.write(frame, upstream.voidPromise());
+        if (!upstream.isWritable() && clientReads.pause(ReadGate.PEER_UNWRITABLE)) {
+            metrics.clientReadPaused();
+        }
+    }
+
+    /** Answers a request without asking upstream, in its place in the response order. */
+    void answerLocally(ByteBuf response, short apiKey, short apiVersion, int correlationId, int requestBytes) {
+        metrics.request(apiKey);
+        metrics.clientBytesReceived(requestBytes);
+        InFlightRequest slot = state == State.CLOSED ? null : track(correlationId, apiKey, apiVersion, true);
+        if (slot == null) {
+            response.release();
+            return;
+        }
+        slot.response = response;
+        drainResponses();
+        flushClient();
+    }
+
+    private InFlightRequest track(int correlationId, short apiKey, short apiVersion, boolean local) {
+        InFlightRequest slot = inFlight.add(correlationId, apiKey, apiVersion, System.nanoTime(), local);
+        if (slot == null) {
+            fail(ProxyError.TOO_MANY_IN_FLIGHT, "more than " + inFlightSoftLimit + " requests in flight");
+            return null;
+        }
+        if (inFlight.size() >= inFlightSoftLimit && clientReads.pause(ReadGate.TOO_MANY_IN_FLIGHT)) {
+            metrics.clientReadPaused();
+        }
+        return slot;
+    }
+
+    void flushUpstream() {
+        if (upstream != null) {
+            upstream.flush();
+        }
+    }
+
+    // ---- responses --------------------------------------------------------------------------
+
+    /**
+     * Matches an upstream response to its request. Brokers answer in request order, so it must be
+     * the oldest one still waiting.
+     */
+    InFlightRequest correlate(ByteBuf frame, int correlationId) {
+        InFlightRequest slot = inFlight.oldestAwaitingUpstream();
+        if (slot == null || slot.correlationId != correlationId) {
+            fail(ProxyError.UPSTREAM_FAILURE, target.describe() + " answered correlation id " + correlationId
+                + " but " + (slot == null ? "no request was waiting" : "correlation id " + slot.correlationId + " was next"));
+            return null;
+        }
+        metrics.upstreamBytesReceived(frame.readableBytes());
+        slot.response = frame;
+        return slot;
+    }
+
+    /** Writes every answered response at the head of the queue to the client, in order. */
+    void drainResponses() {
+        InFlightRequest head;
+        long now = 0;
+        while ((head = inFlight.head()) != null && head.isAnswered()) {
+            if (now == 0) {
+                now = System.nanoTime();
+            }
+            ByteBuf response = head.response;
+            metrics.response(head.apiKey, now - head.arrivalNanos);
+            metrics.clientBytesSent(response.readableBytes());
+            inFlight.removeHead();
+            client.write(response, client.voidPromise());
+            clientFlushPending = true;
+        }
+        if (inFlight.size() < inFlightSoftLimit) {
+            clientReads.resume(ReadGate.TOO_MANY_IN_FLIGHT);
+        }
+        if (!client.isWritable() && upstreamReads != null && upstreamReads.pause(ReadGate.PEER_UNWRITABLE)) {
+            metrics.upstreamReadPaused();
+        }
+    }
+
+    void flushClient() {
+        if (clientFlushPending) {
+            clientFlushPending = false;
+            client.flush();
+        }
+    }
+
+    // ---- backpressure -----------------------------------------------------------------------
+
+    void clientWritabilityChanged() {
+        if (client.isWritable() && upstreamReads != null) {
+            upstreamReads.resume(ReadGate.PEER_UNWRITABLE);
+        }
+    }
+
+    void upstreamWritabilityChanged() {
+        if (upstream != null && upstream.isWritable()) {
+            clientReads.resume(ReadGate.PEER_UNWRITABLE);
+        }
+    }
+
+    // ---- closing ----------------------------------------------------------------------------
+
+    /** Logs one line, counts the error, and closes this connection pair only. */
+    void fail(ProxyError error, String reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        metrics.proxyError(error);
+        ctx.connectionLog().warn("closing {}: {} ({})", describeClient(), reason, error);
+        client.close();
+        clientClosed();
+    }
+
+    void closeIdle() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        metrics.proxyError(ProxyError.IDLE_TIMEOUT);
+        ctx.connectionLog().info("closing {}: idle for {} (limits.client-idle-timeout)", describeClient(),
+            ctx.config().limits().clientIdleTimeout());
+        client.close();
+        clientClosed();
+    }
+
+    void clientClosed() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (state != State.NEW) {
+            metrics.connections(bootstrapListener).decrementAndGet();
+        }
+        state = State.CLOSED;
+        inFlight.releaseAll();
+        closeUpstream();
+    }
+
+    void upstreamClosed() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (inFlight.size() > 0) {
+            metrics.proxyError(ProxyError.UPSTREAM_FAILURE);
+            ctx.connectionLog().warn("closing {}: {} closed its connection with {} requests unanswered",
+                describeClient(), target.describe(), inFlight.size());
+        }
+        client.close();
+        clientClosed();
+    }
+
+    private void closeUpstream() {
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    String describeClient() {
+        return "client " + client.remoteAddress() + (clientId == null || clientId.isEmpty() ? "" : " (client.id " + clientId + ")")
+            + " on the " + (bootstrapListener ? "bootstrap listener" : "listener for " + target.describe());
+    }
+}

@@ -1,0 +1,23 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.core.node.NodeRegistry;
+import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
+import io.cutover.proxy.core.rewrite.ResponseRewriting;
+import io.cutover.proxy.server.config.ProxyConfig;
+import io.cutover.proxy.server.metrics.ProxyMetrics;
+import java.util.Map;
+
+/** What every connection shares: limits, metrics, the node registry and the rewriters. Immutable. */
+public record ProxyContext(
+    ProxyConfig config,
+    ProxyMetrics metrics,
+    NodeRegistry nodes,
+    Map<String, ClusterNodeMapper> nodeMappers,
+    ResponseRewriting rewriting,
+    Transport transport,
+    RateLimitedLog connectionLog) {
+
+    public ClusterNodeMapper nodeMapper(String cluster) {
+        return nodeMappers.get(cluster);
+    }
+}

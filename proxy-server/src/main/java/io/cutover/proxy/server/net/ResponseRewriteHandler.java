@@ -1,0 +1,38 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.core.rewrite.ResponseRewriting;
+import io.cutover.proxy.server.metrics.ProxyMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+/**
+ * Rewrites the responses that name brokers or versions (Metadata, FindCoordinator, DescribeCluster,
+ * ApiVersions, and the leader hints of Produce and Fetch). Every other response passes untouched.
+ */
+final class ResponseRewriteHandler extends ChannelInboundHandlerAdapter {
+    private final ProxyConnection conn;
+    private final ResponseRewriting rewriting;
+    private final ProxyMetrics metrics;
+
+    ResponseRewriteHandler(ProxyConnection conn) {
+        this.conn = conn;
+        this.rewriting = conn.context().rewriting();
+        this.metrics = conn.context().metrics();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        InFlightRequest slot = (InFlightRequest) msg;
+        if (rewriting.needsRewrite(slot.apiKey, slot.apiVersion)) {
+            ByteBuf original = slot.response;
+            ByteBuf rewritten = rewriting.rewrite(ctx.alloc(), original, slot.apiKey, slot.apiVersion,
+                conn.nodeMapper(), metrics.upstreamErrorCounter());
+            if (rewritten != original) {
+                slot.response = rewritten;
+                original.release();
+            }
+        }
+        ctx.fireChannelRead(slot);
+    }
+}

@@ -1,0 +1,43 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.core.codec.MalformedFrameException;
+import io.cutover.proxy.core.node.NodeRegistry;
+import io.cutover.proxy.server.metrics.ProxyError;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+
+/** Ties the upstream channel's lifecycle and writability to the connection pair. */
+final class UpstreamLifecycle extends ChannelInboundHandlerAdapter {
+    private final ProxyConnection conn;
+
+    UpstreamLifecycle(ProxyConnection conn) {
+        this.conn = conn;
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        conn.upstreamWritabilityChanged();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        conn.upstreamClosed();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        String what;
+        if (root instanceof FrameException || root instanceof MalformedFrameException) {
+            what = "unusable response from upstream: " + root.getMessage();
+        } else if (root instanceof NodeRegistry.NoFreePortException) {
+            what = root.getMessage();
+        } else {
+            what = "upstream connection failed: " + root;
+        }
+        conn.fail(ProxyError.UPSTREAM_FAILURE, what);
+    }
+}

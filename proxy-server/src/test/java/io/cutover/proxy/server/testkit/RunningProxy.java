@@ -1,0 +1,119 @@
+package io.cutover.proxy.server.testkit;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.cutover.proxy.server.ProxyServer;
+import io.cutover.proxy.server.config.ProxyConfigLoader;
+import io.cutover.proxy.server.embedded.EmbeddedKafkaCluster;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A proxy in front of a test cluster, on free ports, with its own state directory. */
+public final class RunningProxy implements AutoCloseable {
+    /** Broker port ranges below the ephemeral range, so brokers' own ports never collide with them. */
+    private static final AtomicInteger NEXT_RANGE = new AtomicInteger(20000 + (int) (ProcessHandle.current().pid() % 50) * 100);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private final ProxyServer server;
+    private final Path stateDir;
+
+    private RunningProxy(ProxyServer server, Path stateDir) {
+        this.server = server;
+        this.stateDir = stateDir;
+    }
+
+    public static RunningProxy in(EmbeddedKafkaCluster cluster) {
+        return in(cluster.bootstrapServers(), Map.of());
+    }
+
+    public static RunningProxy in(EmbeddedKafkaCluster cluster, Map<String, Object> overrides) {
+        return in(cluster.bootstrapServers(), overrides);
+    }
+
+    /** @param overrides keys relative to cutover-proxy, e.g. "limits.max-connections" */
+    public static RunningProxy in(String bootstrapServers, Map<String, Object> overrides) {
+        Path stateDir;
+        try {
+            stateDir = Files.createTempDirectory("cutover-proxy-state");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return start(bootstrapServers, overrides, stateDir);
+    }
+
+    /** Starts a proxy on an existing state directory, as after a restart. */
+    public static RunningProxy start(String bootstrapServers, Map<String, Object> overrides, Path stateDir) {
+        int first = NEXT_RANGE.getAndAdd(40);
+        Config c = ConfigFactory.empty()
+            .withValue("cutover-proxy.clusters.source.bootstrap-servers",
+                ConfigValueFactory.fromIterable(List.of(bootstrapServers.split(","))))
+            .withValue("cutover-proxy.listener.bootstrap-port", ConfigValueFactory.fromAnyRef(0))
+            .withValue("cutover-proxy.listener.broker-ports.first", ConfigValueFactory.fromAnyRef(first))
+            .withValue("cutover-proxy.listener.broker-ports.last", ConfigValueFactory.fromAnyRef(first + 39))
+            .withValue("cutover-proxy.admin.port", ConfigValueFactory.fromAnyRef(0))
+            .withValue("cutover-proxy.state-dir", ConfigValueFactory.fromAnyRef(stateDir.toString()));
+        for (Map.Entry<String, Object> e : overrides.entrySet()) {
+            c = c.withValue("cutover-proxy." + e.getKey(), ConfigValueFactory.fromAnyRef(e.getValue()));
+        }
+        return new RunningProxy(ProxyServer.start(ProxyConfigLoader.fromUserConfig(c)), stateDir);
+    }
+
+    public String bootstrapServers() {
+        return server.bootstrapServers();
+    }
+
+    public ProxyServer server() {
+        return server;
+    }
+
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    public URI admin(String path) {
+        return URI.create(server.adminUri() + path);
+    }
+
+    public HttpResponse<String> get(String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(admin(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The sum of a Prometheus sample over all series whose labels contain every given label pair. */
+    public double metric(String name, String... labelPairs) {
+        String text = get("/metrics").body();
+        double sum = 0;
+        for (String line : text.split("\n")) {
+            if (line.startsWith("#") || !(line.startsWith(name + "{") || line.startsWith(name + " "))) {
+                continue;
+            }
+            boolean all = Arrays.stream(labelPairs).allMatch(line::contains);
+            if (all) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

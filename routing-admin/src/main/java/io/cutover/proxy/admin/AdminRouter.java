@@ -1,0 +1,91 @@
+package io.cutover.proxy.admin;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Maps method and path to a route. Paths are templates whose {name} segments are captured, so
+ * "/waves/{name}/switch" matches "/waves/w1/switch" with name=w1.
+ */
+public final class AdminRouter {
+    private record Entry(String method, String[] segments, AdminRoute route) {
+    }
+
+    private final List<Entry> entries = new ArrayList<>();
+
+    public AdminRouter add(String method, String template, AdminRoute route) {
+        entries.add(new Entry(method, split(template), route));
+        return this;
+    }
+
+    public AdminRouter get(String template, AdminRoute route) {
+        return add("GET", template, route);
+    }
+
+    public AdminRouter post(String template, AdminRoute route) {
+        return add("POST", template, route);
+    }
+
+    public AdminRouter put(String template, AdminRoute route) {
+        return add("PUT", template, route);
+    }
+
+    CompletionStage<AdminResponse> dispatch(AdminRequest request) {
+        String[] path = split(request.path());
+        Set<String> allowed = new LinkedHashSet<>();
+        for (Entry e : entries) {
+            Map<String, String> params = match(e.segments, path);
+            if (params == null) {
+                continue;
+            }
+            if (!e.method.equals(request.method())) {
+                allowed.add(e.method);
+                continue;
+            }
+            try {
+                return e.route.handle(request.withPathParams(params));
+            } catch (Exception ex) {
+                return CompletableFuture.failedFuture(ex);
+            }
+        }
+        if (!allowed.isEmpty()) {
+            return CompletableFuture.completedFuture(
+                AdminResponse.error(405, request.method() + " is not allowed on " + request.path() + "; use " + String.join(", ", allowed))
+                    .withHeader("Allow", String.join(", ", allowed)));
+        }
+        return CompletableFuture.completedFuture(AdminResponse.error(404, "no admin endpoint at " + request.path()));
+    }
+
+    private static Map<String, String> match(String[] template, String[] path) {
+        if (template.length != path.length) {
+            return null;
+        }
+        Map<String, String> params = null;
+        for (int i = 0; i < template.length; i++) {
+            String t = template[i];
+            if (t.startsWith("{") && t.endsWith("}")) {
+                if (params == null) {
+                    params = new HashMap<>();
+                }
+                params.put(t.substring(1, t.length() - 1), path[i]);
+            } else if (!t.equals(path[i])) {
+                return null;
+            }
+        }
+        return params == null ? Map.of() : params;
+    }
+
+    private static String[] split(String path) {
+        String trimmed = path.startsWith("/") ? path.substring(1) : path;
+        if (trimmed.endsWith("/")) {
+            trimmed = trimmed.substring(0, trimmed.length() - 1);
+        }
+        return trimmed.isEmpty() ? new String[0] : trimmed.split("/", -1);
+    }
+}
