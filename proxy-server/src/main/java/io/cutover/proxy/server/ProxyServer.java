@@ -23,7 +23,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
-    /** How long start waits for the first broker discovery before serving anyway. */
-    private static final Duration FIRST_DISCOVERY_WAIT = Duration.ofSeconds(10);
 
     private final ProxyConfig config;
     private final EventLoopGroup acceptors;
@@ -76,7 +73,7 @@ public final class ProxyServer implements AutoCloseable {
         for (ClusterConfig c : config.clusters().values()) {
             discovery.put(c.name(), new ClusterDiscovery(c, nodes, config.discovery().interval(), config.discovery().staleAfter()));
         }
-        discovery.values().forEach(d -> d.start(FIRST_DISCOVERY_WAIT));
+        discovery.values().forEach(d -> d.start(config.discovery().startupWait()));
         this.bootstrapBound = listeners.bindBootstrap(ProxyConfig.SOURCE);
 
         AdminRouter router = new AdminRouter()

@@ -26,7 +26,7 @@ public record ProxyConfig(
                          Duration upstreamConnectTimeout) {
     }
 
-    public record Discovery(Duration interval, Duration staleAfter) {
+    public record Discovery(Duration interval, Duration staleAfter, Duration startupWait) {
     }
 
     public static final String SOURCE = "source";

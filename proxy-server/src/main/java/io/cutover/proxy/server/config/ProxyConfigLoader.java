@@ -110,7 +110,8 @@ public final class ProxyConfigLoader {
             positiveDuration(root, "limits.upstream-connect-timeout"));
         ProxyConfig.Discovery discovery = new ProxyConfig.Discovery(
             positiveDuration(root, "discovery.interval"),
-            positiveDuration(root, "discovery.stale-after"));
+            positiveDuration(root, "discovery.stale-after"),
+            positiveDuration(root, "discovery.startup-wait"));
         Path stateDir = Path.of(nonBlank(root, "state-dir"));
         checkPortsDisjoint(listener, admin);
         return new ProxyConfig(listener, clusters, admin, limits, discovery, stateDir);
