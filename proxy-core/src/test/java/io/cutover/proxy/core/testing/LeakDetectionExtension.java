@@ -1,4 +1,4 @@
-package io.cutover.proxy.server.testkit;
+package io.cutover.proxy.core.testing;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
