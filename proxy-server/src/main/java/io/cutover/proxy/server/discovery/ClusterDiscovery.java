@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterDiscovery implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterDiscovery.class);
+    private static final long ANSWER_TIMEOUT_MS = 15_000;
 
     private final ClusterConfig cluster;
     private final NodeRegistry registry;
@@ -56,7 +57,7 @@ public final class ClusterDiscovery implements AutoCloseable {
     /** Runs the first discovery, waiting up to {@code wait} for it, then keeps discovering in the background. */
     public void start(Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
-        while (!discoverOnce() && System.nanoTime() < deadline) {
+        while (!discoverOnce(Math.max(1, (deadline - System.nanoTime()) / 1_000_000)) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(Math.min(500, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
             } catch (InterruptedException e) {
@@ -64,13 +65,14 @@ public final class ClusterDiscovery implements AutoCloseable {
                 break;
             }
         }
-        scheduler.scheduleWithFixedDelay(this::discoverOnce, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(() -> discoverOnce(ANSWER_TIMEOUT_MS), interval.toMillis(), interval.toMillis(),
+            TimeUnit.MILLISECONDS);
     }
 
-    /** @return true when the cluster answered. */
-    public boolean discoverOnce() {
+    /** @return true when the cluster answered within {@code timeoutMillis}. */
+    public boolean discoverOnce(long timeoutMillis) {
         try {
-            Collection<Node> nodes = admin.describeCluster().nodes().get(15, TimeUnit.SECONDS);
+            Collection<Node> nodes = admin.describeCluster().nodes().get(timeoutMillis, TimeUnit.MILLISECONDS);
             for (Node n : nodes) {
                 registry.register(cluster.name(), n.id(), n.host(), n.port(), n.rack());
             }
@@ -115,6 +117,6 @@ public final class ClusterDiscovery implements AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
-        admin.close(Duration.ofSeconds(5));
+        admin.close(Duration.ofSeconds(1)); // pending discovery calls are worthless once the proxy stops
     }
 }

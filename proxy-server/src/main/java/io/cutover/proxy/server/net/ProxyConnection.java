@@ -90,7 +90,7 @@ final class ProxyConnection {
             return;
         }
         if (index >= addresses.size()) {
-            fail(ProxyError.UPSTREAM_UNREACHABLE, "cannot reach " + target.describe() + " at " + addresses + ": "
+            fail(ProxyError.UPSTREAM_UNREACHABLE, "cannot reach " + target.describe() + " at " + hostPorts(addresses) + ": "
                 + (lastFailure == null ? "unknown" : lastFailure.getMessage()));
             return;
         }
@@ -294,6 +294,14 @@ final class ProxyConnection {
         if (upstream != null) {
             upstream.close();
         }
+    }
+
+    private static String hostPorts(List<InetSocketAddress> addresses) {
+        StringBuilder sb = new StringBuilder();
+        for (InetSocketAddress a : addresses) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(a.getHostString()).append(':').append(a.getPort());
+        }
+        return sb.toString();
     }
 
     String describeClient() {
