@@ -1,14 +1,24 @@
 package io.cutover.proxy.server;
 
+import io.cutover.proxy.admin.AdminAuth;
 import io.cutover.proxy.admin.AdminRouter;
 import io.cutover.proxy.admin.AdminServer;
+import io.cutover.proxy.admin.AuditLog;
 import io.cutover.proxy.admin.HealthRoute;
 import io.cutover.proxy.admin.MetricsRoute;
+import io.cutover.proxy.admin.RoutesApi;
 import io.cutover.proxy.core.node.NodeIdSpace;
 import io.cutover.proxy.core.node.NodeRegistry;
 import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
 import io.cutover.proxy.core.rewrite.ResponseRewriting;
+import io.cutover.proxy.core.rewrite.RewriteContext;
+import io.cutover.proxy.core.routing.Routes;
+import io.cutover.proxy.core.routing.RoutingContext;
 import io.cutover.proxy.core.state.FileNodePortStore;
+import io.cutover.proxy.core.state.FileRouteStore;
+import io.cutover.proxy.core.state.VirtualClusterId;
+import io.cutover.proxy.core.virtual.TopicIds;
+import io.cutover.proxy.server.admin.AdminTokens;
 import io.cutover.proxy.server.config.ClusterConfig;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.discovery.ClusterDiscovery;
@@ -17,13 +27,20 @@ import io.cutover.proxy.server.net.BrokerListeners;
 import io.cutover.proxy.server.net.ProxyContext;
 import io.cutover.proxy.server.net.RateLimitedLog;
 import io.cutover.proxy.server.net.Transport;
+import io.cutover.proxy.server.route.ControlPlaneAnswers;
+import io.cutover.proxy.server.route.RoutingState;
+import io.cutover.proxy.server.upstream.ClusterLink;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -47,6 +64,8 @@ public final class ProxyServer implements AutoCloseable {
     private final Map<String, ClusterDiscovery> discovery = new LinkedHashMap<>();
     private final AdminServer admin;
     private final InetSocketAddress bootstrapBound;
+    private final RoutingState routing;
+    private final Map<String, String> adminTokens;
 
     private ProxyServer(ProxyConfig config) {
         this.config = config;
@@ -65,8 +84,27 @@ public final class ProxyServer implements AutoCloseable {
         Map<String, ClusterNodeMapper> mappers = new LinkedHashMap<>();
         config.clusters().keySet().forEach(name ->
             mappers.put(name, new ClusterNodeMapper(nodes, name, config.listener().advertisedHost())));
+
+        List<String> clusterNames = new ArrayList<>(config.clusters().keySet());
+        TopicIds topicIds = new TopicIds();
+        boolean virtualize = config.routing();
+        Map<String, RewriteContext> rewrites = new LinkedHashMap<>();
+        mappers.forEach((name, mapper) ->
+            rewrites.put(name, new RewriteContext(name, mapper, metrics.upstreamErrorCounter(), topicIds, virtualize)));
+        String clusterId = virtualize ? VirtualClusterId.loadOrCreate(config.stateDir()) : null;
+        Routes routes = new Routes(new FileRouteStore(config.stateDir()), clusterNames);
+        Map<String, ClusterLink> links = new LinkedHashMap<>();
+        for (ClusterConfig c : config.clusters().values()) {
+            links.put(c.name(), new ClusterLink(c, workers, transport, config.limits().maxResponseFrameBytes(),
+                config.limits().upstreamConnectTimeout()));
+        }
+        this.routing = new RoutingState(routes, links, new RoutingContext(clusterNames, Map.copyOf(rewrites), topicIds, virtualize, clusterId));
+        Gauge.builder("cutover.proxy.routes.version", routes, r -> r.current().version())
+            .description("Version of the live route table").register(registry);
+
         ProxyContext ctx = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), transport,
-            new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20));
+            new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
+            new ControlPlaneAnswers(routing));
 
         this.listeners = new BrokerListeners(ctx, acceptors, workers);
         nodes.start(listeners);
@@ -76,9 +114,13 @@ public final class ProxyServer implements AutoCloseable {
         discovery.values().forEach(d -> d.start(config.discovery().startupWait()));
         this.bootstrapBound = listeners.bindBootstrap(ProxyConfig.SOURCE);
 
+        this.adminTokens = AdminTokens.resolve(config.admin().tokens(), config.stateDir());
+        AdminAuth auth = new AdminAuth(adminTokens);
         AdminRouter router = new AdminRouter()
             .get("/metrics", new MetricsRoute(registry::scrape))
             .get("/health", new HealthRoute(this::health));
+        new RoutesApi(routes, new AuditLog(config.stateDir(), Clock.systemUTC()), RoutesApi.RouteChangeGuard.NONE)
+            .register(router, auth);
         this.admin = AdminServer.start(config.admin().bindHost(), config.admin().port(), router, adminLoop, transport.serverChannel());
         LOG.info("admin endpoint on http://{}:{}/ ({} transport)", config.admin().bindHost(), admin.address().getPort(), transport.name());
     }
@@ -110,6 +152,15 @@ public final class ProxyServer implements AutoCloseable {
         return URI.create("http://" + config.admin().bindHost() + ":" + admin.address().getPort());
     }
 
+    public RoutingState routing() {
+        return routing;
+    }
+
+    /** The admin tokens in force, by name (configured, or the one made for loopback use). */
+    public Map<String, String> adminTokens() {
+        return adminTokens;
+    }
+
     public NodeRegistry nodes() {
         return nodes;
     }
@@ -129,6 +180,7 @@ public final class ProxyServer implements AutoCloseable {
     @Override
     public void close() {
         discovery.values().forEach(ClusterDiscovery::close);
+        routing.links().values().forEach(ClusterLink::close);
         admin.close();
         listeners.close();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -6,7 +6,9 @@ import org.apache.kafka.common.message.ApiVersionsResponseData;
 /** Advertises only the versions the proxy can handle. */
 public final class ApiVersionsRewriter implements ResponseRewriter<ApiVersionsResponseData> {
     @Override
-    public boolean rewrite(ApiVersionsResponseData response, short version, NodeMapper nodes, ErrorCounter errors) {
+    public boolean rewrite(ApiVersionsResponseData response, short version, RewriteContext ctx) {
+        NodeMapper nodes = ctx.nodes();
+        ErrorCounter errors = ctx.errors();
         if (response.errorCode() != 0) {
             errors.count(response.errorCode());
         }

@@ -14,7 +14,9 @@ public final class DescribeClusterRewriter implements ResponseRewriter<DescribeC
     private static final byte CONTROLLER_ENDPOINTS = 2;
 
     @Override
-    public boolean rewrite(DescribeClusterResponseData response, short version, NodeMapper nodes, ErrorCounter errors) {
+    public boolean rewrite(DescribeClusterResponseData response, short version, RewriteContext ctx) {
+        NodeMapper nodes = ctx.nodes();
+        ErrorCounter errors = ctx.errors();
         if (response.endpointType() == CONTROLLER_ENDPOINTS) {
             response.setBrokers(new DescribeClusterBrokerCollection())
                 .setControllerId(-1)

@@ -14,7 +14,9 @@ import org.apache.kafka.common.message.FetchResponseData.PartitionData;
  */
 public final class FetchResponseRewriter implements ResponseRewriter<FetchResponseData> {
     @Override
-    public boolean rewrite(FetchResponseData response, short version, NodeMapper nodes, ErrorCounter errors) {
+    public boolean rewrite(FetchResponseData response, short version, RewriteContext ctx) {
+        NodeMapper nodes = ctx.nodes();
+        ErrorCounter errors = ctx.errors();
         boolean changed = false;
         if (response.errorCode() != 0) {
             errors.count(response.errorCode());

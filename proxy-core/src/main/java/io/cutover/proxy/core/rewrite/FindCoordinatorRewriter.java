@@ -9,7 +9,9 @@ public final class FindCoordinatorRewriter implements ResponseRewriter<FindCoord
     private static final short FIRST_BATCHED_VERSION = 4;
 
     @Override
-    public boolean rewrite(FindCoordinatorResponseData response, short version, NodeMapper nodes, ErrorCounter errors) {
+    public boolean rewrite(FindCoordinatorResponseData response, short version, RewriteContext ctx) {
+        NodeMapper nodes = ctx.nodes();
+        ErrorCounter errors = ctx.errors();
         if (version < FIRST_BATCHED_VERSION) {
             if (response.errorCode() != 0) {
                 errors.count(response.errorCode());

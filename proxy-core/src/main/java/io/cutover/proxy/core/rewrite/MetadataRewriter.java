@@ -10,7 +10,9 @@ import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopi
 /** Brokers become proxy addresses; every node id (leader, replicas, ISR, controller) becomes virtual. */
 public final class MetadataRewriter implements ResponseRewriter<MetadataResponseData> {
     @Override
-    public boolean rewrite(MetadataResponseData response, short version, NodeMapper nodes, ErrorCounter errors) {
+    public boolean rewrite(MetadataResponseData response, short version, RewriteContext ctx) {
+        NodeMapper nodes = ctx.nodes();
+        ErrorCounter errors = ctx.errors();
         // nodeId is the key of the hash-linked broker collection: build a new one instead of
         // changing keys in place.
         MetadataResponseBrokerCollection brokers = new MetadataResponseBrokerCollection(response.brokers().size());

@@ -14,7 +14,9 @@ import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
  */
 public final class ProduceResponseRewriter implements ResponseRewriter<ProduceResponseData> {
     @Override
-    public boolean rewrite(ProduceResponseData response, short version, NodeMapper nodes, ErrorCounter errors) {
+    public boolean rewrite(ProduceResponseData response, short version, RewriteContext ctx) {
+        NodeMapper nodes = ctx.nodes();
+        ErrorCounter errors = ctx.errors();
         boolean changed = false;
         for (TopicProduceResponse topic : response.responses()) {
             for (PartitionProduceResponse p : topic.partitionResponses()) {

@@ -12,5 +12,5 @@ public interface ResponseRewriter<T extends ApiMessage> {
      * @return true when the response changed and must be re-encoded; false lets the original bytes
      *     go to the client untouched.
      */
-    boolean rewrite(T response, short version, NodeMapper nodes, ErrorCounter errors);
+    boolean rewrite(T response, short version, RewriteContext ctx);
 }

@@ -37,7 +37,7 @@ public final class ResponseRewriting {
      * Rewrites a response frame. Returns {@code frame} itself when nothing changed, or a new frame
      * (and then releases nothing: the caller owns both and releases {@code frame}).
      */
-    public ByteBuf rewrite(ByteBufAllocator alloc, ByteBuf frame, short apiKey, short version, NodeMapper nodes, ErrorCounter errors) {
+    public ByteBuf rewrite(ByteBufAllocator alloc, ByteBuf frame, short apiKey, short version, RewriteContext ctx) {
         ApiKeys api = ApiKeys.forId(apiKey);
         short bodyVersion = version;
         short headerVersion = api.responseHeaderVersion(version);
@@ -48,7 +48,7 @@ public final class ResponseRewriting {
             headerVersion = ApiVersionsResponses.ERROR_RESPONSE_HEADER_VERSION;
         }
         ApiMessage message = MessageCodec.decodeResponse(frame, api, bodyVersion, headerVersion);
-        if (!apply(rewriters[apiKey], message, bodyVersion, nodes, errors)) {
+        if (!apply(rewriters[apiKey], message, bodyVersion, ctx)) {
             return frame;
         }
         return MessageCodec.encodeResponse(alloc, ResponseFrames.correlationId(frame), headerVersion, bodyVersion, message);
@@ -56,8 +56,8 @@ public final class ResponseRewriting {
 
     @SuppressWarnings("unchecked")
     private static <T extends ApiMessage> boolean apply(ResponseRewriter<T> rewriter, ApiMessage message, short version,
-                                                        NodeMapper nodes, ErrorCounter errors) {
-        return rewriter.rewrite((T) message, version, nodes, errors);
+                                                        RewriteContext ctx) {
+        return rewriter.rewrite((T) message, version, ctx);
     }
 
     /** ApiVersions responses start with errorCode in every version, right after header v0. */

@@ -10,7 +10,9 @@ import org.apache.kafka.common.message.ShareFetchResponseData.ShareFetchableTopi
 /** Share groups (KIP-932) carry the same leader hints as Fetch. */
 public final class ShareFetchResponseRewriter implements ResponseRewriter<ShareFetchResponseData> {
     @Override
-    public boolean rewrite(ShareFetchResponseData response, short version, NodeMapper nodes, ErrorCounter errors) {
+    public boolean rewrite(ShareFetchResponseData response, short version, RewriteContext ctx) {
+        NodeMapper nodes = ctx.nodes();
+        ErrorCounter errors = ctx.errors();
         boolean changed = false;
         if (response.errorCode() != 0) {
             errors.count(response.errorCode());

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** Whole frames in, whole frames out: what the server's rewrite handler sees. */
 class ResponseRewritingTest {
     private final ResponseRewriting rewriting = new ResponseRewriting();
-    private final ClusterNodeMapper target = TestNodes.target(TestNodes.registry());
+    private final RewriteContext target = RewriteContext.plain("target", TestNodes.target(TestNodes.registry()), ErrorCounter.NONE);
 
     @Test
     void onlyAddressCarryingResponsesAreDecoded() {
@@ -40,7 +40,7 @@ class ResponseRewritingTest {
         short v = 17;
         ByteBuf frame = MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 9, ApiKeys.FETCH, v, fetch);
         try {
-            assertSame(frame, rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.FETCH.id, v, target, ErrorCounter.NONE));
+            assertSame(frame, rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.FETCH.id, v, target));
         } finally {
             frame.release();
         }
@@ -52,7 +52,7 @@ class ResponseRewritingTest {
         m.brokers().add(new MetadataResponseData.MetadataResponseBroker().setNodeId(1).setHost("broker-1.internal").setPort(9092));
         short v = 12;
         ByteBuf frame = MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 77, ApiKeys.METADATA, v, m);
-        ByteBuf out = rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.METADATA.id, v, target, ErrorCounter.NONE);
+        ByteBuf out = rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.METADATA.id, v, target);
         try {
             assertNotSame(frame, out);
             assertEquals(77, ResponseFrames.correlationId(out));
@@ -72,8 +72,7 @@ class ResponseRewritingTest {
         error.apiKeys().add(new ApiVersionsResponseData.ApiVersion().setApiKey(ApiKeys.API_VERSIONS.id).setMinVersion((short) 0)
             .setMaxVersion((short) 3));
         ByteBuf frame = MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 5, (short) 0, (short) 0, error);
-        ByteBuf out = rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.API_VERSIONS.id, (short) 4, target,
-            ErrorCounter.NONE);
+        ByteBuf out = rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.API_VERSIONS.id, (short) 4, target);
         try {
             ApiVersionsResponseData decoded = (ApiVersionsResponseData) MessageCodec.decodeResponse(out, ApiKeys.API_VERSIONS, (short) 0);
             assertEquals(Errors.UNSUPPORTED_VERSION.code(), decoded.errorCode());

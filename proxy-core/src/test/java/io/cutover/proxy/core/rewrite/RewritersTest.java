@@ -22,6 +22,8 @@ class RewritersTest {
     private final NodeRegistry registry = TestNodes.registry();
     private final ClusterNodeMapper target = TestNodes.target(registry);
     private final List<Short> errors = new ArrayList<>();
+    private final RewriteContext counting = RewriteContext.plain("target", target, errors::add);
+    private final RewriteContext quiet = RewriteContext.plain("target", target, ErrorCounter.NONE);
 
     private MetadataResponseData metadata() {
         MetadataResponseData m = new MetadataResponseData().setControllerId(2).setClusterId("real-cluster");
@@ -42,7 +44,7 @@ class RewritersTest {
     @Test
     void metadataNamesOnlyTheProxyAndVirtualIds() {
         MetadataResponseData m = metadata();
-        assertTrue(new MetadataRewriter().rewrite(m, (short) 12, target, errors::add));
+        assertTrue(new MetadataRewriter().rewrite(m, (short) 12, counting));
         assertEquals(3, m.brokers().size());
         for (int id = 1; id <= 3; id++) {
             MetadataResponseData.MetadataResponseBroker b = m.brokers().find(1000 + id);
@@ -65,10 +67,10 @@ class RewritersTest {
     @Test
     void metadataKeepsEachBrokersPortAcrossResponses() {
         MetadataResponseData first = metadata();
-        new MetadataRewriter().rewrite(first, (short) 12, target, ErrorCounter.NONE);
+        new MetadataRewriter().rewrite(first, (short) 12, quiet);
         MetadataResponseData second = metadata();
         second.brokers().add(new MetadataResponseData.MetadataResponseBroker().setNodeId(4).setHost("broker-4.internal").setPort(9092));
-        new MetadataRewriter().rewrite(second, (short) 12, target, ErrorCounter.NONE);
+        new MetadataRewriter().rewrite(second, (short) 12, quiet);
         for (int id = 1; id <= 3; id++) {
             assertEquals(first.brokers().find(1000 + id).port(), second.brokers().find(1000 + id).port(), "a new broker renumbers nothing");
         }
@@ -78,7 +80,7 @@ class RewritersTest {
     @Test
     void findCoordinatorSingleAndBatched() {
         FindCoordinatorResponseData single = new FindCoordinatorResponseData().setNodeId(2).setHost("broker-2.internal").setPort(9092);
-        new FindCoordinatorRewriter().rewrite(single, (short) 3, target, ErrorCounter.NONE);
+        new FindCoordinatorRewriter().rewrite(single, (short) 3, quiet);
         assertEquals(1002, single.nodeId());
         assertEquals(TestNodes.PROXY_HOST, single.host());
         assertEquals(registry.byVirtualId(1002).port(), single.port());
@@ -87,7 +89,7 @@ class RewritersTest {
         batched.coordinators().add(new FindCoordinatorResponseData.Coordinator().setKey("g1").setNodeId(1).setHost("broker-1.internal").setPort(9092));
         batched.coordinators().add(new FindCoordinatorResponseData.Coordinator().setKey("g2").setNodeId(-1).setHost("").setPort(-1)
             .setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()));
-        new FindCoordinatorRewriter().rewrite(batched, (short) 6, target, errors::add);
+        new FindCoordinatorRewriter().rewrite(batched, (short) 6, counting);
         assertEquals(1001, batched.coordinators().get(0).nodeId());
         assertEquals(TestNodes.PROXY_HOST, batched.coordinators().get(0).host());
         assertEquals(-1, batched.coordinators().get(1).nodeId(), "an errored coordinator is left alone");
@@ -98,14 +100,14 @@ class RewritersTest {
     void describeClusterBrokersAndControllerEndpointsRefused() {
         DescribeClusterResponseData d = new DescribeClusterResponseData().setControllerId(1).setEndpointType((byte) 1);
         d.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker().setBrokerId(1).setHost("broker-1.internal").setPort(9092));
-        new DescribeClusterRewriter().rewrite(d, (short) 2, target, ErrorCounter.NONE);
+        new DescribeClusterRewriter().rewrite(d, (short) 2, quiet);
         assertNotNull(d.brokers().find(1001));
         assertEquals(TestNodes.PROXY_HOST, d.brokers().find(1001).host());
         assertEquals(1001, d.controllerId());
 
         DescribeClusterResponseData controllers = new DescribeClusterResponseData().setEndpointType((byte) 2).setControllerId(5);
         controllers.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker().setBrokerId(5).setHost("controller.internal").setPort(9093));
-        new DescribeClusterRewriter().rewrite(controllers, (short) 2, target, ErrorCounter.NONE);
+        new DescribeClusterRewriter().rewrite(controllers, (short) 2, quiet);
         assertEquals(Errors.UNSUPPORTED_ENDPOINT_TYPE.code(), controllers.errorCode());
         assertTrue(controllers.brokers().isEmpty(), "no controller address leaks");
     }
@@ -116,12 +118,12 @@ class RewritersTest {
         ProduceResponseData.TopicProduceResponse tp = new ProduceResponseData.TopicProduceResponse().setName("orders");
         tp.partitionResponses().add(new ProduceResponseData.PartitionProduceResponse().setIndex(0).setBaseOffset(42));
         produce.responses().add(tp);
-        assertFalse(new ProduceResponseRewriter().rewrite(produce, (short) 12, target, ErrorCounter.NONE));
+        assertFalse(new ProduceResponseRewriter().rewrite(produce, (short) 12, quiet));
 
         FetchResponseData fetch = new FetchResponseData();
         fetch.responses().add(new FetchResponseData.FetchableTopicResponse().setTopic("orders")
             .setPartitions(List.of(new FetchResponseData.PartitionData().setPartitionIndex(0).setHighWatermark(10))));
-        assertFalse(new FetchResponseRewriter().rewrite(fetch, (short) 17, target, ErrorCounter.NONE));
+        assertFalse(new FetchResponseRewriter().rewrite(fetch, (short) 17, quiet));
     }
 
     @Test
@@ -134,7 +136,7 @@ class RewritersTest {
         tp.partitionResponses().add(p);
         produce.responses().add(tp);
         produce.nodeEndpoints().add(new ProduceResponseData.NodeEndpoint().setNodeId(3).setHost("broker-3.internal").setPort(9092));
-        assertTrue(new ProduceResponseRewriter().rewrite(produce, (short) 12, target, errors::add));
+        assertTrue(new ProduceResponseRewriter().rewrite(produce, (short) 12, counting));
         assertEquals(1003, p.currentLeader().leaderId());
         ProduceResponseData.NodeEndpoint e = produce.nodeEndpoints().find(1003);
         assertNotNull(e);
@@ -153,7 +155,7 @@ class RewritersTest {
         FetchResponseData fetch = new FetchResponseData();
         fetch.responses().add(new FetchResponseData.FetchableTopicResponse().setTopic("orders").setPartitions(List.of(p)));
         fetch.nodeEndpoints().add(new FetchResponseData.NodeEndpoint().setNodeId(1).setHost("broker-1.internal").setPort(9092));
-        assertTrue(new FetchResponseRewriter().rewrite(fetch, (short) 17, target, ErrorCounter.NONE));
+        assertTrue(new FetchResponseRewriter().rewrite(fetch, (short) 17, quiet));
         assertEquals(1001, p.currentLeader().leaderId());
         assertEquals(1002, p.preferredReadReplica());
         assertEquals(TestNodes.PROXY_HOST, fetch.nodeEndpoints().find(1001).host());

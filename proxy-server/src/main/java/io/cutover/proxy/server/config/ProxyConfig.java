@@ -18,7 +18,7 @@ public record ProxyConfig(
     public record Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts) {
     }
 
-    public record Admin(String bindHost, int port) {
+    public record Admin(String bindHost, int port, Map<String, String> tokens) {
     }
 
     public record Limits(int maxRequestFrameBytes, int maxResponseFrameBytes, int maxConnections,
@@ -35,5 +35,10 @@ public record ProxyConfig(
 
     public ClusterConfig source() {
         return clusters.get(SOURCE);
+    }
+
+    /** True when a target cluster is configured, so clients can be routed between two clusters. */
+    public boolean routing() {
+        return clusters.containsKey(TARGET);
     }
 }

@@ -25,6 +25,7 @@ public final class ProxyConfigLoader {
     static final String ROOT = "cutover-proxy";
     private static final String CLUSTERS = ROOT + ".clusters";
     private static final Set<String> CLUSTER_KEYS = Set.of("bootstrap-servers", "node-id-offset");
+    private static final int DEFAULT_TARGET_NODE_ID_OFFSET = 100_000;
 
     private ProxyConfigLoader() {
     }
@@ -72,6 +73,9 @@ public final class ProxyConfigLoader {
                 checkClusterKey(key);
                 continue;
             }
+            if (key.startsWith(ROOT + ".admin.tokens.")) {
+                continue; // token names are the operator's
+            }
             if (!reference.hasPath(key)) {
                 throw new ConfigError("unknown config key " + key + " (" + e.getValue().origin().description()
                     + "); see reference.conf for the keys the proxy reads");
@@ -100,7 +104,8 @@ public final class ProxyConfigLoader {
             nonBlank(root, "listener.advertised-host"),
             brokerPorts(root));
         Map<String, ClusterConfig> clusters = clusters(root);
-        ProxyConfig.Admin admin = new ProxyConfig.Admin(nonBlank(root, "admin.bind-host"), port(root, "admin.port", true));
+        ProxyConfig.Admin admin = new ProxyConfig.Admin(nonBlank(root, "admin.bind-host"), port(root, "admin.port", true),
+            tokens(root));
         ProxyConfig.Limits limits = new ProxyConfig.Limits(
             bytes(root, "limits.max-request-frame-bytes"),
             bytes(root, "limits.max-response-frame-bytes"),
@@ -114,7 +119,29 @@ public final class ProxyConfigLoader {
             positiveDuration(root, "discovery.startup-wait"));
         Path stateDir = Path.of(nonBlank(root, "state-dir"));
         checkPortsDisjoint(listener, admin);
+        if (admin.tokens().isEmpty() && !isLoopback(admin.bindHost())) {
+            throw new ConfigError(key("admin.tokens") + " is required when " + key("admin.bind-host") + " ("
+                + admin.bindHost() + ") is not a loopback address: the admin API changes routes");
+        }
         return new ProxyConfig(listener, clusters, admin, limits, discovery, stateDir);
+    }
+
+    private static Map<String, String> tokens(Config root) {
+        Map<String, String> tokens = new LinkedHashMap<>();
+        Config t = root.getConfig("admin.tokens");
+        for (String name : t.root().keySet()) {
+            String token;
+            try {
+                token = t.getString(com.typesafe.config.ConfigUtil.quoteString(name));
+            } catch (ConfigException e) {
+                throw new ConfigError(key("admin.tokens." + name) + " must be a string");
+            }
+            if (token.length() < 16) {
+                throw new ConfigError(key("admin.tokens." + name) + " is shorter than 16 characters; use a long random string");
+            }
+            tokens.put(name, token);
+        }
+        return tokens;
     }
 
     private static PortRange brokerPorts(Config root) {
@@ -149,17 +176,14 @@ public final class ProxyConfigLoader {
             for (String s : servers) {
                 addresses.add(hostPort(path + ".bootstrap-servers", s));
             }
-            int offset = root.hasPath(path + ".node-id-offset") ? root.getInt(path + ".node-id-offset") : 0;
+            int offset = root.hasPath(path + ".node-id-offset") ? root.getInt(path + ".node-id-offset")
+                : name.equals(ProxyConfig.TARGET) ? DEFAULT_TARGET_NODE_ID_OFFSET : 0;
             if (offset < 0) {
                 throw new ConfigError(key(path + ".node-id-offset") + " must be >= 0, was " + offset);
             }
             clusters.put(name, new ClusterConfig(name, addresses, offset));
         }
-        if (clusters.containsKey(ProxyConfig.TARGET)) {
-            // Routing between two clusters is not built yet; refusing is better than silently
-            // ignoring a cluster the operator expects traffic to reach.
-            throw new ConfigError(key("clusters.target") + " is not supported yet: this build fronts one cluster (source)");
-        }
+
         Set<Integer> offsets = new java.util.HashSet<>();
         for (ClusterConfig cc : clusters.values()) {
             if (!offsets.add(cc.nodeIdOffset())) {
@@ -202,6 +226,17 @@ public final class ProxyConfigLoader {
         }
         if (admin.port() != 0 && admin.port() == listener.bootstrapPort()) {
             throw new ConfigError(key("admin.port") + " equals listener.bootstrap-port");
+        }
+    }
+
+    private static boolean isLoopback(String host) {
+        if (host.equals("localhost")) {
+            return true;
+        }
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
         }
     }
 

@@ -1,7 +1,11 @@
 package io.cutover.proxy.server.net;
 
+import io.cutover.proxy.core.codec.MessageCodec;
 import io.cutover.proxy.core.codec.RequestFrames;
 import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
+import io.cutover.proxy.core.rewrite.RewriteContext;
+import io.cutover.proxy.core.routing.ClientRoutes;
+import io.cutover.proxy.core.routing.ClientSelector;
 import io.cutover.proxy.server.metrics.ProxyError;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
 import io.netty.bootstrap.Bootstrap;
@@ -11,6 +15,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
 
 /**
  * One client connection and the upstream connection it is paired with. Both channels live on the
@@ -36,6 +43,8 @@ final class ProxyConnection {
     private State state = State.NEW;
     private boolean clientFlushPending;
     private String clientId;
+    private final RewriteContext rewrite;
+    private ClientRoutes routes;
 
     ProxyConnection(ProxyContext ctx, Channel client, UpstreamTarget target, boolean bootstrapListener) {
         this.ctx = ctx;
@@ -48,6 +57,33 @@ final class ProxyConnection {
         // The client channel starts with autoRead off (a child option), so nothing is read before
         // there is an upstream to send it to.
         this.clientReads = new ReadGate(client, ReadGate.CONNECTING);
+        this.rewrite = ctx.routing().context().rewrite(target.cluster());
+    }
+
+    /** The cluster this connection's upstream belongs to. */
+    String cluster() {
+        return target.cluster();
+    }
+
+    RewriteContext rewriteContext() {
+        return rewrite;
+    }
+
+    /** The route table as this client sees it; rebuilt only when the table changed. */
+    ClientRoutes routes() {
+        ClientRoutes current = ctx.routing().routesFor(identity(), routes);
+        routes = current;
+        return current;
+    }
+
+    private ClientSelector.ClientIdentity identity;
+
+    private ClientSelector.ClientIdentity identity() {
+        if (identity == null) {
+            InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
+            identity = new ClientSelector.ClientIdentity(clientId, remote == null ? null : remote.getAddress());
+        }
+        return identity;
     }
 
     ClusterNodeMapper nodeMapper() {
@@ -159,6 +195,34 @@ final class ProxyConnection {
         slot.response = response;
         drainResponses();
         flushClient();
+    }
+
+    /**
+     * Answers a request with a response the proxy is still building (from its own links to the
+     * clusters); its place in the response order is held meanwhile.
+     */
+    void answerLater(ApiKeys api, short apiVersion, int correlationId, int requestBytes, CompletionStage<? extends ApiMessage> answer) {
+        metrics.request(api.id);
+        metrics.clientBytesReceived(requestBytes);
+        InFlightRequest slot = state == State.CLOSED ? null : track(correlationId, api.id, apiVersion, true);
+        if (slot == null) {
+            return;
+        }
+        answer.whenComplete((message, failure) -> client.eventLoop().execute(() -> {
+            if (state == State.CLOSED) {
+                return;
+            }
+            if (failure != null) {
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+                fail(ProxyError.UPSTREAM_UNREACHABLE, "cannot answer " + api.name + ": " + cause.getMessage());
+                return;
+            }
+            short headerVersion = api == ApiKeys.API_VERSIONS ? 0 : api.responseHeaderVersion(apiVersion);
+            slot.response = MessageCodec.encodeResponse(client.alloc(), correlationId, headerVersion, apiVersion, message);
+            drainResponses();
+            flushClient();
+        }));
     }
 
     private InFlightRequest track(int correlationId, short apiKey, short apiVersion, boolean local) {

@@ -5,6 +5,8 @@ import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
 import io.cutover.proxy.core.rewrite.ResponseRewriting;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
+import io.cutover.proxy.server.route.ControlPlaneAnswers;
+import io.cutover.proxy.server.route.RoutingState;
 import java.util.Map;
 
 /** What every connection shares: limits, metrics, the node registry and the rewriters. Immutable. */
@@ -15,7 +17,9 @@ public record ProxyContext(
     Map<String, ClusterNodeMapper> nodeMappers,
     ResponseRewriting rewriting,
     Transport transport,
-    RateLimitedLog connectionLog) {
+    RateLimitedLog connectionLog,
+    RoutingState routing,
+    ControlPlaneAnswers answers) {
 
     public ClusterNodeMapper nodeMapper(String cluster) {
         return nodeMappers.get(cluster);

@@ -1,7 +1,6 @@
 package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.rewrite.ResponseRewriting;
-import io.cutover.proxy.server.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -13,12 +12,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 final class ResponseRewriteHandler extends ChannelInboundHandlerAdapter {
     private final ProxyConnection conn;
     private final ResponseRewriting rewriting;
-    private final ProxyMetrics metrics;
 
     ResponseRewriteHandler(ProxyConnection conn) {
         this.conn = conn;
         this.rewriting = conn.context().rewriting();
-        this.metrics = conn.context().metrics();
     }
 
     @Override
@@ -26,8 +23,7 @@ final class ResponseRewriteHandler extends ChannelInboundHandlerAdapter {
         InFlightRequest slot = (InFlightRequest) msg;
         if (rewriting.needsRewrite(slot.apiKey, slot.apiVersion)) {
             ByteBuf original = slot.response;
-            ByteBuf rewritten = rewriting.rewrite(ctx.alloc(), original, slot.apiKey, slot.apiVersion,
-                conn.nodeMapper(), metrics.upstreamErrorCounter());
+            ByteBuf rewritten = rewriting.rewrite(ctx.alloc(), original, slot.apiKey, slot.apiVersion, conn.rewriteContext());
             if (rewritten != original) {
                 slot.response = rewritten;
                 original.release();

@@ -86,9 +86,24 @@ class ProxyConfigLoaderTest {
     }
 
     @Test
-    void aSecondClusterIsRefusedUntilRoutingExists() {
-        assertRefused("cutover-proxy.clusters { source.bootstrap-servers = [\"a:1\"], target { bootstrap-servers = [\"b:1\"], node-id-offset = 1000 } }",
-            "cutover-proxy.clusters.target");
+    void aTargetClusterGetsItsOwnNodeIdRange() {
+        ProxyConfig c = parse("cutover-proxy.clusters { source.bootstrap-servers = [\"a:1\"], target.bootstrap-servers = [\"b:1\"] }");
+        assertTrue(c.routing());
+        assertEquals(0, c.source().nodeIdOffset());
+        assertEquals(100_000, c.clusters().get("target").nodeIdOffset());
+        assertRefused("cutover-proxy.clusters { source.bootstrap-servers = [\"a:1\"], target { bootstrap-servers = [\"b:1\"], node-id-offset = 0 } }",
+            "node-id-offset", "must differ");
+    }
+
+    @Test
+    void aNonLoopbackAdminNeedsTokens() {
+        assertRefused("cutover-proxy { clusters.source.bootstrap-servers = [\"a:1\"], admin.bind-host = \"0.0.0.0\" }",
+            "cutover-proxy.admin.tokens is required");
+        ProxyConfig c = parse("cutover-proxy { clusters.source.bootstrap-servers = [\"a:1\"], admin.bind-host = \"0.0.0.0\", "
+            + "admin.tokens { ops = \"0123456789abcdef0123\" } }");
+        assertEquals("0123456789abcdef0123", c.admin().tokens().get("ops"));
+        assertRefused("cutover-proxy { clusters.source.bootstrap-servers = [\"a:1\"], admin.tokens { ops = short } }",
+            "cutover-proxy.admin.tokens.ops", "16 characters");
     }
 
     @Test

@@ -165,11 +165,11 @@ class BadInputTest {
 
     @Test
     void upstreamClosingClosesTheClient() {
-        // A Metadata request whose body is garbage passes the proxy's header checks (the body is
-        // forwarded as bytes) and makes the broker close its connection; the proxy closes the client.
+        // A DescribeGroups request whose body is garbage passes the proxy's header checks (the body
+        // is forwarded as bytes) and makes the broker close its connection; the proxy closes the client.
         try (RawKafkaClient client = RawKafkaClient.connect(proxy.bootstrapServers())) {
             assertServes(client);
-            ByteBuffer body = ByteBuffer.allocate(30).putShort(ApiKeys.METADATA.id).putShort((short) 4).putInt(11).putShort((short) -1)
+            ByteBuffer body = ByteBuffer.allocate(30).putShort(ApiKeys.DESCRIBE_GROUPS.id).putShort((short) 4).putInt(11).putShort((short) -1)
                 .putInt(Integer.MAX_VALUE).putInt(-7).putInt(-7).putInt(-7).putShort((short) 1);
             client.sendBytes(frame(30, body.array()));
             assertClosedWithLog(client, "UPSTREAM_FAILURE", "closed its connection with 1 requests unanswered");
