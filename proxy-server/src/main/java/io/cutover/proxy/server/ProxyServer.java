@@ -99,6 +99,7 @@ public final class ProxyServer implements AutoCloseable {
                 config.limits().upstreamConnectTimeout()));
         }
         this.routing = new RoutingState(routes, links, new RoutingContext(clusterNames, Map.copyOf(rewrites), topicIds, virtualize, clusterId));
+        routing.start();
         Gauge.builder("cutover.proxy.routes.version", routes, r -> r.current().version())
             .description("Version of the live route table").register(registry);
 

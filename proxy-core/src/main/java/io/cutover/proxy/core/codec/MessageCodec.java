@@ -34,6 +34,26 @@ public final class MessageCodec {
         return message;
     }
 
+    /** Decodes a request frame's header (clientId and tagged fields included). */
+    public static RequestHeaderData decodeRequestHeader(ByteBuf frame) {
+        short apiKey = RequestFrames.apiKey(frame);
+        short version = RequestFrames.apiVersion(frame);
+        short headerVersion = ApiKeys.forId(apiKey).requestHeaderVersion(version);
+        int length = RequestFrames.bodyOffset(frame, headerVersion) - 4;
+        try {
+            return new RequestHeaderData(new ByteBufferAccessor(frame.nioBuffer(frame.readerIndex() + 4, length)), headerVersion);
+        } catch (RuntimeException e) {
+            throw new MalformedFrameException("cannot decode request header: " + e.getMessage());
+        }
+    }
+
+    /** An NIO view of a request frame's body, for Kafka's own request parsers. */
+    public static ByteBuffer requestBody(ByteBuf frame) {
+        short apiKey = RequestFrames.apiKey(frame);
+        int offset = RequestFrames.bodyOffset(frame, ApiKeys.forId(apiKey).requestHeaderVersion(RequestFrames.apiVersion(frame)));
+        return frame.nioBuffer(frame.readerIndex() + offset, frame.readableBytes() - offset);
+    }
+
     /** Decodes the body of a request frame. */
     public static ApiMessage decodeRequest(ByteBuf frame, ApiKeys api, short version) {
         int bodyOffset = RequestFrames.bodyOffset(frame, api.requestHeaderVersion(version));

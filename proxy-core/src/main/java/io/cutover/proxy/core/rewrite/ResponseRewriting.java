@@ -1,27 +1,45 @@
 package io.cutover.proxy.core.rewrite;
 
 import io.cutover.proxy.core.api.ApiSupport;
-import io.cutover.proxy.core.api.ApiVersionsResponses;
 import io.cutover.proxy.core.codec.MessageCodec;
 import io.cutover.proxy.core.codec.ResponseFrames;
+import io.cutover.proxy.core.routing.data.FetchRouting;
+import io.cutover.proxy.core.routing.data.IdentityRewriting;
+import io.cutover.proxy.core.routing.data.ListOffsetsRouting;
+import io.cutover.proxy.core.routing.data.Misrouted;
+import io.cutover.proxy.core.routing.data.ProduceRouting;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
-import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Applies the right {@link ResponseRewriter} to a response frame: decode, rewrite, re-encode. Frames
- * of APIs that need no rewriting never get here.
+ * Rewrites an upstream response frame: decode, rewrite, re-encode. Three reasons to rewrite: the
+ * response names brokers (leader hints of Produce v10+ and Fetch v16+); identities are virtualised
+ * (topic ids and leader epochs of the APIs listed in {@link #VIRTUALISED}); or the request had
+ * partitions taken out that the answer must report. Frames of every other response never get here.
  */
 public final class ResponseRewriting {
+    private static final boolean[] VIRTUALISED = new boolean[ApiSupport.maxApiKeyId() + 1];
+
+    static {
+        for (ApiKeys api : new ApiKeys[] {ApiKeys.PRODUCE, ApiKeys.FETCH, ApiKeys.LIST_OFFSETS, ApiKeys.OFFSET_FETCH,
+            ApiKeys.OFFSET_COMMIT, ApiKeys.CONSUMER_GROUP_HEARTBEAT, ApiKeys.CREATE_TOPICS, ApiKeys.DELETE_TOPICS}) {
+            VIRTUALISED[api.id] = true;
+        }
+    }
+
     private final ResponseRewriter<?>[] rewriters = new ResponseRewriter<?>[ApiSupport.maxApiKeyId() + 1];
 
     public ResponseRewriting() {
-        rewriters[ApiKeys.API_VERSIONS.id] = new ApiVersionsRewriter();
-        rewriters[ApiKeys.METADATA.id] = new MetadataRewriter();
-        rewriters[ApiKeys.FIND_COORDINATOR.id] = new FindCoordinatorRewriter();
-        rewriters[ApiKeys.DESCRIBE_CLUSTER.id] = new DescribeClusterRewriter();
         rewriters[ApiKeys.PRODUCE.id] = new ProduceResponseRewriter();
         rewriters[ApiKeys.FETCH.id] = new FetchResponseRewriter();
         rewriters[ApiKeys.SHARE_FETCH.id] = new ShareFetchResponseRewriter();
@@ -29,40 +47,52 @@ public final class ResponseRewriting {
     }
 
     /** True when a response to this request must pass through {@link #rewrite}. */
-    public boolean needsRewrite(short apiKey, short version) {
-        return ApiSupport.rewritesResponse(apiKey, version) && rewriters[apiKey] != null;
+    public boolean needsRewrite(short apiKey, short version, RewriteContext ctx, Misrouted misrouted) {
+        return misrouted != null
+            || (ApiSupport.rewritesResponse(apiKey, version) && rewriters[apiKey] != null)
+            || (ctx.virtualize() && VIRTUALISED[apiKey]);
     }
 
     /**
      * Rewrites a response frame. Returns {@code frame} itself when nothing changed, or a new frame
-     * (and then releases nothing: the caller owns both and releases {@code frame}).
+     * (then the caller owns both and releases {@code frame}).
      */
-    public ByteBuf rewrite(ByteBufAllocator alloc, ByteBuf frame, short apiKey, short version, RewriteContext ctx) {
+    public ByteBuf rewrite(ByteBufAllocator alloc, ByteBuf frame, short apiKey, short version, RewriteContext ctx, Misrouted misrouted) {
         ApiKeys api = ApiKeys.forId(apiKey);
-        short bodyVersion = version;
-        short headerVersion = api.responseHeaderVersion(version);
-        if (api == ApiKeys.API_VERSIONS && isApiVersionsError(frame)) {
-            // A broker that does not know the requested ApiVersions version answers at v0 (KIP-511);
-            // keep it at v0 so the client can read it and retry at a version both know.
-            bodyVersion = ApiVersionsResponses.ERROR_RESPONSE_VERSION;
-            headerVersion = ApiVersionsResponses.ERROR_RESPONSE_HEADER_VERSION;
+        ApiMessage message = MessageCodec.decodeResponse(frame, api, version);
+        boolean changed = false;
+        if (ApiSupport.rewritesResponse(apiKey, version) && rewriters[apiKey] != null) {
+            changed = apply(rewriters[apiKey], message, version, ctx);
         }
-        ApiMessage message = MessageCodec.decodeResponse(frame, api, bodyVersion, headerVersion);
-        if (!apply(rewriters[apiKey], message, bodyVersion, ctx)) {
+        if (ctx.virtualize() || misrouted != null) {
+            changed |= completeIdentities(api, message, version, ctx, misrouted);
+        }
+        if (!changed) {
             return frame;
         }
-        return MessageCodec.encodeResponse(alloc, ResponseFrames.correlationId(frame), headerVersion, bodyVersion, message);
+        return MessageCodec.encodeResponse(alloc, ResponseFrames.correlationId(frame), api.responseHeaderVersion(version), version, message);
+    }
+
+    private static boolean completeIdentities(ApiKeys api, ApiMessage m, short version, RewriteContext ctx, Misrouted misrouted) {
+        String cluster = ctx.cluster();
+        boolean v = ctx.virtualize();
+        return switch (api) {
+            case PRODUCE -> ProduceRouting.complete((ProduceResponseData) m, version, misrouted, cluster, ctx.topicIds(), v);
+            case FETCH -> FetchRouting.complete((FetchResponseData) m, version, misrouted, cluster, ctx.topicIds(), v);
+            case LIST_OFFSETS -> ListOffsetsRouting.complete((ListOffsetsResponseData) m, misrouted, v);
+            case OFFSET_FETCH -> v && IdentityRewriting.offsetFetchResponse((OffsetFetchResponseData) m, cluster, ctx.topicIds());
+            case OFFSET_COMMIT -> v && IdentityRewriting.offsetCommitResponse((OffsetCommitResponseData) m, cluster, ctx.topicIds());
+            case CONSUMER_GROUP_HEARTBEAT -> v && IdentityRewriting.consumerGroupHeartbeatResponse(
+                (ConsumerGroupHeartbeatResponseData) m, cluster, ctx.topicIds());
+            case CREATE_TOPICS -> v && IdentityRewriting.createTopicsResponse((CreateTopicsResponseData) m, cluster, ctx.topicIds());
+            case DELETE_TOPICS -> v && IdentityRewriting.deleteTopicsResponse((DeleteTopicsResponseData) m, cluster, ctx.topicIds());
+            default -> false;
+        };
     }
 
     @SuppressWarnings("unchecked")
     private static <T extends ApiMessage> boolean apply(ResponseRewriter<T> rewriter, ApiMessage message, short version,
                                                         RewriteContext ctx) {
         return rewriter.rewrite((T) message, version, ctx);
-    }
-
-    /** ApiVersions responses start with errorCode in every version, right after header v0. */
-    private static boolean isApiVersionsError(ByteBuf frame) {
-        int at = frame.readerIndex() + ResponseFrames.MIN_FRAME_BYTES;
-        return frame.writerIndex() >= at + 2 && frame.getShort(at) == Errors.UNSUPPORTED_VERSION.code();
     }
 }

@@ -11,11 +11,9 @@ import io.cutover.proxy.core.codec.ResponseFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.List;
-import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.FetchResponseData;
-import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 
 /** Whole frames in, whole frames out: what the server's rewrite handler sees. */
@@ -24,12 +22,15 @@ class ResponseRewritingTest {
     private final RewriteContext target = RewriteContext.plain("target", TestNodes.target(TestNodes.registry()), ErrorCounter.NONE);
 
     @Test
-    void onlyAddressCarryingResponsesAreDecoded() {
-        assertTrue(rewriting.needsRewrite(ApiKeys.METADATA.id, (short) 0));
-        assertTrue(rewriting.needsRewrite(ApiKeys.PRODUCE.id, (short) 10));
-        assertFalse(rewriting.needsRewrite(ApiKeys.PRODUCE.id, (short) 9));
-        assertFalse(rewriting.needsRewrite(ApiKeys.OFFSET_COMMIT.id, ApiKeys.OFFSET_COMMIT.latestVersion()));
-        assertFalse(rewriting.needsRewrite(ApiKeys.LIST_OFFSETS.id, ApiKeys.LIST_OFFSETS.latestVersion()));
+    void onlyResponsesThatMustChangeAreDecoded() {
+        assertTrue(rewriting.needsRewrite(ApiKeys.PRODUCE.id, (short) 10, target, null));
+        assertFalse(rewriting.needsRewrite(ApiKeys.PRODUCE.id, (short) 9, target, null));
+        assertFalse(rewriting.needsRewrite(ApiKeys.OFFSET_COMMIT.id, ApiKeys.OFFSET_COMMIT.latestVersion(), target, null));
+        assertFalse(rewriting.needsRewrite(ApiKeys.LIST_OFFSETS.id, ApiKeys.LIST_OFFSETS.latestVersion(), target, null));
+        RewriteContext routing = new RewriteContext("target", target.nodes(), ErrorCounter.NONE, target.topicIds(), true);
+        assertTrue(rewriting.needsRewrite(ApiKeys.LIST_OFFSETS.id, ApiKeys.LIST_OFFSETS.latestVersion(), routing, null),
+            "epochs are withheld when routing");
+        assertTrue(rewriting.needsRewrite(ApiKeys.OFFSET_COMMIT.id, (short) 2, target, new io.cutover.proxy.core.routing.data.Misrouted()));
     }
 
     @Test
@@ -40,7 +41,7 @@ class ResponseRewritingTest {
         short v = 17;
         ByteBuf frame = MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 9, ApiKeys.FETCH, v, fetch);
         try {
-            assertSame(frame, rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.FETCH.id, v, target));
+            assertSame(frame, rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.FETCH.id, v, target, null));
         } finally {
             frame.release();
         }
@@ -48,17 +49,17 @@ class ResponseRewritingTest {
 
     @Test
     void aRewrittenFrameKeepsItsCorrelationIdAndDecodes() {
-        MetadataResponseData m = new MetadataResponseData();
-        m.brokers().add(new MetadataResponseData.MetadataResponseBroker().setNodeId(1).setHost("broker-1.internal").setPort(9092));
+        ProduceResponseData m = new ProduceResponseData();
+        m.nodeEndpoints().add(new ProduceResponseData.NodeEndpoint().setNodeId(1).setHost("broker-1.internal").setPort(9092));
         short v = 12;
-        ByteBuf frame = MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 77, ApiKeys.METADATA, v, m);
-        ByteBuf out = rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.METADATA.id, v, target);
+        ByteBuf frame = MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 77, ApiKeys.PRODUCE, v, m);
+        ByteBuf out = rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.PRODUCE.id, v, target, null);
         try {
             assertNotSame(frame, out);
             assertEquals(77, ResponseFrames.correlationId(out));
             assertEquals(out.readableBytes() - 4, out.getInt(out.readerIndex()), "size prefix matches");
-            MetadataResponseData decoded = (MetadataResponseData) MessageCodec.decodeResponse(out, ApiKeys.METADATA, v);
-            assertEquals(TestNodes.PROXY_HOST, decoded.brokers().find(1001).host());
+            ProduceResponseData decoded = (ProduceResponseData) MessageCodec.decodeResponse(out, ApiKeys.PRODUCE, v);
+            assertEquals(TestNodes.PROXY_HOST, decoded.nodeEndpoints().find(1001).host());
         } finally {
             frame.release();
             out.release();
@@ -66,17 +67,29 @@ class ResponseRewritingTest {
     }
 
     @Test
-    void anApiVersionsErrorAnswerStaysAtV0() {
-        // A broker that does not know ApiVersions v4 answers at v0 whatever was asked (KIP-511).
-        ApiVersionsResponseData error = new ApiVersionsResponseData().setErrorCode(Errors.UNSUPPORTED_VERSION.code());
-        error.apiKeys().add(new ApiVersionsResponseData.ApiVersion().setApiKey(ApiKeys.API_VERSIONS.id).setMinVersion((short) 0)
-            .setMaxVersion((short) 3));
-        ByteBuf frame = MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 5, (short) 0, (short) 0, error);
-        ByteBuf out = rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.API_VERSIONS.id, (short) 4, target);
+    void aVirtualisedFetchAnswerCarriesVirtualTopicIdsAndNoEpochs() {
+        io.cutover.proxy.core.virtual.TopicIds ids = new io.cutover.proxy.core.virtual.TopicIds();
+        org.apache.kafka.common.Uuid real = org.apache.kafka.common.Uuid.randomUuid();
+        ids.learn("target", "orders", real);
+        RewriteContext routing = new RewriteContext("target", TestNodes.target(TestNodes.registry()), ErrorCounter.NONE, ids, true);
+        org.apache.kafka.common.record.internal.MemoryRecords records = org.apache.kafka.common.record.internal.MemoryRecords.withRecords(
+            (byte) 2, 0L, org.apache.kafka.common.compress.Compression.NONE, org.apache.kafka.common.record.TimestampType.CREATE_TIME,
+            -1L, (short) -1, -1, 17, false, new org.apache.kafka.common.record.internal.SimpleRecord("v".getBytes()));
+        FetchResponseData fetch = new FetchResponseData();
+        FetchResponseData.PartitionData p = new FetchResponseData.PartitionData().setPartitionIndex(0).setRecords(records);
+        p.currentLeader().setLeaderEpoch(17).setLeaderId(-1);
+        fetch.responses().add(new FetchResponseData.FetchableTopicResponse().setTopicId(real).setPartitions(List.of(p)));
+        short v = 17;
+        ByteBuf frame = MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 3, ApiKeys.FETCH, v, fetch);
+        ByteBuf out = rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.FETCH.id, v, routing, null);
         try {
-            ApiVersionsResponseData decoded = (ApiVersionsResponseData) MessageCodec.decodeResponse(out, ApiKeys.API_VERSIONS, (short) 0);
-            assertEquals(Errors.UNSUPPORTED_VERSION.code(), decoded.errorCode());
-            assertEquals(3, decoded.apiKeys().find(ApiKeys.API_VERSIONS.id).maxVersion());
+            FetchResponseData decoded = (FetchResponseData) MessageCodec.decodeResponse(out, ApiKeys.FETCH, v);
+            assertEquals(ids.virtualId("orders"), decoded.responses().get(0).topicId());
+            FetchResponseData.PartitionData dp = decoded.responses().get(0).partitions().get(0);
+            assertEquals(-1, dp.currentLeader().leaderEpoch());
+            var batch = ((org.apache.kafka.common.record.internal.MemoryRecords) dp.records()).batches().iterator().next();
+            assertEquals(-1, batch.partitionLeaderEpoch(), "the batch header's epoch is withheld too");
+            batch.ensureValid(); // the CRC still holds: partitionLeaderEpoch is outside it
         } finally {
             frame.release();
             if (out != frame) {

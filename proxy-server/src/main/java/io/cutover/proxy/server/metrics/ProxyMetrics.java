@@ -37,6 +37,9 @@ public final class ProxyMetrics {
     private final AtomicInteger brokerConnections = new AtomicInteger();
     private final AtomicInteger upstreamConnections = new AtomicInteger();
     private final ErrorCounter upstreamErrorCounter = this::upstreamError;
+    private final ConcurrentMap<String, Counter[]> clusterRequests = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Short, Counter> forcedRefreshes = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, AtomicInteger> staleClients = new ConcurrentHashMap<>();
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -83,6 +86,36 @@ public final class ProxyMetrics {
                 .tag("api", apiName(apiKey)).register(registry);
         }
         c.increment();
+    }
+
+    /** A request forwarded to {@code cluster}. */
+    public void clusterRequest(String cluster, short apiKey) {
+        Counter[] byApi = clusterRequests.computeIfAbsent(cluster, c -> new Counter[requests.length]);
+        Counter c = byApi[apiKey];
+        if (c == null) {
+            c = byApi[apiKey] = Counter.builder("cutover.proxy.cluster.requests")
+                .description("Requests forwarded to each upstream cluster, by API")
+                .tag("cluster", cluster).tag("api", apiName(apiKey)).register(registry);
+        }
+        c.increment();
+    }
+
+    /** Errors the proxy sent to make clients refresh metadata or find their coordinator again. */
+    public void forcedRefresh(Errors error, int count) {
+        forcedRefreshes.computeIfAbsent(error.code(), code -> Counter.builder("cutover.proxy.forced.refresh")
+            .description("Errors the proxy sent to move clients after a route change (per partition or request)")
+            .tag("code", error.name()).register(registry)).increment(count);
+    }
+
+    /** Connections on {@code cluster} that were told to move and have not yet moved. */
+    public AtomicInteger staleClients(String cluster) {
+        return staleClients.computeIfAbsent(cluster, c -> {
+            AtomicInteger n = new AtomicInteger();
+            Gauge.builder("cutover.proxy.stale.clients", n, AtomicInteger::get)
+                .description("Client connections still sending requests for moved resources to this cluster")
+                .tag("cluster", c).register(registry);
+            return n;
+        });
     }
 
     /** A response went to the client; latency runs from the request's arrival at the proxy. */

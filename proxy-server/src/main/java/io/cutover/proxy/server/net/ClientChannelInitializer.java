@@ -38,6 +38,7 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
             .addLast("request-validator", new RequestValidator(conn))
             .addLast("api-versions", new ApiVersionsResponder(conn))
             .addLast("control-plane", new ControlPlaneResponder(conn))
+            .addLast("request-router", new RequestRouter(conn))
             .addLast("forwarder", new RequestForwarder(conn, frames));
     }
 }

@@ -1,5 +1,6 @@
 package io.cutover.proxy.server.net;
 
+import io.cutover.proxy.core.routing.data.Misrouted;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -15,6 +16,8 @@ final class InFlightRequest {
     boolean local;
     /** The response frame to send, once known. Owned by this slot until written or released. */
     ByteBuf response;
+    /** Partitions taken out of the request, which the response must report; usually null. */
+    Misrouted misrouted;
 
     void set(int correlationId, short apiKey, short apiVersion, long arrivalNanos, boolean local) {
         this.correlationId = correlationId;
@@ -23,6 +26,7 @@ final class InFlightRequest {
         this.arrivalNanos = arrivalNanos;
         this.local = local;
         this.response = null;
+        this.misrouted = null;
     }
 
     boolean isAnswered() {

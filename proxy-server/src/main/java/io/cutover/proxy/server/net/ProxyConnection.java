@@ -6,6 +6,7 @@ import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
 import io.cutover.proxy.core.rewrite.RewriteContext;
 import io.cutover.proxy.core.routing.ClientRoutes;
 import io.cutover.proxy.core.routing.ClientSelector;
+import io.cutover.proxy.core.routing.data.Misrouted;
 import io.cutover.proxy.server.metrics.ProxyError;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
 import io.netty.bootstrap.Bootstrap;
@@ -60,6 +61,43 @@ final class ProxyConnection {
         this.rewrite = ctx.routing().context().rewrite(target.cluster());
     }
 
+    io.netty.buffer.ByteBufAllocator alloc() {
+        return client.alloc();
+    }
+
+    private boolean stale;
+
+    /**
+     * Counts errors the proxy sends to make a client refresh its metadata or coordinator, and marks
+     * this connection as a moved client still seen on its old cluster.
+     */
+    void forcedRefresh(org.apache.kafka.common.protocol.Errors error, int count) {
+        metrics.forcedRefresh(error, count);
+        if (!stale) {
+            stale = true;
+            metrics.staleClients(target.cluster()).incrementAndGet();
+        }
+    }
+
+    /** A request served wholly on this connection's cluster: the client is not (or no longer) stale here. */
+    void routedOnCluster() {
+        if (stale) {
+            stale = false;
+            metrics.staleClients(target.cluster()).decrementAndGet();
+        }
+    }
+
+    /** Closes a client that cannot be told to move any other way; it reconnects and refreshes. */
+    void closeForRouting(String why) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        metrics.forcedRefresh(org.apache.kafka.common.protocol.Errors.NOT_LEADER_OR_FOLLOWER, 1);
+        ctx.connectionLog().info("closing {}: {}", describeClient(), why);
+        client.close();
+        clientClosed();
+    }
+
     /** The cluster this connection's upstream belongs to. */
     String cluster() {
         return target.cluster();
@@ -77,6 +115,19 @@ final class ProxyConnection {
     }
 
     private ClientSelector.ClientIdentity identity;
+    /** Route table version this connection's last Fetch saw; -1 before the first. */
+    private long fetchRoutesVersion = -1;
+
+    /**
+     * True when a routing change happened since this connection's last Fetch and the request
+     * continues a fetch session: the session may hold partitions that moved, so it is reset
+     * (KIP-227 sessions are per broker connection and cannot follow a partition to another cluster).
+     */
+    boolean fetchSessionMustReset(int sessionId, int sessionEpoch, long routesVersion) {
+        boolean reset = fetchRoutesVersion != -1 && fetchRoutesVersion != routesVersion && sessionId != 0 && sessionEpoch > 0;
+        fetchRoutesVersion = routesVersion;
+        return reset;
+    }
 
     private ClientSelector.ClientIdentity identity() {
         if (identity == null) {
@@ -165,6 +216,11 @@ final class ProxyConnection {
 
     /** Sends a client frame upstream as it is; registers it for a response unless none will come. */
     void forward(ByteBuf frame, short apiKey, short apiVersion, int correlationId, boolean expectsResponse) {
+        forward(frame, apiKey, apiVersion, correlationId, expectsResponse, null);
+    }
+
+    /** As above; the response will also report {@code misrouted}, the partitions taken out of the request. */
+    void forward(ByteBuf frame, short apiKey, short apiVersion, int correlationId, boolean expectsResponse, Misrouted misrouted) {
         int bytes = frame.readableBytes();
         metrics.request(apiKey);
         metrics.clientBytesReceived(bytes);
@@ -172,11 +228,16 @@ final class ProxyConnection {
             frame.release();
             return;
         }
-        if (expectsResponse && track(correlationId, apiKey, apiVersion, false) == null) {
-            frame.release();
-            return;
+        if (expectsResponse) {
+            InFlightRequest slot = track(correlationId, apiKey, apiVersion, false);
+            if (slot == null) {
+                frame.release();
+                return;
+            }
+            slot.misrouted = misrouted;
         }
         metrics.upstreamBytesSent(bytes);
+        metrics.clusterRequest(target.cluster(), apiKey);
         upstream.write(frame, upstream.voidPromise());
         if (!upstream.isWritable() && clientReads.pause(ReadGate.PEER_UNWRITABLE)) {
             metrics.clientReadPaused();
@@ -335,6 +396,10 @@ final class ProxyConnection {
         }
         if (state != State.NEW) {
             metrics.connections(bootstrapListener).decrementAndGet();
+        }
+        if (stale) {
+            stale = false;
+            metrics.staleClients(target.cluster()).decrementAndGet();
         }
         state = State.CLOSED;
         inFlight.releaseAll();

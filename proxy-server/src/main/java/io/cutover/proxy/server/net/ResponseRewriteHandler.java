@@ -21,9 +21,10 @@ final class ResponseRewriteHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         InFlightRequest slot = (InFlightRequest) msg;
-        if (rewriting.needsRewrite(slot.apiKey, slot.apiVersion)) {
+        if (rewriting.needsRewrite(slot.apiKey, slot.apiVersion, conn.rewriteContext(), slot.misrouted)) {
             ByteBuf original = slot.response;
-            ByteBuf rewritten = rewriting.rewrite(ctx.alloc(), original, slot.apiKey, slot.apiVersion, conn.rewriteContext());
+            ByteBuf rewritten = rewriting.rewrite(ctx.alloc(), original, slot.apiKey, slot.apiVersion, conn.rewriteContext(),
+                slot.misrouted);
             if (rewritten != original) {
                 slot.response = rewritten;
                 original.release();

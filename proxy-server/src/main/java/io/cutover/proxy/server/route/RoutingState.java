@@ -5,7 +5,9 @@ import io.cutover.proxy.core.routing.ClientSelector;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.routing.RoutingContext;
+import io.cutover.proxy.core.virtual.ProducerIdMapper;
 import io.cutover.proxy.server.upstream.ClusterLink;
+import io.cutover.proxy.server.upstream.RealProducerIdPool;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -31,14 +33,35 @@ public final class RoutingState {
         ApiKeys.DELETE_SHARE_GROUP_STATE, ApiKeys.READ_SHARE_GROUP_STATE_SUMMARY,
         ApiKeys.STREAMS_GROUP_HEARTBEAT, ApiKeys.STREAMS_GROUP_DESCRIBE);
 
+    /** Virtual producers remembered at once; a forgotten one is mapped afresh on its next batch. */
+    private static final int MAX_PRODUCERS = 100_000;
+
     private final Routes routes;
     private final Map<String, ClusterLink> links;
     private final RoutingContext context;
+    private final ProducerIdMapper producers = new ProducerIdMapper(MAX_PRODUCERS);
+    private final RealProducerIdPool realProducerIds;
 
     public RoutingState(Routes routes, Map<String, ClusterLink> links, RoutingContext context) {
         this.routes = routes;
         this.links = Map.copyOf(links);
         this.context = context;
+        this.realProducerIds = new RealProducerIdPool(this.links);
+    }
+
+    /** Starts what routing needs in the background: real producer ids when identities are virtualised. */
+    public void start() {
+        if (context.virtualize()) {
+            realProducerIds.start();
+        }
+    }
+
+    public ProducerIdMapper producers() {
+        return producers;
+    }
+
+    public RealProducerIdPool realProducerIds() {
+        return realProducerIds;
     }
 
     public Routes routes() {

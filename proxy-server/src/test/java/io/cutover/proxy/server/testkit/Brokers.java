@@ -5,9 +5,14 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** How many brokers an injected {@link io.cutover.proxy.server.embedded.EmbeddedKafkaCluster} has. */
+/**
+ * How many brokers an injected {@link io.cutover.proxy.server.embedded.EmbeddedKafkaCluster} has, and
+ * which of the shared clusters it is: tests that need a source and a target ask for two names.
+ */
 @Target(ElementType.PARAMETER)
 @Retention(RetentionPolicy.RUNTIME)
 public @interface Brokers {
     int value() default 1;
+
+    String name() default "source";
 }

@@ -22,8 +22,10 @@ public final class KafkaClusterExtension implements ParameterResolver {
     @Override
     public Object resolveParameter(ParameterContext p, ExtensionContext ctx) {
         int brokers = p.findAnnotation(Brokers.class).map(Brokers::value).orElse(1);
+        String name = p.findAnnotation(Brokers.class).map(Brokers::name).orElse("source");
         ExtensionContext.Store store = ctx.getRoot().getStore(NS);
-        return store.getOrComputeIfAbsent("cluster-" + brokers, k -> SharedCluster.start(brokers), SharedCluster.class).cluster;
+        return store.getOrComputeIfAbsent("cluster-" + name + "-" + brokers, k -> SharedCluster.start(name, brokers),
+            SharedCluster.class).cluster;
     }
 
     /** Holds a cluster in the root store; JUnit closes it when the whole run ends. */
@@ -34,9 +36,9 @@ public final class KafkaClusterExtension implements ParameterResolver {
             this.cluster = cluster;
         }
 
-        static SharedCluster start(int brokers) {
+        static SharedCluster start(String name, int brokers) {
             try {
-                return new SharedCluster(EmbeddedKafkaCluster.start("test-" + brokers, brokers, Map.of()));
+                return new SharedCluster(EmbeddedKafkaCluster.start(name + "-" + brokers, brokers, Map.of()));
             } catch (Exception e) {
                 throw new IllegalStateException("cannot start a " + brokers + "-broker test cluster", e);
             }

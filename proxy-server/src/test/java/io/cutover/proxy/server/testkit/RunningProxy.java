@@ -52,6 +52,13 @@ public final class RunningProxy implements AutoCloseable {
         return start(bootstrapServers, overrides, stateDir);
     }
 
+    /** A proxy in front of a source and a target cluster. */
+    public static RunningProxy routing(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, Map<String, Object> overrides) {
+        Map<String, Object> all = new java.util.HashMap<>(overrides);
+        all.put("clusters.target.bootstrap-servers", List.of(target.bootstrapServers().split(",")));
+        return in(source.bootstrapServers(), all);
+    }
+
     /** Starts a proxy on an existing state directory, as after a restart. */
     public static RunningProxy start(String bootstrapServers, Map<String, Object> overrides, Path stateDir) {
         int first = NEXT_RANGE.getAndAdd(40);
@@ -83,6 +90,42 @@ public final class RunningProxy implements AutoCloseable {
 
     public URI admin(String path) {
         return URI.create(server.adminUri() + path);
+    }
+
+    private String token() {
+        return server.adminTokens().values().iterator().next();
+    }
+
+    /** An admin request with the proxy's bearer token. */
+    public HttpResponse<String> send(String method, String path, String jsonBody, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(admin(path)).header("Authorization", "Bearer " + token())
+            .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
+        if (jsonBody != null) {
+            b.header("Content-Type", "application/json");
+        }
+        headers.forEach(b::header);
+        try {
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Flips one topic (exact name) to {@code cluster} through the admin API; fails the test on an error. */
+    public void flipTopic(String topic, String cluster) {
+        flip("topic", topic, cluster);
+    }
+
+    public void flip(String resource, String pattern, String cluster) {
+        HttpResponse<String> r = send("POST", "/routes/flip",
+            "{\"resource\":\"" + resource + "\",\"match\":\"exact\",\"pattern\":\"" + pattern + "\",\"cluster\":\"" + cluster + "\"}",
+            Map.of());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("flip of " + resource + " " + pattern + " to " + cluster + " failed: " + r.statusCode() + " " + r.body());
+        }
     }
 
     public HttpResponse<String> get(String path) {

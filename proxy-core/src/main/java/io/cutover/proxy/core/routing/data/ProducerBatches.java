@@ -1,0 +1,40 @@
+package io.cutover.proxy.core.routing.data;
+
+import io.cutover.proxy.core.virtual.ProducerIdMapper;
+import io.cutover.proxy.core.virtual.RecordBatchHeaders;
+import java.nio.ByteBuffer;
+import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+
+/**
+ * Puts real producer ids into the idempotent batches of one partition, in place: the records of a
+ * decoded request are a view of the request frame, so the frame itself carries the change.
+ * Non-idempotent batches (no producer id) and transactional ones are left alone.
+ */
+final class ProducerBatches {
+    private ProducerBatches() {
+    }
+
+    /** @return false when a batch needs a real producer id that is not at hand yet. */
+    static boolean mapToCluster(PartitionProduceData partition, String topic, RequestScope scope) {
+        if (!(partition.records() instanceof MemoryRecords records)) {
+            return true;
+        }
+        ByteBuffer buffer = records.buffer();
+        boolean[] ok = {true};
+        RecordBatchHeaders.forEachBatch(buffer, (b, start, size) -> {
+            long virtualId = RecordBatchHeaders.producerId(b, start);
+            if (virtualId < 0 || RecordBatchHeaders.isTransactional(b, start) || !ok[0]) {
+                return;
+            }
+            short epoch = RecordBatchHeaders.producerEpoch(b, start);
+            ProducerIdMapper.RealProducer real = scope.producers().realFor(virtualId, epoch, scope.cluster(), topic, scope.realIds());
+            if (real == null) {
+                ok[0] = false;
+                return;
+            }
+            RecordBatchHeaders.setProducer(b, start, size, real.producerId(), real.epoch());
+        });
+        return ok[0];
+    }
+}

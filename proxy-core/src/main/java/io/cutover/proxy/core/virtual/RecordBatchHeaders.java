@@ -1,0 +1,63 @@
+package io.cutover.proxy.core.virtual;
+
+import java.nio.ByteBuffer;
+import org.apache.kafka.common.record.internal.DefaultRecordBatch;
+import org.apache.kafka.common.utils.Crc32C;
+
+/**
+ * Edits v2 record batch headers in place. Producer id and epoch lie inside the CRC32C range
+ * (attributes to the end of the batch), so the CRC is recomputed; only the header changes, never a
+ * record.
+ */
+public final class RecordBatchHeaders {
+    // Field positions of the v2 batch header (KIP-98's message format); CRC and attributes positions
+    // are taken from Kafka's own DefaultRecordBatch.
+    private static final int LENGTH_OFFSET = 8;
+    private static final int LOG_OVERHEAD = 12;
+    private static final int MAGIC_OFFSET = 16;
+    private static final int ATTRIBUTES_OFFSET = DefaultRecordBatch.CRC_OFFSET + 4;
+    private static final int PRODUCER_ID_OFFSET = 43;
+    private static final int PRODUCER_EPOCH_OFFSET = 51;
+    private static final int TRANSACTIONAL_FLAG = 0x10;
+
+    private RecordBatchHeaders() {
+    }
+
+    /** Visits each batch of a records buffer (absolute positions, the buffer's position untouched). */
+    public interface BatchVisitor {
+        void visit(ByteBuffer buffer, int batchStart, int batchSize);
+    }
+
+    public static void forEachBatch(ByteBuffer records, BatchVisitor visitor) {
+        int pos = records.position();
+        int end = records.limit();
+        while (pos + LOG_OVERHEAD <= end) {
+            int size = LOG_OVERHEAD + records.getInt(pos + LENGTH_OFFSET);
+            if (size < DefaultRecordBatch.RECORD_BATCH_OVERHEAD || pos + size > end || records.get(pos + MAGIC_OFFSET) != 2) {
+                return; // a partial trailing batch, or an old-format one: left as it is
+            }
+            visitor.visit(records, pos, size);
+            pos += size;
+        }
+    }
+
+    public static long producerId(ByteBuffer b, int batchStart) {
+        return b.getLong(batchStart + PRODUCER_ID_OFFSET);
+    }
+
+    public static short producerEpoch(ByteBuffer b, int batchStart) {
+        return b.getShort(batchStart + PRODUCER_EPOCH_OFFSET);
+    }
+
+    public static boolean isTransactional(ByteBuffer b, int batchStart) {
+        return (b.getShort(batchStart + ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG) != 0;
+    }
+
+    /** Writes producer id and epoch and recomputes the batch CRC. */
+    public static void setProducer(ByteBuffer b, int batchStart, int batchSize, long producerId, short producerEpoch) {
+        b.putLong(batchStart + PRODUCER_ID_OFFSET, producerId);
+        b.putShort(batchStart + PRODUCER_EPOCH_OFFSET, producerEpoch);
+        long crc = Crc32C.compute(b, batchStart + ATTRIBUTES_OFFSET, batchSize - (ATTRIBUTES_OFFSET));
+        b.putInt(batchStart + DefaultRecordBatch.CRC_OFFSET, (int) crc);
+    }
+}

@@ -1,0 +1,202 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.core.codec.MessageCodec;
+import io.cutover.proxy.core.codec.ProduceRequestFrames;
+import io.cutover.proxy.core.codec.RequestFrames;
+import io.cutover.proxy.core.routing.ClientRoutes;
+import io.cutover.proxy.core.routing.data.CoordinatorKeys;
+import io.cutover.proxy.core.routing.data.FetchRouting;
+import io.cutover.proxy.core.routing.data.IdentityRewriting;
+import io.cutover.proxy.core.routing.data.ListOffsetsRouting;
+import io.cutover.proxy.core.routing.data.ProduceRouting;
+import io.cutover.proxy.core.routing.data.RequestScope;
+import io.cutover.proxy.core.routing.data.Routed;
+import io.cutover.proxy.server.metrics.ProxyError;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+
+/**
+ * Enforces routing on a connection to one cluster, and translates identities, when the proxy fronts
+ * two clusters. Partitions of topics that route elsewhere are answered NOT_LEADER_OR_FOLLOWER and the
+ * rest forwarded; group and transaction requests for ids that route elsewhere are answered
+ * NOT_COORDINATOR; fetch sessions are reset after a routing change. Clients react to these errors by
+ * refreshing metadata or looking up their coordinator again, which moves them, without a restart.
+ * With one cluster this handler passes every frame on untouched.
+ */
+final class RequestRouter extends ChannelInboundHandlerAdapter {
+    private final ProxyConnection conn;
+    private final boolean active;
+
+    RequestRouter(ProxyConnection conn) {
+        this.conn = conn;
+        this.active = conn.context().routing().context().virtualize();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        if (!active) {
+            ctx.fireChannelRead(frame);
+            return;
+        }
+        short apiKey = RequestFrames.apiKey(frame);
+        ApiKeys api = ApiKeys.forId(apiKey);
+        boolean partitioned = api == ApiKeys.PRODUCE || api == ApiKeys.FETCH || api == ApiKeys.LIST_OFFSETS;
+        if (!partitioned && !CoordinatorKeys.isCoordinated(apiKey) && api != ApiKeys.DELETE_TOPICS) {
+            ctx.fireChannelRead(frame);
+            return;
+        }
+        short version = RequestFrames.apiVersion(frame);
+        int correlationId = RequestFrames.correlationId(frame);
+        if (frame.nioBufferCount() != 1) {
+            // Produce batches are edited in place through an NIO view, which needs one contiguous buffer.
+            ByteBuf contiguous = conn.alloc().buffer(frame.readableBytes());
+            contiguous.writeBytes(frame);
+            frame.release();
+            frame = contiguous;
+        }
+        AbstractRequest request;
+        try {
+            request = AbstractRequest.parseRequest(api, version, new ByteBufferAccessor(MessageCodec.requestBody(frame))).request;
+        } catch (RuntimeException e) {
+            frame.release();
+            conn.fail(ProxyError.MALFORMED_FRAME, "malformed " + api.name + " request: " + e.getMessage());
+            return;
+        }
+        ClientRoutes routes = conn.routes();
+        RequestScope scope = new RequestScope(conn.cluster(), routes, conn.rewriteContext().topicIds(), true,
+            conn.context().routing().producers(), conn.context().routing().realProducerIds());
+        if (api == ApiKeys.INIT_PRODUCER_ID && ((InitProducerIdRequestData) request.data()).transactionalId() == null) {
+            answer(frame, api, version, correlationId, initProducerId((InitProducerIdRequestData) request.data()), null);
+            return;
+        }
+        if (partitioned) {
+            routePartitions(ctx, frame, api, version, correlationId, request, scope);
+        } else if (CoordinatorKeys.isCoordinated(apiKey)) {
+            routeCoordinated(ctx, frame, api, version, correlationId, request, scope);
+        } else {
+            IdentityRewriting.deleteTopicsRequest((DeleteTopicsRequestData) request.data(), scope);
+            forwardChanged(frame, api, version, correlationId, request.data(), null);
+        }
+    }
+
+    /**
+     * An idempotent producer's id is the proxy's own (virtual); real ids of each cluster are put into
+     * its batches on the way. A bump request (KIP-360) gets the next epoch of the same id.
+     */
+    private InitProducerIdResponseData initProducerId(InitProducerIdRequestData request) {
+        var producers = conn.context().routing().producers();
+        if (request.producerId() < 0) {
+            return new InitProducerIdResponseData().setProducerId(producers.newProducer()).setProducerEpoch((short) 0);
+        }
+        short epoch = producers.bump(request.producerId(), request.producerEpoch());
+        return new InitProducerIdResponseData().setProducerId(request.producerId()).setProducerEpoch(epoch);
+    }
+
+    private void routePartitions(ChannelHandlerContext ctx, ByteBuf frame, ApiKeys api, short version, int correlationId,
+                                 AbstractRequest request, RequestScope scope) {
+        ApiMessage data = request.data();
+        Routed routed;
+        switch (api) {
+            case PRODUCE -> routed = ProduceRouting.route((ProduceRequestData) data, version, scope);
+            case FETCH -> {
+                FetchRequestData fetch = (FetchRequestData) data;
+                if (conn.fetchSessionMustReset(fetch.sessionId(), fetch.sessionEpoch(), scope.routes().version())) {
+                    answer(frame, api, version, correlationId, FetchRouting.sessionReset(), Errors.FETCH_SESSION_ID_NOT_FOUND);
+                    return;
+                }
+                routed = FetchRouting.route(fetch, version, scope);
+            }
+            default -> routed = ListOffsetsRouting.route((ListOffsetsRequestData) data, version, scope);
+        }
+        if (!routed.changed()) {
+            ctx.fireChannelRead(frame);
+            return;
+        }
+        if (routed.misrouted() != null) {
+            conn.forcedRefresh(Errors.NOT_LEADER_OR_FOLLOWER, routed.misrouted().partitions().size());
+        }
+        if (routed.forward() == null) {
+            if (api == ApiKeys.PRODUCE) {
+                if (ProduceRequestFrames.acks(frame) == 0) {
+                    // No answer can carry the error: drop the connection so the producer refreshes
+                    // its metadata on reconnect. The records of this request are lost, as acks=0 allows.
+                    frame.release();
+                    conn.closeForRouting("an acks=0 produce for partitions that moved to another cluster");
+                    return;
+                }
+                answer(frame, api, version, correlationId, ProduceRouting.answer(routed.misrouted()), null);
+            } else {
+                answer(frame, api, version, correlationId, ListOffsetsRouting.answer(routed.misrouted()), null);
+            }
+            return;
+        }
+        forwardChanged(frame, api, version, correlationId, routed.forward(), routed.misrouted());
+    }
+
+    private void routeCoordinated(ChannelHandlerContext ctx, ByteBuf frame, ApiKeys api, short version, int correlationId,
+                                  AbstractRequest request, RequestScope scope) {
+        ApiMessage data = request.data();
+        String moved = CoordinatorKeys.misroutedKey(api, data, scope.routes(), scope.cluster());
+        if (moved != null) {
+            conn.forcedRefresh(Errors.NOT_COORDINATOR, 1);
+            answer(frame, api, version, correlationId, request.getErrorResponse(0, Errors.NOT_COORDINATOR.exception()).data(), null);
+            return;
+        }
+        boolean changed = switch (api) {
+            case OFFSET_COMMIT -> IdentityRewriting.offsetCommitRequest((OffsetCommitRequestData) data, scope);
+            case OFFSET_FETCH -> IdentityRewriting.offsetFetchRequest((OffsetFetchRequestData) data, scope);
+            case TXN_OFFSET_COMMIT -> IdentityRewriting.txnOffsetCommitRequest((TxnOffsetCommitRequestData) data);
+            case CONSUMER_GROUP_HEARTBEAT -> IdentityRewriting.consumerGroupHeartbeatRequest((ConsumerGroupHeartbeatRequestData) data, scope);
+            default -> false;
+        };
+        if (changed) {
+            forwardChanged(frame, api, version, correlationId, data, null);
+        } else {
+            conn.routedOnCluster();
+            ctx.fireChannelRead(frame);
+        }
+    }
+
+    private void answer(ByteBuf frame, ApiKeys api, short version, int correlationId, ApiMessage response, Errors counted) {
+        int bytes = frame.readableBytes();
+        frame.release();
+        if (counted != null) {
+            conn.forcedRefresh(counted, 1);
+        }
+        ByteBuf encoded = MessageCodec.encodeResponse(conn.alloc(), correlationId, api, version, response);
+        conn.answerLocally(encoded, api.id, version, correlationId, bytes);
+    }
+
+    private void forwardChanged(ByteBuf frame, ApiKeys api, short version, int correlationId, ApiMessage body,
+                                io.cutover.proxy.core.routing.data.Misrouted misrouted) {
+        ByteBuf rewritten;
+        boolean expectsResponse;
+        try {
+            rewritten = MessageCodec.encodeRequest(conn.alloc(), MessageCodec.decodeRequestHeader(frame), body);
+            expectsResponse = api != ApiKeys.PRODUCE || ProduceRequestFrames.acks(frame) != 0;
+        } finally {
+            frame.release();
+        }
+        if (misrouted == null) {
+            conn.routedOnCluster();
+        }
+        conn.forward(rewritten, api.id, version, correlationId, expectsResponse, misrouted);
+    }
+}
