@@ -29,6 +29,7 @@ import io.cutover.proxy.server.net.RateLimitedLog;
 import io.cutover.proxy.server.net.Transport;
 import io.cutover.proxy.server.route.ControlPlaneAnswers;
 import io.cutover.proxy.server.route.RoutingState;
+import io.cutover.proxy.server.route.TopicIdRefresher;
 import io.cutover.proxy.server.upstream.ClusterLink;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -66,64 +67,80 @@ public final class ProxyServer implements AutoCloseable {
     private final InetSocketAddress bootstrapBound;
     private final RoutingState routing;
     private final Map<String, String> adminTokens;
+    private TopicIdRefresher topicIdRefresher;
 
     private ProxyServer(ProxyConfig config) {
         this.config = config;
+        // State first: a corrupt state file stops the start before any thread or socket exists.
+        Map<String, Integer> offsets = new LinkedHashMap<>();
+        config.clusters().values().forEach(c -> offsets.put(c.name(), c.nodeIdOffset()));
+        this.nodes = new NodeRegistry(new NodeIdSpace(offsets), config.listener().brokerPorts(),
+            new FileNodePortStore(config.stateDir()));
+        List<String> clusterNames = new ArrayList<>(config.clusters().keySet());
+        boolean virtualize = config.routing();
+        String clusterId = virtualize ? VirtualClusterId.loadOrCreate(config.stateDir()) : null;
+        Routes routes = new Routes(new FileRouteStore(config.stateDir()), clusterNames);
+        this.adminTokens = AdminTokens.resolve(config.admin().tokens(), config.stateDir());
+
         Transport transport = Transport.best();
         this.acceptors = transport.newGroup(1);
         this.workers = transport.newGroup(Runtime.getRuntime().availableProcessors());
         this.adminLoop = transport.newGroup(1);
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(registry);
-        this.metrics = new ProxyMetrics(registry);
+        try {
+            new JvmMemoryMetrics().bindTo(registry);
+            this.metrics = new ProxyMetrics(registry);
+            Map<String, ClusterNodeMapper> mappers = new LinkedHashMap<>();
+            config.clusters().keySet().forEach(name ->
+                mappers.put(name, new ClusterNodeMapper(nodes, name, config.listener().advertisedHost())));
+            TopicIds topicIds = new TopicIds();
+            Map<String, RewriteContext> rewrites = new LinkedHashMap<>();
+            mappers.forEach((name, mapper) ->
+                rewrites.put(name, new RewriteContext(name, mapper, metrics.upstreamErrorCounter(), topicIds, virtualize)));
+            Map<String, ClusterLink> links = new LinkedHashMap<>();
+            for (ClusterConfig c : config.clusters().values()) {
+                links.put(c.name(), new ClusterLink(c, workers, transport, config.limits().maxResponseFrameBytes(),
+                    config.limits().upstreamConnectTimeout()));
+            }
+            this.routing = new RoutingState(routes, links,
+                new RoutingContext(clusterNames, Map.copyOf(rewrites), topicIds, virtualize, clusterId));
+            routing.start(config.discovery().startupWait());
+            if (virtualize) {
+                this.topicIdRefresher = new TopicIdRefresher(links, topicIds, config.discovery().interval());
+                topicIdRefresher.start();
+            }
+            Gauge.builder("cutover.proxy.routes.version", routes, r -> r.current().version())
+                .description("Version of the live route table").register(registry);
 
-        Map<String, Integer> offsets = new LinkedHashMap<>();
-        config.clusters().values().forEach(c -> offsets.put(c.name(), c.nodeIdOffset()));
-        this.nodes = new NodeRegistry(new NodeIdSpace(offsets), config.listener().brokerPorts(),
-            new FileNodePortStore(config.stateDir()));
-        Map<String, ClusterNodeMapper> mappers = new LinkedHashMap<>();
-        config.clusters().keySet().forEach(name ->
-            mappers.put(name, new ClusterNodeMapper(nodes, name, config.listener().advertisedHost())));
+            ProxyContext ctx = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), transport,
+                new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
+                new ControlPlaneAnswers(routing));
 
-        List<String> clusterNames = new ArrayList<>(config.clusters().keySet());
-        TopicIds topicIds = new TopicIds();
-        boolean virtualize = config.routing();
-        Map<String, RewriteContext> rewrites = new LinkedHashMap<>();
-        mappers.forEach((name, mapper) ->
-            rewrites.put(name, new RewriteContext(name, mapper, metrics.upstreamErrorCounter(), topicIds, virtualize)));
-        String clusterId = virtualize ? VirtualClusterId.loadOrCreate(config.stateDir()) : null;
-        Routes routes = new Routes(new FileRouteStore(config.stateDir()), clusterNames);
-        Map<String, ClusterLink> links = new LinkedHashMap<>();
-        for (ClusterConfig c : config.clusters().values()) {
-            links.put(c.name(), new ClusterLink(c, workers, transport, config.limits().maxResponseFrameBytes(),
-                config.limits().upstreamConnectTimeout()));
+            this.listeners = new BrokerListeners(ctx, acceptors, workers);
+            nodes.start(listeners);
+            for (ClusterConfig c : config.clusters().values()) {
+                discovery.put(c.name(), new ClusterDiscovery(c, nodes, config.discovery().interval(), config.discovery().staleAfter()));
+            }
+            discovery.values().forEach(d -> d.start(config.discovery().startupWait()));
+            this.bootstrapBound = listeners.bindBootstrap(ProxyConfig.SOURCE);
+
+            AdminAuth auth = new AdminAuth(adminTokens);
+            AdminRouter router = new AdminRouter()
+                .get("/metrics", new MetricsRoute(registry::scrape))
+                .get("/health", new HealthRoute(this::health));
+            new RoutesApi(routes, new AuditLog(config.stateDir(), Clock.systemUTC()), RoutesApi.RouteChangeGuard.NONE)
+                .register(router, auth);
+            this.admin = AdminServer.start(config.admin().bindHost(), config.admin().port(), router, adminLoop, transport.serverChannel());
+            LOG.info("admin endpoint on http://{}:{}/ ({} transport)", config.admin().bindHost(), admin.address().getPort(), transport.name());
+        } catch (RuntimeException e) {
+            // A port in use and the like: stop what already started, so nothing lingers.
+            discovery.values().forEach(ClusterDiscovery::close);
+            if (topicIdRefresher != null) {
+                topicIdRefresher.close();
+            }
+            shutdownLoops();
+            throw e;
         }
-        this.routing = new RoutingState(routes, links, new RoutingContext(clusterNames, Map.copyOf(rewrites), topicIds, virtualize, clusterId));
-        routing.start();
-        Gauge.builder("cutover.proxy.routes.version", routes, r -> r.current().version())
-            .description("Version of the live route table").register(registry);
-
-        ProxyContext ctx = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), transport,
-            new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
-            new ControlPlaneAnswers(routing));
-
-        this.listeners = new BrokerListeners(ctx, acceptors, workers);
-        nodes.start(listeners);
-        for (ClusterConfig c : config.clusters().values()) {
-            discovery.put(c.name(), new ClusterDiscovery(c, nodes, config.discovery().interval(), config.discovery().staleAfter()));
-        }
-        discovery.values().forEach(d -> d.start(config.discovery().startupWait()));
-        this.bootstrapBound = listeners.bindBootstrap(ProxyConfig.SOURCE);
-
-        this.adminTokens = AdminTokens.resolve(config.admin().tokens(), config.stateDir());
-        AdminAuth auth = new AdminAuth(adminTokens);
-        AdminRouter router = new AdminRouter()
-            .get("/metrics", new MetricsRoute(registry::scrape))
-            .get("/health", new HealthRoute(this::health));
-        new RoutesApi(routes, new AuditLog(config.stateDir(), Clock.systemUTC()), RoutesApi.RouteChangeGuard.NONE)
-            .register(router, auth);
-        this.admin = AdminServer.start(config.admin().bindHost(), config.admin().port(), router, adminLoop, transport.serverChannel());
-        LOG.info("admin endpoint on http://{}:{}/ ({} transport)", config.admin().bindHost(), admin.address().getPort(), transport.name());
     }
 
     /** Starts a proxy; returns once its listeners accept connections. */
@@ -181,9 +198,16 @@ public final class ProxyServer implements AutoCloseable {
     @Override
     public void close() {
         discovery.values().forEach(ClusterDiscovery::close);
+        if (topicIdRefresher != null) {
+            topicIdRefresher.close();
+        }
         routing.links().values().forEach(ClusterLink::close);
         admin.close();
         listeners.close();
+        shutdownLoops();
+    }
+
+    private void shutdownLoops() {
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -4,6 +4,7 @@ import io.cutover.proxy.core.api.ApiSupport;
 import io.cutover.proxy.core.codec.MessageCodec;
 import io.cutover.proxy.core.codec.ResponseFrames;
 import io.cutover.proxy.core.routing.data.FetchRouting;
+import io.cutover.proxy.core.routing.data.GroupMemberErrors;
 import io.cutover.proxy.core.routing.data.IdentityRewriting;
 import io.cutover.proxy.core.routing.data.ListOffsetsRouting;
 import io.cutover.proxy.core.routing.data.Misrouted;
@@ -32,7 +33,8 @@ public final class ResponseRewriting {
 
     static {
         for (ApiKeys api : new ApiKeys[] {ApiKeys.PRODUCE, ApiKeys.FETCH, ApiKeys.LIST_OFFSETS, ApiKeys.OFFSET_FETCH,
-            ApiKeys.OFFSET_COMMIT, ApiKeys.CONSUMER_GROUP_HEARTBEAT, ApiKeys.CREATE_TOPICS, ApiKeys.DELETE_TOPICS}) {
+            ApiKeys.OFFSET_COMMIT, ApiKeys.CONSUMER_GROUP_HEARTBEAT, ApiKeys.CREATE_TOPICS, ApiKeys.DELETE_TOPICS,
+            ApiKeys.HEARTBEAT, ApiKeys.SYNC_GROUP, ApiKeys.TXN_OFFSET_COMMIT}) {
             VIRTUALISED[api.id] = true;
         }
     }
@@ -87,7 +89,7 @@ public final class ResponseRewriting {
             case CREATE_TOPICS -> v && IdentityRewriting.createTopicsResponse((CreateTopicsResponseData) m, cluster, ctx.topicIds());
             case DELETE_TOPICS -> v && IdentityRewriting.deleteTopicsResponse((DeleteTopicsResponseData) m, cluster, ctx.topicIds());
             default -> false;
-        };
+        } | (v && GroupMemberErrors.asUnknownMember(api, m));
     }
 
     @SuppressWarnings("unchecked")

@@ -22,6 +22,12 @@ public final class TopicIds {
     private final Map<String, Uuid> virtualByName = new ConcurrentHashMap<>();
     private final Map<Uuid, String> nameByVirtual = new ConcurrentHashMap<>();
     private final Map<String, ClusterTopicIds> clusters = new ConcurrentHashMap<>();
+    private volatile java.util.function.Consumer<String> onMiss = cluster -> { };
+
+    /** Called with the cluster whenever a translation finds no id, so the ids can be learnt again. */
+    public void onMiss(java.util.function.Consumer<String> listener) {
+        this.onMiss = listener;
+    }
 
     /** Real ids of one cluster, both ways. */
     private static final class ClusterTopicIds {
@@ -74,13 +80,21 @@ public final class TopicIds {
     /** The virtual id for a real id of {@code cluster}, or null when the topic is not known. */
     public Uuid virtualOfReal(String cluster, Uuid real) {
         String name = nameOfReal(cluster, real);
-        return name == null ? null : virtualId(name);
+        if (name == null) {
+            onMiss.accept(cluster);
+            return null;
+        }
+        return virtualId(name);
     }
 
     /** The real id on {@code cluster} for a virtual id, or null when either is not known. */
     public Uuid realOfVirtual(String cluster, Uuid virtual) {
         String name = nameOfVirtual(virtual);
-        return name == null ? null : realId(cluster, name);
+        Uuid real = name == null ? null : realId(cluster, name);
+        if (real == null) {
+            onMiss.accept(cluster);
+        }
+        return real;
     }
 
     static Uuid derive(String topic) {

@@ -61,7 +61,7 @@ public final class Main {
                 return runWithConfig(ProxyConfigLoader.load(configFile), null, out);
             }
             return runEmbedded(out);
-        } catch (ConfigError e) {
+        } catch (ConfigError | io.cutover.proxy.core.state.CorruptStateException e) {
             err.println("cutover-proxy: " + e.getMessage());
             return 2;
         } catch (Exception e) {

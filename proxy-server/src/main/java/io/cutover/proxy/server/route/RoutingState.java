@@ -50,9 +50,9 @@ public final class RoutingState {
     }
 
     /** Starts what routing needs in the background: real producer ids when identities are virtualised. */
-    public void start() {
+    public void start(java.time.Duration wait) {
         if (context.virtualize()) {
-            realProducerIds.start();
+            realProducerIds.start(wait);
         }
     }
 

@@ -36,9 +36,26 @@ public final class RealProducerIdPool implements ProducerIdMapper.RealIdSource {
         });
     }
 
-    /** Starts filling every cluster's pool. */
-    public void start() {
+    /**
+     * Starts filling every cluster's pool and waits, up to {@code wait}, until each has an id, so the
+     * first producers are not told to retry. A cluster that does not answer is not waited for longer.
+     */
+    public void start(java.time.Duration wait) {
         links.keySet().forEach(this::refill);
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (System.nanoTime() < deadline && pools.values().stream().anyMatch(ConcurrentLinkedQueue::isEmpty)) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            links.keySet().forEach(c -> {
+                if (pools.get(c).isEmpty()) {
+                    refill(c);
+                }
+            });
+        }
     }
 
     @Override

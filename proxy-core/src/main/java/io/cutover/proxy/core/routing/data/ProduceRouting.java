@@ -38,7 +38,7 @@ public final class ProduceRouting {
             } else if (scope.movedAway(name)) {
                 error = Errors.NOT_LEADER_OR_FOLLOWER.code();
             } else if (byId && scope.virtualize()) {
-                real = scope.topicIds().realId(scope.cluster(), name);
+                real = scope.topicIds().realOfVirtual(scope.cluster(), t.topicId());
                 if (real == null) {
                     error = Errors.UNKNOWN_TOPIC_ID.code();
                 }
