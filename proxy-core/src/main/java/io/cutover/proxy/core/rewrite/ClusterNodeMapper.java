@@ -30,6 +30,17 @@ public final class ClusterNodeMapper implements NodeMapper {
         return advertisedHost;
     }
 
+    @Override
+    public java.util.List<VirtualNode> knownNodes() {
+        java.util.List<VirtualNode> out = new java.util.ArrayList<>();
+        for (VirtualNode n : registry.nodes()) {
+            if (n.cluster().equals(cluster) && n.hasUpstreamAddress()) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
     public String cluster() {
         return cluster;
     }

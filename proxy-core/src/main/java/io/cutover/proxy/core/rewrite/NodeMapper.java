@@ -12,4 +12,9 @@ public interface NodeMapper {
 
     /** The host clients are told to connect to. */
     String advertisedHost();
+
+    /** Every broker of this cluster the proxy knows an address for. */
+    default java.util.List<VirtualNode> knownNodes() {
+        return java.util.List.of();
+    }
 }

@@ -116,6 +116,19 @@ public final class MetadataRouting {
                 merged.topics().add(copy);
             }
         }
+        // Brokers of clusters this request did not need to ask: clients look coordinators and other
+        // nodes up in the broker list (kafkajs fails when a known node is missing from it).
+        for (String cluster : ctx.clusters()) {
+            if (answers.containsKey(cluster)) {
+                continue;
+            }
+            for (io.cutover.proxy.core.node.VirtualNode n : ctx.rewrite(cluster).nodes().knownNodes()) {
+                if (brokerIds.add(n.id())) {
+                    merged.brokers().add(new MetadataResponseBroker().setNodeId(n.id())
+                        .setHost(ctx.rewrite(cluster).nodes().advertisedHost()).setPort(n.port()).setRack(n.rack()));
+                }
+            }
+        }
         for (MetadataResponseTopic t : split.unknownIds()) {
             merged.topics().add(t);
         }
