@@ -56,16 +56,21 @@ final class FlipScenario {
     final String topic;
     final AtomicInteger epoch = new AtomicInteger();
     final Path epochFile;
-    private final EmbeddedKafkaCluster source;
-    private final EmbeddedKafkaCluster target;
+    private final String source;
+    private final String target;
     private final List<Long> flipStartedAt = new ArrayList<>();
 
     FlipScenario(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, String prefix) throws Exception {
+        this(source.bootstrapServers(), target.bootstrapServers(), prefix);
+    }
+
+    /** With the clusters' bootstrap servers, for clusters that are not embedded (an older broker process). */
+    FlipScenario(String source, String target, String prefix) throws Exception {
         this.source = source;
         this.target = target;
         this.topic = Clients.unique(prefix);
-        for (EmbeddedKafkaCluster c : List.of(source, target)) {
-            try (Admin admin = Clients.admin(c.bootstrapServers())) {
+        for (String c : List.of(source, target)) {
+            try (Admin admin = Clients.admin(c)) {
                 // The broker stamps each record, so "first record on the new cluster" is the broker's clock.
                 admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1)
                     .configs(Map.of("message.timestamp.type", "LogAppendTime")))).all().get();
@@ -140,9 +145,9 @@ final class FlipScenario {
         return ms + " median " + sorted.get(sorted.size() / 2) + " max " + sorted.get(sorted.size() - 1);
     }
 
-    private List<Found> readAll(EmbeddedKafkaCluster cluster) {
+    private List<Found> readAll(String cluster) {
         List<Found> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> c = Clients.consumer(cluster.bootstrapServers(), null, Map.of())) {
+        try (KafkaConsumer<String, String> c = Clients.consumer(cluster, null, Map.of())) {
             List<TopicPartition> tps = new ArrayList<>();
             for (int p = 0; p < PARTITIONS; p++) {
                 tps.add(new TopicPartition(topic, p));

@@ -33,8 +33,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(KafkaClusterExtension.class)
 class RoutingFlipTest {
 
-    /** The three Java clients, in threads of this JVM. */
-    private static final class JavaClients implements FlipScenario.FlipClients {
+    /** An idempotent Java producer and one Java consumer group per group protocol, in threads of this JVM. */
+    static final class JavaClients implements FlipScenario.FlipClients {
         private final AtomicBoolean stop = new AtomicBoolean();
         private final List<String> errors = new CopyOnWriteArrayList<>();
         private final AtomicLong acked = new AtomicLong();
@@ -42,6 +42,10 @@ class RoutingFlipTest {
         private final List<Thread> threads = new ArrayList<>();
 
         JavaClients(RunningProxy proxy, FlipScenario scenario) {
+            this(proxy, scenario, List.of("classic", "consumer"));
+        }
+
+        JavaClients(RunningProxy proxy, FlipScenario scenario, List<String> groupProtocols) {
             threads.add(new Thread(() -> {
                 Map<String, Object> config = Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                     ProducerConfig.LINGER_MS_CONFIG, 2, ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
@@ -67,7 +71,7 @@ class RoutingFlipTest {
                     errors.add("producer: " + t);
                 }
             }, "flip-producer"));
-            for (String protocol : List.of("classic", "consumer")) {
+            for (String protocol : groupProtocols) {
                 epochsSeen.put(protocol, ConcurrentHashMap.newKeySet());
                 threads.add(new Thread(() -> {
                     try (KafkaConsumer<String, String> c = Clients.consumer(proxy.bootstrapServers(), Clients.unique("flip-" + protocol),

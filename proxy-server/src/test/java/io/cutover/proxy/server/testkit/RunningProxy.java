@@ -54,9 +54,13 @@ public final class RunningProxy implements AutoCloseable {
 
     /** A proxy in front of a source and a target cluster. */
     public static RunningProxy routing(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, Map<String, Object> overrides) {
+        return routing(source.bootstrapServers(), target.bootstrapServers(), overrides);
+    }
+
+    public static RunningProxy routing(String sourceBootstrap, String targetBootstrap, Map<String, Object> overrides) {
         Map<String, Object> all = new java.util.HashMap<>(overrides);
-        all.put("clusters.target.bootstrap-servers", List.of(target.bootstrapServers().split(",")));
-        return in(source.bootstrapServers(), all);
+        all.put("clusters.target.bootstrap-servers", List.of(targetBootstrap.split(",")));
+        return in(sourceBootstrap, all);
     }
 
     /** Starts a proxy on an existing state directory, as after a restart. */
