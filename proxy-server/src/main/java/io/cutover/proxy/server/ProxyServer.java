@@ -30,6 +30,7 @@ import io.cutover.proxy.server.net.Transport;
 import io.cutover.proxy.server.route.ControlPlaneAnswers;
 import io.cutover.proxy.server.route.RoutingState;
 import io.cutover.proxy.server.route.TopicIdRefresher;
+import io.cutover.proxy.server.route.TransactionBoundaryGuard;
 import io.cutover.proxy.server.upstream.ClusterLink;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -68,6 +69,7 @@ public final class ProxyServer implements AutoCloseable {
     private final RoutingState routing;
     private final Map<String, String> adminTokens;
     private TopicIdRefresher topicIdRefresher;
+    private TransactionBoundaryGuard transactionGuard;
 
     private ProxyServer(ProxyConfig config) {
         this.config = config;
@@ -77,7 +79,7 @@ public final class ProxyServer implements AutoCloseable {
         this.nodes = new NodeRegistry(new NodeIdSpace(offsets), config.listener().brokerPorts(),
             new FileNodePortStore(config.stateDir()));
         List<String> clusterNames = new ArrayList<>(config.clusters().keySet());
-        boolean virtualize = config.routing();
+        boolean virtualize = config.twoClusters();
         String clusterId = virtualize ? VirtualClusterId.loadOrCreate(config.stateDir()) : null;
         Routes routes = new Routes(new FileRouteStore(config.stateDir()), clusterNames);
         this.adminTokens = AdminTokens.resolve(config.admin().tokens(), config.stateDir());
@@ -128,7 +130,8 @@ public final class ProxyServer implements AutoCloseable {
             AdminRouter router = new AdminRouter()
                 .get("/metrics", new MetricsRoute(registry::scrape))
                 .get("/health", new HealthRoute(this::health));
-            new RoutesApi(routes, new AuditLog(config.stateDir(), Clock.systemUTC()), RoutesApi.RouteChangeGuard.NONE)
+            this.transactionGuard = new TransactionBoundaryGuard(routing.openTransactions(), config.routing().transactionWait());
+            new RoutesApi(routes, new AuditLog(config.stateDir(), Clock.systemUTC()), transactionGuard)
                 .register(router, auth);
             this.admin = AdminServer.start(config.admin().bindHost(), config.admin().port(), router, adminLoop, transport.serverChannel());
             LOG.info("admin endpoint on http://{}:{}/ ({} transport)", config.admin().bindHost(), admin.address().getPort(), transport.name());
@@ -202,6 +205,9 @@ public final class ProxyServer implements AutoCloseable {
             topicIdRefresher.close();
         }
         routing.links().values().forEach(ClusterLink::close);
+        if (transactionGuard != null) {
+            transactionGuard.close();
+        }
         admin.close();
         listeners.close();
         shutdownLoops();

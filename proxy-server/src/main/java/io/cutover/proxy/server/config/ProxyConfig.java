@@ -13,7 +13,11 @@ public record ProxyConfig(
     Admin admin,
     Limits limits,
     Discovery discovery,
+    Routing routing,
     Path stateDir) {
+
+    public record Routing(Duration transactionWait) {
+    }
 
     public record Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts) {
     }
@@ -38,7 +42,7 @@ public record ProxyConfig(
     }
 
     /** True when a target cluster is configured, so clients can be routed between two clusters. */
-    public boolean routing() {
+    public boolean twoClusters() {
         return clusters.containsKey(TARGET);
     }
 }

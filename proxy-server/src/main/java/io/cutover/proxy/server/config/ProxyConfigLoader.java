@@ -117,13 +117,14 @@ public final class ProxyConfigLoader {
             positiveDuration(root, "discovery.interval"),
             positiveDuration(root, "discovery.stale-after"),
             positiveDuration(root, "discovery.startup-wait"));
+        ProxyConfig.Routing routing = new ProxyConfig.Routing(positiveDuration(root, "routing.transaction-wait"));
         Path stateDir = Path.of(nonBlank(root, "state-dir"));
         checkPortsDisjoint(listener, admin);
         if (admin.tokens().isEmpty() && !isLoopback(admin.bindHost())) {
             throw new ConfigError(key("admin.tokens") + " is required when " + key("admin.bind-host") + " ("
                 + admin.bindHost() + ") is not a loopback address: the admin API changes routes");
         }
-        return new ProxyConfig(listener, clusters, admin, limits, discovery, stateDir);
+        return new ProxyConfig(listener, clusters, admin, limits, discovery, routing, stateDir);
     }
 
     private static Map<String, String> tokens(Config root) {

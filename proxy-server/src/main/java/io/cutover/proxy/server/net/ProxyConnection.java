@@ -129,7 +129,7 @@ final class ProxyConnection {
         return reset;
     }
 
-    private ClientSelector.ClientIdentity identity() {
+    ClientSelector.ClientIdentity identity() {
         if (identity == null) {
             InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
             identity = new ClientSelector.ClientIdentity(clientId, remote == null ? null : remote.getAddress());

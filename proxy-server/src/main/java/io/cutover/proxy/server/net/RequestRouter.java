@@ -15,7 +15,12 @@ import io.cutover.proxy.server.metrics.ProxyError;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
@@ -114,7 +119,17 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         ApiMessage data = request.data();
         Routed routed;
         switch (api) {
-            case PRODUCE -> routed = ProduceRouting.route((ProduceRequestData) data, version, scope);
+            case PRODUCE -> {
+                ProduceRequestData produce = (ProduceRequestData) data;
+                routed = ProduceRouting.route(produce, version, scope);
+                if (produce.transactionalId() != null && routed.misrouted() == null) {
+                    // Transaction version 2 (KIP-890) adds partitions by producing to them, without AddPartitionsToTxn.
+                    List<String> topics = new ArrayList<>();
+                    produce.topicData().forEach(t -> topics.add(t.name() != null && !t.name().isEmpty() ? t.name()
+                        : String.valueOf(scope.topicIds().nameOfVirtual(t.topicId()))));
+                    conn.context().routing().openTransactions().wrote(produce.transactionalId(), conn.cluster(), topics, conn.identity());
+                }
+            }
             case FETCH -> {
                 FetchRequestData fetch = (FetchRequestData) data;
                 if (conn.fetchSessionMustReset(fetch.sessionId(), fetch.sessionEpoch(), scope.routes().version())) {
@@ -154,6 +169,9 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
                                   AbstractRequest request, RequestScope scope) {
         ApiMessage data = request.data();
         String moved = CoordinatorKeys.misroutedKey(api, data, scope.routes(), scope.cluster());
+        if (moved == null) {
+            trackTransaction(api, data);
+        }
         if (moved != null) {
             conn.forcedRefresh(Errors.NOT_COORDINATOR, 1);
             answer(frame, api, version, correlationId, request.getErrorResponse(0, Errors.NOT_COORDINATOR.exception()).data(), null);
@@ -172,6 +190,32 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             conn.routedOnCluster();
             ctx.fireChannelRead(frame);
         }
+    }
+
+    /** Keeps {@link io.cutover.proxy.server.route.OpenTransactions} current, so route changes never split a transaction. */
+    private void trackTransaction(ApiKeys api, ApiMessage data) {
+        var open = conn.context().routing().openTransactions();
+        switch (api) {
+            case ADD_PARTITIONS_TO_TXN -> {
+                AddPartitionsToTxnRequestData r = (AddPartitionsToTxnRequestData) data;
+                if (r.transactions().isEmpty()) {
+                    open.wrote(r.v3AndBelowTransactionalId(), conn.cluster(), topicNames(r.v3AndBelowTopics()), conn.identity());
+                } else {
+                    r.transactions().forEach(t -> open.wrote(t.transactionalId(), conn.cluster(), topicNames(t.topics()), conn.identity()));
+                }
+            }
+            case ADD_OFFSETS_TO_TXN -> open.wrote(((AddOffsetsToTxnRequestData) data).transactionalId(), conn.cluster(), List.of(),
+                conn.identity());
+            case END_TXN -> open.ended(((EndTxnRequestData) data).transactionalId());
+            default -> {
+            }
+        }
+    }
+
+    private static List<String> topicNames(AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection topics) {
+        List<String> names = new ArrayList<>();
+        topics.forEach(t -> names.add(t.name()));
+        return names;
     }
 
     private void answer(ByteBuf frame, ApiKeys api, short version, int correlationId, ApiMessage response, Errors counted) {

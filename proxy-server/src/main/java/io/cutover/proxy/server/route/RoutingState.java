@@ -41,6 +41,11 @@ public final class RoutingState {
     private final RoutingContext context;
     private final ProducerIdMapper producers = new ProducerIdMapper(MAX_PRODUCERS);
     private final RealProducerIdPool realProducerIds;
+    private final OpenTransactions openTransactions = new OpenTransactions();
+
+    public OpenTransactions openTransactions() {
+        return openTransactions;
+    }
 
     public RoutingState(Routes routes, Map<String, ClusterLink> links, RoutingContext context) {
         this.routes = routes;

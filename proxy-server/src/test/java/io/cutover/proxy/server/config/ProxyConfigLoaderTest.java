@@ -88,7 +88,7 @@ class ProxyConfigLoaderTest {
     @Test
     void aTargetClusterGetsItsOwnNodeIdRange() {
         ProxyConfig c = parse("cutover-proxy.clusters { source.bootstrap-servers = [\"a:1\"], target.bootstrap-servers = [\"b:1\"] }");
-        assertTrue(c.routing());
+        assertTrue(c.twoClusters());
         assertEquals(0, c.source().nodeIdOffset());
         assertEquals(100_000, c.clusters().get("target").nodeIdOffset());
         assertRefused("cutover-proxy.clusters { source.bootstrap-servers = [\"a:1\"], target { bootstrap-servers = [\"b:1\"], node-id-offset = 0 } }",
