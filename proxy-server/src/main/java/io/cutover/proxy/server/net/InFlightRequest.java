@@ -18,6 +18,11 @@ final class InFlightRequest {
     ByteBuf response;
     /** Partitions taken out of the request, which the response must report; usually null. */
     Misrouted misrouted;
+    /** For a transactional InitProducerId: whose answer the proxy turns into a virtual id. */
+    String transactionalId;
+    int transactionTimeoutMs;
+    /** For an EndTxn: the client's virtual producer id, to virtualise the next id and epoch in the answer. */
+    long virtualProducerId = -1;
 
     void set(int correlationId, short apiKey, short apiVersion, long arrivalNanos, boolean local) {
         this.correlationId = correlationId;
@@ -27,6 +32,8 @@ final class InFlightRequest {
         this.local = local;
         this.response = null;
         this.misrouted = null;
+        this.transactionalId = null;
+        this.virtualProducerId = -1;
     }
 
     boolean isAnswered() {

@@ -219,20 +219,25 @@ final class ProxyConnection {
         forward(frame, apiKey, apiVersion, correlationId, expectsResponse, null);
     }
 
-    /** As above; the response will also report {@code misrouted}, the partitions taken out of the request. */
-    void forward(ByteBuf frame, short apiKey, short apiVersion, int correlationId, boolean expectsResponse, Misrouted misrouted) {
+    /**
+     * As above; the response will also report {@code misrouted}, the partitions taken out of the
+     * request. Returns the request's slot (null when no response is expected or the connection is
+     * gone), on which the caller may note what the response needs.
+     */
+    InFlightRequest forward(ByteBuf frame, short apiKey, short apiVersion, int correlationId, boolean expectsResponse, Misrouted misrouted) {
         int bytes = frame.readableBytes();
         metrics.request(apiKey);
         metrics.clientBytesReceived(bytes);
         if (state != State.FORWARDING) {
             frame.release();
-            return;
+            return null;
         }
+        InFlightRequest slot = null;
         if (expectsResponse) {
-            InFlightRequest slot = track(correlationId, apiKey, apiVersion, false);
+            slot = track(correlationId, apiKey, apiVersion, false);
             if (slot == null) {
                 frame.release();
-                return;
+                return null;
             }
             slot.misrouted = misrouted;
         }
@@ -242,6 +247,7 @@ final class ProxyConnection {
         if (!upstream.isWritable() && clientReads.pause(ReadGate.PEER_UNWRITABLE)) {
             metrics.clientReadPaused();
         }
+        return slot;
     }
 
     /** Answers a request without asking upstream, in its place in the response order. */

@@ -10,6 +10,7 @@ import io.cutover.proxy.core.routing.data.IdentityRewriting;
 import io.cutover.proxy.core.routing.data.ListOffsetsRouting;
 import io.cutover.proxy.core.routing.data.ProduceRouting;
 import io.cutover.proxy.core.routing.data.RequestScope;
+import io.cutover.proxy.core.routing.data.TransactionRequests;
 import io.cutover.proxy.core.routing.data.Routed;
 import io.cutover.proxy.server.metrics.ProxyError;
 import io.netty.buffer.ByteBuf;
@@ -85,8 +86,9 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             return;
         }
         ClientRoutes routes = conn.routes();
+        var routing = conn.context().routing();
         RequestScope scope = new RequestScope(conn.cluster(), routes, conn.rewriteContext().topicIds(), true,
-            conn.context().routing().producers(), conn.context().routing().realProducerIds());
+            routing.producers(), routing.realProducerIds(), routing.transactionalProducers(), routing.adopter());
         if (api == ApiKeys.INIT_PRODUCER_ID && ((InitProducerIdRequestData) request.data()).transactionalId() == null) {
             answer(frame, api, version, correlationId, initProducerId((InitProducerIdRequestData) request.data()), null);
             return;
@@ -121,6 +123,21 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         switch (api) {
             case PRODUCE -> {
                 ProduceRequestData produce = (ProduceRequestData) data;
+                boolean txnElsewhere = produce.transactionalId() != null
+                    && !scope.cluster().equals(scope.routes().transactionalId(produce.transactionalId()));
+                if (txnElsewhere && !anyTopicStays(produce, version, scope)) {
+                    // Every topic moved too: NOT_LEADER_OR_FOLLOWER below sends the client after them.
+                    txnElsewhere = false;
+                }
+                if (txnElsewhere) {
+                    // A transaction's writes must stay with its coordinator's cluster; a topic routed
+                    // apart from its transactional id cannot be written transactionally.
+                    conn.context().connectionLog().warn("{}: transactional id {} routes to {}, but this write is for {}; refused",
+                        conn.describeClient(), produce.transactionalId(), scope.routes().transactionalId(produce.transactionalId()),
+                        scope.cluster());
+                    answer(frame, api, version, correlationId, request.getErrorResponse(0, Errors.INVALID_TXN_STATE.exception()).data(), null);
+                    return;
+                }
                 routed = ProduceRouting.route(produce, version, scope);
                 if (produce.transactionalId() != null && routed.misrouted() == null) {
                     // Transaction version 2 (KIP-890) adds partitions by producing to them, without AddPartitionsToTxn.
@@ -177,18 +194,58 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             answer(frame, api, version, correlationId, request.getErrorResponse(0, Errors.NOT_COORDINATOR.exception()).data(), null);
             return;
         }
-        boolean changed = switch (api) {
+        if (api == ApiKeys.INIT_PRODUCER_ID) {
+            initTransactionalProducer(frame, version, correlationId, (InitProducerIdRequestData) data, scope);
+            return;
+        }
+        long endTxnVirtualId = api == ApiKeys.END_TXN ? ((EndTxnRequestData) data).producerId() : -1;
+        TransactionRequests.Outcome txn = TransactionRequests.map(api, data, scope);
+        if (txn == TransactionRequests.Outcome.NOT_YET) {
+            // The transactional id just moved here; the proxy is getting its producer a real id.
+            Errors retriable = api == ApiKeys.TXN_OFFSET_COMMIT ? Errors.COORDINATOR_LOAD_IN_PROGRESS : Errors.CONCURRENT_TRANSACTIONS;
+            answer(frame, api, version, correlationId, request.getErrorResponse(0, retriable.exception()).data(), null);
+            return;
+        }
+        boolean changed = txn == TransactionRequests.Outcome.MAPPED;
+        changed |= switch (api) {
             case OFFSET_COMMIT -> IdentityRewriting.offsetCommitRequest((OffsetCommitRequestData) data, scope);
             case OFFSET_FETCH -> IdentityRewriting.offsetFetchRequest((OffsetFetchRequestData) data, scope);
             case TXN_OFFSET_COMMIT -> IdentityRewriting.txnOffsetCommitRequest((TxnOffsetCommitRequestData) data);
             case CONSUMER_GROUP_HEARTBEAT -> IdentityRewriting.consumerGroupHeartbeatRequest((ConsumerGroupHeartbeatRequestData) data, scope);
             default -> false;
         };
+        long virtualId = api == ApiKeys.END_TXN && txn == TransactionRequests.Outcome.MAPPED ? endTxnVirtualId : -1;
         if (changed) {
-            forwardChanged(frame, api, version, correlationId, data, null);
+            InFlightRequest slot = forwardChanged(frame, api, version, correlationId, data, null);
+            if (slot != null) {
+                slot.virtualProducerId = virtualId;
+            }
         } else {
             conn.routedOnCluster();
             ctx.fireChannelRead(frame);
+        }
+    }
+
+    /**
+     * A transactional InitProducerId goes to the coordinator of its cluster; its answer is turned
+     * into the producer's virtual id and epoch on the way back. A request that carries the
+     * producer's virtual id (a KIP-360 bump) gets the real one, or asks afresh when this cluster
+     * has none for it.
+     */
+    private void initTransactionalProducer(ByteBuf frame, short version, int correlationId, InitProducerIdRequestData r,
+                                           RequestScope scope) {
+        if (r.producerId() >= 0 && scope.transactional().isTransactional(r.producerId())) {
+            var real = scope.transactional().real(r.producerId(), scope.cluster());
+            if (real != null) {
+                r.setProducerEpoch(real.realEpoch(r.producerEpoch())).setProducerId(real.producerId());
+            } else {
+                r.setProducerId(-1).setProducerEpoch((short) -1);
+            }
+        }
+        InFlightRequest slot = forwardChanged(frame, ApiKeys.INIT_PRODUCER_ID, version, correlationId, r, null);
+        if (slot != null) {
+            slot.transactionalId = r.transactionalId();
+            slot.transactionTimeoutMs = r.transactionTimeoutMs();
         }
     }
 
@@ -218,6 +275,16 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         return names;
     }
 
+    private static boolean anyTopicStays(ProduceRequestData produce, short version, RequestScope scope) {
+        for (ProduceRequestData.TopicProduceData t : produce.topicData()) {
+            String name = version >= 13 ? scope.topicIds().nameOfVirtual(t.topicId()) : t.name();
+            if (name != null && !scope.movedAway(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void answer(ByteBuf frame, ApiKeys api, short version, int correlationId, ApiMessage response, Errors counted) {
         int bytes = frame.readableBytes();
         frame.release();
@@ -228,8 +295,8 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         conn.answerLocally(encoded, api.id, version, correlationId, bytes);
     }
 
-    private void forwardChanged(ByteBuf frame, ApiKeys api, short version, int correlationId, ApiMessage body,
-                                io.cutover.proxy.core.routing.data.Misrouted misrouted) {
+    private InFlightRequest forwardChanged(ByteBuf frame, ApiKeys api, short version, int correlationId, ApiMessage body,
+                                           io.cutover.proxy.core.routing.data.Misrouted misrouted) {
         ByteBuf rewritten;
         boolean expectsResponse;
         try {
@@ -241,6 +308,6 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         if (misrouted == null) {
             conn.routedOnCluster();
         }
-        conn.forward(rewritten, api.id, version, correlationId, expectsResponse, misrouted);
+        return conn.forward(rewritten, api.id, version, correlationId, expectsResponse, misrouted);
     }
 }

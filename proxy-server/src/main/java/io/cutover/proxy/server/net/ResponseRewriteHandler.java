@@ -21,6 +21,15 @@ final class ResponseRewriteHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         InFlightRequest slot = (InFlightRequest) msg;
+        if (TransactionalResponses.applies(slot)) {
+            ByteBuf original = slot.response;
+            ByteBuf rewritten = TransactionalResponses.virtualise(ctx.alloc(), original, slot, conn.cluster(),
+                conn.context().routing().transactionalProducers());
+            if (rewritten != original) {
+                slot.response = rewritten;
+                original.release();
+            }
+        }
         if (rewriting.needsRewrite(slot.apiKey, slot.apiVersion, conn.rewriteContext(), slot.misrouted)) {
             ByteBuf original = slot.response;
             ByteBuf rewritten = rewriting.rewrite(ctx.alloc(), original, slot.apiKey, slot.apiVersion, conn.rewriteContext(),

@@ -6,6 +6,7 @@ import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.routing.RoutingContext;
 import io.cutover.proxy.core.virtual.ProducerIdMapper;
+import io.cutover.proxy.core.virtual.TransactionalProducers;
 import io.cutover.proxy.server.upstream.ClusterLink;
 import io.cutover.proxy.server.upstream.RealProducerIdPool;
 import java.util.Map;
@@ -42,6 +43,16 @@ public final class RoutingState {
     private final ProducerIdMapper producers = new ProducerIdMapper(MAX_PRODUCERS);
     private final RealProducerIdPool realProducerIds;
     private final OpenTransactions openTransactions = new OpenTransactions();
+    private final TransactionalProducers transactionalProducers = new TransactionalProducers(MAX_PRODUCERS, producers);
+    private final TransactionAdopter adopter;
+
+    public TransactionalProducers transactionalProducers() {
+        return transactionalProducers;
+    }
+
+    public TransactionAdopter adopter() {
+        return adopter;
+    }
 
     public OpenTransactions openTransactions() {
         return openTransactions;
@@ -52,6 +63,7 @@ public final class RoutingState {
         this.links = Map.copyOf(links);
         this.context = context;
         this.realProducerIds = new RealProducerIdPool(this.links);
+        this.adopter = new TransactionAdopter(this.links, transactionalProducers);
     }
 
     /** Starts what routing needs in the background: real producer ids when identities are virtualised. */

@@ -43,12 +43,17 @@ public final class ClusterLink implements AutoCloseable {
 
     /** One pooled connection; replaced wholesale when it breaks. */
     private final class LinkSlot {
+        private final List<InetSocketAddress> addresses;
         private volatile CompletableFuture<LinkChannel> connecting;
+
+        LinkSlot(List<InetSocketAddress> addresses) {
+            this.addresses = addresses;
+        }
 
         synchronized CompletableFuture<LinkChannel> channel() {
             CompletableFuture<LinkChannel> c = connecting;
             if (c == null || (c.isDone() && (c.isCompletedExceptionally() || !c.join().isOpen()))) {
-                c = connect(cluster.bootstrapServers(), Math.floorMod(next.getAndIncrement(), cluster.bootstrapServers().size()), 0, null);
+                c = connect(addresses, Math.floorMod(next.getAndIncrement(), addresses.size()), 0, null);
                 connecting = c;
             }
             return c;
@@ -62,7 +67,7 @@ public final class ClusterLink implements AutoCloseable {
         this.maxResponseBytes = maxResponseBytes;
         this.connectTimeout = connectTimeout;
         for (int i = 0; i < CONNECTIONS; i++) {
-            slots[i] = new LinkSlot();
+            slots[i] = new LinkSlot(cluster.bootstrapServers());
         }
     }
 
@@ -100,6 +105,23 @@ public final class ClusterLink implements AutoCloseable {
             .exceptionallyCompose(e -> CompletableFuture.failedFuture(e instanceof java.util.concurrent.TimeoutException
                 ? new ClusterUnavailableException("cluster " + cluster.name() + " did not answer " + api.name + " within " + REQUEST_TIMEOUT, e)
                 : e));
+    }
+
+    private final java.util.Map<String, LinkSlot> brokerSlots = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Sends a request to one broker of the cluster (a coordinator, say), by its real address. */
+    @SuppressWarnings("unchecked")
+    public <T extends ApiMessage> CompletionStage<T> sendTo(String host, int port, ApiKeys api, short version, ApiMessage request) {
+        LinkSlot slot = brokerSlots.computeIfAbsent(host + ":" + port, k -> new LinkSlot(List.of(InetSocketAddress.createUnresolved(host, port))));
+        CompletableFuture<ApiMessage> result = new CompletableFuture<>();
+        slot.channel().whenComplete((ch, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+                return;
+            }
+            ch.channelEventLoopExecute(() -> ch.send(api, version, request, result));
+        });
+        return (CompletionStage<T>) result.orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private CompletableFuture<LinkChannel> connect(List<InetSocketAddress> servers, int start, int tried, Throwable last) {
@@ -157,7 +179,9 @@ public final class ClusterLink implements AutoCloseable {
 
     @Override
     public void close() {
-        for (LinkSlot s : slots) {
+        java.util.List<LinkSlot> all = new java.util.ArrayList<>(List.of(slots));
+        all.addAll(brokerSlots.values());
+        for (LinkSlot s : all) {
             CompletableFuture<LinkChannel> c = s.connecting;
             if (c != null && c.isDone() && !c.isCompletedExceptionally()) {
                 c.join().close();

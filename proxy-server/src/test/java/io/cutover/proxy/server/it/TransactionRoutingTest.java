@@ -114,6 +114,36 @@ class TransactionRoutingTest {
         }
     }
 
+    @Test
+    void aTransactionalIdMovesBetweenTransactionsAndBack(EmbeddedKafkaCluster source, @Brokers(name = "target") EmbeddedKafkaCluster target)
+        throws Exception {
+        String topic = topicOnBoth(source, target);
+        String txnId = Clients.unique("txn");
+        try (RunningProxy proxy = RunningProxy.routing(source, target, Map.of());
+             KafkaProducer<String, String> producer = Clients.producer(proxy.bootstrapServers(), Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, txnId))) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, null, "on-source"));
+            producer.commitTransaction();
+            proxy.flip("transactional-id", txnId, "target");
+            proxy.flipTopic(topic, "target");
+            for (int i = 0; i < 3; i++) {
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>(topic, 0, null, "on-target-" + i));
+                producer.commitTransaction();
+            }
+            proxy.flip("transactional-id", txnId, "source");
+            proxy.flipTopic(topic, "source");
+            for (int i = 0; i < 2; i++) {
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>(topic, 0, null, "back-" + i));
+                producer.commitTransaction();
+            }
+            assertEquals(List.of("on-source", "back-0", "back-1"), readCommitted(source.bootstrapServers(), topic, 3));
+            assertEquals(List.of("on-target-0", "on-target-1", "on-target-2"), readCommitted(target.bootstrapServers(), topic, 3));
+        }
+    }
+
     private static List<String> readCommitted(String bootstrap, String topic, int expected) {
         List<String> values = new ArrayList<>();
         try (KafkaConsumer<String, String> c = Clients.consumer(bootstrap, null,

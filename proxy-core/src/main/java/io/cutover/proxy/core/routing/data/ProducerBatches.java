@@ -2,6 +2,7 @@ package io.cutover.proxy.core.routing.data;
 
 import io.cutover.proxy.core.virtual.ProducerIdMapper;
 import io.cutover.proxy.core.virtual.RecordBatchHeaders;
+import io.cutover.proxy.core.virtual.TransactionalProducers;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -9,7 +10,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 /**
  * Puts real producer ids into the idempotent batches of one partition, in place: the records of a
  * decoded request are a view of the request frame, so the frame itself carries the change.
- * Non-idempotent batches (no producer id) and transactional ones are left alone.
+ * Non-idempotent batches (no producer id) are left alone; transactional ones get the real id of
+ * their transactional producer on this cluster.
  */
 final class ProducerBatches {
     private ProducerBatches() {
@@ -24,10 +26,23 @@ final class ProducerBatches {
         boolean[] ok = {true};
         RecordBatchHeaders.forEachBatch(buffer, (b, start, size) -> {
             long virtualId = RecordBatchHeaders.producerId(b, start);
-            if (virtualId < 0 || RecordBatchHeaders.isTransactional(b, start) || !ok[0]) {
+            if (virtualId < 0 || !ok[0]) {
                 return;
             }
             short epoch = RecordBatchHeaders.producerEpoch(b, start);
+            if (RecordBatchHeaders.isTransactional(b, start)) {
+                if (scope.transactional() == null || !scope.transactional().isTransactional(virtualId)) {
+                    return; // a producer the proxy did not initialise: its ids are real already
+                }
+                TransactionalProducers.Real real = scope.transactional().real(virtualId, scope.cluster());
+                if (real == null) {
+                    scope.adopter().adopt(virtualId, scope.cluster());
+                    ok[0] = false;
+                    return;
+                }
+                RecordBatchHeaders.setProducer(b, start, size, real.producerId(), real.realEpoch(epoch));
+                return;
+            }
             ProducerIdMapper.RealProducer real = scope.producers().realFor(virtualId, epoch, scope.cluster(), topic, scope.realIds());
             if (real == null) {
                 ok[0] = false;

@@ -1,0 +1,46 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.core.codec.MessageCodec;
+import io.cutover.proxy.core.codec.ResponseFrames;
+import io.cutover.proxy.core.virtual.TransactionalProducers;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * Turns the real producer id and epoch in a transactional InitProducerId answer, and in an EndTxn
+ * answer under transaction version 2 (which hands out the next epoch), into the client's virtual
+ * ones.
+ */
+final class TransactionalResponses {
+    private TransactionalResponses() {
+    }
+
+    static boolean applies(InFlightRequest slot) {
+        return (slot.apiKey == ApiKeys.INIT_PRODUCER_ID.id && slot.transactionalId != null)
+            || (slot.apiKey == ApiKeys.END_TXN.id && slot.virtualProducerId >= 0);
+    }
+
+    /** Returns the frame to send on: {@code frame} itself when nothing changed. */
+    static ByteBuf virtualise(ByteBufAllocator alloc, ByteBuf frame, InFlightRequest slot, String cluster, TransactionalProducers producers) {
+        if (slot.apiKey == ApiKeys.INIT_PRODUCER_ID.id) {
+            InitProducerIdResponseData r = (InitProducerIdResponseData) MessageCodec.decodeResponse(frame, ApiKeys.INIT_PRODUCER_ID, slot.apiVersion);
+            if (r.errorCode() != Errors.NONE.code()) {
+                return frame;
+            }
+            long[] virtual = producers.initialized(slot.transactionalId, slot.transactionTimeoutMs, cluster, r.producerId(), r.producerEpoch());
+            r.setProducerId(virtual[0]).setProducerEpoch((short) virtual[1]);
+            return MessageCodec.encodeResponse(alloc, ResponseFrames.correlationId(frame), ApiKeys.INIT_PRODUCER_ID, slot.apiVersion, r);
+        }
+        EndTxnResponseData r = (EndTxnResponseData) MessageCodec.decodeResponse(frame, ApiKeys.END_TXN, slot.apiVersion);
+        if (r.errorCode() != Errors.NONE.code() || r.producerId() < 0) {
+            return frame;
+        }
+        short epoch = producers.ended(slot.virtualProducerId, cluster, r.producerId(), r.producerEpoch());
+        r.setProducerId(slot.virtualProducerId).setProducerEpoch(epoch);
+        return MessageCodec.encodeResponse(alloc, ResponseFrames.correlationId(frame), ApiKeys.END_TXN, slot.apiVersion, r);
+    }
+}
