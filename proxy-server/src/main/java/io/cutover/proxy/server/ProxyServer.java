@@ -113,6 +113,7 @@ public final class ProxyServer implements AutoCloseable {
             }
             Gauge.builder("cutover.proxy.routes.version", routes, r -> r.current().version())
                 .description("Version of the live route table").register(registry);
+            countFlips(routes);
 
             ProxyContext ctx = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), transport,
                 new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
@@ -144,6 +145,25 @@ public final class ProxyServer implements AutoCloseable {
             shutdownLoops();
             throw e;
         }
+    }
+
+    private void countFlips(Routes routes) {
+        java.util.concurrent.atomic.AtomicReference<io.cutover.proxy.core.routing.RouteTable> previous =
+            new java.util.concurrent.atomic.AtomicReference<>(routes.current());
+        routes.onChange(next -> {
+            io.cutover.proxy.core.routing.RouteTable before = previous.getAndSet(next);
+            for (io.cutover.proxy.core.routing.RouteRule rule : next.rules()) {
+                io.cutover.proxy.core.routing.RouteRule old = before.rule(rule.key());
+                if (old == null ? !rule.cluster().equals(before.defaultCluster()) : !old.cluster().equals(rule.cluster())) {
+                    metrics.routeFlip(rule.key(), rule.cluster());
+                }
+            }
+            for (io.cutover.proxy.core.routing.RouteRule old : before.rules()) {
+                if (next.rule(old.key()) == null && !old.cluster().equals(next.defaultCluster())) {
+                    metrics.routeFlip(old.key(), next.defaultCluster());
+                }
+            }
+        });
     }
 
     /** Starts a proxy; returns once its listeners accept connections. */

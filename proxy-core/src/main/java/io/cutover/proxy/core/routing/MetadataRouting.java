@@ -44,7 +44,8 @@ public final class MetadataRouting {
         }
         for (MetadataRequestTopic t : request.topics()) {
             String name = t.name();
-            if (name == null) {
+            // By id (v10+): the name is null, or empty when a client left it unset.
+            if ((name == null || name.isEmpty()) && t.topicId() != null && !Uuid.ZERO_UUID.equals(t.topicId())) {
                 name = ctx.topicIds().nameOfVirtual(t.topicId());
                 if (name == null) {
                     unknown.add(new MetadataResponseTopic().setTopicId(t.topicId()).setName(null)

@@ -107,6 +107,12 @@ public final class ProxyMetrics {
             .tag("code", error.name()).register(registry)).increment(count);
     }
 
+    /** A rule now sends its resources to {@code cluster} (a new rule, a changed one, or one removed, back to the default). */
+    public void routeFlip(String ruleKey, String cluster) {
+        Counter.builder("cutover.proxy.route.flips").description("Route changes per rule: the rule's key and the cluster it now names")
+            .tag("rule", ruleKey).tag("cluster", cluster).register(registry).increment();
+    }
+
     /** Connections on {@code cluster} that were told to move and have not yet moved. */
     public AtomicInteger staleClients(String cluster) {
         return staleClients.computeIfAbsent(cluster, c -> {

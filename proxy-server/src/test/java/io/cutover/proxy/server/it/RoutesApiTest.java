@@ -60,6 +60,8 @@ class RoutesApiTest {
             assertEquals(2, json(flip).get("rules").size(), "the flip replaced the rule with the same key");
             assertEquals("source", json(flip).get("rules").get(0).get("cluster").asText());
             assertEquals(2, proxy.metric("cutover_proxy_routes_version"));
+            assertEquals(1, proxy.metric("cutover_proxy_route_flips_total", "rule=\"topic:prefix:orders.\"", "cluster=\"target\""));
+            assertEquals(1, proxy.metric("cutover_proxy_route_flips_total", "rule=\"topic:prefix:orders.\"", "cluster=\"source\""));
 
             List<String> audit = Files.readAllLines(proxy.stateDir().resolve("audit.log"));
             assertEquals(2, audit.size());
