@@ -22,7 +22,7 @@ public final class Main {
         "usage: cutover-proxy [--config FILE]",
         "",
         "  --config FILE   run in front of the clusters FILE names (HOCON; see config/cutover-proxy.example.conf)",
-        "  (no options)    run on an embedded default: a real single-node Kafka broker started in-process",
+        "  (no options)    run on an embedded default: two real single-node Kafka clusters (source, target) started in-process",
         "  --help          show this help");
 
     private Main() {
@@ -72,13 +72,26 @@ public final class Main {
     }
 
     private static int runEmbedded(PrintStream out) throws Exception {
-        out.println("Starting an embedded single-node Kafka broker (KRaft) as the upstream cluster...");
+        out.println("Starting two embedded single-node Kafka clusters (KRaft), source and target...");
         EmbeddedKafkaCluster source = EmbeddedKafkaCluster.start("source", 1, Map.of());
+        EmbeddedKafkaCluster target;
+        try {
+            target = EmbeddedKafkaCluster.start("target", 1, Map.of());
+        } catch (Exception e) {
+            source.close();
+            throw e;
+        }
         ProxyConfig config = ProxyConfigLoader.fromUserConfig(ConfigFactory.empty()
             .withValue("cutover-proxy.clusters.source.bootstrap-servers",
                 ConfigValueFactory.fromIterable(List.of(source.bootstrapServers().split(","))))
+            .withValue("cutover-proxy.clusters.target.bootstrap-servers",
+                ConfigValueFactory.fromIterable(List.of(target.bootstrapServers().split(","))))
+            // Each run's embedded clusters are new; so are the state they would be paired with.
             .withValue("cutover-proxy.state-dir", ConfigValueFactory.fromAnyRef("state/embedded")));
-        return runWithConfig(config, source, out);
+        return runWithConfig(config, () -> {
+            target.close();
+            source.close();
+        }, out);
     }
 
     private static int runWithConfig(ProxyConfig config, AutoCloseable embedded, PrintStream out) throws InterruptedException {
@@ -99,8 +112,13 @@ public final class Main {
         out.println("Cutover Proxy is running.");
         out.println("  Bootstrap servers : " + proxy.bootstrapServers() + "   <- point Kafka clients here");
         out.println("  Admin             : " + proxy.adminUri() + "/   (/metrics, /health)");
-        out.println("  Upstream source   : " + config.source().bootstrapServersString()
-            + (embedded != null ? " (embedded broker)" : ""));
+        for (var c : config.clusters().values()) {
+            out.println("  Upstream " + String.format("%-9s", c.name()) + ": " + c.bootstrapServersString()
+                + (embedded != null ? " (embedded broker)" : ""));
+        }
+        out.println("  Admin token       : " + (config.admin().tokens().isEmpty()
+            ? config.stateDir().resolve("admin-token") + " (made for this host; send it as Authorization: Bearer <token>)"
+            : "configured in admin.tokens"));
         out.println("  State directory   : " + config.stateDir().toAbsolutePath());
         out.println("Press Ctrl+C to stop.");
         out.flush();
