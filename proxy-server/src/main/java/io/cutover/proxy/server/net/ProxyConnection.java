@@ -397,6 +397,14 @@ final class ProxyConnection {
     }
 
     void clientClosed() {
+        clientClosed(false);
+    }
+
+    /**
+     * The client is gone. With {@code graceful}, what it sent before it left still reaches the broker
+     * (an acks=0 producer closes right after its last write), and only then is the upstream closed.
+     */
+    void clientClosed(boolean graceful) {
         if (state == State.CLOSED) {
             return;
         }
@@ -409,7 +417,11 @@ final class ProxyConnection {
         }
         state = State.CLOSED;
         inFlight.releaseAll();
-        closeUpstream();
+        if (graceful && upstream != null && upstream.isActive()) {
+            upstream.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        } else {
+            closeUpstream();
+        }
     }
 
     void upstreamClosed() {
@@ -421,7 +433,8 @@ final class ProxyConnection {
             ctx.connectionLog().warn("closing {}: {} closed its connection with {} requests unanswered",
                 describeClient(), target.describe(), inFlight.size());
         }
-        client.close();
+        // Responses already written go out before the client is closed.
+        client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
         clientClosed();
     }
 

@@ -65,7 +65,7 @@ final class RequestForwarder extends ChannelInboundHandlerAdapter {
             conn.context().metrics().proxyError(ProxyError.CLIENT_DISCONNECTED_MID_REQUEST);
             conn.context().connectionLog().info("{} disconnected in the middle of a request", conn.describeClient());
         }
-        conn.clientClosed();
+        conn.clientClosed(true);
         ctx.fireChannelInactive();
     }
 
