@@ -48,11 +48,19 @@ public final class ResponseRewriting {
         rewriters[ApiKeys.SHARE_ACKNOWLEDGE.id] = new ShareAcknowledgeResponseRewriter();
     }
 
-    /** True when a response to this request must pass through {@link #rewrite}. */
-    public boolean needsRewrite(short apiKey, short version, RewriteContext ctx, Misrouted misrouted) {
-        return misrouted != null
-            || (ApiSupport.rewritesResponse(apiKey, version) && rewriters[apiKey] != null)
-            || (ctx.virtualize() && VIRTUALISED[apiKey]);
+    /**
+     * True when this response must pass through {@link #rewrite}. Produce and Fetch responses are
+     * looked into without decoding: only those carrying leader hints are rewritten when identities
+     * are not virtualised.
+     */
+    public boolean needsRewrite(ByteBuf frame, short apiKey, short version, RewriteContext ctx, Misrouted misrouted) {
+        if (misrouted != null || (ctx.virtualize() && VIRTUALISED[apiKey])) {
+            return true;
+        }
+        if (!ApiSupport.rewritesResponse(apiKey, version) || rewriters[apiKey] == null) {
+            return false;
+        }
+        return (apiKey != ApiKeys.FETCH.id && apiKey != ApiKeys.PRODUCE.id) || LeaderHints.present(frame, apiKey, version);
     }
 
     /**

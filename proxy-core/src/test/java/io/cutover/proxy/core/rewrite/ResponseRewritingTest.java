@@ -23,14 +23,24 @@ class ResponseRewritingTest {
 
     @Test
     void onlyResponsesThatMustChangeAreDecoded() {
-        assertTrue(rewriting.needsRewrite(ApiKeys.PRODUCE.id, (short) 10, target, null));
-        assertFalse(rewriting.needsRewrite(ApiKeys.PRODUCE.id, (short) 9, target, null));
-        assertFalse(rewriting.needsRewrite(ApiKeys.OFFSET_COMMIT.id, ApiKeys.OFFSET_COMMIT.latestVersion(), target, null));
-        assertFalse(rewriting.needsRewrite(ApiKeys.LIST_OFFSETS.id, ApiKeys.LIST_OFFSETS.latestVersion(), target, null));
-        RewriteContext routing = new RewriteContext("target", target.nodes(), ErrorCounter.NONE, target.topicIds(), true);
-        assertTrue(rewriting.needsRewrite(ApiKeys.LIST_OFFSETS.id, ApiKeys.LIST_OFFSETS.latestVersion(), routing, null),
-            "epochs are withheld when routing");
-        assertTrue(rewriting.needsRewrite(ApiKeys.OFFSET_COMMIT.id, (short) 2, target, new io.cutover.proxy.core.routing.data.Misrouted()));
+        ProduceResponseData withHint = new ProduceResponseData();
+        withHint.nodeEndpoints().add(new ProduceResponseData.NodeEndpoint().setNodeId(1).setHost("h").setPort(1));
+        ByteBuf hinted = MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 1, ApiKeys.PRODUCE, (short) 10, withHint);
+        ByteBuf plain = MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 1, ApiKeys.PRODUCE, (short) 10, new ProduceResponseData());
+        try {
+            assertTrue(rewriting.needsRewrite(hinted, ApiKeys.PRODUCE.id, (short) 10, target, null));
+            assertFalse(rewriting.needsRewrite(plain, ApiKeys.PRODUCE.id, (short) 10, target, null), "no hint: the bytes pass as they are");
+            assertFalse(rewriting.needsRewrite(plain, ApiKeys.PRODUCE.id, (short) 9, target, null));
+            assertFalse(rewriting.needsRewrite(plain, ApiKeys.OFFSET_COMMIT.id, ApiKeys.OFFSET_COMMIT.latestVersion(), target, null));
+            assertFalse(rewriting.needsRewrite(plain, ApiKeys.LIST_OFFSETS.id, ApiKeys.LIST_OFFSETS.latestVersion(), target, null));
+            RewriteContext routing = new RewriteContext("target", target.nodes(), ErrorCounter.NONE, target.topicIds(), true);
+            assertTrue(rewriting.needsRewrite(plain, ApiKeys.LIST_OFFSETS.id, ApiKeys.LIST_OFFSETS.latestVersion(), routing, null),
+                "epochs are withheld when routing");
+            assertTrue(rewriting.needsRewrite(plain, ApiKeys.OFFSET_COMMIT.id, (short) 2, target, new io.cutover.proxy.core.routing.data.Misrouted()));
+        } finally {
+            hinted.release();
+            plain.release();
+        }
     }
 
     @Test

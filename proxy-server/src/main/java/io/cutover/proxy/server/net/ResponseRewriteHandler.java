@@ -30,7 +30,7 @@ final class ResponseRewriteHandler extends ChannelInboundHandlerAdapter {
                 original.release();
             }
         }
-        if (rewriting.needsRewrite(slot.apiKey, slot.apiVersion, conn.rewriteContext(), slot.misrouted)) {
+        if (rewriting.needsRewrite(slot.response, slot.apiKey, slot.apiVersion, conn.rewriteContext(), slot.misrouted)) {
             ByteBuf original = slot.response;
             ByteBuf rewritten = rewriting.rewrite(ctx.alloc(), original, slot.apiKey, slot.apiVersion, conn.rewriteContext(),
                 slot.misrouted);
