@@ -12,7 +12,10 @@
 # against the L4 floor, and each proxy's CPU seconds and peak RSS; writes the same as JSON to
 # benchmarks/e2e/target/results.json.
 #
-# Usage: benchmarks/e2e/run.sh            (ROUNDS=3 RECORDS=500000 LATENCY_SECONDS=10 by default)
+# Before the measured rounds, each path gets one unmeasured warm-up run (WARMUP_RECORDS), so the
+# JVMs involved (broker, tools, proxy) are past JIT compilation when CPU and speed are measured.
+#
+# Usage: benchmarks/e2e/run.sh   (ROUNDS=3 RECORDS=500000 LATENCY_SECONDS=10 WARMUP_RECORDS=200000 by default)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -22,6 +25,7 @@ LIBS="$OUT/libs"
 ROUNDS="${ROUNDS:-3}"
 RECORDS="${RECORDS:-500000}"
 LATENCY_SECONDS="${LATENCY_SECONDS:-10}"
+WARMUP_RECORDS="${WARMUP_RECORDS:-200000}"
 RATE=5000
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 mkdir -p "$OUT"
@@ -148,6 +152,17 @@ tool() { "$JAVA" -Xmx512m "-Dlog4j2.configurationFile=$WORK/log4j2.properties" -
 RESULTS="$OUT/raw-results.jsonl"
 : > "$RESULTS"
 PATHS=(direct l4 proxy)
+if [ "$WARMUP_RECORDS" -gt 0 ]; then
+  for path in "${PATHS[@]}"; do
+    log "warm-up, $path: $WARMUP_RECORDS records through and back (not measured)"
+    tool org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$DIRECT_PORT" --create --topic "warmup-$path" \
+      --partitions 1 --replication-factor 1 >/dev/null
+    tool org.apache.kafka.tools.ProducerPerformance --bootstrap-server "${BOOTSTRAP[$path]}" --topic "warmup-$path" \
+      --num-records "$WARMUP_RECORDS" --record-size 1024 --throughput -1 --command-property acks=1 >/dev/null
+    tool org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "${BOOTSTRAP[$path]}" --topic "warmup-$path" \
+      --num-records "$WARMUP_RECORDS" --timeout 120000 --hide-header >/dev/null
+  done
+fi
 for round in $(seq 1 "$ROUNDS"); do
   for i in 0 1 2; do
     path="${PATHS[$(( (i + round - 1) % 3 ))]}"

@@ -25,6 +25,12 @@ final class KafkaFrameDecoder extends ByteToMessageDecoder {
         this.maxFrameBytes = maxFrameBytes;
         this.minFrameBytes = minFrameBytes;
         this.what = what;
+        if ("response".equals(what)) {
+            // Fetch responses run to megabytes: gathering the reads of one frame as components
+            // avoids copying it again each time the cumulation grows. The frame goes out as a
+            // gathering write.
+            setCumulator(COMPOSITE_CUMULATOR);
+        }
     }
 
     @Override
