@@ -3,6 +3,7 @@ package io.cutover.proxy.core.rewrite;
 import io.cutover.proxy.core.api.ApiSupport;
 import io.cutover.proxy.core.codec.MessageCodec;
 import io.cutover.proxy.core.codec.ResponseFrames;
+import io.cutover.proxy.core.routing.data.FetchResponseInPlace;
 import io.cutover.proxy.core.routing.data.FetchRouting;
 import io.cutover.proxy.core.routing.data.GroupMemberErrors;
 import io.cutover.proxy.core.routing.data.IdentityRewriting;
@@ -68,6 +69,10 @@ public final class ResponseRewriting {
      * (then the caller owns both and releases {@code frame}).
      */
     public ByteBuf rewrite(ByteBufAllocator alloc, ByteBuf frame, short apiKey, short version, RewriteContext ctx, Misrouted misrouted) {
+        if (apiKey == ApiKeys.FETCH.id && ctx.virtualize() && misrouted == null
+            && FetchResponseInPlace.tryRewrite(frame, version, ctx.cluster(), ctx.topicIds())) {
+            return frame; // the common case: ids and epochs written over where they lie, records untouched
+        }
         ApiKeys api = ApiKeys.forId(apiKey);
         ApiMessage message = MessageCodec.decodeResponse(frame, api, version);
         boolean changed = false;

@@ -77,6 +77,32 @@ class ResponseRewritingTest {
     }
 
     @Test
+    void aFetchAnswerWithALeaderHintIsRewrittenInFull() {
+        io.cutover.proxy.core.virtual.TopicIds ids = new io.cutover.proxy.core.virtual.TopicIds();
+        org.apache.kafka.common.Uuid real = org.apache.kafka.common.Uuid.randomUuid();
+        ids.learn("target", "orders", real);
+        RewriteContext routing = new RewriteContext("target", TestNodes.target(TestNodes.registry()), ErrorCounter.NONE, ids, true);
+        FetchResponseData fetch = new FetchResponseData();
+        FetchResponseData.PartitionData p = new FetchResponseData.PartitionData().setPartitionIndex(0)
+            .setErrorCode(org.apache.kafka.common.protocol.Errors.NOT_LEADER_OR_FOLLOWER.code());
+        p.currentLeader().setLeaderEpoch(17).setLeaderId(2);
+        fetch.responses().add(new FetchResponseData.FetchableTopicResponse().setTopicId(real).setPartitions(List.of(p)));
+        short v = 17;
+        ByteBuf frame = MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 3, ApiKeys.FETCH, v, fetch);
+        ByteBuf out = rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.FETCH.id, v, routing, null);
+        try {
+            assertNotSame(frame, out);
+            FetchResponseData decoded = (FetchResponseData) MessageCodec.decodeResponse(out, ApiKeys.FETCH, v);
+            assertEquals(ids.virtualId("orders"), decoded.responses().get(0).topicId());
+            assertEquals(-1, decoded.responses().get(0).partitions().get(0).currentLeader().leaderEpoch());
+            assertEquals(1002, decoded.responses().get(0).partitions().get(0).currentLeader().leaderId());
+        } finally {
+            frame.release();
+            out.release();
+        }
+    }
+
+    @Test
     void aVirtualisedFetchAnswerCarriesVirtualTopicIdsAndNoEpochs() {
         io.cutover.proxy.core.virtual.TopicIds ids = new io.cutover.proxy.core.virtual.TopicIds();
         org.apache.kafka.common.Uuid real = org.apache.kafka.common.Uuid.randomUuid();
@@ -87,16 +113,15 @@ class ResponseRewritingTest {
             -1L, (short) -1, -1, 17, false, new org.apache.kafka.common.record.internal.SimpleRecord("v".getBytes()));
         FetchResponseData fetch = new FetchResponseData();
         FetchResponseData.PartitionData p = new FetchResponseData.PartitionData().setPartitionIndex(0).setRecords(records);
-        p.currentLeader().setLeaderEpoch(17).setLeaderId(-1);
         fetch.responses().add(new FetchResponseData.FetchableTopicResponse().setTopicId(real).setPartitions(List.of(p)));
         short v = 17;
         ByteBuf frame = MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 3, ApiKeys.FETCH, v, fetch);
         ByteBuf out = rewriting.rewrite(UnpooledByteBufAllocator.DEFAULT, frame, ApiKeys.FETCH.id, v, routing, null);
         try {
+            assertSame(frame, out, "written over in place, not re-encoded");
             FetchResponseData decoded = (FetchResponseData) MessageCodec.decodeResponse(out, ApiKeys.FETCH, v);
             assertEquals(ids.virtualId("orders"), decoded.responses().get(0).topicId());
             FetchResponseData.PartitionData dp = decoded.responses().get(0).partitions().get(0);
-            assertEquals(-1, dp.currentLeader().leaderEpoch());
             var batch = ((org.apache.kafka.common.record.internal.MemoryRecords) dp.records()).batches().iterator().next();
             assertEquals(-1, batch.partitionLeaderEpoch(), "the batch header's epoch is withheld too");
             batch.ensureValid(); // the CRC still holds: partitionLeaderEpoch is outside it
