@@ -4,6 +4,10 @@ import io.cutover.proxy.admin.AdminAuth;
 import io.cutover.proxy.admin.AdminRouter;
 import io.cutover.proxy.admin.AdminServer;
 import io.cutover.proxy.admin.AuditLog;
+import io.cutover.proxy.admin.CapturesApi;
+import io.cutover.proxy.core.capture.CaptureFilter;
+import io.cutover.proxy.core.capture.CaptureHub;
+import io.cutover.proxy.core.capture.CaptureSpec;
 import io.cutover.proxy.admin.HealthRoute;
 import io.cutover.proxy.admin.MetricsRoute;
 import io.cutover.proxy.admin.RoutesApi;
@@ -32,6 +36,7 @@ import io.cutover.proxy.server.route.RoutingState;
 import io.cutover.proxy.server.route.TopicIdRefresher;
 import io.cutover.proxy.server.route.TransactionBoundaryGuard;
 import io.cutover.proxy.server.upstream.ClusterLink;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -69,6 +74,7 @@ public final class ProxyServer implements AutoCloseable {
     private final RoutingState routing;
     private final Map<String, String> adminTokens;
     private TopicIdRefresher topicIdRefresher;
+    private CaptureHub captures;
     private TransactionBoundaryGuard transactionGuard;
 
     private ProxyServer(ProxyConfig config) {
@@ -115,9 +121,17 @@ public final class ProxyServer implements AutoCloseable {
                 .description("Version of the live route table").register(registry);
             countFlips(routes);
 
+            this.captures = new CaptureHub(config.stateDir().resolve("captures"), config.capture().queueBytes(), Clock.systemUTC());
+            FunctionCounter.builder("cutover.proxy.capture.frames", captures, CaptureHub::framesWritten).tag("outcome", "written")
+                .description("Frames written to capture files").register(registry);
+            FunctionCounter.builder("cutover.proxy.capture.frames", captures, CaptureHub::framesDropped).tag("outcome", "dropped")
+                .description("Frames a capture dropped: its writer was behind by more than capture.queue-bytes, or a bound was reached")
+                .register(registry);
+            Gauge.builder("cutover.proxy.capture.active", captures, h -> h.active() == null ? 0 : 1)
+                .description("1 while a capture runs").register(registry);
             ProxyContext ctx = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), transport,
                 new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
-                new ControlPlaneAnswers(routing));
+                new ControlPlaneAnswers(routing), captures);
 
             this.listeners = new BrokerListeners(ctx, acceptors, workers);
             nodes.start(listeners);
@@ -132,8 +146,11 @@ public final class ProxyServer implements AutoCloseable {
                 .get("/metrics", new MetricsRoute(registry::scrape))
                 .get("/health", new HealthRoute(this::health));
             this.transactionGuard = new TransactionBoundaryGuard(routing.openTransactions(), config.routing().transactionWait());
-            new RoutesApi(routes, new AuditLog(config.stateDir(), Clock.systemUTC()), transactionGuard)
+            AuditLog audit = new AuditLog(config.stateDir(), Clock.systemUTC());
+            new RoutesApi(routes, audit, transactionGuard).register(router, auth);
+            new CapturesApi(captures, audit, config.capture().maxBytes(), config.capture().maxDuration(), Clock.systemUTC())
                 .register(router, auth);
+            startCaptureOnBoot(config.capture().onStart());
             this.admin = AdminServer.start(config.admin().bindHost(), config.admin().port(), router, adminLoop, transport.serverChannel());
             LOG.info("admin endpoint on http://{}:{}/ ({} transport)", config.admin().bindHost(), admin.address().getPort(), transport.name());
         } catch (RuntimeException e) {
@@ -143,8 +160,32 @@ public final class ProxyServer implements AutoCloseable {
                 topicIdRefresher.close();
             }
             shutdownLoops();
+            if (captures != null) {
+                captures.close();
+            }
             throw e;
         }
+    }
+
+    private void startCaptureOnBoot(ProxyConfig.OnStart onStart) {
+        if (onStart == null) {
+            return;
+        }
+        String name = onStart.name() + "-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+            .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now());
+        try {
+            var spec = new CaptureSpec(name, new CaptureFilter(new java.util.LinkedHashSet<>(onStart.listeners()),
+                onStart.clientIdPrefix(), new java.util.LinkedHashSet<>(onStart.topics())),
+                config.capture().maxBytes(), config.capture().maxDuration());
+            var c = captures.start(spec);
+            LOG.info("capture {} started with the proxy, writing {}", name, c.file());
+        } catch (IllegalArgumentException e) {
+            throw new io.cutover.proxy.server.config.ConfigError("cutover-proxy.capture.on-start: " + e.getMessage());
+        }
+    }
+
+    public CaptureHub captures() {
+        return captures;
     }
 
     private void countFlips(Routes routes) {
@@ -231,6 +272,7 @@ public final class ProxyServer implements AutoCloseable {
         admin.close();
         listeners.close();
         shutdownLoops();
+        captures.close();
     }
 
     private void shutdownLoops() {

@@ -30,6 +30,11 @@ public final class MetadataRewriter implements ResponseRewriter<MetadataResponse
             if (topic.errorCode() != 0) {
                 errors.count(topic.errorCode());
             }
+            if (ctx.topicIds() != null) {
+                // Real ids, as clients use them in Produce/Fetch v13+; learnt so that a capture's
+                // topic filter can name the topics of such requests.
+                ctx.topicIds().learn(ctx.cluster(), topic.name(), topic.topicId());
+            }
             for (MetadataResponsePartition p : topic.partitions()) {
                 if (p.errorCode() != 0) {
                     errors.count(p.errorCode());

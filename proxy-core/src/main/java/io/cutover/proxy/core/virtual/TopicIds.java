@@ -77,6 +77,12 @@ public final class TopicIds {
         return ids == null ? null : ids.nameByReal.get(real);
     }
 
+    /** The topic an id a client used on {@code cluster} stands for: virtual first, then real; or null. */
+    public String nameOf(String cluster, Uuid id) {
+        String name = nameOfVirtual(id);
+        return name != null ? name : nameOfReal(cluster, id);
+    }
+
     /** The virtual id for a real id of {@code cluster}, or null when the topic is not known. */
     public Uuid virtualOfReal(String cluster, Uuid real) {
         String name = nameOfReal(cluster, real);

@@ -14,7 +14,18 @@ public record ProxyConfig(
     Limits limits,
     Discovery discovery,
     Routing routing,
+    Capture capture,
     Path stateDir) {
+
+    /**
+     * Capture bounds and defaults; {@code onStart} is a capture begun at boot (null for none), its
+     * name suffixed with the start time so restarts never collide.
+     */
+    public record Capture(long maxBytes, Duration maxDuration, long queueBytes, OnStart onStart) {
+    }
+
+    public record OnStart(String name, List<String> listeners, String clientIdPrefix, List<String> topics) {
+    }
 
     public record Routing(Duration transactionWait) {
     }

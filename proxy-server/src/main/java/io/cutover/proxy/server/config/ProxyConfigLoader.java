@@ -119,12 +119,30 @@ public final class ProxyConfigLoader {
             positiveDuration(root, "discovery.startup-wait"));
         ProxyConfig.Routing routing = new ProxyConfig.Routing(positiveDuration(root, "routing.transaction-wait"));
         Path stateDir = Path.of(nonBlank(root, "state-dir"));
+        ProxyConfig.Capture capture = capture(root);
         checkPortsDisjoint(listener, admin);
         if (admin.tokens().isEmpty() && !isLoopback(admin.bindHost())) {
             throw new ConfigError(key("admin.tokens") + " is required when " + key("admin.bind-host") + " ("
                 + admin.bindHost() + ") is not a loopback address: the admin API changes routes");
         }
-        return new ProxyConfig(listener, clusters, admin, limits, discovery, routing, stateDir);
+        return new ProxyConfig(listener, clusters, admin, limits, discovery, routing, capture, stateDir);
+    }
+
+    private static ProxyConfig.Capture capture(Config root) {
+        String name = root.getString("capture.on-start.name").trim();
+        ProxyConfig.OnStart onStart = name.isEmpty() ? null : new ProxyConfig.OnStart(name,
+            root.getStringList("capture.on-start.listeners"), root.getString("capture.on-start.client-id-prefix"),
+            root.getStringList("capture.on-start.topics"));
+        return new ProxyConfig.Capture(longBytes(root, "capture.max-bytes"), positiveDuration(root, "capture.max-duration"),
+            longBytes(root, "capture.queue-bytes"), onStart);
+    }
+
+    private static long longBytes(Config root, String path) {
+        long v = root.getBytes(path);
+        if (v <= 0) {
+            throw new ConfigError(key(path) + " must be positive, was " + v);
+        }
+        return v;
     }
 
     private static Map<String, String> tokens(Config root) {

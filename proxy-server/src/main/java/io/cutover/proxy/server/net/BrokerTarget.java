@@ -31,6 +31,11 @@ final class BrokerTarget implements UpstreamTarget {
     }
 
     @Override
+    public int virtualNodeId() {
+        return virtualId;
+    }
+
+    @Override
     public String describe() {
         return "broker " + nodes.ids().upstreamId(virtualId) + " of " + cluster() + " (virtual node " + virtualId + ")";
     }

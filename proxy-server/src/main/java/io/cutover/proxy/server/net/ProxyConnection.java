@@ -1,6 +1,9 @@
 package io.cutover.proxy.server.net;
 
+import io.cutover.proxy.core.capture.Capture;
+import io.cutover.proxy.core.capture.RequestTopics;
 import io.cutover.proxy.core.codec.MessageCodec;
+import io.cutover.proxy.core.codec.ProduceRequestFrames;
 import io.cutover.proxy.core.codec.RequestFrames;
 import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
 import io.cutover.proxy.core.rewrite.RewriteContext;
@@ -46,6 +49,12 @@ final class ProxyConnection {
     private String clientId;
     private final RewriteContext rewrite;
     private ClientRoutes routes;
+    private static final java.util.concurrent.atomic.AtomicLong CONNECTION_IDS = new java.util.concurrent.atomic.AtomicLong();
+    private final long connectionId = CONNECTION_IDS.incrementAndGet();
+    /** The capture this connection last saw, whether it is selected by it, and its requests awaiting responses. */
+    private Capture capture;
+    private boolean captured;
+    private CapturedRequests capturedRequests;
 
     ProxyConnection(ProxyContext ctx, Channel client, UpstreamTarget target, boolean bootstrapListener) {
         this.ctx = ctx;
@@ -153,6 +162,46 @@ final class ProxyConnection {
         if (clientId == null) {
             String id = RequestFrames.clientId(firstFrame);
             clientId = id == null ? "" : id;
+        }
+    }
+
+    // ---- capture ----------------------------------------------------------------------------
+
+    /** Offers a request, as the client sent it, to a running capture, if its filter selects it. */
+    void captureRequest(Capture running, ByteBuf frame) {
+        if (running != capture) {
+            capture = running;
+            captured = running.spec().filter().matchesConnection(bootstrapListener, target.virtualNodeId(), clientId);
+            if (captured) {
+                running.connectionSelected();
+                if (capturedRequests == null) {
+                    capturedRequests = new CapturedRequests(inFlightSoftLimit + 1);
+                }
+                capturedRequests.clear();
+            }
+        }
+        if (!captured || !running.isRunning()) {
+            return;
+        }
+        var filter = running.spec().filter();
+        if (filter.filtersTopics() && !filter.matchesTopics(RequestTopics.of(frame, id -> rewrite.topicIds().nameOf(target.cluster(), id)))) {
+            return;
+        }
+        if (running.offer(connectionId, (InetSocketAddress) client.remoteAddress(), (InetSocketAddress) client.localAddress(), true, frame)
+            && expectsResponse(frame)) {
+            capturedRequests.add(RequestFrames.correlationId(frame));
+        }
+    }
+
+    private static boolean expectsResponse(ByteBuf frame) {
+        return RequestFrames.apiKey(frame) != ApiKeys.PRODUCE.id || ProduceRequestFrames.acks(frame) != 0;
+    }
+
+    private void captureResponse(int correlationId, ByteBuf response) {
+        Capture running = capture;
+        if (captured && capturedRequests.takeIfHead(correlationId) && running.isRunning()) {
+            running.offer(connectionId, (InetSocketAddress) client.remoteAddress(), (InetSocketAddress) client.localAddress(), false,
+                response);
         }
     }
 
@@ -340,6 +389,9 @@ final class ProxyConnection {
             metrics.response(head.apiKey, now - head.arrivalNanos);
             metrics.clientBytesSent(response.readableBytes());
             inFlight.removeHead();
+            if (capture != null) {
+                captureResponse(head.correlationId, response);
+            }
             client.write(response, client.voidPromise());
             clientFlushPending = true;
         }
@@ -416,6 +468,9 @@ final class ProxyConnection {
             metrics.staleClients(target.cluster()).decrementAndGet();
         }
         state = State.CLOSED;
+        if (captured) {
+            capture.closed(connectionId, true);
+        }
         inFlight.releaseAll();
         if (graceful && upstream != null && upstream.isActive()) {
             upstream.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);

@@ -1,5 +1,6 @@
 package io.cutover.proxy.server.net;
 
+import io.cutover.proxy.core.capture.CaptureHub;
 import io.cutover.proxy.core.node.NodeRegistry;
 import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
 import io.cutover.proxy.core.rewrite.ResponseRewriting;
@@ -19,7 +20,8 @@ public record ProxyContext(
     Transport transport,
     RateLimitedLog connectionLog,
     RoutingState routing,
-    ControlPlaneAnswers answers) {
+    ControlPlaneAnswers answers,
+    CaptureHub captures) {
 
     public ClusterNodeMapper nodeMapper(String cluster) {
         return nodeMappers.get(cluster);

@@ -12,4 +12,9 @@ interface UpstreamTarget {
 
     /** For log lines: "bootstrap of source", "broker 2 of source". */
     String describe();
+
+    /** The virtual node id a broker listener stands for; -1 for the bootstrap listener. */
+    default int virtualNodeId() {
+        return -1;
+    }
 }
