@@ -36,13 +36,18 @@ public final class PcapngWriter implements AutoCloseable {
         final byte[] clientIp;
         final int clientPort;
         final byte[] serverIp;
-        long clientSeq = 1000;
-        long serverSeq = 5000;
+        long clientSeq;
+        long serverSeq;
 
-        Flow(byte[] clientIp, int clientPort, byte[] serverIp) {
+        Flow(long connectionId, byte[] clientIp, int clientPort, byte[] serverIp) {
             this.clientIp = clientIp;
             this.clientPort = clientPort;
             this.serverIp = serverIp;
+            // Initial sequence numbers differ per connection, as real ones do: a client that
+            // reconnects from the same port must not look like a retransmission of the old SYN.
+            long mixed = connectionId * 0x9E3779B97F4A7C15L;
+            this.clientSeq = mixed >>> 32;
+            this.serverSeq = mixed & 0xFFFFFFFFL;
         }
     }
 
@@ -64,7 +69,7 @@ public final class PcapngWriter implements AutoCloseable {
                       byte[] frame, int offset, int length) throws IOException {
         Flow flow = flows.get(connectionId);
         if (flow == null) {
-            flow = new Flow(ipv4(client), client.getPort(), ipv4(server));
+            flow = new Flow(connectionId, ipv4(client), client.getPort(), ipv4(server));
             flows.put(connectionId, flow);
             handshake(flow, micros, "cutover-proxy connection " + connectionId + ": client " + client + ", proxy port " + server.getPort());
         }

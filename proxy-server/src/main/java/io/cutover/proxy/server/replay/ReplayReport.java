@@ -1,0 +1,232 @@
+package io.cutover.proxy.server.replay;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * What a replay measured: per API key, requests sent, responses, latency percentiles (HdrHistogram,
+ * microseconds) and error codes; requests skipped and why; bytes and throughput. Thread-safe:
+ * every replayed connection records into it.
+ */
+public final class ReplayReport {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** One API key's figures. */
+    static final class ApiFigures {
+        final Histogram latencyMicros = new Histogram(3_600_000_000L, 3);
+        final Map<String, Long> errors = new TreeMap<>();
+        long sent;
+        long responses;
+        long unanswered;
+
+        synchronized void sent() {
+            sent++;
+        }
+
+        synchronized void response(long micros, Map<Errors, Integer> errorCounts) {
+            responses++;
+            latencyMicros.recordValue(Math.max(0, Math.min(micros, latencyMicros.getHighestTrackableValue())));
+            errorCounts.forEach((e, n) -> {
+                if (e != Errors.NONE) {
+                    errors.merge(e.name(), (long) n, Long::sum);
+                }
+            });
+        }
+
+        synchronized void unanswered(long n) {
+            unanswered += n;
+        }
+    }
+
+    private final Map<ApiKeys, ApiFigures> apis = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> skipped = new ConcurrentHashMap<>();
+    private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicLong bytesReceived = new AtomicLong();
+    private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong connectionFailures = new AtomicLong();
+    private final AtomicLong transactionalBatchesStripped = new AtomicLong();
+    private volatile long startNanos;
+    private volatile long endNanos;
+    private volatile String captureError;
+
+    ApiFigures api(ApiKeys api) {
+        return apis.computeIfAbsent(api, a -> new ApiFigures());
+    }
+
+    void sent(ApiKeys api, int bytes) {
+        api(api).sent();
+        bytesSent.addAndGet(bytes);
+    }
+
+    void received(int bytes) {
+        bytesReceived.addAndGet(bytes);
+    }
+
+    void skipped(String why) {
+        skipped.computeIfAbsent(why, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    void connectionOpened() {
+        connections.incrementAndGet();
+    }
+
+    void connectionFailed() {
+        connectionFailures.incrementAndGet();
+    }
+
+    void transactionalBatchesStripped(int n) {
+        transactionalBatchesStripped.addAndGet(n);
+    }
+
+    void started() {
+        startNanos = System.nanoTime();
+    }
+
+    void finished() {
+        endNanos = System.nanoTime();
+    }
+
+    /** The capture could not be read to its end (truncated or corrupt); what was read before was replayed. */
+    void captureError(String message) {
+        captureError = message;
+    }
+
+    public String captureError() {
+        return captureError;
+    }
+
+    public long requestsSent() {
+        return apis.values().stream().mapToLong(a -> a.sent).sum();
+    }
+
+    public long responses() {
+        return apis.values().stream().mapToLong(a -> a.responses).sum();
+    }
+
+    /** Error code counts of one API, by error name. */
+    public Map<String, Long> errors(ApiKeys api) {
+        ApiFigures f = apis.get(api);
+        return f == null ? Map.of() : Map.copyOf(f.errors);
+    }
+
+    public long sent(ApiKeys api) {
+        ApiFigures f = apis.get(api);
+        return f == null ? 0 : f.sent;
+    }
+
+    public long responses(ApiKeys api) {
+        ApiFigures f = apis.get(api);
+        return f == null ? 0 : f.responses;
+    }
+
+    /** Latency percentile in microseconds of one API's responses. */
+    public long latencyMicros(ApiKeys api, double percentile) {
+        ApiFigures f = apis.get(api);
+        return f == null ? 0 : f.latencyMicros.getValueAtPercentile(percentile);
+    }
+
+    public Map<String, Long> skipped() {
+        Map<String, Long> out = new TreeMap<>();
+        skipped.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    private double seconds() {
+        long end = endNanos == 0 ? System.nanoTime() : endNanos;
+        return Math.max(1e-9, (end - startNanos) / 1e9);
+    }
+
+    /** One line for long runs: requests, responses, rate and errors so far. */
+    String progressLine() {
+        long errors = apis.values().stream().mapToLong(a -> {
+            synchronized (a) {
+                return a.errors.values().stream().mapToLong(Long::longValue).sum();
+            }
+        }).sum();
+        return String.format("replay: %.0f s, %d requests sent, %d responses, %.0f req/s, %.1f MB/s out, %d error codes",
+            seconds(), requestsSent(), responses(), requestsSent() / seconds(), bytesSent.get() / seconds() / 1e6, errors);
+    }
+
+    public String toText() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("replayed %d requests on %d connections in %.2f s: %.0f req/s, %.2f MB/s sent, %.2f MB/s received%n",
+            requestsSent(), connections.get(), seconds(), requestsSent() / seconds(), bytesSent.get() / seconds() / 1e6,
+            bytesReceived.get() / seconds() / 1e6));
+        sb.append(String.format("%-24s %9s %9s %9s %9s %9s %9s %9s  %s%n", "api", "sent", "answered", "p50 ms", "p90 ms", "p99 ms",
+            "p99.9 ms", "max ms", "errors"));
+        new TreeMap<>(apis).forEach((api, f) -> {
+            synchronized (f) {
+                sb.append(String.format("%-24s %9d %9d %9.2f %9.2f %9.2f %9.2f %9.2f  %s%n", api.name, f.sent, f.responses,
+                    ms(f, 50), ms(f, 90), ms(f, 99), ms(f, 99.9), f.latencyMicros.getMaxValue() / 1000.0,
+                    f.errors.isEmpty() ? "-" : f.errors.toString()));
+            }
+        });
+        if (!skipped.isEmpty()) {
+            sb.append("skipped: ").append(skipped()).append('\n');
+        }
+        if (transactionalBatchesStripped.get() > 0) {
+            sb.append("transactional batches replayed as idempotent: ").append(transactionalBatchesStripped.get()).append('\n');
+        }
+        if (connectionFailures.get() > 0) {
+            sb.append("connections that failed: ").append(connectionFailures.get()).append('\n');
+        }
+        if (captureError != null) {
+            sb.append("capture ended early: ").append(captureError).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static double ms(ApiFigures f, double p) {
+        return f.latencyMicros.getValueAtPercentile(p) / 1000.0;
+    }
+
+    public String toJson() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("seconds", seconds());
+        root.put("connections", connections.get());
+        root.put("connectionFailures", connectionFailures.get());
+        root.put("requestsSent", requestsSent());
+        root.put("responses", responses());
+        root.put("requestsPerSecond", requestsSent() / seconds());
+        root.put("bytesSent", bytesSent.get());
+        root.put("bytesReceived", bytesReceived.get());
+        root.put("transactionalBatchesStripped", transactionalBatchesStripped.get());
+        ObjectNode skippedNode = root.putObject("skipped");
+        skipped().forEach(skippedNode::put);
+        if (captureError != null) {
+            root.put("captureError", captureError);
+        }
+        ArrayNode list = root.putArray("apis");
+        new TreeMap<>(apis).forEach((api, f) -> {
+            synchronized (f) {
+                ObjectNode n = list.addObject();
+                n.put("api", api.name);
+                n.put("apiKey", api.id);
+                n.put("sent", f.sent);
+                n.put("responses", f.responses);
+                n.put("unanswered", f.unanswered);
+                ObjectNode lat = n.putObject("latencyMs");
+                for (double p : new double[] {50, 90, 99, 99.9}) {
+                    lat.put("p" + (p == Math.rint(p) ? String.valueOf((int) p) : String.valueOf(p)), ms(f, p));
+                }
+                lat.put("max", f.latencyMicros.getMaxValue() / 1000.0);
+                ObjectNode errs = n.putObject("errors");
+                f.errors.forEach(errs::put);
+            }
+        });
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
