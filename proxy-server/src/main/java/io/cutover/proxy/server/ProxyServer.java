@@ -5,6 +5,17 @@ import io.cutover.proxy.admin.AdminRouter;
 import io.cutover.proxy.admin.AdminServer;
 import io.cutover.proxy.admin.AuditLog;
 import io.cutover.proxy.admin.CapturesApi;
+import io.cutover.proxy.admin.WavesApi;
+import io.cutover.proxy.core.wave.FileWaveStore;
+import io.cutover.proxy.core.wave.OffsetMapping;
+import io.cutover.proxy.server.net.LiveConnections;
+import io.cutover.proxy.server.wave.ClientObservations;
+import io.cutover.proxy.server.wave.ClusterAdmins;
+import io.cutover.proxy.server.wave.Fences;
+import io.cutover.proxy.server.wave.OffsetSyncReader;
+import io.cutover.proxy.server.wave.WaveController;
+import io.cutover.proxy.server.wave.WaveGates;
+import io.cutover.proxy.server.wave.WaveSwitcher;
 import io.cutover.proxy.core.capture.CaptureFilter;
 import io.cutover.proxy.core.capture.CaptureHub;
 import io.cutover.proxy.core.capture.CaptureSpec;
@@ -75,6 +86,13 @@ public final class ProxyServer implements AutoCloseable {
     private final Map<String, String> adminTokens;
     private TopicIdRefresher topicIdRefresher;
     private CaptureHub captures;
+    private LiveConnections connections;
+    private Fences fences;
+    private ClientObservations observations;
+    private ClusterAdmins clusterAdmins;
+    private OffsetSyncReader offsetSyncs;
+    private WavesApi wavesApi;
+    private WaveController waves;
     private TransactionBoundaryGuard transactionGuard;
 
     private ProxyServer(ProxyConfig config) {
@@ -121,6 +139,9 @@ public final class ProxyServer implements AutoCloseable {
                 .description("Version of the live route table").register(registry);
             countFlips(routes);
 
+            this.connections = new LiveConnections();
+            this.fences = new Fences();
+            this.observations = new ClientObservations();
             this.captures = new CaptureHub(config.stateDir().resolve("captures"), config.capture().queueBytes(), Clock.systemUTC());
             FunctionCounter.builder("cutover.proxy.capture.frames", captures, CaptureHub::framesWritten).tag("outcome", "written")
                 .description("Frames written to capture files").register(registry);
@@ -131,7 +152,7 @@ public final class ProxyServer implements AutoCloseable {
                 .description("1 while a capture runs").register(registry);
             ProxyContext ctx = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), transport,
                 new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
-                new ControlPlaneAnswers(routing), captures);
+                new ControlPlaneAnswers(routing), captures, connections, fences, observations);
 
             this.listeners = new BrokerListeners(ctx, acceptors, workers);
             nodes.start(listeners);
@@ -151,6 +172,7 @@ public final class ProxyServer implements AutoCloseable {
             new CapturesApi(captures, audit, config.capture().maxBytes(), config.capture().maxDuration(), Clock.systemUTC())
                 .register(router, auth);
             startCaptureOnBoot(config.capture().onStart());
+            registerWaves(router, auth, audit, routes, topicIds);
             this.admin = AdminServer.start(config.admin().bindHost(), config.admin().port(), router, adminLoop, transport.serverChannel());
             LOG.info("admin endpoint on http://{}:{}/ ({} transport)", config.admin().bindHost(), admin.address().getPort(), transport.name());
         } catch (RuntimeException e) {
@@ -182,6 +204,35 @@ public final class ProxyServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new io.cutover.proxy.server.config.ConfigError("cutover-proxy.capture.on-start: " + e.getMessage());
         }
+    }
+
+    /** Waves need both clusters; with one, /waves says so. */
+    private void registerWaves(AdminRouter router, AdminAuth auth, AuditLog audit, Routes routes, TopicIds topicIds) {
+        if (!config.twoClusters()) {
+            io.cutover.proxy.admin.AdminRoute none = req -> java.util.concurrent.CompletableFuture.completedFuture(
+                io.cutover.proxy.admin.AdminResponse.error(409, "waves move clients to a target cluster; configure clusters.target"));
+            router.get("/waves", none).post("/waves", none);
+            return;
+        }
+        ProxyConfig.Waves w = config.waves();
+        this.clusterAdmins = new ClusterAdmins(config.clusters().values(), w.adminTimeout());
+        OffsetMapping mapping = OffsetMapping.parse(w.mapping());
+        if (mapping == OffsetMapping.MIRRORMAKER2) {
+            this.offsetSyncs = new OffsetSyncReader(config.clusters().get(w.offsetSyncsCluster()).bootstrapServersString(),
+                w.offsetSyncsTopic());
+        }
+        WaveGates gates = new WaveGates(clusterAdmins, mapping, offsetSyncs, observations, routing.openTransactions(),
+            routing.link(ProxyConfig.TARGET), w.maxReadyLag());
+        WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
+            offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes());
+        this.waves = new WaveController(new FileWaveStore(config.stateDir()), audit, Clock.systemUTC(), routes, gates, switcher, registry);
+        this.wavesApi = new WavesApi(waves);
+        wavesApi.register(router, auth);
+    }
+
+    /** The waves' state machine (null with one cluster). */
+    public WaveController waves() {
+        return waves;
     }
 
     public CaptureHub captures() {
@@ -270,6 +321,15 @@ public final class ProxyServer implements AutoCloseable {
             transactionGuard.close();
         }
         admin.close();
+        if (wavesApi != null) {
+            wavesApi.close();
+        }
+        if (offsetSyncs != null) {
+            offsetSyncs.close();
+        }
+        if (clusterAdmins != null) {
+            clusterAdmins.close();
+        }
         listeners.close();
         shutdownLoops();
         captures.close();

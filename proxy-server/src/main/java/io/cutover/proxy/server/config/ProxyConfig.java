@@ -15,7 +15,13 @@ public record ProxyConfig(
     Discovery discovery,
     Routing routing,
     Capture capture,
+    Waves waves,
     Path stateDir) {
+
+    /** How waves measure and translate offsets, and the bounds of a switch's write pause. */
+    public record Waves(String mapping, String offsetSyncsTopic, String offsetSyncsCluster, String reverseMapping,
+                        Duration fenceTimeout, long fenceMaxBytes, long maxReadyLag, Duration adminTimeout) {
+    }
 
     /**
      * Capture bounds and defaults; {@code onStart} is a capture begun at boot (null for none), its

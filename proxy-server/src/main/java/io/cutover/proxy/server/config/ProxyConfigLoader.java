@@ -120,12 +120,13 @@ public final class ProxyConfigLoader {
         ProxyConfig.Routing routing = new ProxyConfig.Routing(positiveDuration(root, "routing.transaction-wait"));
         Path stateDir = Path.of(nonBlank(root, "state-dir"));
         ProxyConfig.Capture capture = capture(root);
+        ProxyConfig.Waves waves = waves(root);
         checkPortsDisjoint(listener, admin);
         if (admin.tokens().isEmpty() && !isLoopback(admin.bindHost())) {
             throw new ConfigError(key("admin.tokens") + " is required when " + key("admin.bind-host") + " ("
                 + admin.bindHost() + ") is not a loopback address: the admin API changes routes");
         }
-        return new ProxyConfig(listener, clusters, admin, limits, discovery, routing, capture, stateDir);
+        return new ProxyConfig(listener, clusters, admin, limits, discovery, routing, capture, waves, stateDir);
     }
 
     private static ProxyConfig.Capture capture(Config root) {
@@ -135,6 +136,28 @@ public final class ProxyConfigLoader {
             root.getStringList("capture.on-start.topics"));
         return new ProxyConfig.Capture(longBytes(root, "capture.max-bytes"), positiveDuration(root, "capture.max-duration"),
             longBytes(root, "capture.queue-bytes"), onStart);
+    }
+
+    private static ProxyConfig.Waves waves(Config root) {
+        String mapping = root.getString("waves.mapping");
+        if (!mapping.equals("mirrormaker2") && !mapping.equals("identity")) {
+            throw new ConfigError(key("waves.mapping") + " is \"" + mapping + "\"; use mirrormaker2 or identity");
+        }
+        String reverse = root.getString("waves.reverse-mapping");
+        if (!reverse.equals("none") && !reverse.equals("identity")) {
+            throw new ConfigError(key("waves.reverse-mapping") + " is \"" + reverse + "\"; use none or identity");
+        }
+        String syncsCluster = root.getString("waves.mirrormaker2.offset-syncs-cluster");
+        if (!ProxyConfig.CLUSTER_NAMES.contains(syncsCluster)) {
+            throw new ConfigError(key("waves.mirrormaker2.offset-syncs-cluster") + " is \"" + syncsCluster + "\"; use source or target");
+        }
+        long maxLag = root.getLong("waves.max-ready-lag");
+        if (maxLag < 0) {
+            throw new ConfigError(key("waves.max-ready-lag") + " must not be negative");
+        }
+        return new ProxyConfig.Waves(mapping, nonBlank(root, "waves.mirrormaker2.offset-syncs-topic"), syncsCluster, reverse,
+            positiveDuration(root, "waves.fence-timeout"), longBytes(root, "waves.fence-max-bytes"), maxLag,
+            positiveDuration(root, "waves.admin-timeout"));
     }
 
     private static long longBytes(Config root, String path) {

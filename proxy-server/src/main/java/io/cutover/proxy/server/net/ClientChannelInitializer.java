@@ -37,6 +37,7 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
             .addLast("frame-decoder", frames)
             .addLast("request-validator", new RequestValidator(conn))
             .addLast("capture", new RequestCapture(conn))
+            .addLast("write-fence", new WriteFenceHandler(conn))
             .addLast("api-versions", new ApiVersionsResponder(conn))
             .addLast("control-plane", new ControlPlaneResponder(conn))
             .addLast("request-router", new RequestRouter(conn))

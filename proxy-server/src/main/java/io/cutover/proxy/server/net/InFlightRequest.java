@@ -23,6 +23,8 @@ final class InFlightRequest {
     int transactionTimeoutMs;
     /** For an EndTxn: the client's virtual producer id, to virtualise the next id and epoch in the answer. */
     long virtualProducerId = -1;
+    /** For a Produce forwarded upstream: its decoded body, so a wave's drain can see which topics are still being written. */
+    org.apache.kafka.common.message.ProduceRequestData produce;
 
     void set(int correlationId, short apiKey, short apiVersion, long arrivalNanos, boolean local) {
         this.correlationId = correlationId;
@@ -34,6 +36,7 @@ final class InFlightRequest {
         this.misrouted = null;
         this.transactionalId = null;
         this.virtualProducerId = -1;
+        this.produce = null;
     }
 
     boolean isAnswered() {

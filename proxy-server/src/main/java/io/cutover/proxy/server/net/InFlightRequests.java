@@ -61,6 +61,17 @@ final class InFlightRequests {
         return null;
     }
 
+    /** Visits every request still awaiting its upstream response, oldest first. */
+    boolean anyAwaitingUpstream(java.util.function.Predicate<InFlightRequest> test) {
+        for (int i = 0; i < size; i++) {
+            InFlightRequest slot = ring[(head + i) & (ring.length - 1)];
+            if (!slot.local && !slot.isAnswered() && test.test(slot)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The oldest request, or null. */
     InFlightRequest head() {
         return size == 0 ? null : ring[head];
@@ -70,6 +81,7 @@ final class InFlightRequests {
     void removeHead() {
         InFlightRequest slot = ring[head];
         slot.response = null;
+        slot.produce = null;
         head = (head + 1) & (ring.length - 1);
         size--;
     }

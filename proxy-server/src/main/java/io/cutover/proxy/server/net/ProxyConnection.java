@@ -165,6 +165,76 @@ final class ProxyConnection {
         }
     }
 
+    // ---- waves --------------------------------------------------------------------------------
+
+    /** A Produce the router decoded, handed to the slot the next forward creates (same thread, same frame). */
+    private org.apache.kafka.common.message.ProduceRequestData pendingProduce;
+
+    void noteProduce(org.apache.kafka.common.message.ProduceRequestData produce) {
+        pendingProduce = produce;
+    }
+
+    io.netty.channel.EventLoop eventLoop() {
+        return client.eventLoop();
+    }
+
+    /** True while a Produce naming one of {@code topics} waits for its broker's answer. Call on the event loop. */
+    boolean producing(java.util.Set<String> topics, io.cutover.proxy.core.virtual.TopicIds ids) {
+        return inFlight.anyAwaitingUpstream(slot -> {
+            if (slot.apiKey != ApiKeys.PRODUCE.id) {
+                return false;
+            }
+            if (slot.produce == null) {
+                return true; // not decoded (one cluster): assume it may be one of them
+            }
+            for (var t : slot.produce.topicData()) {
+                String name = t.name() != null && !t.name().isEmpty() ? t.name() : ids.nameOfVirtual(t.topicId());
+                if (name == null || topics.contains(name)) {
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+
+    /** Topics this connection has already reported fetching, so the shared observations are touched once per topic. */
+    private java.util.Set<String> fetchedTopics;
+    private boolean groupReported;
+
+    void observeFetch(org.apache.kafka.common.message.FetchRequestData fetch) {
+        if (fetch.replicaId() >= 0 || (fetch.replicaState() != null && fetch.replicaState().replicaId() >= 0)) {
+            return; // a follower, not a consumer
+        }
+        for (var t : fetch.topics()) {
+            String name = t.topic() != null && !t.topic().isEmpty() ? t.topic() : rewrite.topicIds().nameOfVirtual(t.topicId());
+            if (name == null) {
+                continue;
+            }
+            if (fetchedTopics == null) {
+                fetchedTopics = new java.util.HashSet<>();
+            }
+            if (fetchedTopics.add(name)) {
+                ctx.observations().fetched(clientId == null ? "" : clientId, name);
+            }
+        }
+    }
+
+    void observeGroupMember(ApiKeys api) {
+        if (!groupReported && (api == ApiKeys.JOIN_GROUP || api == ApiKeys.CONSUMER_GROUP_HEARTBEAT || api == ApiKeys.OFFSET_COMMIT
+            || api == ApiKeys.OFFSET_FETCH || api == ApiKeys.SYNC_GROUP || api == ApiKeys.HEARTBEAT)) {
+            groupReported = true;
+            ctx.observations().grouped(clientId == null ? "" : clientId);
+        }
+    }
+
+    void pauseForFence() {
+        clientReads.pause(ReadGate.FENCED);
+    }
+
+    void resumeAfterFence() {
+        clientReads.resume(ReadGate.FENCED);
+    }
+
     // ---- capture ----------------------------------------------------------------------------
 
     /** Offers a request, as the client sent it, to a running capture, if its filter selects it. */
@@ -213,6 +283,7 @@ final class ProxyConnection {
         }
         state = State.CONNECTING;
         metrics.connections(bootstrapListener).incrementAndGet();
+        ctx.connections().add(this);
         List<InetSocketAddress> addresses = target.addresses();
         if (addresses.isEmpty()) {
             fail(ProxyError.UNKNOWN_BROKER, "no upstream address is known for " + target.describe());
@@ -289,7 +360,11 @@ final class ProxyConnection {
                 return null;
             }
             slot.misrouted = misrouted;
+            if (apiKey == ApiKeys.PRODUCE.id) {
+                slot.produce = pendingProduce;
+            }
         }
+        pendingProduce = null;
         metrics.upstreamBytesSent(bytes);
         metrics.clusterRequest(target.cluster(), apiKey);
         upstream.write(frame, upstream.voidPromise());
@@ -468,6 +543,7 @@ final class ProxyConnection {
             metrics.staleClients(target.cluster()).decrementAndGet();
         }
         state = State.CLOSED;
+        ctx.connections().remove(this);
         if (captured) {
             capture.closed(connectionId, true);
         }

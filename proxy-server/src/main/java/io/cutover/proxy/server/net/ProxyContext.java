@@ -21,7 +21,10 @@ public record ProxyContext(
     RateLimitedLog connectionLog,
     RoutingState routing,
     ControlPlaneAnswers answers,
-    CaptureHub captures) {
+    CaptureHub captures,
+    LiveConnections connections,
+    io.cutover.proxy.server.wave.Fences fences,
+    io.cutover.proxy.server.wave.ClientObservations observations) {
 
     public ClusterNodeMapper nodeMapper(String cluster) {
         return nodeMappers.get(cluster);

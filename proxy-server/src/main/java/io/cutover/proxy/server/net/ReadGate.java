@@ -11,6 +11,8 @@ final class ReadGate {
     static final int CONNECTING = 1;
     static final int PEER_UNWRITABLE = 2;
     static final int TOO_MANY_IN_FLIGHT = 4;
+    /** A wave's write fence holds a request of this connection; nothing after it may overtake it. */
+    static final int FENCED = 8;
 
     private final Channel channel;
     private int reasons;

@@ -123,6 +123,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         switch (api) {
             case PRODUCE -> {
                 ProduceRequestData produce = (ProduceRequestData) data;
+                conn.noteProduce(produce);
                 boolean txnElsewhere = produce.transactionalId() != null
                     && !scope.cluster().equals(scope.routes().transactionalId(produce.transactionalId()));
                 if (txnElsewhere && !anyTopicStays(produce, version, scope)) {
@@ -149,6 +150,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             }
             case FETCH -> {
                 FetchRequestData fetch = (FetchRequestData) data;
+                conn.observeFetch(fetch);
                 if (conn.fetchSessionMustReset(fetch.sessionId(), fetch.sessionEpoch(), scope.routes().version())) {
                     answer(frame, api, version, correlationId, FetchRouting.sessionReset(), Errors.FETCH_SESSION_ID_NOT_FOUND);
                     return;
@@ -185,6 +187,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
     private void routeCoordinated(ChannelHandlerContext ctx, ByteBuf frame, ApiKeys api, short version, int correlationId,
                                   AbstractRequest request, RequestScope scope) {
         ApiMessage data = request.data();
+        conn.observeGroupMember(api);
         String moved = CoordinatorKeys.misroutedKey(api, data, scope.routes(), scope.cluster());
         if (moved == null) {
             trackTransaction(api, data);

@@ -43,6 +43,7 @@ final class RequestValidator extends ChannelInboundHandlerAdapter {
                 + ApiSupport.minVersion(apiKey) + ".." + ApiSupport.maxVersion(apiKey) + ")");
             return;
         }
+        conn.context().observations().used(apiKey, version);
         try {
             RequestFrames.bodyOffset(frame, api.requestHeaderVersion(version));
         } catch (MalformedFrameException e) {

@@ -1,0 +1,171 @@
+package io.cutover.proxy.server.wave;
+
+import io.cutover.proxy.server.config.ClusterConfig;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * The proxy's own Admin clients, one per cluster, for what waves need to know and do: partitions,
+ * configs, end offsets, groups and their committed offsets. Never on the request path.
+ */
+public final class ClusterAdmins implements AutoCloseable {
+    private final Map<String, Admin> admins = new LinkedHashMap<>();
+    private final Duration timeout;
+
+    public ClusterAdmins(Collection<ClusterConfig> clusters, Duration timeout) {
+        this.timeout = timeout;
+        for (ClusterConfig c : clusters) {
+            Properties p = new Properties();
+            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServersString());
+            p.put(AdminClientConfig.CLIENT_ID_CONFIG, "cutover-proxy-waves-" + c.name());
+            p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+            p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 10_000));
+            admins.put(c.name(), Admin.create(p));
+        }
+    }
+
+    Admin admin(String cluster) {
+        return admins.get(cluster);
+    }
+
+    private <T> T get(KafkaFuture<T> f, String what) {
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterCallException(what + ": interrupted", e);
+        } catch (ExecutionException e) {
+            throw new ClusterCallException(what + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new ClusterCallException(what + ": no answer within " + timeout.toMillis() + " ms", e);
+        }
+    }
+
+    /** Partition counts of the topics that exist on {@code cluster}; missing topics are left out. */
+    public Map<String, Integer> partitions(String cluster, Collection<String> topics) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        var described = admin(cluster).describeTopics(topics).topicNameValues();
+        for (String t : topics) {
+            try {
+                TopicDescription d = get(described.get(t), "describe " + t + " on " + cluster);
+                out.put(t, d.partitions().size());
+            } catch (ClusterCallException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Topic configs set explicitly (not defaults) on {@code cluster}. */
+    public Map<String, Map<String, String>> configs(String cluster, Collection<String> topics) {
+        Map<String, Map<String, String>> out = new HashMap<>();
+        var resources = topics.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        Map<ConfigResource, Config> configs = get(admin(cluster).describeConfigs(resources).all(), "describe configs on " + cluster);
+        configs.forEach((r, cfg) -> {
+            Map<String, String> set = new java.util.TreeMap<>();
+            for (ConfigEntry e : cfg.entries()) {
+                if (e.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG) {
+                    set.put(e.name(), e.value());
+                }
+            }
+            out.put(r.name(), set);
+        });
+        return out;
+    }
+
+    public Map<TopicPartition, Long> endOffsets(String cluster, Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetSpec> spec = new HashMap<>();
+        partitions.forEach(tp -> spec.put(tp, OffsetSpec.latest()));
+        Map<TopicPartition, Long> out = new HashMap<>();
+        get(admin(cluster).listOffsets(spec).all(), "end offsets on " + cluster).forEach((tp, r) -> out.put(tp, r.offset()));
+        return out;
+    }
+
+    /** Every group on {@code cluster} with its committed offsets for {@code topics} (groups with none are left out). */
+    public Map<String, Map<TopicPartition, Long>> groupsReading(String cluster, Set<String> topics) {
+        Map<String, Map<TopicPartition, Long>> out = new java.util.TreeMap<>();
+        var listings = get(admin(cluster).listGroups().all(), "list groups on " + cluster);
+        for (var g : listings) {
+            if (g.type().isPresent() && g.type().get() == org.apache.kafka.common.GroupType.SHARE) {
+                continue;
+            }
+            Map<TopicPartition, Long> offsets = committed(cluster, g.groupId(), topics);
+            if (!offsets.isEmpty()) {
+                out.put(g.groupId(), offsets);
+            }
+        }
+        return out;
+    }
+
+    public Map<TopicPartition, Long> committed(String cluster, String group, Set<String> topics) {
+        Map<TopicPartition, OffsetAndMetadata> all;
+        try {
+            all = get(admin(cluster).listConsumerGroupOffsets(Map.of(group, new ListConsumerGroupOffsetsSpec())).partitionsToOffsetAndMetadata(group),
+                "committed offsets of " + group + " on " + cluster);
+        } catch (ClusterCallException e) {
+            return Map.of();
+        }
+        Map<TopicPartition, Long> out = new HashMap<>();
+        all.forEach((tp, om) -> {
+            if (om != null && topics.contains(tp.topic())) {
+                out.put(tp, om.offset());
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Writes a group's offsets on {@code cluster}. The group must have no members there; members a
+     * moved group left behind (a classic member lingers until its session times out) are removed first.
+     */
+    public void commit(String cluster, String group, Map<TopicPartition, Long> offsets) {
+        Map<TopicPartition, OffsetAndMetadata> om = new HashMap<>();
+        offsets.forEach((tp, o) -> om.put(tp, new OffsetAndMetadata(o, java.util.Optional.empty(), "cutover-proxy wave")));
+        try {
+            get(admin(cluster).alterConsumerGroupOffsets(group, om).all(), "commit offsets of " + group + " on " + cluster);
+        } catch (ClusterCallException e) {
+            if (!(e.getCause() instanceof GroupNotEmptyException)) {
+                throw e;
+            }
+            get(admin(cluster).removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions()).all(),
+                "remove the members " + group + " left on " + cluster);
+            get(admin(cluster).alterConsumerGroupOffsets(group, om).all(), "commit offsets of " + group + " on " + cluster);
+        }
+    }
+
+    @Override
+    public void close() {
+        admins.values().forEach(a -> a.close(Duration.ofSeconds(2)));
+    }
+
+    /** A cluster call failed or timed out; the message says which call on which cluster. */
+    public static final class ClusterCallException extends RuntimeException {
+        ClusterCallException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.cutover.proxy.server.wave;
+
+import io.cutover.proxy.core.wave.PartitionSyncs;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.connect.mirror.OffsetSync;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows MirrorMaker 2's offset-syncs topic from its start, keeping each replicated partition's
+ * (source offset, target offset) pairs. One thread, polling; readers take a snapshot under the lock.
+ */
+public final class OffsetSyncReader implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OffsetSyncReader.class);
+
+    private final String topic;
+    private final Map<TopicPartition, PartitionSyncs> syncs = new HashMap<>();
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean assigned;
+
+    public OffsetSyncReader(String bootstrapServers, String topic) {
+        this.topic = topic;
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "cutover-proxy-offset-syncs");
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.thread = new Thread(this::run, "cutover-offset-syncs");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        long nextLookup = 0;
+        while (running) {
+            try {
+                if (!assigned) {
+                    if (System.nanoTime() < nextLookup) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+                        continue;
+                    }
+                    nextLookup = System.nanoTime() + 1_000_000_000L;
+                    var infos = consumer.partitionsFor(topic, Duration.ofSeconds(2));
+                    if (infos == null || infos.isEmpty()) {
+                        continue; // MM2 creates it on its first sync
+                    }
+                    List<TopicPartition> tps = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+                    consumer.assign(tps);
+                    consumer.seekToBeginning(tps);
+                    assigned = true;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                    OffsetSync s = OffsetSync.deserializeRecord(r);
+                    synchronized (syncs) {
+                        syncs.computeIfAbsent(s.topicPartition(), tp -> new PartitionSyncs()).add(s.upstreamOffset(), s.downstreamOffset());
+                    }
+                }
+            } catch (org.apache.kafka.common.errors.WakeupException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.warn("reading {}: {}", topic, e.toString());
+                java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L);
+            }
+        }
+    }
+
+    /** A copy of one partition's pairs, or null when MM2 has written none for it yet. */
+    public PartitionSyncs syncs(TopicPartition tp) {
+        synchronized (syncs) {
+            PartitionSyncs s = syncs.get(tp);
+            if (s == null) {
+                return null;
+            }
+            return s.copy();
+        }
+    }
+
+    public boolean following() {
+        return assigned;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        consumer.close(Duration.ofSeconds(1));
+    }
+}

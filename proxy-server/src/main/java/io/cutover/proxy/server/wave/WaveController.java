@@ -1,0 +1,363 @@
+package io.cutover.proxy.server.wave;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cutover.proxy.admin.AuditLog;
+import io.cutover.proxy.admin.WavesApi;
+import io.cutover.proxy.core.routing.ClientSelector;
+import io.cutover.proxy.core.routing.RouteTableException;
+import io.cutover.proxy.core.routing.Routes;
+import io.cutover.proxy.core.wave.FileWaveStore;
+import io.cutover.proxy.core.wave.Wave;
+import io.cutover.proxy.core.wave.WaveJson;
+import io.cutover.proxy.core.wave.WaveState;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The waves' state machine: PLANNED -> READY (gates pass) -> SWITCHED -> PROMOTED, or SWITCHED ->
+ * ROLLED_BACK; a failed switch stays READY with its reason. Every transition is written to
+ * waves.json before it is answered, and audited. One operation at a time (the admin API serialises
+ * them), so transitions never interleave.
+ */
+public final class WaveController implements WavesApi.WaveService {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> CREATE_FIELDS = Set.of("name", "topics", "groups", "clients");
+    static final String NO_RETURN = "Promote is the point of no return: after it the wave cannot be rolled back through the proxy.";
+
+    private final Map<String, Wave> waves = new LinkedHashMap<>();
+    private final FileWaveStore store;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final Routes routes;
+    private final WaveGates gates;
+    private final WaveSwitcher switcher;
+    private final Timer writePause;
+    private final MeterRegistry registry;
+
+    public WaveController(FileWaveStore store, AuditLog audit, Clock clock, Routes routes, WaveGates gates, WaveSwitcher switcher,
+                          MeterRegistry registry) {
+        this.store = store;
+        this.audit = audit;
+        this.clock = clock;
+        this.routes = routes;
+        this.gates = gates;
+        this.switcher = switcher;
+        this.registry = registry;
+        store.load().forEach(w -> waves.put(w.name(), w));
+        this.writePause = Timer.builder("cutover.proxy.wave.write.pause")
+            .description("Write pause of each wave switch and rollback: from raising the fence to releasing it")
+            .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+            .register(registry);
+        io.micrometer.core.instrument.Gauge.builder("cutover.proxy.waves", waves, m -> m.size())
+            .description("Waves known to the proxy").register(registry);
+    }
+
+    public synchronized Wave wave(String name) {
+        return waves.get(name);
+    }
+
+    @Override
+    public synchronized WavesApi.Result list() {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode all = root.putArray("waves");
+        waves.values().forEach(w -> all.add(view(w)));
+        return ok(root);
+    }
+
+    @Override
+    public synchronized WavesApi.Result get(String name) {
+        Wave w = waves.get(name);
+        return w == null ? notFound(name) : ok(view(w));
+    }
+
+    @Override
+    public synchronized WavesApi.Result create(JsonNode spec, String who) {
+        Wave w;
+        try {
+            for (Iterator<String> it = spec.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!CREATE_FIELDS.contains(f)) {
+                    return error(400, "unknown field " + f + "; a wave takes " + new java.util.TreeSet<>(CREATE_FIELDS));
+                }
+            }
+            ClientSelector clients = ClientSelector.ANY;
+            JsonNode c = spec.get("clients");
+            if (c != null && !c.isNull()) {
+                if (!c.isObject()) {
+                    return error(400, "clients: must be an object with clientIdPrefix and/or address");
+                }
+                clients = ClientSelector.of(text(c, "clientIdPrefix"), text(c, "address"));
+            }
+            w = Wave.planned(text(spec, "name"), strings(spec, "topics"), strings(spec, "groups"), clients, clock.instant(), who);
+        } catch (IllegalArgumentException | RouteTableException e) {
+            return error(400, e.getMessage());
+        }
+        if (waves.containsKey(w.name())) {
+            return error(409, "a wave named " + w.name() + " exists already");
+        }
+        for (Wave other : waves.values()) {
+            if (other.state() == WaveState.PROMOTED) {
+                continue;
+            }
+            Set<String> shared = new HashSet<>(other.topics());
+            shared.retainAll(w.topics());
+            Set<String> sharedGroups = new HashSet<>(other.groups());
+            sharedGroups.retainAll(w.groups());
+            if (!shared.isEmpty() || !sharedGroups.isEmpty()) {
+                return error(409, "wave " + other.name() + " (" + other.state() + ") already moves " + (shared.isEmpty() ? "" : "topics " + shared)
+                    + (sharedGroups.isEmpty() ? "" : " groups " + sharedGroups) + "; a topic or group belongs to one wave");
+            }
+        }
+        save(w, who, "create-wave", null);
+        return new WavesApi.Result(201, view(w));
+    }
+
+    @Override
+    public synchronized WavesApi.Result check(String name, String who) {
+        Wave w = waves.get(name);
+        if (w == null) {
+            return notFound(name);
+        }
+        List<GateResult> results;
+        try {
+            results = gates.check(w, routes.current());
+        } catch (ClusterAdmins.ClusterCallException e) {
+            return error(503, "cannot check the gates: " + e.getMessage());
+        }
+        ArrayNode rows = JSON.createArrayNode();
+        results.forEach(g -> rows.add(g.toJson()));
+        boolean pass = results.stream().allMatch(GateResult::passed);
+        Wave next = w.withGates(rows);
+        if (w.state() == WaveState.PLANNED || w.state() == WaveState.ROLLED_BACK || w.state() == WaveState.READY) {
+            WaveState to = pass ? WaveState.READY : WaveState.PLANNED;
+            if (to != w.state()) {
+                next = next.to(to, clock.instant(), who, pass ? "every gate passed" : "failed: " + failedNames(results)).withGates(rows);
+            }
+            if (!pass) {
+                next = next.failed("gates failed: " + failedNames(results), null);
+            }
+        }
+        save(next, who, "check-wave", w);
+        return ok(view(next));
+    }
+
+    @Override
+    public synchronized WavesApi.Result switchWave(String name, String who) {
+        Wave w = waves.get(name);
+        if (w == null) {
+            return notFound(name);
+        }
+        if (w.state() != WaveState.READY) {
+            return refusal(w, 409, "wave " + name + " is " + w.state() + "; only a READY wave switches"
+                + (w.state() == WaveState.PLANNED || w.state() == WaveState.ROLLED_BACK ? " (POST /waves/" + name + "/check first)" : ""), null);
+        }
+        // The gates are checked again, on live data, right before the fence.
+        List<GateResult> results;
+        try {
+            results = gates.check(w, routes.current());
+        } catch (ClusterAdmins.ClusterCallException e) {
+            return refusal(w, 503, "cannot check the gates: " + e.getMessage(), null);
+        }
+        ArrayNode rows = JSON.createArrayNode();
+        results.forEach(g -> rows.add(g.toJson()));
+        Wave checked = w.withGates(rows);
+        GateResult failing = results.stream().filter(g -> !g.passed()).findFirst().orElse(null);
+        if (failing != null) {
+            Wave back = checked.failed("gate " + failing.gate() + " failed", null);
+            save(back, who, "switch-refused", w);
+            return refusal(back, 409, "refused: gate " + failing.gate() + " failed: " + failing.evidence().path("problems"), failing);
+        }
+        WaveSwitcher.Outcome o = switcher.forward(checked);
+        record(o, "forward");
+        if (!o.switched()) {
+            Wave back = checked.failed("switch aborted: " + o.reason(), o.report());
+            save(back, who, "switch-aborted", w);
+            return refusal(back, 409, "switch aborted, clients stay on the source: " + o.reason(), null);
+        }
+        Wave switched = checked.to(WaveState.SWITCHED, clock.instant(), who, "switched in " + o.report().path("writePauseMs").asDouble() + " ms")
+            .withSwitch(o.report(), o.targetEnds());
+        save(switched, who, "switch-wave", w);
+        return ok(view(switched));
+    }
+
+    @Override
+    public synchronized WavesApi.Result rollback(String name, boolean force, String who) {
+        Wave w = waves.get(name);
+        if (w == null) {
+            return notFound(name);
+        }
+        if (w.state() == WaveState.PROMOTED) {
+            return refusal(w, 409, "wave " + name + " is PROMOTED: " + NO_RETURN, null);
+        }
+        if (w.state() != WaveState.SWITCHED) {
+            return refusal(w, 409, "wave " + name + " is " + w.state() + "; only a SWITCHED wave rolls back", null);
+        }
+        WaveSwitcher.Outcome o = switcher.back(w, force);
+        record(o, "back");
+        if (!o.switched()) {
+            Wave stays = w.failed("rollback aborted: " + o.reason(), o.report());
+            save(stays, who, "rollback-aborted", w);
+            return refusal(stays, 409, "rollback aborted, clients stay on the target: " + o.reason(), null);
+        }
+        Wave back = w.to(WaveState.ROLLED_BACK, clock.instant(), who, force ? "rolled back with force" : "rolled back")
+            .withSwitch(o.report(), Map.of());
+        save(back, who, "rollback-wave", w);
+        return ok(view(back));
+    }
+
+    @Override
+    public synchronized WavesApi.Result promote(String name, String who) {
+        Wave w = waves.get(name);
+        if (w == null) {
+            return notFound(name);
+        }
+        if (w.state() != WaveState.SWITCHED) {
+            return refusal(w, 409, "wave " + name + " is " + w.state() + "; only a SWITCHED wave is promoted", null);
+        }
+        Wave promoted = w.to(WaveState.PROMOTED, clock.instant(), who, "promoted: no return");
+        save(promoted, who, "promote-wave", w);
+        return ok(view(promoted));
+    }
+
+    @Override
+    public synchronized WavesApi.Result scorecard(String name) {
+        Wave w = waves.get(name);
+        if (w == null) {
+            return notFound(name);
+        }
+        List<GateResult> results;
+        try {
+            results = gates.check(w, routes.current());
+        } catch (ClusterAdmins.ClusterCallException e) {
+            return error(503, "cannot compute the scorecard: " + e.getMessage());
+        }
+        return ok(Scorecard.json(w, results));
+    }
+
+    @Override
+    public synchronized String scorecardText(String name) {
+        Wave w = waves.get(name);
+        if (w == null) {
+            return null;
+        }
+        try {
+            return Scorecard.text(w, gates.check(w, routes.current()));
+        } catch (ClusterAdmins.ClusterCallException e) {
+            return "cannot compute the scorecard: " + e.getMessage() + "\n";
+        }
+    }
+
+    private void record(WaveSwitcher.Outcome o, String direction) {
+        if (o.report().has("writePauseMs")) {
+            writePause.record(Duration.ofNanos((long) (o.report().get("writePauseMs").asDouble() * 1_000_000)));
+        }
+        registry.counter("cutover.proxy.wave.switches", "direction", direction, "outcome", o.switched() ? "switched" : "aborted").increment();
+    }
+
+    private void save(Wave next, String who, String action, Wave before) {
+        List<Wave> all = new ArrayList<>(waves.values());
+        all.removeIf(x -> x.name().equals(next.name()));
+        all.add(next);
+        store.save(all);
+        waves.put(next.name(), next);
+        audit.record(who, action, before == null ? null : brief(before), brief(next));
+    }
+
+    private static ObjectNode brief(Wave w) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("wave", w.name());
+        n.put("state", w.state().name());
+        if (w.lastFailure() != null) {
+            n.put("lastFailure", w.lastFailure());
+        }
+        if (w.lastSwitch() != null && w.lastSwitch().has("writePauseMs")) {
+            n.put("writePauseMs", w.lastSwitch().get("writePauseMs").asDouble());
+        }
+        return n;
+    }
+
+    /** The wave as the API shows it, with what each next step means. */
+    static ObjectNode view(Wave w) {
+        ObjectNode n = WaveJson.toJson(w);
+        n.put("rollbackAvailable", w.state() == WaveState.SWITCHED);
+        if (w.state() == WaveState.SWITCHED) {
+            n.put("promoteWarning", NO_RETURN);
+        }
+        if (w.state() == WaveState.PROMOTED) {
+            n.put("noReturn", "promoted: rollback is refused");
+        }
+        return n;
+    }
+
+    private static String failedNames(List<GateResult> results) {
+        return String.join(", ", results.stream().filter(g -> !g.passed()).map(GateResult::gate).toList());
+    }
+
+    private static WavesApi.Result refusal(Wave w, int status, String message, GateResult gate) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("error", message);
+        if (gate != null) {
+            body.set("gate", gate.toJson());
+        }
+        body.set("wave", view(w));
+        return new WavesApi.Result(status, body);
+    }
+
+    private static WavesApi.Result ok(JsonNode body) {
+        return new WavesApi.Result(200, body);
+    }
+
+    private static WavesApi.Result notFound(String name) {
+        return error(404, "no wave named " + name + " (GET /waves lists them)");
+    }
+
+    private static WavesApi.Result error(int status, String message) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("error", message);
+        return new WavesApi.Result(status, body);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new IllegalArgumentException(field + ": must be a string");
+        }
+        return v.asText();
+    }
+
+    private static List<String> strings(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        List<String> out = new ArrayList<>();
+        if (v == null || v.isNull()) {
+            return out;
+        }
+        if (!v.isArray()) {
+            throw new IllegalArgumentException(field + ": must be an array of names");
+        }
+        for (JsonNode e : v) {
+            if (!e.isTextual() || e.asText().isEmpty()) {
+                throw new IllegalArgumentException(field + ": must be an array of non-empty names, found " + e);
+            }
+            if (out.contains(e.asText())) {
+                throw new IllegalArgumentException(field + ": " + e.asText() + " is named twice");
+            }
+            out.add(e.asText());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,244 @@
+package io.cutover.proxy.server.wave;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cutover.proxy.core.routing.RouteTable;
+import io.cutover.proxy.core.wave.OffsetMapping;
+import io.cutover.proxy.core.wave.Wave;
+import io.cutover.proxy.server.config.ProxyConfig;
+import io.cutover.proxy.server.route.OpenTransactions;
+import io.cutover.proxy.server.upstream.ClusterLink;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * A wave's readiness gates, computed from live data each time: topics on the target, replication
+ * lag, groups that read the wave's topics, API versions, open transactions. Each comes with its
+ * evidence, so an operator sees why, not only whether.
+ */
+public final class WaveGates {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Topic configs whose difference between the clusters is worth a warning. */
+    private static final Set<String> COMPARED_CONFIGS = Set.of("cleanup.policy", "retention.ms", "retention.bytes",
+        "min.insync.replicas", "max.message.bytes", "compression.type", "message.timestamp.type");
+
+    private final ClusterAdmins admins;
+    private final OffsetMapping mapping;
+    private final OffsetSyncReader syncs;
+    private final ClientObservations observations;
+    private final OpenTransactions transactions;
+    private final ClusterLink targetLink;
+    private final long maxReadyLag;
+
+    public WaveGates(ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, ClientObservations observations,
+                     OpenTransactions transactions, ClusterLink targetLink, long maxReadyLag) {
+        this.admins = admins;
+        this.mapping = mapping;
+        this.syncs = syncs;
+        this.observations = observations;
+        this.transactions = transactions;
+        this.targetLink = targetLink;
+        this.maxReadyLag = maxReadyLag;
+    }
+
+    public List<GateResult> check(Wave wave, RouteTable current) {
+        List<GateResult> gates = new ArrayList<>();
+        Map<String, Integer> sourcePartitions = admins.partitions(ProxyConfig.SOURCE, wave.topics());
+        gates.add(topicsOnTarget(wave, sourcePartitions));
+        gates.add(replication(wave, sourcePartitions));
+        gates.add(groups(wave));
+        gates.add(apiVersions());
+        gates.add(openTransactions(wave, current));
+        return gates;
+    }
+
+    private GateResult topicsOnTarget(Wave wave, Map<String, Integer> sourcePartitions) {
+        Map<String, Integer> targetPartitions = admins.partitions(ProxyConfig.TARGET, wave.topics());
+        ObjectNode evidence = JSON.createObjectNode();
+        List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        for (String t : wave.topics()) {
+            ObjectNode e = evidence.putObject(t);
+            Integer s = sourcePartitions.get(t);
+            Integer g = targetPartitions.get(t);
+            e.put("sourcePartitions", s == null ? -1 : s);
+            e.put("targetPartitions", g == null ? -1 : g);
+            if (s == null) {
+                problems.add(t + " does not exist on the source");
+            } else if (g == null) {
+                problems.add(t + " does not exist on the target");
+            } else if (g < s) {
+                problems.add(t + " has " + g + " partitions on the target, fewer than the source's " + s);
+            }
+        }
+        List<String> both = wave.topics().stream().filter(t -> sourcePartitions.containsKey(t) && targetPartitions.containsKey(t)).toList();
+        if (!both.isEmpty()) {
+            Map<String, Map<String, String>> sc = admins.configs(ProxyConfig.SOURCE, both);
+            Map<String, Map<String, String>> tc = admins.configs(ProxyConfig.TARGET, both);
+            for (String t : both) {
+                for (String key : new java.util.TreeSet<>(COMPARED_CONFIGS)) {
+                    String a = sc.getOrDefault(t, Map.of()).get(key);
+                    String b = tc.getOrDefault(t, Map.of()).get(key);
+                    if (!java.util.Objects.equals(a, b)) {
+                        warnings.add(t + ": " + key + " is " + (a == null ? "default" : a) + " on the source, "
+                            + (b == null ? "default" : b) + " on the target");
+                    }
+                }
+            }
+        }
+        evidence.set("problems", strings(problems));
+        return new GateResult("topics-on-target", "The wave's topics exist on the target with at least as many partitions",
+            problems.isEmpty(), evidence, warnings,
+            "Create the missing topics on the target (or let the replicator create them) with at least the source's partition count.");
+    }
+
+    private GateResult replication(Wave wave, Map<String, Integer> sourcePartitions) {
+        List<TopicPartition> tps = new ArrayList<>();
+        sourcePartitions.forEach((t, n) -> {
+            for (int p = 0; p < n; p++) {
+                tps.add(new TopicPartition(t, p));
+            }
+        });
+        ObjectNode evidence = JSON.createObjectNode();
+        evidence.put("mapping", mapping.configName());
+        evidence.put("maxReadyLag", maxReadyLag);
+        ArrayNode rows = evidence.putArray("partitions");
+        List<String> problems = new ArrayList<>();
+        if (tps.isEmpty()) {
+            problems.add("no partition of the wave's topics exists on the source");
+        } else {
+            Map<TopicPartition, Long> sourceEnds = admins.endOffsets(ProxyConfig.SOURCE, tps);
+            Set<String> onTarget = admins.partitions(ProxyConfig.TARGET, wave.topics()).keySet();
+            List<TopicPartition> targetTps = tps.stream().filter(tp -> onTarget.contains(tp.topic())).toList();
+            Map<TopicPartition, Long> targetEnds = targetTps.isEmpty() ? Map.of() : admins.endOffsets(ProxyConfig.TARGET, targetTps);
+            for (TopicPartition tp : tps) {
+                long se = sourceEnds.getOrDefault(tp, 0L);
+                Long te = targetEnds.get(tp);
+                long through = te == null ? -1 : mapping.replicatedThrough(syncs == null ? null : syncs.syncs(tp), te);
+                long lag = through < 0 ? -1 : Math.max(0, se - through);
+                ObjectNode r = rows.addObject();
+                r.put("partition", tp.toString());
+                r.put("sourceEnd", se);
+                r.put("targetEnd", te == null ? -1 : te);
+                r.put("replicatedThrough", through);
+                r.put("lag", lag);
+                if (te == null) {
+                    problems.add(tp + " is not on the target");
+                } else if (through < 0) {
+                    problems.add(tp + ": no offset sync from MirrorMaker 2 yet, so the replicated position is unknown");
+                } else if (lag > maxReadyLag) {
+                    problems.add(tp + " lags " + lag + " records (more than waves.max-ready-lag " + maxReadyLag + ")");
+                }
+            }
+        }
+        evidence.set("problems", strings(problems));
+        return new GateResult("replication-caught-up", "Replication to the target has caught up", problems.isEmpty(), evidence, List.of(),
+            mapping == OffsetMapping.MIRRORMAKER2
+                ? "Check MirrorMaker 2 replicates these topics (topics regex, IdentityReplicationPolicy, offset-syncs topic "
+                + "waves.mirrormaker2.offset-syncs-topic) and wait for the lag to fall."
+                : "Wait for the replicator to catch up.");
+    }
+
+    private GateResult groups(Wave wave) {
+        Set<String> topics = new HashSet<>(wave.topics());
+        Map<String, Map<TopicPartition, Long>> reading = admins.groupsReading(ProxyConfig.SOURCE, topics);
+        ObjectNode evidence = JSON.createObjectNode();
+        ObjectNode found = evidence.putObject("groupsReadingTheTopics");
+        List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        reading.forEach((g, offsets) -> {
+            Set<String> read = new java.util.TreeSet<>();
+            offsets.keySet().forEach(tp -> read.add(tp.topic()));
+            found.set(g, strings(new ArrayList<>(read)));
+            if (!wave.groups().contains(g)) {
+                problems.add("group " + g + " reads " + read + " but is not in the wave");
+            }
+        });
+        for (String g : wave.groups()) {
+            if (!reading.containsKey(g)) {
+                warnings.add("group " + g + " has no committed offsets for the wave's topics on the source");
+            }
+        }
+        Set<String> groupless = observations.groupless(topics);
+        evidence.set("consumersWithoutGroup", strings(new ArrayList<>(groupless)));
+        if (!groupless.isEmpty()) {
+            String what = "clients " + groupless + " fetch the wave's topics without a consumer group (assign() with offsets kept "
+                + "outside Kafka)";
+            if (mapping == OffsetMapping.MIRRORMAKER2) {
+                problems.add(what + ": their offsets cannot be translated to the target under the mirrormaker2 mapping");
+            } else {
+                warnings.add(what + ": with identity mapping their stored offsets stay valid on the target");
+            }
+        }
+        evidence.set("problems", strings(problems));
+        return new GateResult("groups-in-wave", "Every consumer group reading the wave's topics moves with it", problems.isEmpty(),
+            evidence, warnings, "Add the groups named to the wave (or move them first in their own wave); consumers that keep "
+                + "offsets outside Kafka need an offset-preserving replicator (waves.mapping = identity) or their own translation.");
+    }
+
+    private GateResult apiVersions() {
+        ObjectNode evidence = JSON.createObjectNode();
+        List<String> problems = new ArrayList<>();
+        ApiVersionsResponseData target = targetLink.apiVersions();
+        Map<Short, short[]> used = observations.usedVersions();
+        ObjectNode rows = evidence.putObject("used");
+        used.forEach((key, range) -> {
+            String name = ApiKeys.hasId(key) ? ApiKeys.forId(key).name : String.valueOf(key);
+            ObjectNode r = rows.putObject(name);
+            r.put("clientsMin", range[0]);
+            r.put("clientsMax", range[1]);
+            if (target == null) {
+                return;
+            }
+            var v = target.apiKeys().find(key);
+            if (v == null) {
+                r.put("target", "absent");
+                if (key != ApiKeys.API_VERSIONS.id) {
+                    problems.add(name + " is used by clients (v" + range[0] + "-v" + range[1] + ") but the target does not offer it");
+                }
+            } else {
+                r.put("targetMin", v.minVersion());
+                r.put("targetMax", v.maxVersion());
+                if (key != ApiKeys.API_VERSIONS.id && (range[1] > v.maxVersion() || range[0] < v.minVersion())) {
+                    problems.add(name + " v" + range[0] + "-v" + range[1] + " used by clients; the target takes v" + v.minVersion()
+                        + "-v" + v.maxVersion());
+                }
+            }
+        });
+        if (target == null) {
+            problems.add("the target's ApiVersions are not known yet (is it reachable?)");
+        }
+        evidence.set("problems", strings(problems));
+        return new GateResult("target-api-versions", "The target supports the API versions clients use", problems.isEmpty(), evidence,
+            List.of(), "Upgrade the target, or pin the clients named to versions it supports.");
+    }
+
+    private GateResult openTransactions(Wave wave, RouteTable current) {
+        List<String> split = transactions.splitBy(WaveRoutes.pointing(current, wave, ProxyConfig.TARGET));
+        ObjectNode evidence = JSON.createObjectNode();
+        evidence.set("open", strings(split));
+        return new GateResult("no-open-transactions", "No open transaction writes the wave's topics", split.isEmpty(), evidence,
+            List.of(), "Transactions end by themselves; the switch waits up to routing.transaction-wait for them. Retry the check.");
+    }
+
+    private static ArrayNode strings(List<String> values) {
+        ArrayNode a = JSON.createArrayNode();
+        new LinkedHashSet<>(values).forEach(a::add);
+        return a;
+    }
+
+    static Map<String, Object> summary(List<GateResult> gates) {
+        Map<String, Object> m = new TreeMap<>();
+        gates.forEach(g -> m.put(g.gate(), g.passed()));
+        return m;
+    }
+}

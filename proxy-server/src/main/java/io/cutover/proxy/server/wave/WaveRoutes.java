@@ -1,0 +1,28 @@
+package io.cutover.proxy.server.wave;
+
+import io.cutover.proxy.core.routing.MatchType;
+import io.cutover.proxy.core.routing.ResourceType;
+import io.cutover.proxy.core.routing.RouteRule;
+import io.cutover.proxy.core.routing.RouteTable;
+import io.cutover.proxy.core.wave.Wave;
+
+/** The route rules a wave stands for: each of its topics and groups, exactly, for its clients, on one cluster. */
+final class WaveRoutes {
+    private WaveRoutes() {
+    }
+
+    /** The next version of {@code current} (one version up) with the wave's rules naming {@code cluster}. */
+    static RouteTable pointing(RouteTable current, Wave wave, String cluster) {
+        java.util.Map<String, RouteRule> rules = new java.util.LinkedHashMap<>();
+        current.rules().forEach(r -> rules.put(r.key(), r));
+        for (String t : wave.topics()) {
+            RouteRule r = new RouteRule(ResourceType.TOPIC, MatchType.EXACT, t, wave.clients(), cluster);
+            rules.put(r.key(), r);
+        }
+        for (String g : wave.groups()) {
+            RouteRule r = new RouteRule(ResourceType.GROUP, MatchType.EXACT, g, wave.clients(), cluster);
+            rules.put(r.key(), r);
+        }
+        return current.next(current.defaultCluster(), new java.util.ArrayList<>(rules.values()));
+    }
+}

@@ -1,0 +1,340 @@
+package io.cutover.proxy.server.wave;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cutover.proxy.admin.AdminException;
+import io.cutover.proxy.admin.RoutesApi;
+import io.cutover.proxy.core.routing.RouteTable;
+import io.cutover.proxy.core.routing.Routes;
+import io.cutover.proxy.core.virtual.TopicIds;
+import io.cutover.proxy.core.wave.OffsetMapping;
+import io.cutover.proxy.core.wave.PartitionSyncs;
+import io.cutover.proxy.core.wave.Wave;
+import io.cutover.proxy.server.config.ProxyConfig;
+import io.cutover.proxy.server.net.LiveConnections;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Moves a wave's clients between the clusters with the writes paused as briefly as the data allows:
+ * fence (hold the wave's writes and commits at the proxy), drain (the writes already sent are
+ * answered), sync (the destination holds every record the origin acknowledged, and the origin has
+ * stopped moving), carry the groups' offsets, flip the routes, release. Any step that cannot finish
+ * within the fence timeout, or finds a reason not to go on, aborts: the routes stay, and the held
+ * requests go on to the cluster they were meant for. The write pause is measured from raising the
+ * fence to releasing it.
+ */
+public final class WaveSwitcher {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long POLL_NANOS = 2_000_000L;
+
+    private final Routes routes;
+    private final RoutesApi.RouteChangeGuard transactionGuard;
+    private final Fences fences;
+    private final LiveConnections connections;
+    private final TopicIds topicIds;
+    private final ClusterAdmins admins;
+    private final OffsetMapping mapping;
+    private final OffsetSyncReader syncs;
+    private final boolean reverseIdentity;
+    private final Duration fenceTimeout;
+    private final long fenceMaxBytes;
+
+    public WaveSwitcher(Routes routes, RoutesApi.RouteChangeGuard transactionGuard, Fences fences, LiveConnections connections,
+                        TopicIds topicIds, ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, boolean reverseIdentity,
+                        Duration fenceTimeout, long fenceMaxBytes) {
+        this.routes = routes;
+        this.transactionGuard = transactionGuard;
+        this.fences = fences;
+        this.connections = connections;
+        this.topicIds = topicIds;
+        this.admins = admins;
+        this.mapping = mapping;
+        this.syncs = syncs;
+        this.reverseIdentity = reverseIdentity;
+        this.fenceTimeout = fenceTimeout;
+        this.fenceMaxBytes = fenceMaxBytes;
+    }
+
+    /** What a switch or rollback did: whether it went through, why not, its report, and the target's ends after it. */
+    public record Outcome(boolean switched, String reason, ObjectNode report, Map<String, Long> targetEnds) {
+    }
+
+    /** A step refused to go on; the switch aborts with this reason. */
+    private static final class Abort extends RuntimeException {
+        Abort(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    /** Source to target. */
+    public Outcome forward(Wave wave) {
+        return move(wave, ProxyConfig.SOURCE, ProxyConfig.TARGET, false);
+    }
+
+    /** Target back to source; {@code force} rolls back even when the target was written to and nothing replicates back. */
+    public Outcome back(Wave wave, boolean force) {
+        return move(wave, ProxyConfig.TARGET, ProxyConfig.SOURCE, force);
+    }
+
+    private Outcome move(Wave wave, String from, String to, boolean force) {
+        boolean forward = from.equals(ProxyConfig.SOURCE);
+        ObjectNode report = JSON.createObjectNode();
+        report.put("direction", from + " -> " + to);
+        report.put("startedAt", java.time.Instant.now().toString());
+        Set<String> topics = new HashSet<>(wave.topics());
+        List<TopicPartition> partitions = partitions(wave);
+
+        RouteTable current = routes.current();
+        RouteTable next = WaveRoutes.pointing(current, wave, to);
+        // Open transactions end by themselves: wait for them before the fence, so they do not count
+        // in the pause (and cannot be split by it).
+        try {
+            transactionGuard.admit(current, next).toCompletableFuture().get();
+        } catch (ExecutionException e) {
+            String why = e.getCause() instanceof AdminException a ? a.getMessage() : String.valueOf(e.getCause());
+            return aborted(report, "gate no-open-transactions failed: " + why, null, 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return aborted(report, "interrupted", null, 0);
+        }
+
+        WriteFence fence = new WriteFence(topics, new HashSet<>(wave.groups()), from, wave.clients(), fenceMaxBytes);
+        long fenced = System.nanoTime();
+        long deadline = fenced + fenceTimeout.toNanos();
+        try {
+            fences.raise(fence);
+        } catch (IllegalStateException e) {
+            return aborted(report, "another wave is switching; retry when it is done", null, 0);
+        }
+        Map<String, Long> targetEnds;
+        try {
+            drain(fence, from, topics, deadline);
+            long drained = System.nanoTime();
+            report.put("drainMs", ms(drained - fenced));
+
+            Map<TopicPartition, Long> fromEnds = admins.endOffsets(from, partitions);
+            Map<TopicPartition, Long> toEnds = forward
+                ? awaitReplicated(fence, fromEnds, deadline)
+                : rollbackSync(wave, fromEnds, force, report);
+            long synced = System.nanoTime();
+            report.put("syncMs", ms(synced - drained));
+            Map<TopicPartition, Long> fromEndsAgain = admins.endOffsets(from, partitions);
+            if (!fromEndsAgain.equals(fromEnds)) {
+                throw new Abort("the end offsets of " + from + " moved while the wave's writes were held at the proxy ("
+                    + moved(fromEnds, fromEndsAgain) + "): something writes to " + from + " around the proxy");
+            }
+            Map<TopicPartition, Long> sourceEnds = forward ? fromEnds : toEnds;
+            Map<TopicPartition, Long> targetEndsNow = forward ? toEnds : fromEnds;
+            report.set("groups", carryGroups(wave, from, to, sourceEnds, targetEndsNow, fence, deadline));
+            checkFence(fence, deadline, "carrying the groups' offsets");
+
+            RouteTable now = routes.current();
+            RouteTable flipped = WaveRoutes.pointing(now, wave, to);
+            try {
+                routes.replace(now.version(), flipped);
+            } catch (Routes.VersionConflictException e) {
+                throw new Abort("the route table changed during the switch; retry");
+            }
+            report.put("routesVersion", flipped.version());
+            targetEnds = new LinkedHashMap<>();
+            for (Map.Entry<TopicPartition, Long> e : targetEndsNow.entrySet()) {
+                targetEnds.put(e.getKey().toString(), e.getValue());
+            }
+        } catch (Abort | ClusterAdmins.ClusterCallException e) {
+            return aborted(report, e.getMessage(), fence, fenced);
+        } catch (RuntimeException e) {
+            return aborted(report, "unexpected failure: " + e, fence, fenced);
+        }
+        fences.lower(fence);
+        long released = System.nanoTime();
+        report.put("writePauseMs", ms(released - fenced));
+        report.put("heldRequests", fence.heldRequests());
+        report.put("heldBytes", fence.heldBytes());
+        report.put("heldConnections", fence.heldConnections());
+        report.put("outcome", "switched");
+        return new Outcome(true, null, report, targetEnds);
+    }
+
+    private Outcome aborted(ObjectNode report, String reason, WriteFence fence, long fenced) {
+        if (fence != null) {
+            fences.lower(fence); // held requests go on to where they were going
+            report.put("writePauseMs", ms(System.nanoTime() - fenced));
+            report.put("heldRequests", fence.heldRequests());
+            report.put("heldBytes", fence.heldBytes());
+        }
+        report.put("outcome", "aborted");
+        report.put("reason", reason);
+        return new Outcome(false, reason, report, null);
+    }
+
+    private void drain(WriteFence fence, String from, Set<String> topics, long deadline) {
+        while (true) {
+            checkFence(fence, deadline, "draining writes already sent to " + from);
+            boolean producing;
+            try {
+                producing = connections.producing(from, topics, topicIds).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                throw new Abort("draining: " + e);
+            }
+            if (!producing) {
+                return;
+            }
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    /** Waits until the target holds everything below the source's (fenced) ends, through the offset mapping. */
+    private Map<TopicPartition, Long> awaitReplicated(WriteFence fence, Map<TopicPartition, Long> sourceEnds, long deadline) {
+        while (true) {
+            Map<TopicPartition, Long> targetEnds = admins.endOffsets(ProxyConfig.TARGET, sourceEnds.keySet());
+            List<String> behind = new ArrayList<>();
+            for (Map.Entry<TopicPartition, Long> e : sourceEnds.entrySet()) {
+                long te = targetEnds.getOrDefault(e.getKey(), 0L);
+                PartitionSyncs s = syncs == null ? null : syncs.syncs(e.getKey());
+                long through = mapping.replicatedThrough(s, te);
+                if (e.getValue() > 0 && through < e.getValue()) {
+                    behind.add(e.getKey() + " (source end " + e.getValue() + ", replicated through " + through + ")");
+                }
+            }
+            if (behind.isEmpty()) {
+                return targetEnds;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new Abort("the target did not catch up within waves.fence-timeout (" + fenceTimeout.toMillis() + " ms): " + behind);
+            }
+            checkFence(fence, deadline, "waiting for the target to catch up");
+            LockSupport.parkNanos(POLL_NANOS * 5);
+        }
+    }
+
+    /**
+     * For a rollback: nothing may be lost on the way back. Allowed when the target was not written
+     * since the switch, when an offset-preserving reverse replicator has caught up, or when forced.
+     */
+    private Map<TopicPartition, Long> rollbackSync(Wave wave, Map<TopicPartition, Long> targetEnds, boolean force, ObjectNode report) {
+        Map<TopicPartition, Long> sourceEnds = admins.endOffsets(ProxyConfig.SOURCE, targetEnds.keySet());
+        List<String> written = new ArrayList<>();
+        long records = 0;
+        for (Map.Entry<TopicPartition, Long> e : targetEnds.entrySet()) {
+            Long atSwitch = wave.targetEndsAtSwitch().get(e.getKey().toString());
+            long since = e.getValue() - (atSwitch == null ? e.getValue() : atSwitch);
+            if (since > 0) {
+                written.add(e.getKey() + ": " + since + " records");
+                records += since;
+            }
+        }
+        report.put("recordsWrittenToTargetSinceSwitch", records);
+        if (written.isEmpty()) {
+            return sourceEnds;
+        }
+        if (reverseIdentity) {
+            List<String> behind = new ArrayList<>();
+            targetEnds.forEach((tp, te) -> {
+                if (sourceEnds.getOrDefault(tp, 0L) < te) {
+                    behind.add(tp + " (target end " + te + ", source end " + sourceEnds.getOrDefault(tp, 0L) + ")");
+                }
+            });
+            if (behind.isEmpty()) {
+                return sourceEnds;
+            }
+            if (!force) {
+                throw new Abort("records were written to the target since the switch and the reverse replication has not caught up: "
+                    + behind + "; wait, or roll back with force");
+            }
+        } else if (!force) {
+            throw new Abort("records were written to the target since the switch (" + String.join(", ", written)
+                + ") and no reverse replication is configured (waves.reverse-mapping = none): rolling back would leave them "
+                + "behind on the target. Roll back with {\"force\": true} to accept that");
+        }
+        report.put("forced", true);
+        report.put("warning", "forced rollback: " + records + " records written to the target since the switch are not on the source");
+        return sourceEnds;
+    }
+
+    private ObjectNode carryGroups(Wave wave, String from, String to, Map<TopicPartition, Long> sourceEnds,
+                                   Map<TopicPartition, Long> targetEnds, WriteFence fence, long deadline) {
+        ObjectNode out = JSON.createObjectNode();
+        Set<String> topics = new HashSet<>(wave.topics());
+        boolean forward = from.equals(ProxyConfig.SOURCE);
+        for (String group : wave.groups()) {
+            checkFence(fence, deadline, "carrying offsets of group " + group);
+            Map<TopicPartition, Long> committed = admins.committed(from, group, topics);
+            Map<TopicPartition, Long> carried = new HashMap<>();
+            long slack = 0;
+            long uncommitted = 0;
+            ObjectNode g = out.putObject(group);
+            ObjectNode parts = g.putObject("partitions");
+            for (Map.Entry<TopicPartition, Long> e : committed.entrySet()) {
+                TopicPartition tp = e.getKey();
+                long se = sourceEnds.getOrDefault(tp, 0L);
+                long te = targetEnds.getOrDefault(tp, 0L);
+                OffsetMapping.Translated t = forward
+                    ? mapping.toTarget(syncs == null ? null : syncs.syncs(tp), e.getValue(), se, te)
+                    : (reverseIdentity ? OffsetMapping.IDENTITY : mapping).toSource(syncs == null ? null : syncs.syncs(tp), e.getValue(), se, te);
+                carried.put(tp, t.offset());
+                long fromEnd = forward ? se : te;
+                long notCommitted = Math.max(0, fromEnd - e.getValue());
+                slack += t.slack();
+                uncommitted += notCommitted;
+                ObjectNode p = parts.putObject(tp.toString());
+                p.put("committed", e.getValue());
+                p.put("carried", t.offset());
+                p.put("translationSlack", t.slack());
+                p.put("uncommittedAtSwitch", notCommitted);
+            }
+            if (!carried.isEmpty()) {
+                admins.commit(to, group, carried);
+            }
+            g.put("translationSlack", slack);
+            g.put("uncommittedAtSwitch", uncommitted);
+            // A member may re-read what it consumed but had not committed, plus what the translation could not place exactly.
+            g.put("maxRedelivery", slack + uncommitted);
+        }
+        return out;
+    }
+
+    private void checkFence(WriteFence fence, long deadline, String during) {
+        if (fence.overflowed()) {
+            throw new Abort("more than waves.fence-max-bytes (" + fenceMaxBytes + ") of requests held while " + during);
+        }
+        if (System.nanoTime() - deadline > 0) {
+            throw new Abort("waves.fence-timeout (" + fenceTimeout.toMillis() + " ms) reached while " + during);
+        }
+    }
+
+    private List<TopicPartition> partitions(Wave wave) {
+        List<TopicPartition> out = new ArrayList<>();
+        admins.partitions(ProxyConfig.SOURCE, wave.topics()).forEach((t, n) -> {
+            for (int p = 0; p < n; p++) {
+                out.add(new TopicPartition(t, p));
+            }
+        });
+        return out;
+    }
+
+    private static String moved(Map<TopicPartition, Long> before, Map<TopicPartition, Long> after) {
+        List<String> out = new ArrayList<>();
+        after.forEach((tp, a) -> {
+            Long b = before.get(tp);
+            if (!a.equals(b)) {
+                out.add(tp + " " + b + " -> " + a);
+            }
+        });
+        return String.join(", ", out);
+    }
+
+    private static double ms(long nanos) {
+        return Math.round(nanos / 10_000.0) / 100.0;
+    }
+}

@@ -1,0 +1,149 @@
+package io.cutover.proxy.server.testkit;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Continuous load through the proxy for wave tests: an idempotent producer (acks=all) writing
+ * numbered records, and consumer groups reading them and committing after each poll. Records what
+ * was acknowledged and what each group received, for the loss, duplicate and order checks.
+ */
+public final class WaveWorkload implements AutoCloseable {
+    /** A record as acknowledged: value and partition. */
+    public record Acked(String value, int partition) {
+    }
+
+    private final String bootstrap;
+    private final String topic;
+    private final List<Acked> acked = new CopyOnWriteArrayList<>();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final Map<String, List<String>> consumed = new ConcurrentHashMap<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicLong sent = new AtomicLong();
+    private volatile boolean producing = true;
+    private volatile boolean consuming = true;
+
+    public WaveWorkload(String bootstrap, String topic) {
+        this.bootstrap = bootstrap;
+        this.topic = topic;
+    }
+
+    /** Starts the producer: one record every {@code everyMillis} ms (its pacing, not synchronisation). */
+    public WaveWorkload produce(String clientId, long everyMillis) {
+        Thread t = new Thread(() -> {
+            try (KafkaProducer<String, String> p = Clients.producer(bootstrap, Map.of("acks", "all", "enable.idempotence", "true",
+                "client.id", clientId, "linger.ms", 0, "delivery.timeout.ms", 120_000))) {
+                long i = 0;
+                while (producing) {
+                    String value = clientId + "-" + i++;
+                    sent.incrementAndGet();
+                    p.send(new ProducerRecord<>(topic, "k" + (i % 11), value), (md, e) -> {
+                        if (e != null) {
+                            failure.compareAndSet(null, e);
+                        } else {
+                            acked.add(new Acked(value, md.partition()));
+                        }
+                    });
+                    Thread.sleep(everyMillis);
+                }
+                p.flush();
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            }
+        }, "wave-producer-" + clientId);
+        threads.add(t);
+        t.start();
+        return this;
+    }
+
+    /** Starts a consumer in {@code group}, with the classic or the KIP-848 ("consumer") protocol. */
+    public WaveWorkload consume(String group, String protocol) {
+        List<String> into = Collections.synchronizedList(new ArrayList<>());
+        consumed.put(group, into);
+        Thread t = new Thread(() -> {
+            try (KafkaConsumer<String, String> c = Clients.consumer(bootstrap, group, Map.of("group.protocol", protocol,
+                "enable.auto.commit", "false", "client.id", group + "-member", "max.poll.records", 50))) {
+                c.subscribe(List.of(topic));
+                while (consuming) {
+                    var records = c.poll(Duration.ofMillis(100));
+                    for (ConsumerRecord<String, String> r : records) {
+                        into.add(r.partition() + ":" + r.value());
+                    }
+                    if (!records.isEmpty()) {
+                        try {
+                            c.commitSync(Duration.ofSeconds(10));
+                        } catch (org.apache.kafka.clients.consumer.CommitFailedException
+                                 | org.apache.kafka.common.errors.RebalanceInProgressException
+                                 | org.apache.kafka.common.errors.TimeoutException e) {
+                            // Moving groups lose their membership mid-commit; the records are read again.
+                        }
+                    }
+                }
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            }
+        }, "wave-consumer-" + group);
+        threads.add(t);
+        t.start();
+        return this;
+    }
+
+    public int ackedCount() {
+        return acked.size();
+    }
+
+    public List<Acked> acked() {
+        return List.copyOf(acked);
+    }
+
+    public List<String> consumed(String group) {
+        synchronized (consumed.get(group)) {
+            return List.copyOf(consumed.get(group));
+        }
+    }
+
+    /** True once {@code group} received every acknowledged record at least once. */
+    public boolean consumedAll(String group) {
+        Set<String> got = new java.util.HashSet<>(consumed(group));
+        for (Acked a : acked) {
+            if (!got.contains(a.partition() + ":" + a.value())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    public void stopProducing() throws InterruptedException {
+        producing = false;
+        for (Thread t : threads) {
+            if (t.getName().startsWith("wave-producer")) {
+                t.join(60_000);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        producing = false;
+        consuming = false;
+        for (Thread t : threads) {
+            t.join(30_000);
+        }
+    }
+}
