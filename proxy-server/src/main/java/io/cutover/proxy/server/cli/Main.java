@@ -6,16 +6,18 @@ import io.cutover.proxy.server.ProxyServer;
 import io.cutover.proxy.server.config.ConfigError;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.config.ProxyConfigLoader;
-import io.cutover.proxy.server.embedded.EmbeddedKafkaCluster;
+import io.cutover.proxy.server.embedded.EmbeddedDemo;
+import io.cutover.proxy.server.embedded.EmbeddedMirrorMaker;
+import io.cutover.proxy.server.embedded.SampleTraffic;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code bin/cutover-proxy}: runs the proxy. With {@code --config FILE} it fronts the clusters that
- * file names; with no config it starts a real single-node KRaft broker in-process and fronts that.
+ * file names; with no config it runs {@link EmbeddedDemo}: two real single-node KRaft clusters
+ * in-process, MirrorMaker 2 between them, the proxy in front, and sample clients going through it.
  */
 public final class Main {
     static final String USAGE = String.join("\n",
@@ -23,7 +25,8 @@ public final class Main {
         "       cutover-proxy replay FILE --bootstrap HOST:PORT [--speed N|max] [--topic-map A=B] [--json]  (replay --help)",
         "",
         "  --config FILE   run in front of the clusters FILE names (HOCON; see config/cutover-proxy.example.conf)",
-        "  (no options)    run on an embedded default: two real single-node Kafka clusters (source, target) started in-process",
+        "  (no options)    run on an embedded default: two real single-node Kafka clusters (source, target) started in-process,",
+        "                  MirrorMaker 2 copying topic orders from source to target, and a sample producer and consumer",
         "  --help          show this help");
 
     private Main() {
@@ -62,7 +65,8 @@ public final class Main {
         }
         try {
             if (configFile != null) {
-                return runWithConfig(ProxyConfigLoader.load(configFile), null, out);
+                ProxyServer proxy = ProxyServer.start(ProxyConfigLoader.load(configFile));
+                return runWithConfig(proxy, proxy, null, out);
             }
             return runEmbedded(out);
         } catch (ConfigError | io.cutover.proxy.core.state.CorruptStateException e) {
@@ -76,39 +80,46 @@ public final class Main {
     }
 
     private static int runEmbedded(PrintStream out) throws Exception {
-        out.println("Starting two embedded single-node Kafka clusters (KRaft), source and target...");
-        EmbeddedKafkaCluster source = EmbeddedKafkaCluster.start("source", 1, Map.of());
-        EmbeddedKafkaCluster target;
-        try {
-            target = EmbeddedKafkaCluster.start("target", 1, Map.of());
-        } catch (Exception e) {
-            source.close();
-            throw e;
-        }
-        ProxyConfig config = ProxyConfigLoader.fromUserConfig(ConfigFactory.empty()
-            .withValue("cutover-proxy.clusters.source.bootstrap-servers",
-                ConfigValueFactory.fromIterable(List.of(source.bootstrapServers().split(","))))
-            .withValue("cutover-proxy.clusters.target.bootstrap-servers",
-                ConfigValueFactory.fromIterable(List.of(target.bootstrapServers().split(","))))
+        out.println("Starting two embedded single-node Kafka clusters (KRaft), source and target, MirrorMaker 2 between them,"
+            + " and sample clients...");
+        EmbeddedDemo demo = EmbeddedDemo.start(ConfigFactory.empty()
             // Each run's embedded clusters are new; so are the state they would be paired with.
             .withValue("cutover-proxy.state-dir", ConfigValueFactory.fromAnyRef("state/embedded")));
-        return runWithConfig(config, () -> {
-            target.close();
-            source.close();
-        }, out);
+        return runWithConfig(demo.proxy(), demo, demoLines(demo), out);
     }
 
-    private static int runWithConfig(ProxyConfig config, AutoCloseable embedded, PrintStream out) throws InterruptedException {
-        ProxyServer proxy = ProxyServer.start(config);
+    /** What the embedded default runs besides the proxy, for the banner. */
+    private static List<String> demoLines(EmbeddedDemo demo) {
+        ProxyServer proxy = demo.proxy();
+        EmbeddedMirrorMaker mm = demo.mirrorMaker();
+        return List.of(
+            "  Sample topic      : " + SampleTraffic.TOPIC + " (" + EmbeddedDemo.TOPIC_PARTITIONS + " partitions, created on "
+                + EmbeddedDemo.SOURCE + ")",
+            "  MirrorMaker 2     : " + mm.sourceAlias() + " -> " + mm.targetAlias() + ", topics " + EmbeddedDemo.MIRRORED_TOPICS
+                + ", groups " + EmbeddedDemo.CHECKPOINTED_GROUPS + " (offset syncs: " + mm.offsetSyncsTopic().name() + " on "
+                + mm.offsetSyncsTopic().clusterAlias() + ")",
+            "  Sample clients    : producer " + SampleTraffic.PRODUCER_CLIENT_ID + " (~" + SampleTraffic.RECORDS_PER_SECOND
+                + " records/s) and consumer " + SampleTraffic.CONSUMER_CLIENT_ID + " in group " + SampleTraffic.CONSUMER_GROUP
+                + ", both through the proxy",
+            "Try: curl -s -H \"Authorization: Bearer $(cat " + proxy.config().stateDir().resolve("admin-token") + ")\" "
+                + proxy.adminUri() + "/waves");
+    }
+
+    /**
+     * Prints the banner and serves until the JVM is asked to stop.
+     *
+     * @param running  closed by the shutdown hook; closes {@code proxy} too
+     * @param embedded banner lines about the embedded default, or null when fronting configured clusters
+     */
+    private static int runWithConfig(ProxyServer proxy, AutoCloseable running, List<String> embedded, PrintStream out)
+            throws InterruptedException {
+        ProxyConfig config = proxy.config();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            proxy.close();
-            if (embedded != null) {
-                try {
-                    embedded.close();
-                } catch (Exception ignored) {
-                    // the JVM is exiting; the broker's temp data goes with it
-                }
+            try {
+                running.close();
+            } catch (Exception ignored) {
+                // the JVM is exiting; close() carried on past the failure, so the rest is stopped
             }
             stopped.countDown();
         }, "cutover-proxy-shutdown"));
@@ -124,6 +135,9 @@ public final class Main {
             ? config.stateDir().resolve("admin-token") + " (made for this host; send it as Authorization: Bearer <token>)"
             : "configured in admin.tokens"));
         out.println("  State directory   : " + config.stateDir().toAbsolutePath());
+        if (embedded != null) {
+            embedded.forEach(out::println);
+        }
         out.println("Press Ctrl+C to stop.");
         out.flush();
         stopped.await();

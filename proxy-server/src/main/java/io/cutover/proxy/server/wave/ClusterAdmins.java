@@ -23,7 +23,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
@@ -148,11 +147,16 @@ public final class ClusterAdmins implements AutoCloseable {
         try {
             get(admin(cluster).alterConsumerGroupOffsets(group, om).all(), "commit offsets of " + group + " on " + cluster);
         } catch (ClusterCallException e) {
-            if (!(e.getCause() instanceof GroupNotEmptyException)) {
-                throw e;
+            // The group still has members here: those its clients left behind when they moved away
+            // (GroupNotEmpty, or per-partition failures naming the partitions). They are gone for good,
+            // so they are removed and the commit is tried once more.
+            try {
+                get(admin(cluster).removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions()).all(),
+                    "remove the members " + group + " left on " + cluster);
+            } catch (ClusterCallException removal) {
+                throw new ClusterCallException(e.getMessage() + "; removing the members left behind failed too: " + removal.getMessage(),
+                    e.getCause());
             }
-            get(admin(cluster).removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions()).all(),
-                "remove the members " + group + " left on " + cluster);
             get(admin(cluster).alterConsumerGroupOffsets(group, om).all(), "commit offsets of " + group + " on " + cluster);
         }
     }

@@ -52,7 +52,8 @@ class WaveSwitchTest {
                                         Map<String, Object> extra) {
         Map<String, Object> overrides = new HashMap<>(extra);
         overrides.put("waves.mirrormaker2.offset-syncs-topic", mm.offsetSyncsTopic().name());
-        overrides.put("waves.max-ready-lag", 0);
+        // Tight enough that the gate means something, loose enough for a producer writing every 5 ms.
+        overrides.put("waves.max-ready-lag", 500);
         return RunningProxy.routing(source, target, overrides);
     }
 
