@@ -78,10 +78,14 @@ class WaveSwitchTest {
 
     /** Every record of a topic on one cluster, as "partition:value", in log order per partition. */
     static Map<Integer, List<String>> log(String bootstrap, String topic) {
+        return log(bootstrap, topic, PARTITIONS);
+    }
+
+    static Map<Integer, List<String>> log(String bootstrap, String topic, int partitions) {
         Map<Integer, List<String>> out = new LinkedHashMap<>();
         try (KafkaConsumer<String, String> c = Clients.consumer(bootstrap, null, Map.of())) {
             List<TopicPartition> tps = new ArrayList<>();
-            for (int p = 0; p < PARTITIONS; p++) {
+            for (int p = 0; p < partitions; p++) {
                 tps.add(new TopicPartition(topic, p));
                 out.put(p, new ArrayList<>());
             }
