@@ -5,6 +5,8 @@ import io.cutover.proxy.admin.AdminRouter;
 import io.cutover.proxy.admin.AdminServer;
 import io.cutover.proxy.admin.AuditLog;
 import io.cutover.proxy.admin.CapturesApi;
+import io.cutover.proxy.admin.ClientsApi;
+import io.cutover.proxy.core.inventory.ClientInventory;
 import io.cutover.proxy.admin.WavesApi;
 import io.cutover.proxy.core.wave.FileWaveStore;
 import io.cutover.proxy.core.wave.OffsetMapping;
@@ -15,6 +17,7 @@ import io.cutover.proxy.server.wave.Fences;
 import io.cutover.proxy.server.wave.OffsetSyncReader;
 import io.cutover.proxy.server.wave.WaveController;
 import io.cutover.proxy.server.wave.WaveGates;
+import io.cutover.proxy.server.wave.WaveRehearsal;
 import io.cutover.proxy.server.wave.WaveSwitcher;
 import io.cutover.proxy.core.capture.CaptureFilter;
 import io.cutover.proxy.core.capture.CaptureHub;
@@ -89,6 +92,7 @@ public final class ProxyServer implements AutoCloseable {
     private LiveConnections connections;
     private Fences fences;
     private ClientObservations observations;
+    private ClientInventory inventory;
     private ClusterAdmins clusterAdmins;
     private OffsetSyncReader offsetSyncs;
     private WavesApi wavesApi;
@@ -142,6 +146,10 @@ public final class ProxyServer implements AutoCloseable {
             this.connections = new LiveConnections();
             this.fences = new Fences();
             this.observations = new ClientObservations();
+            this.inventory = new ClientInventory(config.inventory().maxClients(), config.inventory().retention(), Clock.systemUTC(),
+                config.stateDir());
+            Gauge.builder("cutover.proxy.clients.known", inventory, ClientInventory::size)
+                .description("Clients in the inventory (GET /clients)").register(registry);
             this.captures = new CaptureHub(config.stateDir().resolve("captures"), config.capture().queueBytes(), Clock.systemUTC());
             FunctionCounter.builder("cutover.proxy.capture.frames", captures, CaptureHub::framesWritten).tag("outcome", "written")
                 .description("Frames written to capture files").register(registry);
@@ -152,7 +160,7 @@ public final class ProxyServer implements AutoCloseable {
                 .description("1 while a capture runs").register(registry);
             ProxyContext ctx = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), transport,
                 new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
-                new ControlPlaneAnswers(routing), captures, connections, fences, observations);
+                new ControlPlaneAnswers(routing), captures, connections, fences, observations, inventory);
 
             this.listeners = new BrokerListeners(ctx, acceptors, workers);
             nodes.start(listeners);
@@ -173,6 +181,9 @@ public final class ProxyServer implements AutoCloseable {
                 .register(router, auth);
             startCaptureOnBoot(config.capture().onStart());
             registerWaves(router, auth, audit, routes, topicIds);
+            new ClientsApi(inventory).register(router, auth);
+            long every = config.inventory().saveInterval().toMillis();
+            adminLoop.scheduleAtFixedRate(this::saveInventory, every, every, TimeUnit.MILLISECONDS);
             this.admin = AdminServer.start(config.admin().bindHost(), config.admin().port(), router, adminLoop, transport.serverChannel());
             LOG.info("admin endpoint on http://{}:{}/ ({} transport)", config.admin().bindHost(), admin.address().getPort(), transport.name());
         } catch (RuntimeException e) {
@@ -206,6 +217,18 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    private void saveInventory() {
+        try {
+            inventory.save();
+        } catch (RuntimeException e) {
+            LOG.warn("cannot write the client inventory to {}: {}", config.stateDir(), e.toString());
+        }
+    }
+
+    public ClientInventory inventory() {
+        return inventory;
+    }
+
     /** Waves need both clusters; with one, /waves says so. */
     private void registerWaves(AdminRouter router, AdminAuth auth, AuditLog audit, Routes routes, TopicIds topicIds) {
         if (!config.twoClusters()) {
@@ -222,10 +245,12 @@ public final class ProxyServer implements AutoCloseable {
                 w.offsetSyncsTopic());
         }
         WaveGates gates = new WaveGates(clusterAdmins, mapping, offsetSyncs, observations, routing.openTransactions(),
-            routing.link(ProxyConfig.TARGET), w.maxReadyLag());
+            routing.link(ProxyConfig.TARGET), w.maxReadyLag(), inventory);
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
             offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes());
         this.waves = new WaveController(new FileWaveStore(config.stateDir()), audit, Clock.systemUTC(), routes, gates, switcher, registry);
+        waves.rehearsals(new WaveRehearsal(captures, inventory, config.source().bootstrapServers().get(0),
+            config.clusters().get(ProxyConfig.TARGET).bootstrapServers().get(0)));
         this.wavesApi = new WavesApi(waves);
         wavesApi.register(router, auth);
     }
@@ -321,6 +346,7 @@ public final class ProxyServer implements AutoCloseable {
             transactionGuard.close();
         }
         admin.close();
+        saveInventory();
         if (wavesApi != null) {
             wavesApi.close();
         }

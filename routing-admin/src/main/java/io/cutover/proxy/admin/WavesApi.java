@@ -28,6 +28,9 @@ public final class WavesApi implements AutoCloseable {
 
         Result promote(String name, String who);
 
+        /** Replays recently captured traffic of the wave's clients against the target (and the source, to compare). */
+        Result rehearse(String name, boolean produce, String capture, String who);
+
         Result scorecard(String name);
 
         /** The scorecard as a plain-text table, for terminals; null when there is no such wave. */
@@ -69,6 +72,34 @@ public final class WavesApi implements AutoCloseable {
             }
             boolean forced = force;
             return run(() -> service.rollback(req.pathParam("name"), forced, who));
+        }));
+        router.post("/waves/{name}/rehearse", auth.require((req, who) -> {
+            boolean produce = false;
+            String capture = null;
+            if (req.body().length > 0) {
+                JsonNode body = RoutesApi.parse(req);
+                for (java.util.Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+                    String f = it.next();
+                    if (!f.equals("produce") && !f.equals("capture")) {
+                        throw new AdminException(400, "unknown field " + f + "; a rehearsal takes produce and capture");
+                    }
+                }
+                JsonNode p = body.get("produce");
+                if (p != null && !p.isBoolean()) {
+                    throw new AdminException(400, "produce: must be true or false");
+                }
+                produce = p != null && p.asBoolean();
+                JsonNode c = body.get("capture");
+                if (c != null && !c.isNull()) {
+                    if (!c.isTextual()) {
+                        throw new AdminException(400, "capture: must be a capture name");
+                    }
+                    capture = c.asText();
+                }
+            }
+            boolean withProduce = produce;
+            String fromCapture = capture;
+            return run(() -> service.rehearse(req.pathParam("name"), withProduce, fromCapture, who));
         }));
         router.post("/waves/{name}/promote", auth.require((req, who) -> run(() -> service.promote(req.pathParam("name"), who))));
         router.get("/waves/{name}/scorecard", auth.require((req, who) -> {

@@ -18,10 +18,11 @@ import java.util.regex.Pattern;
  * @param targetEndsAtSwitch the target's end offset per partition right after the switch ("topic-partition"),
  *                           to tell at rollback whether anything was written to the target since
  * @param history            every transition: when, who, from, to, why
+ * @param rehearsal          the last compatibility rehearsal against the target (null before the first)
  */
 public record Wave(String name, List<String> topics, List<String> groups, ClientSelector clients, WaveState state,
                    JsonNode gates, JsonNode lastSwitch, String lastFailure, Map<String, Long> targetEndsAtSwitch,
-                   List<Transition> history, Instant createdAt) {
+                   List<Transition> history, Instant createdAt, JsonNode rehearsal) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
@@ -55,27 +56,32 @@ public record Wave(String name, List<String> topics, List<String> groups, Client
 
     public static Wave planned(String name, List<String> topics, List<String> groups, ClientSelector clients, Instant now, String who) {
         return new Wave(name, topics, groups, clients, WaveState.PLANNED, null, null, null, Map.of(),
-            List.of(new Transition(now, who, null, WaveState.PLANNED, "created")), now);
+            List.of(new Transition(now, who, null, WaveState.PLANNED, "created")), now, null);
     }
 
     /** This wave in {@code next} state, with the transition recorded. */
     public Wave to(WaveState next, Instant now, String who, String reason) {
         List<Transition> h = new ArrayList<>(history);
         h.add(new Transition(now, who, state, next, reason));
-        return new Wave(name, topics, groups, clients, next, gates, lastSwitch, null, targetEndsAtSwitch, h, createdAt);
+        return new Wave(name, topics, groups, clients, next, gates, lastSwitch, null, targetEndsAtSwitch, h, createdAt, rehearsal);
     }
 
     public Wave withGates(JsonNode newGates) {
-        return new Wave(name, topics, groups, clients, state, newGates, lastSwitch, lastFailure, targetEndsAtSwitch, history, createdAt);
+        return new Wave(name, topics, groups, clients, state, newGates, lastSwitch, lastFailure, targetEndsAtSwitch, history, createdAt,
+            rehearsal);
     }
 
     public Wave withSwitch(JsonNode report, Map<String, Long> targetEnds) {
-        return new Wave(name, topics, groups, clients, state, gates, report, lastFailure, targetEnds, history, createdAt);
+        return new Wave(name, topics, groups, clients, state, gates, report, lastFailure, targetEnds, history, createdAt, rehearsal);
     }
 
     public Wave failed(String reason, JsonNode report) {
         return new Wave(name, topics, groups, clients, state, gates, report == null ? lastSwitch : report, reason, targetEndsAtSwitch,
-            history, createdAt);
+            history, createdAt, rehearsal);
+    }
+
+    public Wave withRehearsal(JsonNode result) {
+        return new Wave(name, topics, groups, clients, state, gates, lastSwitch, lastFailure, targetEndsAtSwitch, history, createdAt, result);
     }
 
     /** True while the wave's routes point at the target. */

@@ -46,6 +46,9 @@ public final class WaveJson {
         if (w.lastSwitch() != null) {
             n.set("lastSwitch", w.lastSwitch());
         }
+        if (w.rehearsal() != null) {
+            n.set("rehearsal", w.rehearsal());
+        }
         if (!w.targetEndsAtSwitch().isEmpty()) {
             ObjectNode ends = n.putObject("targetEndsAtSwitch");
             w.targetEndsAtSwitch().forEach(ends::put);
@@ -94,7 +97,7 @@ public final class WaveJson {
         }
         return new Wave(n.get("name").asText(), topics, groups, clients, WaveState.valueOf(n.get("state").asText()),
             n.get("gates"), n.get("lastSwitch"), n.hasNonNull("lastFailure") ? n.get("lastFailure").asText() : null, ends, history,
-            Instant.parse(n.get("createdAt").asText()));
+            Instant.parse(n.get("createdAt").asText()), n.get("rehearsal"));
     }
 
     private static List<String> strings(JsonNode a) {

@@ -16,7 +16,12 @@ public record ProxyConfig(
     Routing routing,
     Capture capture,
     Waves waves,
+    Inventory inventory,
     Path stateDir) {
+
+    /** The client inventory's bounds and how often it is written to the state directory. */
+    public record Inventory(int maxClients, Duration retention, Duration saveInterval) {
+    }
 
     /** How waves measure and translate offsets, and the bounds of a switch's write pause. */
     public record Waves(String mapping, String offsetSyncsTopic, String offsetSyncsCluster, String reverseMapping,

@@ -121,12 +121,14 @@ public final class ProxyConfigLoader {
         Path stateDir = Path.of(nonBlank(root, "state-dir"));
         ProxyConfig.Capture capture = capture(root);
         ProxyConfig.Waves waves = waves(root);
+        ProxyConfig.Inventory inventory = new ProxyConfig.Inventory(positiveInt(root, "inventory.max-clients"),
+            positiveDuration(root, "inventory.retention"), positiveDuration(root, "inventory.save-interval"));
         checkPortsDisjoint(listener, admin);
         if (admin.tokens().isEmpty() && !isLoopback(admin.bindHost())) {
             throw new ConfigError(key("admin.tokens") + " is required when " + key("admin.bind-host") + " ("
                 + admin.bindHost() + ") is not a loopback address: the admin API changes routes");
         }
-        return new ProxyConfig(listener, clusters, admin, limits, discovery, routing, capture, waves, stateDir);
+        return new ProxyConfig(listener, clusters, admin, limits, discovery, routing, capture, waves, inventory, stateDir);
     }
 
     private static ProxyConfig.Capture capture(Config root) {

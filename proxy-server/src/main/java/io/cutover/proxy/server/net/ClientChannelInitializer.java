@@ -36,6 +36,7 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
             .addLast("idle-close", new IdleConnectionCloser(conn))
             .addLast("frame-decoder", frames)
             .addLast("request-validator", new RequestValidator(conn))
+            .addLast("inventory", new ClientInventoryRecorder(conn))
             .addLast("capture", new RequestCapture(conn))
             .addLast("write-fence", new WriteFenceHandler(conn))
             .addLast("api-versions", new ApiVersionsResponder(conn))

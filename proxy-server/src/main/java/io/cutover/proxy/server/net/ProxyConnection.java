@@ -158,6 +158,10 @@ final class ProxyConnection {
         return state == State.CLOSED;
     }
 
+    String clientId() {
+        return clientId;
+    }
+
     void rememberClientId(ByteBuf firstFrame) {
         if (clientId == null) {
             String id = RequestFrames.clientId(firstFrame);

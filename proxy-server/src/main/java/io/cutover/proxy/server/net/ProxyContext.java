@@ -24,7 +24,8 @@ public record ProxyContext(
     CaptureHub captures,
     LiveConnections connections,
     io.cutover.proxy.server.wave.Fences fences,
-    io.cutover.proxy.server.wave.ClientObservations observations) {
+    io.cutover.proxy.server.wave.ClientObservations observations,
+    io.cutover.proxy.core.inventory.ClientInventory inventory) {
 
     public ClusterNodeMapper nodeMapper(String cluster) {
         return nodeMappers.get(cluster);

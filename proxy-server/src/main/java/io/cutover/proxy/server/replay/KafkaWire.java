@@ -30,7 +30,9 @@ final class KafkaWire implements AutoCloseable {
         this.address = address.getHostString() + ":" + address.getPort();
         this.socket = new Socket();
         socket.setTcpNoDelay(true);
-        socket.connect(address, connectTimeoutMillis);
+        // Configured addresses may be unresolved; the socket needs them resolved.
+        socket.connect(address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort()) : address,
+            connectTimeoutMillis);
         this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
         this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
     }

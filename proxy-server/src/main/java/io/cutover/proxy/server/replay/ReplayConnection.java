@@ -45,7 +45,11 @@ final class ReplayConnection {
     private volatile boolean failed;
     private int nextCorrelation;
 
-    ReplayConnection(int capturedId, TargetCluster target, RequestRewriter rewriter, ReplayReport report, long responseTimeoutNanos) {
+    private final boolean downgradeVersions;
+
+    ReplayConnection(int capturedId, TargetCluster target, RequestRewriter rewriter, ReplayReport report, long responseTimeoutNanos,
+                     boolean downgradeVersions) {
+        this.downgradeVersions = downgradeVersions;
         this.capturedId = capturedId;
         this.target = target;
         this.rewriter = rewriter;
@@ -121,8 +125,13 @@ final class ReplayConnection {
         short captured = s.header().requestApiVersion();
         short max = target.maxVersion(api.id);
         if (max < 0) {
-            report.skipped(api.name + " not supported by the target");
+            report.unsupported(api, captured, max);
             return;
+        }
+        if (captured > max && !downgradeVersions) {
+            // Reported, then sent at the target's highest version anyway, so that what else the
+            // target would answer (a missing topic, say) is found too.
+            report.unsupported(api, captured, max);
         }
         short version = (short) Math.min(captured, max);
         if (wire == null && !connect(s)) {

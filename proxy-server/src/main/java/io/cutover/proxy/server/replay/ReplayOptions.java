@@ -8,9 +8,18 @@ import java.util.Set;
 
 /**
  * How to replay: the capture, where to, how fast ({@code speed} 0 means as fast as possible), topic
- * renames, the Kafka server ports of a tcpdump capture, report format and progress interval.
+ * renames, the Kafka server ports of a tcpdump capture, report format and progress interval; for a
+ * rehearsal, which APIs and clients to replay, and whether a version the target lacks is lowered
+ * (a load test) or reported as UNSUPPORTED_VERSION (a compatibility check).
  */
 public record ReplayOptions(Path capture, InetSocketAddress bootstrap, double speed, Map<String, String> topicMap,
                             Set<Integer> kafkaPorts, boolean json, Duration progressEvery, Duration responseTimeout,
-                            int connectTimeoutMillis) {
+                            int connectTimeoutMillis, Set<org.apache.kafka.common.protocol.ApiKeys> onlyApis,
+                            java.util.function.Predicate<String> clientIds, boolean downgradeVersions) {
+
+    /** The command line's replay: every API of every client, versions lowered to what the target takes. */
+    public ReplayOptions(Path capture, InetSocketAddress bootstrap, double speed, Map<String, String> topicMap, Set<Integer> kafkaPorts,
+                         boolean json, Duration progressEvery, Duration responseTimeout, int connectTimeoutMillis) {
+        this(capture, bootstrap, speed, topicMap, kafkaPorts, json, progressEvery, responseTimeout, connectTimeoutMillis, null, null, true);
+    }
 }

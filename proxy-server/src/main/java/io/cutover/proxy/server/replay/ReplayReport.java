@@ -67,6 +67,45 @@ public final class ReplayReport {
         bytesSent.addAndGet(bytes);
     }
 
+    private final Map<String, AtomicLong> unsupported = new ConcurrentHashMap<>();
+
+    /**
+     * A captured request at a version the target lacks (or of an API it lacks altogether, which is
+     * then also counted as an UNSUPPORTED_VERSION error, as it cannot be sent).
+     */
+    void unsupported(ApiKeys api, short captured, short targetMax) {
+        if (targetMax < 0) {
+            ApiFigures f = api(api);
+            synchronized (f) {
+                f.errors.merge(Errors.UNSUPPORTED_VERSION.name(), 1L, Long::sum);
+            }
+        }
+        unsupported.computeIfAbsent(api.name + " v" + captured + (targetMax < 0 ? " (the target does not offer " + api.name + ")"
+            : " (the target takes up to v" + targetMax + ")"), k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** Captured versions the target lacks, with how many requests used them. */
+    public Map<String, Long> unsupportedVersions() {
+        Map<String, Long> out = new TreeMap<>();
+        unsupported.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    /** Every API the replay sent or tried, with its errors by name. */
+    public Map<String, Map<String, Long>> errorsByApi() {
+        Map<String, Map<String, Long>> out = new TreeMap<>();
+        new TreeMap<>(apis).forEach((api, f) -> {
+            synchronized (f) {
+                out.put(api.name, new TreeMap<>(f.errors));
+            }
+        });
+        return out;
+    }
+
+    public java.util.Set<ApiKeys> apis() {
+        return java.util.Set.copyOf(apis.keySet());
+    }
+
     void received(int bytes) {
         bytesReceived.addAndGet(bytes);
     }
@@ -200,6 +239,8 @@ public final class ReplayReport {
         root.put("bytesSent", bytesSent.get());
         root.put("bytesReceived", bytesReceived.get());
         root.put("transactionalBatchesStripped", transactionalBatchesStripped.get());
+        ObjectNode unsupportedNode = root.putObject("unsupportedVersions");
+        unsupportedVersions().forEach(unsupportedNode::put);
         ObjectNode skippedNode = root.putObject("skipped");
         skipped().forEach(skippedNode::put);
         if (captureError != null) {

@@ -96,7 +96,7 @@ public final class Replayer {
                     }
                     ReplayConnection c = connections.get(f.connection());
                     if (c == null) {
-                        c = new ReplayConnection(f.connection(), target, rewriter, report, responseTimeout);
+                        c = new ReplayConnection(f.connection(), target, rewriter, report, responseTimeout, options.downgradeVersions());
                         connections.put(f.connection(), c);
                         started.add(c);
                     }
@@ -132,6 +132,14 @@ public final class Replayer {
             request = AbstractRequest.parseRequest(api, header.apiVersion(), new ByteBufferAccessor(b)).request;
         } catch (RuntimeException e) {
             report.skipped("undecodable request (" + e.getClass().getSimpleName() + ")");
+            return null;
+        }
+        if (options.onlyApis() != null && !options.onlyApis().contains(api)) {
+            report.skipped(api.name + " (not selected)");
+            return null;
+        }
+        if (options.clientIds() != null && !options.clientIds().test(header.clientId())) {
+            report.skipped("another client's request");
             return null;
         }
         if (RequestRewriter.SKIPPED.contains(api)) {

@@ -45,6 +45,12 @@ public final class WaveController implements WavesApi.WaveService {
     private final WaveSwitcher switcher;
     private final Timer writePause;
     private final MeterRegistry registry;
+    private WaveRehearsal rehearsal;
+
+    /** Enables POST /waves/{name}/rehearse. */
+    public void rehearsals(WaveRehearsal rehearsal) {
+        this.rehearsal = rehearsal;
+    }
 
     public WaveController(FileWaveStore store, AuditLog audit, Clock clock, Routes routes, WaveGates gates, WaveSwitcher switcher,
                           MeterRegistry registry) {
@@ -232,6 +238,29 @@ public final class WaveController implements WavesApi.WaveService {
     }
 
     @Override
+    public synchronized WavesApi.Result rehearse(String name, boolean produce, String capture, String who) {
+        Wave w = waves.get(name);
+        if (w == null) {
+            return notFound(name);
+        }
+        if (rehearsal == null) {
+            return error(409, "rehearsals need captures and a target cluster");
+        }
+        ObjectNode result;
+        try {
+            result = rehearsal.run(w, produce, capture);
+        } catch (java.io.IOException e) {
+            return error(409, "cannot rehearse: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error(503, "interrupted");
+        }
+        Wave next = w.withRehearsal(result);
+        save(next, who, "rehearse-wave", w);
+        return ok(result);
+    }
+
+    @Override
     public synchronized WavesApi.Result scorecard(String name) {
         Wave w = waves.get(name);
         if (w == null) {
@@ -263,7 +292,9 @@ public final class WaveController implements WavesApi.WaveService {
         if (o.report().has("writePauseMs")) {
             writePause.record(Duration.ofNanos((long) (o.report().get("writePauseMs").asDouble() * 1_000_000)));
         }
-        registry.counter("cutover.proxy.wave.switches", "direction", direction, "outcome", o.switched() ? "switched" : "aborted").increment();
+        io.micrometer.core.instrument.Counter.builder("cutover.proxy.wave.switches")
+            .description("Wave switches (direction forward) and rollbacks (back), by outcome")
+            .tags("direction", direction, "outcome", o.switched() ? "switched" : "aborted").register(registry).increment();
     }
 
     private void save(Wave next, String who, String action, Wave before) {

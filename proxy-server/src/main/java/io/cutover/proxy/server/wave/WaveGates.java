@@ -1,8 +1,12 @@
 package io.cutover.proxy.server.wave;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cutover.proxy.core.inventory.ClientInventory;
+import io.cutover.proxy.core.inventory.ClientRecord;
+import io.cutover.proxy.core.routing.ClientSelector;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.wave.OffsetMapping;
 import io.cutover.proxy.core.wave.Wave;
@@ -38,9 +42,11 @@ public final class WaveGates {
     private final OpenTransactions transactions;
     private final ClusterLink targetLink;
     private final long maxReadyLag;
+    private final ClientInventory inventory;
 
     public WaveGates(ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, ClientObservations observations,
-                     OpenTransactions transactions, ClusterLink targetLink, long maxReadyLag) {
+                     OpenTransactions transactions, ClusterLink targetLink, long maxReadyLag, ClientInventory inventory) {
+        this.inventory = inventory;
         this.admins = admins;
         this.mapping = mapping;
         this.syncs = syncs;
@@ -58,7 +64,62 @@ public final class WaveGates {
         gates.add(groups(wave));
         gates.add(apiVersions());
         gates.add(openTransactions(wave, current));
+        gates.add(clients(wave));
+        gates.add(rehearsal(wave));
         return gates;
+    }
+
+    /** The last compatibility rehearsal's verdict; a wave never rehearsed passes with a warning saying so. */
+    private GateResult rehearsal(Wave wave) {
+        ObjectNode evidence = JSON.createObjectNode();
+        JsonNode r = wave.rehearsal();
+        if (r == null) {
+            return new GateResult("compatibility-rehearsal", "Recent traffic of the wave's clients replays cleanly against the target",
+                true, evidence, List.of("not rehearsed yet: POST /waves/" + wave.name() + "/rehearse replays captured traffic against the target"),
+                "");
+        }
+        evidence.put("at", r.path("at").asText());
+        evidence.put("capture", r.path("capture").asText());
+        evidence.set("findings", r.path("findings"));
+        evidence.set("problems", r.path("findings"));
+        return new GateResult("compatibility-rehearsal", "Recent traffic of the wave's clients replays cleanly against the target",
+            r.path("passed").asBoolean(), evidence, List.of(),
+            "Fix what the findings name on the target (create the topic, add partitions, upgrade, grant the ACL), then rehearse again.");
+    }
+
+    /**
+     * Which clients the wave moves, from the inventory. A client that writes or reads the wave's
+     * topics but falls outside its selector stays on the source for them: a warning, by name.
+     */
+    private GateResult clients(Wave wave) {
+        Set<String> topics = new HashSet<>(wave.topics());
+        ObjectNode evidence = JSON.createObjectNode();
+        ArrayNode moving = evidence.putArray("moving");
+        List<String> warnings = new ArrayList<>();
+        for (ClientRecord.Snapshot c : inventory.snapshot()) {
+            boolean touches = c.produced().stream().anyMatch(topics::contains) || c.fetched().stream().anyMatch(topics::contains)
+                || c.groups().stream().anyMatch(wave.groups()::contains);
+            if (!touches) {
+                continue;
+            }
+            java.net.InetAddress address = null;
+            try {
+                address = java.net.InetAddress.getByName(c.address());
+            } catch (java.net.UnknownHostException e) {
+                // an address the inventory could not keep as an IP matches no CIDR selector
+            }
+            if (wave.clients().isAny() || wave.clients().matches(new ClientSelector.ClientIdentity(c.clientId(), address))) {
+                ObjectNode m = moving.addObject();
+                m.put("clientId", c.clientId());
+                m.put("address", c.address());
+                m.put("software", (c.softwareName() == null ? "?" : c.softwareName()) + " " + (c.softwareVersion() == null ? "" : c.softwareVersion()));
+            } else {
+                warnings.add("client " + c.clientId() + " (" + c.address() + ") uses the wave's topics or groups but is outside the wave's "
+                    + "clients selector: it stays on the source for them");
+            }
+        }
+        return new GateResult("clients-in-wave", "The clients the wave moves (from the client inventory)", true, evidence, warnings,
+            "");
     }
 
     private GateResult topicsOnTarget(Wave wave, Map<String, Integer> sourcePartitions) {
@@ -117,8 +178,9 @@ public final class WaveGates {
             problems.add("no partition of the wave's topics exists on the source");
         } else {
             Map<TopicPartition, Long> sourceEnds = admins.endOffsets(ProxyConfig.SOURCE, tps);
-            Set<String> onTarget = admins.partitions(ProxyConfig.TARGET, wave.topics()).keySet();
-            List<TopicPartition> targetTps = tps.stream().filter(tp -> onTarget.contains(tp.topic())).toList();
+            Map<String, Integer> onTarget = admins.partitions(ProxyConfig.TARGET, wave.topics());
+            List<TopicPartition> targetTps = tps.stream()
+                .filter(tp -> onTarget.containsKey(tp.topic()) && tp.partition() < onTarget.get(tp.topic())).toList();
             Map<TopicPartition, Long> targetEnds = targetTps.isEmpty() ? Map.of() : admins.endOffsets(ProxyConfig.TARGET, targetTps);
             for (TopicPartition tp : tps) {
                 long se = sourceEnds.getOrDefault(tp, 0L);

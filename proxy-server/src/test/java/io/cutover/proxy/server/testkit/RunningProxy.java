@@ -118,6 +118,19 @@ public final class RunningProxy implements AutoCloseable {
         }
     }
 
+    /** An admin request without any token, to see it refused. */
+    public HttpResponse<String> sendWithoutToken(String method, String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(admin(path)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Flips one topic (exact name) to {@code cluster} through the admin API; fails the test on an error. */
     public void flipTopic(String topic, String cluster) {
         flip("topic", topic, cluster);

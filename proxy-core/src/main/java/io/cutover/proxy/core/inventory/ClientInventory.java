@@ -1,0 +1,219 @@
+package io.cutover.proxy.core.inventory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cutover.proxy.core.state.AtomicFiles;
+import io.cutover.proxy.core.state.CorruptStateException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Every client seen through the proxy, by client.id and address. Bounded: at most {@code cap}
+ * clients (the least recently seen goes first) and none older than {@code retention}. Kept in
+ * {@code clients.json} in the state directory, so the inventory survives a restart.
+ */
+public final class ClientInventory {
+    public static final String FILE_NAME = "clients.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Map<String, ClientRecord> clients = new ConcurrentHashMap<>();
+    private final int cap;
+    private final Duration retention;
+    private final Clock clock;
+    private final Path file;
+    private final AtomicLong evicted = new AtomicLong();
+
+    public ClientInventory(int cap, Duration retention, Clock clock, Path stateDir) {
+        this.cap = cap;
+        this.retention = retention;
+        this.clock = clock;
+        this.file = stateDir == null ? null : stateDir.resolve(FILE_NAME);
+        load();
+    }
+
+    /** The record of a client that just sent its first request on a connection to {@code cluster}. */
+    public ClientRecord connected(String clientId, String address, String cluster) {
+        String key = (clientId == null ? "" : clientId) + "@" + address;
+        ClientRecord r = clients.get(key);
+        if (r == null) {
+            if (clients.size() >= cap) {
+                evictOldest();
+            }
+            r = clients.computeIfAbsent(key, k -> new ClientRecord(clientId == null ? "" : clientId, address, clock.millis()));
+        }
+        r.connected(cluster);
+        r.seen(clock.millis());
+        return r;
+    }
+
+    public void disconnected(ClientRecord r, String cluster) {
+        r.disconnected(cluster);
+        r.seen(clock.millis());
+    }
+
+    private void evictOldest() {
+        clients.entrySet().stream().min(Comparator.comparingLong(e -> e.getValue().lastSeenMillis()))
+            .ifPresent(e -> {
+                if (clients.remove(e.getKey(), e.getValue())) {
+                    evicted.incrementAndGet();
+                }
+            });
+    }
+
+    /** Every client, most recently seen first; clients past the retention are dropped on the way. */
+    public List<ClientRecord.Snapshot> snapshot() {
+        long oldest = clock.millis() - retention.toMillis();
+        List<ClientRecord.Snapshot> out = new ArrayList<>();
+        for (Map.Entry<String, ClientRecord> e : clients.entrySet()) {
+            ClientRecord.Snapshot s = e.getValue().snapshot();
+            if (s.connections() == 0 && e.getValue().lastSeenMillis() < oldest) {
+                if (clients.remove(e.getKey(), e.getValue())) {
+                    evicted.incrementAndGet();
+                }
+                continue;
+            }
+            out.add(s);
+        }
+        out.sort(Comparator.comparing(ClientRecord.Snapshot::lastSeen).reversed());
+        return out;
+    }
+
+    /** Client ids that wrote or read any of {@code topics}. */
+    public Set<String> touching(Set<String> topics) {
+        Set<String> out = new TreeSet<>();
+        clients.values().forEach(r -> {
+            if (r.touches(topics)) {
+                out.add(r.clientId());
+            }
+        });
+        return out;
+    }
+
+    public int cap() {
+        return cap;
+    }
+
+    public long evicted() {
+        return evicted.get();
+    }
+
+    public int size() {
+        return clients.size();
+    }
+
+    public ObjectNode toJson() {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode all = root.putArray("clients");
+        snapshot().forEach(s -> all.add(toJson(s)));
+        root.put("cap", cap);
+        root.put("evicted", evicted.get());
+        return root;
+    }
+
+    public static ObjectNode toJson(ClientRecord.Snapshot s) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("clientId", s.clientId());
+        n.put("softwareName", s.softwareName());
+        n.put("softwareVersion", s.softwareVersion());
+        n.putArray("addresses").add(s.address());
+        s.apis().forEach(n.putArray("apis")::add);
+        s.produced().forEach(n.putArray("produced")::add);
+        s.fetched().forEach(n.putArray("fetched")::add);
+        s.groups().forEach(n.putArray("groups")::add);
+        s.transactionalIds().forEach(n.putArray("transactionalIds")::add);
+        n.put("idempotent", s.idempotent());
+        n.put("transactional", s.transactional());
+        n.put("cluster", s.cluster());
+        n.put("connections", s.connections());
+        n.put("firstSeen", s.firstSeen().toString());
+        n.put("lastSeen", s.lastSeen().toString());
+        return n;
+    }
+
+    /** The inventory as a plain-text table, for terminals. */
+    public String toText() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-28s %-26s %-15s %-14s %-5s %-24s %-24s %-20s %s%n", "client.id", "software", "address", "cluster",
+            "conns", "produced", "fetched", "groups", "last seen"));
+        for (ClientRecord.Snapshot s : snapshot()) {
+            sb.append(String.format("%-28s %-26s %-15s %-14s %-5d %-24s %-24s %-20s %s%n", cut(s.clientId(), 28),
+                cut((s.softwareName() == null ? "?" : s.softwareName()) + " " + (s.softwareVersion() == null ? "" : s.softwareVersion()), 26),
+                cut(s.address(), 15), cut(String.valueOf(s.cluster()), 14), s.connections(), cut(String.join(",", s.produced()), 24),
+                cut(String.join(",", s.fetched()), 24), cut(String.join(",", s.groups()), 20), s.lastSeen()));
+        }
+        return sb.toString();
+    }
+
+    private static String cut(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n - 1) + "~";
+    }
+
+    /** Writes clients.json (temp, fsync, rename). */
+    public void save() {
+        if (file == null) {
+            return;
+        }
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode all = root.putArray("clients");
+        snapshot().forEach(s -> all.add(toJson(s)));
+        try {
+            AtomicFiles.write(file, JSON.writeValueAsBytes(root));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void load() {
+        if (file == null) {
+            return;
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            throw new CorruptStateException(file, e.toString(), e);
+        }
+        try {
+            for (JsonNode n : JSON.readTree(bytes).path("clients")) {
+                ClientRecord.Snapshot s = new ClientRecord.Snapshot(n.get("clientId").asText(), n.path("addresses").path(0).asText(),
+                    n.hasNonNull("softwareName") ? n.get("softwareName").asText() : null,
+                    n.hasNonNull("softwareVersion") ? n.get("softwareVersion").asText() : null, names(n.get("apis")),
+                    names(n.get("produced")), names(n.get("fetched")), names(n.get("groups")), names(n.get("transactionalIds")),
+                    n.path("idempotent").asBoolean(), n.path("transactional").asBoolean(),
+                    n.hasNonNull("cluster") ? n.get("cluster").asText() : null, 0, Instant.parse(n.get("firstSeen").asText()),
+                    Instant.parse(n.get("lastSeen").asText()));
+                if (clients.size() < cap) {
+                    clients.put(s.clientId() + "@" + s.address(), ClientRecord.restore(s));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptStateException(file, e.getMessage(), e);
+        }
+    }
+
+    private static Set<String> names(JsonNode a) {
+        Set<String> out = new TreeSet<>();
+        if (a != null) {
+            a.forEach(x -> out.add(x.asText()));
+        }
+        return out;
+    }
+}

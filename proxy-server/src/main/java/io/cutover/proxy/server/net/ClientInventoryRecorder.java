@@ -1,0 +1,143 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.core.capture.RequestTopics;
+import io.cutover.proxy.core.codec.MessageCodec;
+import io.cutover.proxy.core.codec.RequestFrames;
+import io.cutover.proxy.core.inventory.ClientRecord;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.net.InetSocketAddress;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+
+/**
+ * Fills the client inventory from what each connection sends: the APIs it uses (a bit per API,
+ * written once), its software (ApiVersions v3+), its producer kind (InitProducerId), its group (the
+ * first group request), and the topics it writes and reads. Topics are sampled, the first
+ * {@value #SAMPLED} Produce/Fetch requests of a connection and one in {@value #EVERY} after, so a
+ * steady stream costs a counter per request.
+ */
+final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter {
+    private static final int SAMPLED = 64;
+    private static final int EVERY = 1_000;
+
+    private final ProxyConnection conn;
+    private ClientRecord record;
+    private int dataRequests;
+    private boolean groupKnown;
+    private long lastSeenMillis;
+
+    ClientInventoryRecorder(ProxyConnection conn) {
+        this.conn = conn;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        if (record == null) {
+            InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+            record = conn.context().inventory().connected(conn.clientId(),
+                remote == null ? "?" : remote.getAddress().getHostAddress(), conn.cluster());
+        }
+        short key = RequestFrames.apiKey(frame);
+        record.used(key);
+        long now = System.currentTimeMillis();
+        if (now - lastSeenMillis > 1_000) {
+            lastSeenMillis = now;
+            record.seen(now);
+        }
+        ApiKeys api = ApiKeys.forId(key);
+        switch (api) {
+            case PRODUCE, FETCH -> {
+                if (dataRequests < SAMPLED || dataRequests % EVERY == 0) {
+                    topics(frame, api);
+                }
+                dataRequests++;
+            }
+            case API_VERSIONS -> {
+                if (RequestFrames.apiVersion(frame) >= 3 && decode(frame, api) instanceof ApiVersionsRequestData v) {
+                    record.software(v.clientSoftwareName(), v.clientSoftwareVersion());
+                }
+            }
+            case INIT_PRODUCER_ID -> {
+                if (decode(frame, api) instanceof InitProducerIdRequestData p) {
+                    if (p.transactionalId() == null) {
+                        record.idempotent();
+                    } else {
+                        record.transactionalId(p.transactionalId());
+                    }
+                }
+            }
+            case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, OFFSET_COMMIT, OFFSET_FETCH, CONSUMER_GROUP_HEARTBEAT -> {
+                if (!groupKnown) {
+                    String group = group(decode(frame, api));
+                    if (group != null && !group.isEmpty()) {
+                        record.group(group);
+                        groupKnown = true;
+                    }
+                }
+            }
+            default -> {
+            }
+        }
+        ctx.fireChannelRead(frame);
+    }
+
+    private void topics(ByteBuf frame, ApiKeys api) {
+        if (api == ApiKeys.FETCH && decode(frame, api) instanceof FetchRequestData f
+            && (f.replicaId() >= 0 || (f.replicaState() != null && f.replicaState().replicaId() >= 0))) {
+            return; // a follower broker, not a consumer
+        }
+        var ids = conn.rewriteContext().topicIds();
+        for (String t : RequestTopics.of(frame, id -> ids.nameOf(conn.cluster(), id))) {
+            if (api == ApiKeys.PRODUCE) {
+                record.produced(t);
+            } else {
+                record.fetched(t);
+            }
+        }
+    }
+
+    private static String group(ApiMessage m) {
+        if (m instanceof JoinGroupRequestData r) {
+            return r.groupId();
+        } else if (m instanceof SyncGroupRequestData r) {
+            return r.groupId();
+        } else if (m instanceof HeartbeatRequestData r) {
+            return r.groupId();
+        } else if (m instanceof OffsetCommitRequestData r) {
+            return r.groupId();
+        } else if (m instanceof ConsumerGroupHeartbeatRequestData r) {
+            return r.groupId();
+        } else if (m instanceof OffsetFetchRequestData r) {
+            return r.groups().isEmpty() ? r.groupId() : r.groups().get(0).groupId();
+        }
+        return null;
+    }
+
+    private static ApiMessage decode(ByteBuf frame, ApiKeys api) {
+        try {
+            return MessageCodec.decodeRequest(frame, api, RequestFrames.apiVersion(frame));
+        } catch (RuntimeException e) {
+            return null; // malformed: reported by whichever handler must read it
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (record != null) {
+            conn.context().inventory().disconnected(record, conn.cluster());
+        }
+        super.channelInactive(ctx);
+    }
+}
