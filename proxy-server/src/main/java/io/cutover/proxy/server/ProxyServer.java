@@ -6,6 +6,7 @@ import io.cutover.proxy.admin.AdminServer;
 import io.cutover.proxy.admin.AuditLog;
 import io.cutover.proxy.admin.CapturesApi;
 import io.cutover.proxy.admin.ClientsApi;
+import io.cutover.proxy.admin.OpenApiRoute;
 import io.cutover.proxy.core.inventory.ClientInventory;
 import io.cutover.proxy.admin.WavesApi;
 import io.cutover.proxy.core.wave.FileWaveStore;
@@ -87,6 +88,7 @@ public final class ProxyServer implements AutoCloseable {
     private final InetSocketAddress bootstrapBound;
     private final RoutingState routing;
     private final Map<String, String> adminTokens;
+    private final AdminRouter adminRouter;
     private TopicIdRefresher topicIdRefresher;
     private CaptureHub captures;
     private LiveConnections connections;
@@ -173,7 +175,9 @@ public final class ProxyServer implements AutoCloseable {
             AdminAuth auth = new AdminAuth(adminTokens);
             AdminRouter router = new AdminRouter()
                 .get("/metrics", new MetricsRoute(registry::scrape))
-                .get("/health", new HealthRoute(this::health));
+                .get("/health", new HealthRoute(this::health))
+                .get("/openapi.json", new OpenApiRoute());
+            this.adminRouter = router;
             this.transactionGuard = new TransactionBoundaryGuard(routing.openTransactions(), config.routing().transactionWait());
             AuditLog audit = new AuditLog(config.stateDir(), Clock.systemUTC());
             new RoutesApi(routes, audit, transactionGuard).register(router, auth);
@@ -312,6 +316,11 @@ public final class ProxyServer implements AutoCloseable {
 
     public RoutingState routing() {
         return routing;
+    }
+
+    /** What the admin endpoint serves, as "METHOD /template"; the OpenAPI conformance test compares it with the spec. */
+    public List<String> adminRoutes() {
+        return adminRouter.routes();
     }
 
     /** The admin tokens in force, by name (configured, or the one made for loopback use). */

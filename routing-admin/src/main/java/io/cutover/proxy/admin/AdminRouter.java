@@ -14,13 +14,13 @@ import java.util.concurrent.CompletionStage;
  * "/waves/{name}/switch" matches "/waves/w1/switch" with name=w1.
  */
 public final class AdminRouter {
-    private record Entry(String method, String[] segments, AdminRoute route) {
+    private record Entry(String method, String template, String[] segments, AdminRoute route) {
     }
 
     private final List<Entry> entries = new ArrayList<>();
 
     public AdminRouter add(String method, String template, AdminRoute route) {
-        entries.add(new Entry(method, split(template), route));
+        entries.add(new Entry(method, template, split(template), route));
         return this;
     }
 
@@ -34,6 +34,15 @@ public final class AdminRouter {
 
     public AdminRouter put(String template, AdminRoute route) {
         return add("PUT", template, route);
+    }
+
+    /**
+     * What this router serves, as "METHOD /template" ("GET /waves/{name}"), in registration order.
+     * The registrations are the only truth about the API's surface, so documentation and the
+     * OpenAPI conformance test read them from here rather than keeping a second list.
+     */
+    public List<String> routes() {
+        return entries.stream().map(e -> e.method + " " + e.template).toList();
     }
 
     CompletionStage<AdminResponse> dispatch(AdminRequest request) {

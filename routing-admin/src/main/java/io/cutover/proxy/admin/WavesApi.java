@@ -64,6 +64,12 @@ public final class WavesApi implements AutoCloseable {
             boolean force = false;
             if (req.body().length > 0) {
                 JsonNode body = RoutesApi.parse(req);
+                for (java.util.Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+                    String field = it.next();
+                    if (!field.equals("force")) {
+                        throw new AdminException(400, "unknown field " + field + "; a rollback takes force");
+                    }
+                }
                 JsonNode f = body.get("force");
                 if (f != null && !f.isBoolean()) {
                     throw new AdminException(400, "force: must be true or false");
@@ -109,8 +115,11 @@ public final class WavesApi implements AutoCloseable {
             if (text) {
                 return CompletableFuture.supplyAsync(() -> {
                     String table = service.scorecardText(name);
-                    return table == null ? AdminResponse.error(404, "no wave named " + name)
-                        : AdminResponse.text(200, "text/plain; charset=utf-8", table);
+                    if (table == null) {
+                        return AdminResponse.error(404, "no wave named " + name);
+                    }
+                    // A scorecard that could not be computed is not a 200, in text as in JSON.
+                    return AdminResponse.text(table.startsWith("cannot compute") ? 503 : 200, "text/plain; charset=utf-8", table);
                 }, worker);
             }
             return run(() -> service.scorecard(name));

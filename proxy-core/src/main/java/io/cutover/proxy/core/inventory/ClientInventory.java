@@ -105,6 +105,18 @@ public final class ClientInventory {
         return out;
     }
 
+    /** Client ids that fetched one of {@code topics} and never named a consumer group: offsets kept outside Kafka. */
+    public Set<String> groupless(Set<String> topics) {
+        Set<String> out = new TreeSet<>();
+        clients.values().forEach(r -> {
+            ClientRecord.Snapshot s = r.snapshot();
+            if (s.groups().isEmpty() && s.fetched().stream().anyMatch(topics::contains)) {
+                out.add(s.clientId());
+            }
+        });
+        return out;
+    }
+
     public int cap() {
         return cap;
     }

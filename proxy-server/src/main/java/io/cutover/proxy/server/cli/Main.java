@@ -23,6 +23,7 @@ public final class Main {
     static final String USAGE = String.join("\n",
         "usage: cutover-proxy [--config FILE]",
         "       cutover-proxy replay FILE --bootstrap HOST:PORT [--speed N|max] [--topic-map A=B] [--json]  (replay --help)",
+        "       cutover-proxy ctl COMMAND ...   a running proxy's admin API: routes, waves, clients, captures  (ctl --help)",
         "",
         "  --config FILE   run in front of the clusters FILE names (HOCON; see config/cutover-proxy.example.conf)",
         "  (no options)    run on an embedded default: two real single-node Kafka clusters (source, target) started in-process,",
@@ -42,6 +43,9 @@ public final class Main {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length > 0 && args[0].equals("replay")) {
             return ReplayCommand.run(args, 1, out, err);
+        }
+        if (args.length > 0 && args[0].equals("ctl")) {
+            return CtlCommand.run(args, 1, out, err);
         }
         Path configFile = null;
         for (int i = 0; i < args.length; i++) {

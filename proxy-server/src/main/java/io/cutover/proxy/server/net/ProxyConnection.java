@@ -201,36 +201,6 @@ final class ProxyConnection {
         });
     }
 
-    /** Topics this connection has already reported fetching, so the shared observations are touched once per topic. */
-    private java.util.Set<String> fetchedTopics;
-    private boolean groupReported;
-
-    void observeFetch(org.apache.kafka.common.message.FetchRequestData fetch) {
-        if (fetch.replicaId() >= 0 || (fetch.replicaState() != null && fetch.replicaState().replicaId() >= 0)) {
-            return; // a follower, not a consumer
-        }
-        for (var t : fetch.topics()) {
-            String name = t.topic() != null && !t.topic().isEmpty() ? t.topic() : rewrite.topicIds().nameOfVirtual(t.topicId());
-            if (name == null) {
-                continue;
-            }
-            if (fetchedTopics == null) {
-                fetchedTopics = new java.util.HashSet<>();
-            }
-            if (fetchedTopics.add(name)) {
-                ctx.observations().fetched(clientId == null ? "" : clientId, name);
-            }
-        }
-    }
-
-    void observeGroupMember(ApiKeys api) {
-        if (!groupReported && (api == ApiKeys.JOIN_GROUP || api == ApiKeys.CONSUMER_GROUP_HEARTBEAT || api == ApiKeys.OFFSET_COMMIT
-            || api == ApiKeys.OFFSET_FETCH || api == ApiKeys.SYNC_GROUP || api == ApiKeys.HEARTBEAT)) {
-            groupReported = true;
-            ctx.observations().grouped(clientId == null ? "" : clientId);
-        }
-    }
-
     void pauseForFence() {
         clientReads.pause(ReadGate.FENCED);
     }

@@ -150,7 +150,6 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             }
             case FETCH -> {
                 FetchRequestData fetch = (FetchRequestData) data;
-                conn.observeFetch(fetch);
                 if (conn.fetchSessionMustReset(fetch.sessionId(), fetch.sessionEpoch(), scope.routes().version())) {
                     answer(frame, api, version, correlationId, FetchRouting.sessionReset(), Errors.FETCH_SESSION_ID_NOT_FOUND);
                     return;
@@ -187,7 +186,6 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
     private void routeCoordinated(ChannelHandlerContext ctx, ByteBuf frame, ApiKeys api, short version, int correlationId,
                                   AbstractRequest request, RequestScope scope) {
         ApiMessage data = request.data();
-        conn.observeGroupMember(api);
         String moved = CoordinatorKeys.misroutedKey(api, data, scope.routes(), scope.cluster());
         if (moved == null) {
             trackTransaction(api, data);

@@ -1,25 +1,18 @@
 package io.cutover.proxy.server.wave;
 
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
- * What the proxy saw clients do that a wave's gates need: the lowest and highest version of each
- * API clients used (can the target serve them?), and which client ids fetch which topics with and
- * without a consumer group (a consumer outside any group keeps its offsets outside Kafka, where no
- * translation reaches). Bounded: at most {@link #MAX_CLIENTS} client ids are remembered.
+ * The lowest and highest version of each API clients used through the proxy, for the gate that
+ * asks whether the target can serve them. Fixed size: one pair per API key.
  */
 public final class ClientObservations {
-    static final int MAX_CLIENTS = 10_000;
     private static final int KEYS = 128;
 
     private final AtomicIntegerArray minVersion = new AtomicIntegerArray(KEYS);
     private final AtomicIntegerArray maxVersion = new AtomicIntegerArray(KEYS);
-    private final Map<String, Set<String>> fetchedBy = new ConcurrentHashMap<>();
-    private final Set<String> inGroups = ConcurrentHashMap.newKeySet();
 
     public ClientObservations() {
         for (int i = 0; i < KEYS; i++) {
@@ -49,34 +42,6 @@ public final class ClientObservations {
                 out.put((short) i, new short[] {(short) minVersion.get(i), (short) maxVersion.get(i)});
             }
         }
-        return out;
-    }
-
-    public void fetched(String clientId, String topic) {
-        Set<String> topics = fetchedBy.get(clientId);
-        if (topics == null) {
-            if (fetchedBy.size() >= MAX_CLIENTS) {
-                return;
-            }
-            topics = fetchedBy.computeIfAbsent(clientId, c -> ConcurrentHashMap.newKeySet());
-        }
-        topics.add(topic);
-    }
-
-    public void grouped(String clientId) {
-        if (inGroups.size() < MAX_CLIENTS) {
-            inGroups.add(clientId);
-        }
-    }
-
-    /** Client ids that fetched one of {@code topics} as consumers and never spoke to a group coordinator. */
-    public Set<String> groupless(Set<String> topics) {
-        Set<String> out = new java.util.TreeSet<>();
-        fetchedBy.forEach((client, fetched) -> {
-            if (!inGroups.contains(client) && fetched.stream().anyMatch(topics::contains)) {
-                out.add(client);
-            }
-        });
         return out;
     }
 }

@@ -230,7 +230,7 @@ public final class WaveGates {
                 warnings.add("group " + g + " has no committed offsets for the wave's topics on the source");
             }
         }
-        Set<String> groupless = observations.groupless(topics);
+        Set<String> groupless = inventory.groupless(topics);
         evidence.set("consumersWithoutGroup", strings(new ArrayList<>(groupless)));
         if (!groupless.isEmpty()) {
             String what = "clients " + groupless + " fetch the wave's topics without a consumer group (assign() with offsets kept "

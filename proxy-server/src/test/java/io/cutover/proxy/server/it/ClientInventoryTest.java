@@ -61,6 +61,13 @@ class ClientInventoryTest {
                 });
                 c.commitSync();
             }
+            // A consumer that assigns partitions itself and keeps its offsets elsewhere: no group at all.
+            try (KafkaConsumer<String, String> c = Clients.consumer(proxy.bootstrapServers(), null, Map.of("client.id", "inv-assigner"))) {
+                var tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+                c.assign(List.of(tp));
+                c.seekToBeginning(List.of(tp));
+                Await.until("the assigner read something", Duration.ofSeconds(60), () -> !c.poll(Duration.ofMillis(200)).isEmpty());
+            }
             JsonNode producer = client(proxy, "inv-producer");
             assertEquals("apache-kafka-java", producer.get("softwareName").asText(), producer.toString());
             assertTrue(producer.get("softwareVersion").asText().startsWith("4."), producer.toString());
@@ -82,6 +89,11 @@ class ClientInventoryTest {
             JsonNode gate = WaveAbortTest.gate(card.get("gates"), "clients-in-wave");
             assertEquals("inv-consumer", gate.get("evidence").get("moving").get(0).get("clientId").asText(), gate.toString());
             assertTrue(gate.get("warnings").toString().contains("inv-producer"), gate.toString());
+            // Under the mirrormaker2 mapping its offsets cannot be translated: the wave is refused, naming it.
+            JsonNode groupsGate = WaveAbortTest.gate(card.get("gates"), "groups-in-wave");
+            assertEquals("FAIL", groupsGate.get("status").asText(), groupsGate.toString());
+            assertTrue(groupsGate.get("evidence").get("consumersWithoutGroup").toString().contains("inv-assigner"), groupsGate.toString());
+            assertTrue(groupsGate.get("evidence").get("problems").toString().contains("cannot be translated"), groupsGate.toString());
             state = proxy.stateDir();
         }
         try (RunningProxy again = RunningProxy.start(source.bootstrapServers(), overrides, state)) {
