@@ -26,6 +26,7 @@ import io.cutover.proxy.core.capture.CaptureSpec;
 import io.cutover.proxy.admin.HealthRoute;
 import io.cutover.proxy.admin.MetricsRoute;
 import io.cutover.proxy.admin.RoutesApi;
+import io.cutover.proxy.admin.UiRoute;
 import io.cutover.proxy.core.node.NodeIdSpace;
 import io.cutover.proxy.core.node.NodeRegistry;
 import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
@@ -177,6 +178,7 @@ public final class ProxyServer implements AutoCloseable {
                 .get("/metrics", new MetricsRoute(registry::scrape))
                 .get("/health", new HealthRoute(this::health))
                 .get("/openapi.json", new OpenApiRoute());
+            new UiRoute().register(router);
             this.adminRouter = router;
             this.transactionGuard = new TransactionBoundaryGuard(routing.openTransactions(), config.routing().transactionWait());
             AuditLog audit = new AuditLog(config.stateDir(), Clock.systemUTC());

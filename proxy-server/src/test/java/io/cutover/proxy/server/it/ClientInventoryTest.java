@@ -63,9 +63,9 @@ class ClientInventoryTest {
             }
             // A consumer that assigns partitions itself and keeps its offsets elsewhere: no group at all.
             try (KafkaConsumer<String, String> c = Clients.consumer(proxy.bootstrapServers(), null, Map.of("client.id", "inv-assigner"))) {
-                var tp = new org.apache.kafka.common.TopicPartition(topic, 0);
-                c.assign(List.of(tp));
-                c.seekToBeginning(List.of(tp));
+                var tps = List.of(new org.apache.kafka.common.TopicPartition(topic, 0), new org.apache.kafka.common.TopicPartition(topic, 1));
+                c.assign(tps);
+                c.seekToBeginning(tps);
                 Await.until("the assigner read something", Duration.ofSeconds(60), () -> !c.poll(Duration.ofMillis(200)).isEmpty());
             }
             JsonNode producer = client(proxy, "inv-producer");

@@ -122,6 +122,7 @@ class WaveSwitchTest {
 
             createReady(proxy, "orders", topic, List.of(classic, modern));
             int ackedBeforeSwitch = load.ackedCount();
+            Map<String, Integer> consumedBeforeSwitch = Map.of(classic, load.consumed(classic).size(), modern, load.consumed(modern).size());
             HttpResponse<String> switched = proxy.send("POST", "/waves/orders/switch", null, Map.of());
             assertEquals(200, switched.statusCode(), switched.body());
             JsonNode wave = json(switched);
@@ -156,13 +157,31 @@ class WaveSwitchTest {
             assertTrue(targetLog.values().stream().mapToInt(List::size).sum() > sourceLog.values().stream().mapToInt(List::size).sum(),
                 "records were written to the target after the switch");
 
-            // Re-delivery stays within what the switch reported for each group.
+            // Re-delivery caused by the switch stays within what the switch reported for each group:
+            // records read again from the moment the switch began. (A rebalance before the switch,
+            // which re-reads a batch on its own, is not the switch's doing; it is printed, not counted.)
             for (String group : List.of(classic, modern)) {
                 List<String> got = load.consumed(group);
-                long redelivered = got.size() - new HashSet<>(got).size();
+                int before = consumedBeforeSwitch.get(group);
+                Set<String> seen = new HashSet<>();
+                long redeliveredBefore = 0;
+                long redeliveredAfter = 0;
+                List<String> again = new ArrayList<>();
+                for (int i = 0; i < got.size(); i++) {
+                    if (!seen.add(got.get(i))) {
+                        if (i >= before) {
+                            redeliveredAfter++;
+                            again.add(got.get(i));
+                        } else {
+                            redeliveredBefore++;
+                        }
+                    }
+                }
                 long bound = report.get("groups").get(group).get("maxRedelivery").asLong();
-                System.out.println("WAVE-REDELIVERY group=" + group + " redelivered=" + redelivered + " bound=" + bound);
-                assertTrue(redelivered <= bound, group + " re-read " + redelivered + " records, more than the reported bound " + bound);
+                System.out.println("WAVE-REDELIVERY group=" + group + " redeliveredBySwitch=" + redeliveredAfter + " bound=" + bound
+                    + " redeliveredBeforeSwitch=" + redeliveredBefore);
+                assertTrue(redeliveredAfter <= bound, group + " re-read " + redeliveredAfter + " records after the switch began, more than "
+                    + "the reported bound " + bound + ": " + again.subList(0, Math.min(12, again.size())));
             }
             assertTrue(proxy.metric("cutover_proxy_wave_write_pause_seconds_count") >= 1);
         }
