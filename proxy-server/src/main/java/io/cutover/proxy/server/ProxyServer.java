@@ -253,7 +253,7 @@ public final class ProxyServer implements AutoCloseable {
         WaveGates gates = new WaveGates(clusterAdmins, mapping, offsetSyncs, observations, routing.openTransactions(),
             routing.link(ProxyConfig.TARGET), w.maxReadyLag(), inventory);
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
-            offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes());
+            offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory);
         this.waves = new WaveController(new FileWaveStore(config.stateDir()), audit, Clock.systemUTC(), routes, gates, switcher, registry);
         waves.rehearsals(new WaveRehearsal(captures, inventory, config.source().bootstrapServers().get(0),
             config.clusters().get(ProxyConfig.TARGET).bootstrapServers().get(0)));

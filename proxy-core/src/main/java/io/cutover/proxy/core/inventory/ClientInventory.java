@@ -105,6 +105,18 @@ public final class ClientInventory {
         return out;
     }
 
+    /** Client ids that are members of one of {@code groups} (as far as their first group request told). */
+    public Set<String> membersOf(Set<String> groups) {
+        Set<String> out = new TreeSet<>();
+        clients.values().forEach(r -> {
+            ClientRecord.Snapshot s = r.snapshot();
+            if (s.connections() > 0 && s.groups().stream().anyMatch(groups::contains)) {
+                out.add(s.clientId());
+            }
+        });
+        return out;
+    }
+
     /** Client ids that fetched one of {@code topics} and never named a consumer group: offsets kept outside Kafka. */
     public Set<String> groupless(Set<String> topics) {
         Set<String> out = new TreeSet<>();

@@ -24,6 +24,7 @@ import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
@@ -150,6 +151,11 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             }
             case FETCH -> {
                 FetchRequestData fetch = (FetchRequestData) data;
+                if (waitsForRejoin(fetch, scope)) {
+                    // An empty answer: the member reads nothing here until it has rejoined its group here.
+                    answer(frame, api, version, correlationId, new FetchResponseData().setSessionId(0).setThrottleTimeMs(0), null);
+                    return;
+                }
                 if (conn.fetchSessionMustReset(fetch.sessionId(), fetch.sessionEpoch(), scope.routes().version())) {
                     answer(frame, api, version, correlationId, FetchRouting.sessionReset(), Errors.FETCH_SESSION_ID_NOT_FOUND);
                     return;
@@ -183,9 +189,33 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         forwardChanged(frame, api, version, correlationId, routed.forward(), routed.misrouted());
     }
 
+    private boolean waitsForRejoin(FetchRequestData fetch, RequestScope scope) {
+        var gate = conn.context().fences().rejoin();
+        if (gate == null || fetch.replicaId() >= 0) {
+            return false;
+        }
+        String client = conn.identity().clientId();
+        for (FetchRequestData.FetchTopic t : fetch.topics()) {
+            String name = t.topic() != null && !t.topic().isEmpty() ? t.topic() : scope.topicIds().nameOfVirtual(t.topicId());
+            if (name != null && gate.holds(conn.cluster(), client, name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void routeCoordinated(ChannelHandlerContext ctx, ByteBuf frame, ApiKeys api, short version, int correlationId,
                                   AbstractRequest request, RequestScope scope) {
         ApiMessage data = request.data();
+        var gate = conn.context().fences().rejoin();
+        if (gate != null) {
+            if (api == ApiKeys.JOIN_GROUP) {
+                gate.joined(conn.cluster(), conn.identity().clientId(), ((org.apache.kafka.common.message.JoinGroupRequestData) data).groupId());
+            } else if (api == ApiKeys.CONSUMER_GROUP_HEARTBEAT
+                && ((ConsumerGroupHeartbeatRequestData) data).memberEpoch() == 0) {
+                gate.joined(conn.cluster(), conn.identity().clientId(), ((ConsumerGroupHeartbeatRequestData) data).groupId());
+            }
+        }
         String moved = CoordinatorKeys.misroutedKey(api, data, scope.routes(), scope.cluster());
         if (moved == null) {
             trackTransaction(api, data);

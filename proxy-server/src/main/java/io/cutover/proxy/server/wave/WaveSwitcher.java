@@ -37,6 +37,8 @@ import org.apache.kafka.common.TopicPartition;
 public final class WaveSwitcher {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long POLL_NANOS = 2_000_000L;
+    /** How long moved members' fetches on the destination wait for their rejoin at most. */
+    private static final Duration REJOIN_WAIT = Duration.ofSeconds(30);
 
     private final Routes routes;
     private final RoutesApi.RouteChangeGuard transactionGuard;
@@ -49,10 +51,12 @@ public final class WaveSwitcher {
     private final boolean reverseIdentity;
     private final Duration fenceTimeout;
     private final long fenceMaxBytes;
+    private final io.cutover.proxy.core.inventory.ClientInventory inventory;
 
     public WaveSwitcher(Routes routes, RoutesApi.RouteChangeGuard transactionGuard, Fences fences, LiveConnections connections,
                         TopicIds topicIds, ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, boolean reverseIdentity,
-                        Duration fenceTimeout, long fenceMaxBytes) {
+                        Duration fenceTimeout, long fenceMaxBytes, io.cutover.proxy.core.inventory.ClientInventory inventory) {
+        this.inventory = inventory;
         this.routes = routes;
         this.transactionGuard = transactionGuard;
         this.fences = fences;
@@ -138,6 +142,12 @@ public final class WaveSwitcher {
             Map<TopicPartition, Long> targetEndsNow = forward ? toEnds : fromEnds;
             report.set("groups", carryGroups(wave, from, to, sourceEnds, targetEndsNow, fence, deadline));
             checkFence(fence, deadline, "carrying the groups' offsets");
+            Set<String> members = inventory.membersOf(new HashSet<>(wave.groups()));
+            if (!members.isEmpty()) {
+                fences.expectRejoin(new RejoinGate(topics, new HashSet<>(wave.groups()), to, members,
+                    System.nanoTime() + REJOIN_WAIT.toNanos()));
+                members.forEach(report.putArray("membersToRejoin")::add);
+            }
 
             RouteTable now = routes.current();
             RouteTable flipped = WaveRoutes.pointing(now, wave, to);

@@ -171,7 +171,11 @@ class WaveSwitchTest {
                     if (!seen.add(got.get(i))) {
                         if (i >= before) {
                             redeliveredAfter++;
-                            again.add(got.get(i));
+                            String pv = got.get(i);
+                            int part = Integer.parseInt(pv.substring(0, pv.indexOf(':')));
+                            String v = pv.substring(pv.indexOf(':') + 1);
+                            again.add(pv + "@" + got.indexOf(pv) + "/" + i + " src-offset " + sourceLog.get(part).indexOf(v) + " tgt-offset "
+                                + targetLog.get(part).indexOf(v));
                         } else {
                             redeliveredBefore++;
                         }
@@ -181,7 +185,8 @@ class WaveSwitchTest {
                 System.out.println("WAVE-REDELIVERY group=" + group + " redeliveredBySwitch=" + redeliveredAfter + " bound=" + bound
                     + " redeliveredBeforeSwitch=" + redeliveredBefore);
                 assertTrue(redeliveredAfter <= bound, group + " re-read " + redeliveredAfter + " records after the switch began, more than "
-                    + "the reported bound " + bound + ": " + again.subList(0, Math.min(12, again.size())));
+                    + "the reported bound " + bound + " (" + before + " read before the switch; value@first/second read): "
+                    + again.subList(0, Math.min(12, again.size())) + " ... " + again.subList(Math.max(0, again.size() - 3), again.size()));
             }
             assertTrue(proxy.metric("cutover_proxy_wave_write_pause_seconds_count") >= 1);
         }
