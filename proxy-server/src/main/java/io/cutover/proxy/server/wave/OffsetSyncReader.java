@@ -28,6 +28,8 @@ public final class OffsetSyncReader implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean assigned;
+    /** True when the last poll left nothing to read (by the fetched high watermarks). */
+    private volatile boolean caughtUp;
 
     public OffsetSyncReader(String bootstrapServers, String topic) {
         this.topic = topic;
@@ -62,12 +64,19 @@ public final class OffsetSyncReader implements AutoCloseable {
                     consumer.seekToBeginning(tps);
                     assigned = true;
                 }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                var records = consumer.poll(Duration.ofMillis(50));
+                for (ConsumerRecord<byte[], byte[]> r : records) {
                     OffsetSync s = OffsetSync.deserializeRecord(r);
                     synchronized (syncs) {
                         syncs.computeIfAbsent(s.topicPartition(), tp -> new PartitionSyncs()).add(s.upstreamOffset(), s.downstreamOffset());
                     }
                 }
+                boolean behind = false;
+                for (TopicPartition tp : consumer.assignment()) {
+                    var lag = consumer.currentLag(tp);
+                    behind |= lag.isEmpty() || lag.getAsLong() > 0;
+                }
+                caughtUp = !behind;
             } catch (org.apache.kafka.common.errors.WakeupException e) {
                 return;
             } catch (RuntimeException e) {
@@ -90,6 +99,21 @@ public final class OffsetSyncReader implements AutoCloseable {
 
     public boolean following() {
         return assigned;
+    }
+
+    /**
+     * Waits until the reader has read the syncs topic to its end, at most {@code timeout}: a proxy
+     * that just started reads the whole topic first, and a switch should not hold writes for that.
+     */
+    public boolean awaitCaughtUp(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!(assigned && caughtUp)) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+        }
+        return true;
     }
 
     @Override
