@@ -93,7 +93,9 @@ class WavePauseTest {
                 assertEquals(200, r.statusCode(), r.body());
                 double pause = json(r).get("lastSwitch").get("writePauseMs").asDouble();
                 pauses.add(pause);
-                System.out.println("WAVE-PAUSE wave=" + wave + " writePauseMs=" + pause + " held=" + json(r).get("lastSwitch").get("heldRequests"));
+                var sw = json(r).get("lastSwitch");
+                System.out.println("WAVE-PAUSE wave=" + wave + " writePauseMs=" + pause + " drainMs=" + sw.path("drainMs") + " syncMs="
+                    + sw.path("syncMs") + " preSyncMs=" + sw.path("preSyncMs") + " held=" + sw.get("heldRequests"));
             }
             producing.set(false);
             producer.join(60_000);
