@@ -103,6 +103,14 @@ public final class TopicIds {
         return real;
     }
 
+    /**
+     * The virtual id any Cutover Proxy gives {@code topic}: derived from the name alone, so a tool
+     * reading a capture the proxy took can tell the topic from the id without the proxy.
+     */
+    public static Uuid virtualIdOf(String topic) {
+        return derive(topic);
+    }
+
     static Uuid derive(String topic) {
         byte[] digest;
         try {

@@ -11,6 +11,15 @@ import org.apache.kafka.common.message.MetadataResponseData;
  */
 final class CapturedTopicIds {
     private final Map<Uuid, String> names = new ConcurrentHashMap<>();
+    private volatile java.util.function.Function<Uuid, String> fallback = id -> null;
+
+    /**
+     * Where to look when the capture holds no Metadata answer naming an id: a capture taken by the
+     * proxy uses its virtual ids, which derive from topic names, so the names the target knows serve.
+     */
+    void fallback(java.util.function.Function<Uuid, String> lookup) {
+        this.fallback = lookup;
+    }
 
     void learn(MetadataResponseData response) {
         for (MetadataResponseData.MetadataResponseTopic t : response.topics()) {
@@ -21,6 +30,10 @@ final class CapturedTopicIds {
     }
 
     String name(Uuid id) {
-        return names.get(id);
+        if (id == null) {
+            return null;
+        }
+        String n = names.get(id);
+        return n != null ? n : fallback.apply(id);
     }
 }

@@ -61,6 +61,18 @@ public final class Replayer {
         java.util.List<ReplayConnection> started = new java.util.ArrayList<>();
         Map<Integer, Map<Integer, short[]>> capturedRequests = new HashMap<>();
         try (TargetCluster target = new TargetCluster(options.bootstrap(), options.connectTimeoutMillis())) {
+            capturedIds.fallback(id -> {
+                String name = target.nameOfVirtual(id);
+                if (name == null) {
+                    // A topic the target does not have: named by the mapped-from side of --topic-map, if any.
+                    for (String from : options.topicMap().keySet()) {
+                        if (io.cutover.proxy.core.virtual.TopicIds.virtualIdOf(from).equals(id)) {
+                            return from;
+                        }
+                    }
+                }
+                return name;
+            });
             RequestRewriter rewriter = new RequestRewriter(options.topicMap(), capturedIds, target, new ReplayProducers(target));
             long responseTimeout = options.responseTimeout().toNanos();
             long firstMicros = -1;

@@ -37,6 +37,7 @@ final class TargetCluster implements AutoCloseable {
     private final Map<Integer, InetSocketAddress> brokers = new HashMap<>();
     private final Map<String, Uuid> topicIds = new HashMap<>();
     private final Map<String, Map<Integer, Integer>> leaders = new HashMap<>();
+    private final Map<Uuid, String> namesByVirtualId = new java.util.concurrent.ConcurrentHashMap<>();
 
     TargetCluster(InetSocketAddress bootstrap, int connectTimeoutMillis) throws IOException {
         this.bootstrap = bootstrap;
@@ -72,10 +73,16 @@ final class TargetCluster implements AutoCloseable {
         }
         for (MetadataResponseData.MetadataResponseTopic t : md.data().topics()) {
             topicIds.put(t.name(), t.topicId());
+            namesByVirtualId.put(io.cutover.proxy.core.virtual.TopicIds.virtualIdOf(t.name()), t.name());
             Map<Integer, Integer> byPartition = new HashMap<>();
             t.partitions().forEach(p -> byPartition.put(p.partitionIndex(), p.leaderId()));
             leaders.put(t.name(), byPartition);
         }
+    }
+
+    /** The topic a Cutover Proxy's virtual id stands for, among the target's topics; null if none. */
+    String nameOfVirtual(Uuid id) {
+        return namesByVirtualId.get(id);
     }
 
     synchronized Uuid topicId(String topic) throws IOException {
