@@ -142,8 +142,7 @@ public final class WaveController implements WavesApi.WaveService {
         } catch (ClusterAdmins.ClusterCallException e) {
             return error(503, "cannot check the gates: " + e.getMessage());
         }
-        ArrayNode rows = JSON.createArrayNode();
-        results.forEach(g -> rows.add(g.toJson()));
+        ArrayNode rows = rows(results);
         boolean pass = results.stream().allMatch(GateResult::passed);
         Wave next = w.withGates(rows);
         if (w.state() == WaveState.PLANNED || w.state() == WaveState.ROLLED_BACK || w.state() == WaveState.READY) {
@@ -176,8 +175,7 @@ public final class WaveController implements WavesApi.WaveService {
         } catch (ClusterAdmins.ClusterCallException e) {
             return refusal(w, 503, "cannot check the gates: " + e.getMessage(), null);
         }
-        ArrayNode rows = JSON.createArrayNode();
-        results.forEach(g -> rows.add(g.toJson()));
+        ArrayNode rows = rows(results);
         Wave checked = w.withGates(rows);
         GateResult failing = results.stream().filter(g -> !g.passed()).findFirst().orElse(null);
         if (failing != null) {
@@ -330,6 +328,12 @@ public final class WaveController implements WavesApi.WaveService {
             n.put("noReturn", "promoted: rollback is refused");
         }
         return n;
+    }
+
+    private static ArrayNode rows(List<GateResult> results) {
+        ArrayNode rows = JSON.createArrayNode();
+        results.forEach(g -> rows.add(g.toJson()));
+        return rows;
     }
 
     private static String failedNames(List<GateResult> results) {
