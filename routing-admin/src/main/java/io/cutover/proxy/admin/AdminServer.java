@@ -6,7 +6,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import java.net.InetSocketAddress;
@@ -33,7 +32,7 @@ public final class AdminServer implements AutoCloseable {
                     ch.pipeline()
                         .addLast("http", new HttpServerCodec())
                         .addLast("keep-alive", new HttpServerKeepAliveHandler())
-                        .addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES))
+                        .addLast("aggregate", new BoundedBodyAggregator(MAX_BODY_BYTES))
                         .addLast("admin", new AdminHttpHandler(router));
                 }
             });

@@ -46,6 +46,7 @@ public final class WaveController implements WavesApi.WaveService {
     private final Timer writePause;
     private final MeterRegistry registry;
     private WaveRehearsal rehearsal;
+    private final io.micrometer.core.instrument.MultiGauge states;
 
     /** Enables POST /waves/{name}/rehearse. */
     public void rehearsals(WaveRehearsal rehearsal) {
@@ -68,6 +69,9 @@ public final class WaveController implements WavesApi.WaveService {
             .register(registry);
         io.micrometer.core.instrument.Gauge.builder("cutover.proxy.waves", waves, m -> m.size())
             .description("Waves known to the proxy").register(registry);
+        this.states = io.micrometer.core.instrument.MultiGauge.builder("cutover.proxy.wave.state")
+            .description("1 for each wave in its current state (labels wave, state)").register(registry);
+        publishStates();
     }
 
     public synchronized Wave wave(String name) {
@@ -301,6 +305,7 @@ public final class WaveController implements WavesApi.WaveService {
         all.add(next);
         store.save(all);
         waves.put(next.name(), next);
+        publishStates();
         audit.record(who, action, before == null ? null : brief(before), brief(next));
     }
 
@@ -328,6 +333,16 @@ public final class WaveController implements WavesApi.WaveService {
             n.put("noReturn", "promoted: rollback is refused");
         }
         return n;
+    }
+
+    /** One row per wave, so a dashboard can show each wave's state; waves are few and named by operators. */
+    private void publishStates() {
+        List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (Wave w : waves.values()) {
+            rows.add(io.micrometer.core.instrument.MultiGauge.Row.of(
+                io.micrometer.core.instrument.Tags.of("wave", w.name(), "state", w.state().name()), 1));
+        }
+        states.register(rows, true);
     }
 
     private static ArrayNode rows(List<GateResult> results) {
