@@ -44,10 +44,12 @@ class ProduceConsumeTest {
     private static final int PARTITIONS = 3;
     private static final Duration DEADLINE = Duration.ofSeconds(60);
     private static RunningProxy proxy;
+    private static String direct;
 
     @BeforeAll
     static void startProxy(EmbeddedKafkaCluster cluster) {
         proxy = RunningProxy.in(cluster);
+        direct = cluster.bootstrapServers();
     }
 
     @AfterAll
@@ -59,6 +61,20 @@ class ProduceConsumeTest {
         String topic = Clients.unique("produce-consume");
         try (Admin admin = Clients.admin(proxy.bootstrapServers())) {
             admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
+        }
+        // The controller has the topic; the broker may not lead its partitions yet. An acks=0 write
+        // that meets a partition not led yet makes the broker close the connection, and every write
+        // already on its way is lost, as acks=0 allows: wait until the broker itself names a leader
+        // for every partition.
+        try (Admin broker = Clients.admin(direct)) {
+            io.cutover.proxy.server.testkit.Await.until("the broker leads every partition of " + topic, Duration.ofSeconds(30), () -> {
+                try {
+                    var d = broker.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+                    return d.partitions().size() == PARTITIONS && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                } catch (Exception e) {
+                    return false;
+                }
+            });
         }
         return topic;
     }
@@ -82,12 +98,32 @@ class ProduceConsumeTest {
         Map<Integer, List<Integer>> seen = new HashMap<>();
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         while (seen.values().stream().mapToInt(List::size).sum() < perPartition * PARTITIONS) {
-            assertTrue(System.nanoTime() < deadline, "timed out consuming; got " + counts(seen));
+            assertTrue(System.nanoTime() < deadline, () -> "timed out consuming; got " + counts(seen) + "; the broker holds "
+                + brokerEnds(consumer.subscription().iterator().next()) + "; proxy errors: " + proxyErrors());
             for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
                 seen.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(Integer.parseInt(r.value()));
             }
         }
         return seen;
+    }
+
+    /** The topic's end offsets as the broker itself has them: tells lost writes from a stuck reader. */
+    private static Map<TopicPartition, Long> brokerEnds(String topic) {
+        try (Admin admin = Clients.admin(direct)) {
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> spec = new HashMap<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                spec.put(new TopicPartition(topic, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            Map<TopicPartition, Long> out = new HashMap<>();
+            admin.listOffsets(spec).all().get().forEach((tp, r) -> out.put(tp, r.offset()));
+            return out;
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+
+    private static String proxyErrors() {
+        return proxy.server().meterRegistry().scrape().lines().filter(l -> l.startsWith("cutover_proxy_errors_total")).toList().toString();
     }
 
     private static Map<Integer, Integer> counts(Map<Integer, List<Integer>> seen) {
@@ -150,7 +186,8 @@ class ProduceConsumeTest {
         b.start();
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         while (seen.values().stream().mapToInt(List::size).sum() < perPartition * PARTITIONS && failures.isEmpty()) {
-            assertTrue(System.nanoTime() < deadline, "timed out consuming; got " + counts(seen));
+            assertTrue(System.nanoTime() < deadline, () -> "timed out consuming; got " + counts(seen) + "; the broker holds "
+                + brokerEnds(topic) + "; proxy errors: " + proxyErrors());
             Thread.onSpinWait();
         }
         stop.set(true);
