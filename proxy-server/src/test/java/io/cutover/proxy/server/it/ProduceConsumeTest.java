@@ -62,15 +62,19 @@ class ProduceConsumeTest {
         try (Admin admin = Clients.admin(proxy.bootstrapServers())) {
             admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
         }
-        // The controller has the topic; the broker may not lead its partitions yet. An acks=0 write
-        // that meets a partition not led yet makes the broker close the connection, and every write
-        // already on its way is lost, as acks=0 allows: wait until the broker itself names a leader
-        // for every partition.
+        // The controller has the topic; the broker may not lead its partitions yet (its metadata can
+        // name itself leader a moment before its log manager has the partition). An acks=0 write
+        // that meets such a partition makes the broker close the connection, and every write already
+        // on its way is lost, as acks=0 allows. ListOffsets is answered by the partition's log, so
+        // once it answers for every partition, writes land.
         try (Admin broker = Clients.admin(direct)) {
-            io.cutover.proxy.server.testkit.Await.until("the broker leads every partition of " + topic, Duration.ofSeconds(30), () -> {
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> spec = new HashMap<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                spec.put(new TopicPartition(topic, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            io.cutover.proxy.server.testkit.Await.until("the broker serves every partition of " + topic, Duration.ofSeconds(30), () -> {
                 try {
-                    var d = broker.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-                    return d.partitions().size() == PARTITIONS && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                    return broker.listOffsets(spec).all().get(2, java.util.concurrent.TimeUnit.SECONDS).size() == PARTITIONS;
                 } catch (Exception e) {
                     return false;
                 }
