@@ -61,7 +61,7 @@ class AddressRewriteTest {
             ProxyAddresses addresses = new ProxyAddresses(proxy, cluster);
             String topic = Clients.unique("addresses");
             String group = Clients.unique("addresses-group");
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+            io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, 3, (short) 1));
 
             DescribeClusterResult described = admin.describeCluster();
             for (Node n : described.nodes().get()) {
@@ -164,7 +164,7 @@ class AddressRewriteTest {
         try (RunningProxy proxy = RunningProxy.in(cluster); Admin admin = Clients.admin(proxy.bootstrapServers())) {
             ProxyAddresses addresses = new ProxyAddresses(proxy, cluster);
             String topic = Clients.unique("hints");
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, 1, (short) 1));
             TopicDescription td = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
             Node leader = td.partitions().get(0).leader();
             Uuid topicId = td.topicId();

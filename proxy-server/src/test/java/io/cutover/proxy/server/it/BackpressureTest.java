@@ -46,7 +46,7 @@ class BackpressureTest {
     void aClientThatDoesNotReadDoesNotFillTheProxy(EmbeddedKafkaCluster cluster) throws Exception {
         String topic = Clients.unique("slow-reader");
         try (RunningProxy proxy = RunningProxy.in(cluster); Admin admin = Clients.admin(proxy.bootstrapServers())) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, 1, (short) 1));
             Uuid topicId = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).topicId();
             try (KafkaProducer<String, String> producer = Clients.producer(cluster.bootstrapServers(),
                 Map.of(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.LINGER_MS_CONFIG, 20))) {
@@ -91,7 +91,7 @@ class BackpressureTest {
     void aBrokerThatCannotKeepUpSlowsTheClientDown(EmbeddedKafkaCluster cluster) throws Exception {
         String topic = Clients.unique("fast-writer");
         try (RunningProxy proxy = RunningProxy.in(cluster); Admin admin = Clients.admin(proxy.bootstrapServers())) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, 1, (short) 1));
             int requests = 60;
             byte[] value = new byte[900 * 1024];
             try (RawKafkaClient client = RawKafkaClient.connect(proxy.bootstrapServers())) {

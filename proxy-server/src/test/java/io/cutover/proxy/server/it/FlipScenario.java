@@ -72,8 +72,8 @@ final class FlipScenario {
         for (String c : List.of(source, target)) {
             try (Admin admin = Clients.admin(c)) {
                 // The broker stamps each record, so "first record on the new cluster" is the broker's clock.
-                admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1)
-                    .configs(Map.of("message.timestamp.type", "LogAppendTime")))).all().get();
+                io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, PARTITIONS, (short) 1)
+                    .configs(Map.of("message.timestamp.type", "LogAppendTime")));
             }
         }
         this.epochFile = Files.createTempFile("flip-epoch", ".txt");

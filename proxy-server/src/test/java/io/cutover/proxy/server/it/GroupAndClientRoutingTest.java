@@ -38,7 +38,7 @@ class GroupAndClientRoutingTest {
     private static void createOnBoth(String topic, EmbeddedKafkaCluster... clusters) throws Exception {
         for (EmbeddedKafkaCluster c : clusters) {
             try (Admin admin = Clients.admin(c.bootstrapServers())) {
-                admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
+                io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, 2, (short) 1));
             }
         }
     }

@@ -49,7 +49,7 @@ class LeaderChangeTest {
             ProxyAddresses addresses = new ProxyAddresses(proxy, cluster);
             String topic = Clients.unique("leader-change");
             TopicPartition tp = new TopicPartition(topic, 0);
-            viaProxy.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(0, 1, 2))))).all().get();
+            io.cutover.proxy.server.testkit.Topics.create(viaProxy, new NewTopic(topic, Map.of(0, List.of(0, 1, 2))));
             Await.until("leader 0", Duration.ofSeconds(30), () -> leaderViaProxy(viaProxy, topic).id() == 0);
 
             AtomicBoolean stop = new AtomicBoolean();

@@ -49,7 +49,7 @@ class PipeliningTest {
     void responsesKeepRequestOrderWithLocalAnswersAndAcksZero(EmbeddedKafkaCluster cluster) throws Exception {
         String topic = Clients.unique("pipelined");
         try (RunningProxy proxy = RunningProxy.in(cluster); Admin admin = Clients.admin(proxy.bootstrapServers())) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, 1, (short) 1));
             short produceVersion = 12;
             short metadataVersion = 12;
             short unknownApiVersions = (short) (ApiKeys.API_VERSIONS.latestVersion() + 1);
@@ -108,7 +108,7 @@ class PipeliningTest {
     void acksZeroDoesNotStallALaterRequest(EmbeddedKafkaCluster cluster) throws Exception {
         String topic = Clients.unique("acks0");
         try (RunningProxy proxy = RunningProxy.in(cluster); Admin admin = Clients.admin(proxy.bootstrapServers())) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, 1, (short) 1));
             try (RawKafkaClient client = RawKafkaClient.connect(proxy.bootstrapServers())) {
                 for (int i = 0; i < 200; i++) {
                     client.send(ApiKeys.PRODUCE, (short) 9, produce(topic, (short) 0, "v" + i));

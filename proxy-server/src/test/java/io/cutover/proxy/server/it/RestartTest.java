@@ -47,7 +47,7 @@ class RestartTest {
                 ProducerConfig.METADATA_MAX_AGE_CONFIG, 600_000));
         try {
             try (Admin admin = Clients.admin(first.bootstrapServers())) {
-                admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get();
+                io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, 6, (short) 1));
             }
             before = portsByNode(first.bootstrapServers());
             assertEquals(3, before.size());

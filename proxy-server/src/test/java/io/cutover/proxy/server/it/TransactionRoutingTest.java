@@ -35,7 +35,7 @@ class TransactionRoutingTest {
         String topic = Clients.unique("txn-routing");
         for (EmbeddedKafkaCluster c : List.of(source, target)) {
             try (Admin admin = Clients.admin(c.bootstrapServers())) {
-                admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+                io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, 1, (short) 1));
             }
         }
         return topic;
