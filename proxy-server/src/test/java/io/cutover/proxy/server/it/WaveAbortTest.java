@@ -58,11 +58,7 @@ class WaveAbortTest {
         String topic = Clients.unique("wave-gate");
         String inWave = Clients.unique("gate-in");
         String outside = Clients.unique("gate-outside");
-        try (Admin admin = Clients.admin(source.bootstrapServers())) {
-            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
-        }
-        try (EmbeddedMirrorMaker mm = EmbeddedMirrorMaker.start("source", source.bootstrapServers(), "target", target.bootstrapServers(),
-                 topic, ".*", Map.of());
+        try (EmbeddedMirrorMaker mm = WaveSwitchTest.mirrored(source, target, topic);
              RunningProxy proxy = proxyWithMirror(source, target, mm, Map.of());
              WaveWorkload load = new WaveWorkload(proxy.bootstrapServers(), topic)) {
             load.produce("gate-app", 5).consume(inWave, "classic").consume(outside, "consumer");
@@ -104,12 +100,8 @@ class WaveAbortTest {
         throws Exception {
         String topic = Clients.unique("wave-around");
         String group = Clients.unique("around");
-        try (Admin admin = Clients.admin(source.bootstrapServers())) {
-            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
-        }
         AtomicBoolean writingAround = new AtomicBoolean(true);
-        try (EmbeddedMirrorMaker mm = EmbeddedMirrorMaker.start("source", source.bootstrapServers(), "target", target.bootstrapServers(),
-                 topic, ".*", Map.of());
+        try (EmbeddedMirrorMaker mm = WaveSwitchTest.mirrored(source, target, topic);
              RunningProxy proxy = proxyWithMirror(source, target, mm, Map.of("waves.fence-timeout", "3 seconds"));
              WaveWorkload load = new WaveWorkload(proxy.bootstrapServers(), topic)) {
             load.produce("around-app", 5).consume(group, "classic");

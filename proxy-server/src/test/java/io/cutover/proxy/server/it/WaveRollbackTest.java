@@ -44,11 +44,7 @@ class WaveRollbackTest {
         String topic = Clients.unique("wave-rb");
         String classic = Clients.unique("rb-classic");
         String modern = Clients.unique("rb-848");
-        try (Admin admin = Clients.admin(source.bootstrapServers())) {
-            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
-        }
-        try (EmbeddedMirrorMaker mm = EmbeddedMirrorMaker.start("source", source.bootstrapServers(), "target", target.bootstrapServers(),
-                 topic, ".*", Map.of());
+        try (EmbeddedMirrorMaker mm = WaveSwitchTest.mirrored(source, target, topic);
              RunningProxy proxy = proxyWithMirror(source, target, mm, Map.of());
              WaveWorkload load = new WaveWorkload(proxy.bootstrapServers(), topic)) {
             load.produce("rb-app", 5).consume(classic, "classic").consume(modern, "consumer");

@@ -57,6 +57,14 @@ class WaveSwitchTest {
         return RunningProxy.routing(source, target, overrides);
     }
 
+    /** Creates {@code topic} on the source and starts MirrorMaker 2 copying it to the target. */
+    static EmbeddedMirrorMaker mirrored(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, String topic) throws Exception {
+        try (Admin admin = Clients.admin(source.bootstrapServers())) {
+            io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, PARTITIONS, (short) 1));
+        }
+        return EmbeddedMirrorMaker.start("source", source.bootstrapServers(), "target", target.bootstrapServers(), topic, ".*", Map.of());
+    }
+
     /** Creates the wave and checks it until every gate passes (replication catches up under load). */
     static JsonNode createReady(RunningProxy proxy, String wave, String topic, List<String> groups) {
         String body = "{\"name\":\"" + wave + "\",\"topics\":[\"" + topic + "\"],\"groups\":" + toJson(groups) + "}";
@@ -109,11 +117,7 @@ class WaveSwitchTest {
         String topic = Clients.unique("wave-orders");
         String classic = Clients.unique("wave-classic");
         String modern = Clients.unique("wave-848");
-        try (Admin admin = Clients.admin(source.bootstrapServers())) {
-            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
-        }
-        try (EmbeddedMirrorMaker mm = EmbeddedMirrorMaker.start("source", source.bootstrapServers(), "target", target.bootstrapServers(),
-                 topic, ".*", Map.of());
+        try (EmbeddedMirrorMaker mm = mirrored(source, target, topic);
              RunningProxy proxy = proxyWithMirror(source, target, mm, Map.of());
              WaveWorkload load = new WaveWorkload(proxy.bootstrapServers(), topic)) {
             load.produce("orders-app", 5).consume(classic, "classic").consume(modern, "consumer");
