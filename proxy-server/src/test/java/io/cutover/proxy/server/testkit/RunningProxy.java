@@ -33,6 +33,11 @@ public final class RunningProxy implements AutoCloseable {
         this.stateDir = stateDir;
     }
 
+    /** The first of 40 consecutive free-to-use ports for one proxy (bootstrap, brokers, admin). */
+    public static int nextPortRange() {
+        return NEXT_RANGE.getAndAdd(40);
+    }
+
     public static RunningProxy in(EmbeddedKafkaCluster cluster) {
         return in(cluster.bootstrapServers(), Map.of());
     }
@@ -65,7 +70,7 @@ public final class RunningProxy implements AutoCloseable {
 
     /** Starts a proxy on an existing state directory, as after a restart. */
     public static RunningProxy start(String bootstrapServers, Map<String, Object> overrides, Path stateDir) {
-        int first = NEXT_RANGE.getAndAdd(40);
+        int first = nextPortRange();
         Config c = ConfigFactory.empty()
             .withValue("cutover-proxy.clusters.source.bootstrap-servers",
                 ConfigValueFactory.fromIterable(List.of(bootstrapServers.split(","))))

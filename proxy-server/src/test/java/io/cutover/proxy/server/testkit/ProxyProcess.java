@@ -1,0 +1,252 @@
+package io.cutover.proxy.server.testkit;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The proxy as a child process ({@code bin/cutover-proxy --config FILE}, run from the test's own
+ * classpath), so a test can kill it with SIGKILL: no shutdown hook runs, nothing is flushed, exactly
+ * what a crash or {@code kill -9} leaves behind. A restart starts a new process on the same config,
+ * ports and state directory.
+ */
+public final class ProxyProcess implements AutoCloseable {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path stateDir;
+    private final Path configFile;
+    private final int bootstrapPort;
+    private final int adminPort;
+    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+    private Process process;
+
+    private ProxyProcess(Path stateDir, Path configFile, int bootstrapPort, int adminPort) {
+        this.stateDir = stateDir;
+        this.configFile = configFile;
+        this.bootstrapPort = bootstrapPort;
+        this.adminPort = adminPort;
+    }
+
+    /**
+     * A proxy in front of {@code source} and {@code target} (target may be null), started and
+     * answering /health.
+     *
+     * @param overrides keys relative to cutover-proxy, e.g. "waves.mapping"; values are written as HOCON
+     *                  (strings are quoted, lists of strings become HOCON lists)
+     */
+    public static ProxyProcess start(String sourceBootstrap, String targetBootstrap, Map<String, Object> overrides) {
+        Path stateDir;
+        try {
+            stateDir = Files.createTempDirectory("cutover-proxy-process");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        int first = RunningProxy.nextPortRange();
+        Map<String, Object> keys = new LinkedHashMap<>();
+        keys.put("clusters.source.bootstrap-servers", List.of(sourceBootstrap.split(",")));
+        if (targetBootstrap != null) {
+            keys.put("clusters.target.bootstrap-servers", List.of(targetBootstrap.split(",")));
+        }
+        keys.put("listener.bootstrap-port", first);
+        keys.put("listener.broker-ports.first", first + 1);
+        keys.put("listener.broker-ports.last", first + 37);
+        keys.put("admin.port", first + 38);
+        keys.put("state-dir", stateDir.toString());
+        keys.putAll(overrides);
+        StringBuilder conf = new StringBuilder("cutover-proxy {\n");
+        keys.forEach((k, v) -> conf.append("  ").append(k).append(" = ").append(hocon(v)).append('\n'));
+        conf.append("}\n");
+        Path config = stateDir.resolveSibling(stateDir.getFileName() + ".conf");
+        try {
+            Files.writeString(config, conf);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ProxyProcess p = new ProxyProcess(stateDir, config, first, first + 38);
+        p.launch(Map.of());
+        return p;
+    }
+
+    /** Starts the process again on the same config and state directory (after {@link #kill()} or a crash). */
+    public ProxyProcess restart() {
+        return restart(Map.of());
+    }
+
+    /** As {@link #restart()}, with extra {@code -D} system properties for the new process (failpoints, say). */
+    public ProxyProcess restart(Map<String, String> systemProperties) {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("the proxy process is still running; kill it first");
+        }
+        launch(systemProperties);
+        return this;
+    }
+
+    private void launch(Map<String, String> systemProperties) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx256m");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-Dio.netty.leakDetection.level=simple");
+        systemProperties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.cutover.proxy.server.cli.Main");
+        cmd.add("--config");
+        cmd.add(configFile.toString());
+        try {
+            process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Process started = process;
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    output.add(line);
+                }
+            } catch (IOException ignored) {
+                // the process died; what it printed so far is kept
+            }
+        }, "proxy-process-output");
+        reader.setDaemon(true);
+        reader.start();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (!answersHealth()) {
+            if (!started.isAlive()) {
+                throw new AssertionError("the proxy process exited with " + started.exitValue() + " at start:\n" + tail(40));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the proxy process did not answer /health within " + START_TIMEOUT + ":\n" + tail(40));
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+    }
+
+    private boolean answersHealth() {
+        try {
+            HTTP.send(HttpRequest.newBuilder(admin("/health")).timeout(Duration.ofSeconds(2)).GET().build(),
+                HttpResponse.BodyHandlers.discarding());
+            return true;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** SIGKILL: the process gets no chance to run shutdown hooks or flush anything. */
+    public void kill() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("the proxy process did not die within 30 s of SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Waits for the process to exit by itself (a failpoint halting it, say); returns its exit code. */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("the proxy process did not exit within " + timeout + ":\n" + tail(20));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+        return process.exitValue();
+    }
+
+    public boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + bootstrapPort;
+    }
+
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    public URI admin(String path) {
+        return URI.create("http://127.0.0.1:" + adminPort + path);
+    }
+
+    /** The last {@code lines} lines the process printed, for failure messages. */
+    public String tail(int lines) {
+        synchronized (output) {
+            return String.join("\n", output.subList(Math.max(0, output.size() - lines), output.size()));
+        }
+    }
+
+    /** An admin request with the token the proxy wrote to its state directory. */
+    public HttpResponse<String> send(String method, String path, String jsonBody) {
+        String token;
+        try {
+            token = Files.readString(stateDir.resolve("admin-token")).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(admin(path)).timeout(Duration.ofSeconds(60))
+            .header("Authorization", "Bearer " + token)
+            .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
+        if (jsonBody != null) {
+            b.header("Content-Type", "application/json");
+        }
+        try {
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hocon(Object v) {
+        if (v instanceof List<?> list) {
+            List<String> items = new ArrayList<>();
+            list.forEach(i -> items.add(hocon(i)));
+            return "[" + String.join(", ", items) + "]";
+        }
+        if (v instanceof String s) {
+            return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        }
+        return String.valueOf(v);
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+}
