@@ -9,6 +9,7 @@ import io.cutover.proxy.admin.ClientsApi;
 import io.cutover.proxy.admin.OpenApiRoute;
 import io.cutover.proxy.core.inventory.ClientInventory;
 import io.cutover.proxy.admin.WavesApi;
+import io.cutover.proxy.core.wave.FileSwitchJournal;
 import io.cutover.proxy.core.wave.FileWaveStore;
 import io.cutover.proxy.core.wave.OffsetMapping;
 import io.cutover.proxy.server.net.LiveConnections;
@@ -16,6 +17,7 @@ import io.cutover.proxy.server.wave.ClientObservations;
 import io.cutover.proxy.server.wave.ClusterAdmins;
 import io.cutover.proxy.server.wave.Fences;
 import io.cutover.proxy.server.wave.OffsetSyncReader;
+import io.cutover.proxy.server.wave.SwitchRecovery;
 import io.cutover.proxy.server.wave.WaveController;
 import io.cutover.proxy.server.wave.WaveGates;
 import io.cutover.proxy.server.wave.WaveRehearsal;
@@ -113,6 +115,12 @@ public final class ProxyServer implements AutoCloseable {
         boolean virtualize = config.twoClusters();
         String clusterId = virtualize ? VirtualClusterId.loadOrCreate(config.stateDir()) : null;
         Routes routes = new Routes(new FileRouteStore(config.stateDir()), clusterNames);
+        AuditLog audit = new AuditLog(config.stateDir(), Clock.systemUTC());
+        if (virtualize) {
+            // A switch cut short by a crash is settled before any client connects.
+            SwitchRecovery.reconcile(new FileSwitchJournal(config.stateDir()), new FileWaveStore(config.stateDir()), routes, audit,
+                Clock.systemUTC());
+        }
         this.adminTokens = AdminTokens.resolve(config.admin().tokens(), config.stateDir());
 
         Transport transport = Transport.best();
@@ -181,7 +189,6 @@ public final class ProxyServer implements AutoCloseable {
             new UiRoute().register(router);
             this.adminRouter = router;
             this.transactionGuard = new TransactionBoundaryGuard(routing.openTransactions(), config.routing().transactionWait());
-            AuditLog audit = new AuditLog(config.stateDir(), Clock.systemUTC());
             new RoutesApi(routes, audit, transactionGuard).register(router, auth);
             new CapturesApi(captures, audit, config.capture().maxBytes(), config.capture().maxDuration(), Clock.systemUTC())
                 .register(router, auth);
@@ -254,7 +261,7 @@ public final class ProxyServer implements AutoCloseable {
             routing.link(ProxyConfig.TARGET), w.maxReadyLag(), inventory);
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
             offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory);
-        this.waves = new WaveController(new FileWaveStore(config.stateDir()), audit, Clock.systemUTC(), routes, gates, switcher, registry);
+        this.waves = new WaveController(new FileWaveStore(config.stateDir()), new FileSwitchJournal(config.stateDir()), audit, Clock.systemUTC(), routes, gates, switcher, registry);
         waves.rehearsals(new WaveRehearsal(captures, inventory, config.source().bootstrapServers().get(0),
             config.clusters().get(ProxyConfig.TARGET).bootstrapServers().get(0)));
         this.wavesApi = new WavesApi(waves);

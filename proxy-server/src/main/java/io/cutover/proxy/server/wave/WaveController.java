@@ -9,6 +9,7 @@ import io.cutover.proxy.admin.WavesApi;
 import io.cutover.proxy.core.routing.ClientSelector;
 import io.cutover.proxy.core.routing.RouteTableException;
 import io.cutover.proxy.core.routing.Routes;
+import io.cutover.proxy.core.wave.FileSwitchJournal;
 import io.cutover.proxy.core.wave.FileWaveStore;
 import io.cutover.proxy.core.wave.Wave;
 import io.cutover.proxy.core.wave.WaveJson;
@@ -37,7 +38,9 @@ public final class WaveController implements WavesApi.WaveService {
     static final String NO_RETURN = "Promote is the point of no return: after it the wave cannot be rolled back through the proxy.";
 
     private final Map<String, Wave> waves = new LinkedHashMap<>();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WaveController.class);
     private final FileWaveStore store;
+    private final FileSwitchJournal journal;
     private final AuditLog audit;
     private final Clock clock;
     private final Routes routes;
@@ -53,9 +56,10 @@ public final class WaveController implements WavesApi.WaveService {
         this.rehearsal = rehearsal;
     }
 
-    public WaveController(FileWaveStore store, AuditLog audit, Clock clock, Routes routes, WaveGates gates, WaveSwitcher switcher,
-                          MeterRegistry registry) {
+    public WaveController(FileWaveStore store, FileSwitchJournal journal, AuditLog audit, Clock clock, Routes routes, WaveGates gates,
+                          WaveSwitcher switcher, MeterRegistry registry) {
         this.store = store;
+        this.journal = journal;
         this.audit = audit;
         this.clock = clock;
         this.routes = routes;
@@ -187,7 +191,13 @@ public final class WaveController implements WavesApi.WaveService {
             save(back, who, "switch-refused", w);
             return refusal(back, 409, "refused: gate " + failing.gate() + " failed: " + failing.evidence().path("problems"), failing);
         }
-        WaveSwitcher.Outcome o = switcher.forward(checked);
+        SwitchRecorder journal;
+        try {
+            journal = SwitchRecorder.begin(this.journal, clock, name, true, false, who);
+        } catch (SwitchRecorder.JournalUnwritable e) {
+            return refusal(checked, 503, "switch refused, nothing moved: " + e.getMessage(), null);
+        }
+        WaveSwitcher.Outcome o = switcher.forward(checked, journal);
         record(o, "forward");
         if (!o.switched()) {
             Wave back = checked.failed("switch aborted: " + o.reason(), o.report());
@@ -196,8 +206,7 @@ public final class WaveController implements WavesApi.WaveService {
         }
         Wave switched = checked.to(WaveState.SWITCHED, clock.instant(), who, "switched in " + o.report().path("writePauseMs").asDouble() + " ms")
             .withSwitch(o.report(), o.targetEnds());
-        save(switched, who, "switch-wave", w);
-        return ok(view(switched));
+        return afterFlip(switched, who, "switch-wave", w, journal, o);
     }
 
     @Override
@@ -212,7 +221,13 @@ public final class WaveController implements WavesApi.WaveService {
         if (w.state() != WaveState.SWITCHED) {
             return refusal(w, 409, "wave " + name + " is " + w.state() + "; only a SWITCHED wave rolls back", null);
         }
-        WaveSwitcher.Outcome o = switcher.back(w, force);
+        SwitchRecorder journal;
+        try {
+            journal = SwitchRecorder.begin(this.journal, clock, name, false, force, who);
+        } catch (SwitchRecorder.JournalUnwritable e) {
+            return refusal(w, 503, "rollback refused, nothing moved: " + e.getMessage(), null);
+        }
+        WaveSwitcher.Outcome o = switcher.back(w, force, journal);
         record(o, "back");
         if (!o.switched()) {
             Wave stays = w.failed("rollback aborted: " + o.reason(), o.report());
@@ -221,8 +236,7 @@ public final class WaveController implements WavesApi.WaveService {
         }
         Wave back = w.to(WaveState.ROLLED_BACK, clock.instant(), who, force ? "rolled back with force" : "rolled back")
             .withSwitch(o.report(), Map.of());
-        save(back, who, "rollback-wave", w);
-        return ok(view(back));
+        return afterFlip(back, who, "rollback-wave", w, journal, o);
     }
 
     @Override
@@ -288,6 +302,31 @@ public final class WaveController implements WavesApi.WaveService {
         } catch (ClusterAdmins.ClusterCallException e) {
             return "cannot compute the scorecard: " + e.getMessage() + "\n";
         }
+    }
+
+    /**
+     * Saves the wave once its routes are flipped. The routes already point at the destination, so
+     * the wave follows them in memory even when waves.json cannot be written; the switch journal,
+     * still open then, lets the next start complete the file.
+     */
+    private WavesApi.Result afterFlip(Wave next, String who, String action, Wave before, SwitchRecorder journal,
+                                      WaveSwitcher.Outcome o) {
+        try {
+            save(next, who, action, before);
+        } catch (RuntimeException e) {
+            waves.put(next.name(), next);
+            publishStates();
+            LOG.error("wave {}: {} went through, but its state could not be saved: {}", next.name(), action, e.toString());
+            ObjectNode body = JSON.createObjectNode();
+            body.put("error", action + " went through (the routes point at the " + (next.onTarget() ? "target" : "source")
+                + "), but the wave's state could not be saved: " + e.getMessage()
+                + ". The switch journal completes it at the next start; fix the state directory.");
+            body.set("wave", view(next));
+            return new WavesApi.Result(500, body);
+        }
+        journal.point("wave-saved");
+        journal.finish("switched", o.report());
+        return ok(view(next));
     }
 
     private void record(WaveSwitcher.Outcome o, String direction) {

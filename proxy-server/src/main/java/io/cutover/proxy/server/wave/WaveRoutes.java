@@ -25,4 +25,16 @@ final class WaveRoutes {
         }
         return current.next(current.defaultCluster(), new java.util.ArrayList<>(rules.values()));
     }
+
+    /** True when every rule the wave stands for sends its topic or group to {@code cluster} in {@code table}. */
+    static boolean pointAt(RouteTable table, Wave wave, String cluster) {
+        for (RouteRule wanted : pointing(RouteTable.initial(), wave, cluster).rules()) {
+            RouteRule actual = table.rule(wanted.key());
+            String actualCluster = actual == null ? table.defaultCluster() : actual.cluster();
+            if (!actualCluster.equals(cluster)) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -9,6 +9,7 @@ import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.virtual.TopicIds;
 import io.cutover.proxy.core.wave.OffsetMapping;
 import io.cutover.proxy.core.wave.PartitionSyncs;
+import io.cutover.proxy.core.wave.SwitchStep;
 import io.cutover.proxy.core.wave.Wave;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.net.LiveConnections;
@@ -81,24 +82,31 @@ public final class WaveSwitcher {
         }
     }
 
-    /** Source to target. */
-    public Outcome forward(Wave wave) {
-        return move(wave, ProxyConfig.SOURCE, ProxyConfig.TARGET, false);
+    /** Source to target; each step is written to {@code journal} before it acts. */
+    public Outcome forward(Wave wave, SwitchRecorder journal) {
+        return move(wave, ProxyConfig.SOURCE, ProxyConfig.TARGET, false, journal);
     }
 
     /** Target back to source; {@code force} rolls back even when the target was written to and nothing replicates back. */
-    public Outcome back(Wave wave, boolean force) {
-        return move(wave, ProxyConfig.TARGET, ProxyConfig.SOURCE, force);
+    public Outcome back(Wave wave, boolean force, SwitchRecorder journal) {
+        return move(wave, ProxyConfig.TARGET, ProxyConfig.SOURCE, force, journal);
     }
 
-    private Outcome move(Wave wave, String from, String to, boolean force) {
+    private Outcome move(Wave wave, String from, String to, boolean force, SwitchRecorder journal) {
         boolean forward = from.equals(ProxyConfig.SOURCE);
         long started = System.nanoTime();
         ObjectNode report = JSON.createObjectNode();
         report.put("direction", from + " -> " + to);
         report.put("startedAt", java.time.Instant.now().toString());
         Set<String> topics = new HashSet<>(wave.topics());
-        List<TopicPartition> partitions = partitions(wave);
+        List<TopicPartition> partitions;
+        try {
+            // A rollback looks at every partition the target has: records written to partitions the
+            // source lacks would otherwise be missed and the rollback would look free.
+            partitions = partitions(wave, from);
+        } catch (ClusterAdmins.ClusterCallException e) {
+            return aborted(report, "cannot describe the wave's topics on " + from + ": " + e.getMessage(), null, 0, journal);
+        }
 
         RouteTable current = routes.current();
         RouteTable next = WaveRoutes.pointing(current, wave, to);
@@ -108,15 +116,15 @@ public final class WaveSwitcher {
             transactionGuard.admit(current, next).toCompletableFuture().get();
         } catch (ExecutionException e) {
             String why = e.getCause() instanceof AdminException a ? a.getMessage() : String.valueOf(e.getCause());
-            return aborted(report, "gate no-open-transactions failed: " + why, null, 0);
+            return aborted(report, "gate no-open-transactions failed: " + why, null, 0, journal);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return aborted(report, "interrupted", null, 0);
+            return aborted(report, "interrupted", null, 0, journal);
         }
 
         // The proxy's reader of MM2's offset syncs catches up before the fence, not under it.
         if (forward && syncs != null && mapping == OffsetMapping.MIRRORMAKER2 && !syncs.awaitCaughtUp(fenceTimeout.multipliedBy(6))) {
-            return aborted(report, "the proxy has not yet read MirrorMaker 2's offset syncs to their end; retry shortly", null, 0);
+            return aborted(report, "the proxy has not yet read MirrorMaker 2's offset syncs to their end; retry shortly", null, 0, journal);
         }
         if (forward) {
             // Catch up before the fence as far as the replicator allows, so that the sync under the
@@ -124,37 +132,52 @@ public final class WaveSwitcher {
             try {
                 awaitReplicated(null, admins.endOffsets(from, partitions), System.nanoTime() + fenceTimeout.multipliedBy(6).toNanos());
             } catch (Abort | ClusterAdmins.ClusterCallException e) {
-                return aborted(report, "before the fence: " + e.getMessage(), null, 0);
+                return aborted(report, "before the fence: " + e.getMessage(), null, 0, journal);
             }
             report.put("preSyncMs", ms(System.nanoTime() - started));
         }
         WriteFence fence = new WriteFence(topics, new HashSet<>(wave.groups()), from, wave.clients(), fenceMaxBytes);
+        try {
+            journal.step(SwitchStep.FENCED, report, null);
+        } catch (SwitchRecorder.JournalUnwritable e) {
+            return aborted(report, e.getMessage(), null, 0, journal);
+        }
+        long persistBeforeFence = journal.persistNanos();
         long fenced = System.nanoTime();
         long deadline = fenced + fenceTimeout.toNanos();
         try {
             fences.raise(fence);
         } catch (IllegalStateException e) {
-            return aborted(report, "another wave is switching; retry when it is done", null, 0);
+            return aborted(report, "another wave is switching; retry when it is done", null, 0, journal);
         }
+        report.put("fenceMs", ms(System.nanoTime() - fenced));
         Map<String, Long> targetEnds;
         try {
+            long t = System.nanoTime();
             drain(fence, from, topics, deadline);
-            long drained = System.nanoTime();
-            report.put("drainMs", ms(drained - fenced));
+            report.put("drainMs", ms(System.nanoTime() - t));
 
+            journal.step(SwitchStep.SYNCED, report, null);
+            t = System.nanoTime();
             Map<TopicPartition, Long> fromEnds = admins.endOffsets(from, partitions);
             Map<TopicPartition, Long> toEnds = forward
                 ? awaitReplicated(fence, fromEnds, deadline)
                 : rollbackSync(wave, fromEnds, force, report);
-            long synced = System.nanoTime();
-            report.put("syncMs", ms(synced - drained));
             Map<TopicPartition, Long> fromEndsAgain = admins.endOffsets(from, partitions);
             if (!fromEndsAgain.equals(fromEnds)) {
                 throw new Abort("the end offsets of " + from + " moved while the wave's writes were held at the proxy ("
                     + moved(fromEnds, fromEndsAgain) + "): something writes to " + from + " around the proxy");
             }
             Map<TopicPartition, Long> sourceEnds = forward ? fromEnds : toEnds;
-            Map<TopicPartition, Long> targetEndsNow = forward ? toEnds : fromEnds;
+            Map<TopicPartition, Long> targetEndsNow = forward ? withExtraTargetPartitions(wave, toEnds) : fromEnds;
+            report.put("syncMs", ms(System.nanoTime() - t));
+            targetEnds = new LinkedHashMap<>();
+            for (Map.Entry<TopicPartition, Long> e : targetEndsNow.entrySet()) {
+                targetEnds.put(e.getKey().toString(), e.getValue());
+            }
+
+            journal.step(SwitchStep.GROUPS_CARRIED, report, forward ? targetEnds : null);
+            t = System.nanoTime();
             report.set("groups", carryGroups(wave, from, to, sourceEnds, targetEndsNow, fence, deadline));
             checkFence(fence, deadline, "carrying the groups' offsets");
             Set<String> members = inventory.membersOf(new HashSet<>(wave.groups()));
@@ -163,7 +186,10 @@ public final class WaveSwitcher {
                     System.nanoTime() + REJOIN_WAIT.toNanos()));
                 members.forEach(report.putArray("membersToRejoin")::add);
             }
+            report.put("carryMs", ms(System.nanoTime() - t));
 
+            journal.step(SwitchStep.FLIPPED, report, null);
+            t = System.nanoTime();
             RouteTable now = routes.current();
             RouteTable flipped = WaveRoutes.pointing(now, wave, to);
             try {
@@ -171,18 +197,26 @@ public final class WaveSwitcher {
             } catch (Routes.VersionConflictException e) {
                 throw new Abort("the route table changed during the switch; retry");
             }
+            journal.point("routes-written");
+            report.put("flipMs", ms(System.nanoTime() - t));
             report.put("routesVersion", flipped.version());
-            targetEnds = new LinkedHashMap<>();
-            for (Map.Entry<TopicPartition, Long> e : targetEndsNow.entrySet()) {
-                targetEnds.put(e.getKey().toString(), e.getValue());
-            }
-        } catch (Abort | ClusterAdmins.ClusterCallException e) {
-            return aborted(report, e.getMessage(), fence, fenced);
+        } catch (Abort | ClusterAdmins.ClusterCallException | SwitchRecorder.JournalUnwritable e) {
+            return aborted(report, e.getMessage(), fence, fenced, journal);
         } catch (RuntimeException e) {
-            return aborted(report, "unexpected failure: " + e, fence, fenced);
+            return aborted(report, "unexpected failure: " + e, fence, fenced, journal);
         }
+        // Past the flip nothing aborts: the routes point at the destination, so the held requests go there.
+        report.put("persistMs", ms(journal.persistNanos() - persistBeforeFence));
+        try {
+            journal.step(SwitchStep.RELEASED, report, null);
+        } catch (SwitchRecorder.JournalUnwritable e) {
+            report.put("warning", e.getMessage() + " (the routes were written; a restart completes the switch)");
+        }
+        long t = System.nanoTime();
         fences.lower(fence);
         long released = System.nanoTime();
+        report.put("releaseMs", ms(released - t));
+        report.put("persistMs", ms(journal.persistNanos() - persistBeforeFence));
         report.put("writePauseMs", ms(released - fenced));
         report.put("heldRequests", fence.heldRequests());
         report.put("heldBytes", fence.heldBytes());
@@ -191,7 +225,7 @@ public final class WaveSwitcher {
         return new Outcome(true, null, report, targetEnds);
     }
 
-    private Outcome aborted(ObjectNode report, String reason, WriteFence fence, long fenced) {
+    private Outcome aborted(ObjectNode report, String reason, WriteFence fence, long fenced, SwitchRecorder journal) {
         if (fence != null) {
             fences.lower(fence); // held requests go on to where they were going
             report.put("writePauseMs", ms(System.nanoTime() - fenced));
@@ -200,6 +234,7 @@ public final class WaveSwitcher {
         }
         report.put("outcome", "aborted");
         report.put("reason", reason);
+        journal.finish("aborted", report);
         return new Outcome(false, reason, report, null);
     }
 
@@ -251,12 +286,16 @@ public final class WaveSwitcher {
      * since the switch, when an offset-preserving reverse replicator has caught up, or when forced.
      */
     private Map<TopicPartition, Long> rollbackSync(Wave wave, Map<TopicPartition, Long> targetEnds, boolean force, ObjectNode report) {
-        Map<TopicPartition, Long> sourceEnds = admins.endOffsets(ProxyConfig.SOURCE, targetEnds.keySet());
+        List<TopicPartition> onSource = new ArrayList<>(partitions(wave, ProxyConfig.SOURCE));
+        onSource.retainAll(targetEnds.keySet());
+        Map<TopicPartition, Long> sourceEnds = admins.endOffsets(ProxyConfig.SOURCE, onSource);
         List<String> written = new ArrayList<>();
         long records = 0;
         for (Map.Entry<TopicPartition, Long> e : targetEnds.entrySet()) {
             Long atSwitch = wave.targetEndsAtSwitch().get(e.getKey().toString());
-            long since = e.getValue() - (atSwitch == null ? e.getValue() : atSwitch);
+            // A partition the switch did not record (one the source lacks, on a wave switched before
+            // such partitions were recorded) counts from its start: better refuse than lose records.
+            long since = e.getValue() - (atSwitch == null ? 0 : atSwitch);
             if (since > 0) {
                 written.add(e.getKey() + ": " + since + " records");
                 records += since;
@@ -305,6 +344,11 @@ public final class WaveSwitcher {
             ObjectNode parts = g.putObject("partitions");
             for (Map.Entry<TopicPartition, Long> e : committed.entrySet()) {
                 TopicPartition tp = e.getKey();
+                if (!forward && !sourceEnds.containsKey(tp)) {
+                    // A partition only the target has: the group cannot read it on the source.
+                    parts.putObject(tp.toString()).put("committed", e.getValue()).put("notOnDestination", true);
+                    continue;
+                }
                 long se = sourceEnds.getOrDefault(tp, 0L);
                 long te = targetEnds.getOrDefault(tp, 0L);
                 OffsetMapping.Translated t = forward
@@ -341,9 +385,21 @@ public final class WaveSwitcher {
         }
     }
 
-    private List<TopicPartition> partitions(Wave wave) {
+    /** The target's ends with those of partitions the source lacks, so a rollback can tell what was written there since. */
+    private Map<TopicPartition, Long> withExtraTargetPartitions(Wave wave, Map<TopicPartition, Long> targetEnds) {
+        List<TopicPartition> extra = new ArrayList<>(partitions(wave, ProxyConfig.TARGET));
+        extra.removeAll(targetEnds.keySet());
+        if (extra.isEmpty()) {
+            return targetEnds;
+        }
+        Map<TopicPartition, Long> all = new LinkedHashMap<>(targetEnds);
+        all.putAll(admins.endOffsets(ProxyConfig.TARGET, extra));
+        return all;
+    }
+
+    private List<TopicPartition> partitions(Wave wave, String cluster) {
         List<TopicPartition> out = new ArrayList<>();
-        admins.partitions(ProxyConfig.SOURCE, wave.topics()).forEach((t, n) -> {
+        admins.partitions(cluster, wave.topics()).forEach((t, n) -> {
             for (int p = 0; p < n; p++) {
                 out.add(new TopicPartition(t, p));
             }

@@ -1,0 +1,35 @@
+package io.cutover.proxy.core.state;
+
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Test-only crash points. The system property {@code cutover.failpoints} names points (comma
+ * separated); reaching an armed point halts the JVM at once, as {@code kill -9} would: no shutdown
+ * hook runs and nothing is flushed. Crash tests use it to stop the proxy between two steps of an
+ * operation and check what a restart makes of the state left behind. Unarmed (always, in
+ * production) a point costs one empty-set check.
+ */
+public final class Failpoints {
+    /** The exit status of a halt at a failpoint: 128 + SIGKILL, as a killed process reports. */
+    public static final int EXIT_STATUS = 137;
+    private static final Set<String> ARMED = parse(System.getProperty("cutover.failpoints", ""));
+
+    private Failpoints() {
+    }
+
+    static Set<String> parse(String spec) {
+        return Arrays.stream(spec.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** Halts the JVM if {@code point} is armed. */
+    public static void reached(String point) {
+        if (ARMED.isEmpty() || !ARMED.contains(point)) {
+            return;
+        }
+        System.err.println("failpoint " + point + " reached: halting the JVM");
+        System.err.flush();
+        Runtime.getRuntime().halt(EXIT_STATUS);
+    }
+}
