@@ -17,6 +17,7 @@ import io.cutover.proxy.server.wave.ClientObservations;
 import io.cutover.proxy.server.wave.ClusterAdmins;
 import io.cutover.proxy.server.wave.Fences;
 import io.cutover.proxy.server.wave.OffsetSyncReader;
+import io.cutover.proxy.server.route.FlipReaders;
 import io.cutover.proxy.server.wave.SwitchRecovery;
 import io.cutover.proxy.server.wave.WaveController;
 import io.cutover.proxy.server.wave.WaveGates;
@@ -103,6 +104,7 @@ public final class ProxyServer implements AutoCloseable {
     private WavesApi wavesApi;
     private WaveController waves;
     private TransactionBoundaryGuard transactionGuard;
+    private java.util.concurrent.ExecutorService routeChecks;
 
     private ProxyServer(ProxyConfig config) {
         this.config = config;
@@ -189,7 +191,17 @@ public final class ProxyServer implements AutoCloseable {
             new UiRoute().register(router);
             this.adminRouter = router;
             this.transactionGuard = new TransactionBoundaryGuard(routing.openTransactions(), config.routing().transactionWait());
-            new RoutesApi(routes, audit, transactionGuard).register(router, auth);
+            RoutesApi.ReaderCheck readers = RoutesApi.ReaderCheck.NONE;
+            if (config.twoClusters()) {
+                this.clusterAdmins = new ClusterAdmins(config.clusters().values(), config.waves().adminTimeout());
+                this.routeChecks = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "cutover-route-checks");
+                    t.setDaemon(true);
+                    return t;
+                });
+                readers = new FlipReaders(clusterAdmins, inventory, routeChecks);
+            }
+            new RoutesApi(routes, audit, transactionGuard, readers).register(router, auth);
             new CapturesApi(captures, audit, config.capture().maxBytes(), config.capture().maxDuration(), Clock.systemUTC())
                 .register(router, auth);
             startCaptureOnBoot(config.capture().onStart());
@@ -251,7 +263,6 @@ public final class ProxyServer implements AutoCloseable {
             return;
         }
         ProxyConfig.Waves w = config.waves();
-        this.clusterAdmins = new ClusterAdmins(config.clusters().values(), w.adminTimeout());
         OffsetMapping mapping = OffsetMapping.parse(w.mapping());
         if (mapping == OffsetMapping.MIRRORMAKER2) {
             this.offsetSyncs = new OffsetSyncReader(config.clusters().get(w.offsetSyncsCluster()).bootstrapServersString(),
@@ -370,6 +381,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (offsetSyncs != null) {
             offsetSyncs.close();
+        }
+        if (routeChecks != null) {
+            routeChecks.shutdownNow();
         }
         if (clusterAdmins != null) {
             clusterAdmins.close();

@@ -32,10 +32,29 @@ public final class RoutesApi {
         RouteChangeGuard NONE = (current, next) -> CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * Names who reads a topic that a change moves to the other cluster (consumer groups with
+     * committed offsets, connected fetchers): a plain change carries no offsets, so it is refused
+     * for them unless forced.
+     */
+    @FunctionalInterface
+    public interface ReaderCheck {
+        CompletionStage<java.util.List<String>> readersOfMovedTopics(RouteTable current, RouteTable next);
+
+        ReaderCheck NONE = (current, next) -> CompletableFuture.completedFuture(java.util.List.of());
+    }
+
+    private final ReaderCheck readers;
+
     public RoutesApi(Routes routes, AuditLog audit, RouteChangeGuard guard) {
+        this(routes, audit, guard, ReaderCheck.NONE);
+    }
+
+    public RoutesApi(Routes routes, AuditLog audit, RouteChangeGuard guard, ReaderCheck readers) {
         this.routes = routes;
         this.audit = audit;
         this.guard = guard;
+        this.readers = readers;
     }
 
     public void register(AdminRouter router, AdminAuth auth) {
@@ -67,14 +86,23 @@ public final class RoutesApi {
             throw new AdminException(412, "route table is at version " + current.version() + ", not " + expected
                 + "; re-read it (GET /routes) and retry");
         }
-        return apply(who, "replace-routes", current, next);
+        return apply(who, "replace-routes", current, next, "true".equals(req.queryParam("force")));
     }
 
     private CompletionStage<AdminResponse> flip(AdminRequest req, String who) {
         RouteTable current = routes.current();
         RouteTable next;
+        JsonNode body = parse(req);
+        boolean force = false;
+        if (body.has("force")) {
+            if (!body.get("force").isBoolean()) {
+                throw new AdminException(400, "\"force\" must be true or false");
+            }
+            force = body.get("force").asBoolean();
+            ((ObjectNode) body).remove("force");
+        }
         try {
-            RouteRule rule = RouteTableJson.ruleFromJson(parse(req));
+            RouteRule rule = RouteTableJson.ruleFromJson(body);
             next = current.withRule(rule).validate(routes.clusters());
         } catch (RouteTableException e) {
             throw new AdminException(400, e.getMessage());
@@ -83,11 +111,20 @@ public final class RoutesApi {
         if (ifMatch != null && parseVersion(ifMatch) != current.version()) {
             throw new AdminException(412, "route table is at version " + current.version() + ", not " + ifMatch);
         }
-        return apply(who, "flip", current, next);
+        return apply(who, "flip", current, next, force);
     }
 
-    private CompletionStage<AdminResponse> apply(String who, String action, RouteTable current, RouteTable next) {
-        return guard.admit(current, next).thenApply(ignored -> {
+    private CompletionStage<AdminResponse> apply(String who, String action, RouteTable current, RouteTable next, boolean force) {
+        CompletionStage<Void> readersChecked = force ? CompletableFuture.completedFuture(null)
+            : readers.readersOfMovedTopics(current, next).thenAccept(found -> {
+                if (!found.isEmpty()) {
+                    throw new AdminException(409, "refused: this change moves topics that are being read, and a plain route change "
+                        + "carries no consumer offsets (their positions would be applied to the other cluster's log, skipping or "
+                        + "re-reading records): " + String.join("; ", found) + ". Move readers with a wave (POST /waves), which "
+                        + "carries their offsets, or repeat with \"force\": true (PUT: ?force=true) to move them anyway");
+                }
+            });
+        return readersChecked.thenCompose(ignored -> guard.admit(current, next)).thenApply(ignored -> {
             RouteTable applied;
             try {
                 applied = routes.replace(current.version(), next);

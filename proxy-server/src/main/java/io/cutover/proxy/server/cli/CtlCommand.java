@@ -20,7 +20,7 @@ final class CtlCommand {
         "",
         "Commands:",
         "  routes                                     the route table",
-        "  routes flip RESOURCE PATTERN CLUSTER       set one rule [--match exact|prefix|regex] [--client-id-prefix P]",
+        "  routes flip RESOURCE PATTERN CLUSTER       set one rule [--match exact|prefix|regex] [--client-id-prefix P] [--force]",
         "  waves                                      every wave: state, topics, groups, last write pause, rollback",
         "  waves show|check|scorecard NAME            one wave; run its gates now; its readiness table",
         "  waves create NAME --topics a,b             [--groups g1,g2] [--client-id-prefix P]",

@@ -10,13 +10,15 @@ import java.util.Set;
 final class RoutesCtl {
     static final String USAGE = String.join("\n",
         "usage: cutover-proxy ctl routes                                 the route table: one rule a line, and its version",
-        "       cutover-proxy ctl routes flip RESOURCE PATTERN CLUSTER [--match exact|prefix|regex] [--client-id-prefix P]",
+        "       cutover-proxy ctl routes flip RESOURCE PATTERN CLUSTER [--match exact|prefix|regex] [--client-id-prefix P] [--force]",
         "",
         "  flip sets one rule: it replaces the rule with the same resource, match, pattern and clients, or adds it.",
         "  RESOURCE             topic, group or transactional-id",
         "  PATTERN              the name (exact, the default), the prefix, or a regex (topics only; a full match)",
         "  CLUSTER              source or target",
         "  --client-id-prefix P only clients whose client.id starts with P follow this rule",
+        "  --force              move a topic even though consumer groups or connected clients read it (a plain flip",
+        "                       carries no offsets: move readers with a wave instead)",
         CtlCommand.GLOBAL_LINE);
     private static final Set<String> MATCHES = Set.of("exact", "prefix", "regex");
 
@@ -32,7 +34,7 @@ final class RoutesCtl {
         }
         List<String> rest = args.subList(1, args.size());
         switch (sub) {
-            case "flip" -> flip(s, CtlArgs.parse(rest, Set.of("--match", "--client-id-prefix"), Set.of(), USAGE));
+            case "flip" -> flip(s, CtlArgs.parse(rest, Set.of("--match", "--client-id-prefix"), Set.of("--force"), USAGE));
             default -> throw CtlFailure.usage("unknown routes command " + sub, USAGE);
         }
     }
@@ -50,6 +52,9 @@ final class RoutesCtl {
         rule.put("cluster", p.get(2));
         if (a.option("--client-id-prefix") != null) {
             rule.putObject("clients").put("clientIdPrefix", a.option("--client-id-prefix"));
+        }
+        if (a.has("--force")) {
+            rule.put("force", true);
         }
         JsonNode table = s.answer(s.admin().post("/routes/flip", rule));
         if (table == null) {

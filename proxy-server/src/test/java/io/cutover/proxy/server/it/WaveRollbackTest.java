@@ -158,4 +158,34 @@ class WaveRollbackTest {
             }
         }
     }
+
+    @Test
+    void recordsWrittenToPartitionsOnlyTheTargetHasMakeTheRollbackRefusedWithoutForce(EmbeddedKafkaCluster source,
+                                                                                      @Brokers(name = "target") EmbeddedKafkaCluster target)
+        throws Exception {
+        String topic = Clients.unique("wave-wider");
+        // The target's copy of the topic has two partitions more than the source's (MM2 keeps a wider
+        // existing topic as it is); a client on the target may write to them.
+        try (Admin admin = Clients.admin(target.bootstrapServers())) {
+            io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, PARTITIONS + 2, (short) 1));
+        }
+        try (EmbeddedMirrorMaker mm = WaveSwitchTest.mirrored(source, target, topic);
+             RunningProxy proxy = proxyWithMirror(source, target, mm, Map.of())) {
+            createReady(proxy, "wider", topic, List.of());
+            HttpResponse<String> switched = proxy.send("POST", "/waves/wider/switch", null, Map.of());
+            assertEquals(200, switched.statusCode(), switched.body());
+            try (KafkaProducer<String, String> p = Clients.producer(proxy.bootstrapServers(), Map.of())) {
+                for (int i = 0; i < 5; i++) {
+                    p.send(new ProducerRecord<>(topic, PARTITIONS + 1, "k", "only-on-target-" + i)).get();
+                }
+            }
+            HttpResponse<String> refused = proxy.send("POST", "/waves/wider/rollback", null, Map.of());
+            assertEquals(409, refused.statusCode(), "the records in partition " + (PARTITIONS + 1) + " count: " + refused.body());
+            assertTrue(json(refused).get("error").asText().contains(topic + "-" + (PARTITIONS + 1) + ": 5 records"), refused.body());
+
+            HttpResponse<String> forced = proxy.send("POST", "/waves/wider/rollback", "{\"force\":true}", Map.of());
+            assertEquals(200, forced.statusCode(), forced.body());
+            assertEquals(5, json(forced).get("lastSwitch").get("recordsWrittenToTargetSinceSwitch").asLong(), forced.body());
+        }
+    }
 }
