@@ -188,8 +188,11 @@ public final class ClientInventory {
         return s.length() <= n ? s : s.substring(0, n - 1) + "~";
     }
 
-    /** Writes clients.json (temp, fsync, rename). */
-    public void save() {
+    /**
+     * Writes clients.json (temp, fsync, rename). Saves run on a timer and at shutdown; one at a
+     * time, so the save that takes its snapshot last is also the one whose file stays.
+     */
+    public synchronized void save() {
         if (file == null) {
             return;
         }

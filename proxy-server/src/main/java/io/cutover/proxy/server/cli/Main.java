@@ -73,7 +73,7 @@ public final class Main {
                 return runWithConfig(proxy, proxy, null, out);
             }
             return runEmbedded(out);
-        } catch (ConfigError | io.cutover.proxy.core.state.CorruptStateException e) {
+        } catch (ConfigError | io.cutover.proxy.core.state.CorruptStateException | io.cutover.proxy.core.state.InsecureStateFileException e) {
             err.println("cutover-proxy: " + e.getMessage());
             return 2;
         } catch (Exception e) {

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
@@ -120,13 +121,21 @@ public final class ClusterAdmins implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The offsets {@code group} committed on {@code cluster} for {@code topics}; empty when it has
+     * none (or does not exist). A failure to read them throws, naming the group and the error: a
+     * switch must not carry a group as if it had committed nothing.
+     */
     public Map<TopicPartition, Long> committed(String cluster, String group, Set<String> topics) {
         Map<TopicPartition, OffsetAndMetadata> all;
         try {
             all = get(admin(cluster).listConsumerGroupOffsets(Map.of(group, new ListConsumerGroupOffsetsSpec())).partitionsToOffsetAndMetadata(group),
-                "committed offsets of " + group + " on " + cluster);
+                "cannot read the committed offsets of group " + group + " on " + cluster);
         } catch (ClusterCallException e) {
-            return Map.of();
+            if (e.getCause() instanceof GroupIdNotFoundException) {
+                return Map.of(); // no such group: nothing committed, which is an answer, not a failure
+            }
+            throw e;
         }
         Map<TopicPartition, Long> out = new HashMap<>();
         all.forEach((tp, om) -> {
