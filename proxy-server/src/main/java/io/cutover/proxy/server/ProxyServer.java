@@ -267,12 +267,18 @@ public final class ProxyServer implements AutoCloseable {
         if (mapping == OffsetMapping.MIRRORMAKER2) {
             this.offsetSyncs = new OffsetSyncReader(config.clusters().get(w.offsetSyncsCluster()).bootstrapServersString(),
                 w.offsetSyncsTopic());
+            Gauge.builder("cutover.proxy.offset.syncs.partitions", offsetSyncs, OffsetSyncReader::partitionsKept)
+                .description("Partitions whose MirrorMaker 2 offset syncs the proxy keeps: those of waves not yet promoted")
+                .register(registry);
         }
         WaveGates gates = new WaveGates(clusterAdmins, mapping, offsetSyncs, observations, routing.openTransactions(),
             routing.link(ProxyConfig.TARGET), w.maxReadyLag(), inventory);
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
             offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory);
         this.waves = new WaveController(new FileWaveStore(config.stateDir()), new FileSwitchJournal(config.stateDir()), audit, Clock.systemUTC(), routes, gates, switcher, registry);
+        if (offsetSyncs != null) {
+            waves.followTopics(offsetSyncs::follow);
+        }
         waves.rehearsals(new WaveRehearsal(captures, inventory, config.source().bootstrapServers().get(0),
             config.clusters().get(ProxyConfig.TARGET).bootstrapServers().get(0)));
         this.wavesApi = new WavesApi(waves);

@@ -97,7 +97,7 @@ public final class AtomicFiles {
         return PosixFilePermissions.asFileAttribute(permissions);
     }
 
-    private static void fsyncDirectory(Path dir) {
+    public static void fsyncDirectory(Path dir) {
         // Makes the rename itself durable. Not every platform lets a directory be opened; the rename
         // is still atomic there, only its durability waits for the next sync.
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

@@ -32,13 +32,13 @@ class FileSwitchJournalTest {
     void eachStepIsReadBackAsRecordedWithWhatTheSwitchKnew() {
         FileSwitchJournal journal = new FileSwitchJournal(dir);
         SwitchJournal j = SwitchJournal.intent("orders", true, false, "alice", T0);
-        journal.record(j);
+        journal.record(j, true);
         assertEquals(SwitchStep.INTENT, journal.inProgress().orElseThrow().step());
 
         ObjectNode report = JSON.createObjectNode().put("drainMs", 1.5);
         j = j.at(SwitchStep.FENCED, T0.plusMillis(10), report, null)
             .at(SwitchStep.GROUPS_CARRIED, T0.plusMillis(20), report, Map.of("orders-0", 42L, "orders-1", 7L));
-        journal.record(j);
+        journal.record(j, true);
 
         SwitchJournal back = new FileSwitchJournal(dir).inProgress().orElseThrow();
         assertEquals("orders", back.wave());
@@ -56,7 +56,7 @@ class FileSwitchJournalTest {
     void finishingClosesTheEntryAndKeepsHowItEnded() throws Exception {
         FileSwitchJournal journal = new FileSwitchJournal(dir);
         SwitchJournal j = SwitchJournal.intent("orders", false, true, "bob", T0);
-        journal.record(j);
+        journal.record(j, true);
         journal.finish(j, "aborted", T0.plusSeconds(1));
         assertTrue(journal.inProgress().isEmpty());
         JsonNode root = JSON.readTree(Files.readAllBytes(journal.file()));
@@ -64,10 +64,21 @@ class FileSwitchJournalTest {
         assertEquals("rollback", root.get("last").get("operation").asText());
 
         // The next switch keeps the last one's ending beside it.
-        journal.record(SwitchJournal.intent("orders", true, false, "bob", T0.plusSeconds(2)));
-        root = JSON.readTree(Files.readAllBytes(journal.file()));
-        assertEquals("aborted", root.get("last").get("outcome").asText());
-        assertEquals("switch", root.get("inProgress").get("operation").asText());
+        journal.record(SwitchJournal.intent("orders", true, false, "bob", T0.plusSeconds(2)), false);
+        assertEquals("switch", journal.inProgress().orElseThrow().operation());
+        assertEquals(2, Files.readAllLines(journal.file()).size(), "the next switch appends after the last one's ending");
+        journal.finish(journal.inProgress().orElseThrow(), "switched", T0.plusSeconds(3));
+        assertEquals(1, Files.readAllLines(journal.file()).size(), "an ending compacts the file to itself");
+    }
+
+    @Test
+    void aTornLastLineIsTheAppendTheProcessDiedInAndTheStepBeforeItStands() throws Exception {
+        FileSwitchJournal journal = new FileSwitchJournal(dir);
+        SwitchJournal j = SwitchJournal.intent("orders", true, false, "a", T0);
+        journal.record(j, true);
+        journal.record(j.at(SwitchStep.FENCED, T0, null, null), false);
+        Files.writeString(journal.file(), "{\"inProgress\": {\"wave\": \"ord", java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(SwitchStep.FENCED, journal.inProgress().orElseThrow().step());
     }
 
     @Test
@@ -78,10 +89,10 @@ class FileSwitchJournalTest {
 
     @Test
     void aCorruptJournalStopsTheStartNamingTheFile() throws Exception {
-        Files.writeString(dir.resolve(FileSwitchJournal.FILE_NAME), "{\"inProgress\": {\"wave\": \"x\", \"operation\": \"sideways\"}}");
+        Files.writeString(dir.resolve(FileSwitchJournal.FILE_NAME), "{\"inProgress\": {\"wave\": \"x\", \"operation\": \"sideways\"}}\n");
         CorruptStateException e = assertThrows(CorruptStateException.class, () -> new FileSwitchJournal(dir).inProgress());
         assertTrue(e.getMessage().contains(FileSwitchJournal.FILE_NAME), e.getMessage());
-        Files.writeString(dir.resolve(FileSwitchJournal.FILE_NAME), "{not json");
-        assertThrows(CorruptStateException.class, () -> new FileSwitchJournal(dir).inProgress());
+        Files.writeString(dir.resolve(FileSwitchJournal.FILE_NAME), "{not json\n{\"last\": {}}\n");
+        assertThrows(CorruptStateException.class, () -> new FileSwitchJournal(dir).inProgress(), "a bad line before the last is corruption");
     }
 }

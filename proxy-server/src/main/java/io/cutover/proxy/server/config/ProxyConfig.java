@@ -47,7 +47,7 @@ public record ProxyConfig(
     public record Admin(String bindHost, int port, Map<String, String> tokens) {
     }
 
-    public record Limits(int maxRequestFrameBytes, int maxResponseFrameBytes, int maxConnections,
+    public record Limits(int maxRequestFrameBytes, int maxResponseFrameBytes, int maxConnections, int maxConnectionsPerAddress,
                          int maxInFlightRequestsPerConnection, Duration clientIdleTimeout,
                          Duration upstreamConnectTimeout) {
     }

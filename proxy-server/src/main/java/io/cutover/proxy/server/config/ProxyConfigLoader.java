@@ -110,6 +110,7 @@ public final class ProxyConfigLoader {
             bytes(root, "limits.max-request-frame-bytes"),
             bytes(root, "limits.max-response-frame-bytes"),
             positiveInt(root, "limits.max-connections"),
+            positiveInt(root, "limits.max-connections-per-address"),
             positiveInt(root, "limits.max-in-flight-requests-per-connection"),
             positiveDuration(root, "limits.client-idle-timeout"),
             positiveDuration(root, "limits.upstream-connect-timeout"));

@@ -9,7 +9,6 @@ import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,12 +23,14 @@ public final class BrokerListeners implements PortBinder, AutoCloseable {
     private final ProxyContext ctx;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
-    private final AtomicInteger openConnections = new AtomicInteger();
+    private final ConnectionCounts openConnections;
     private final Map<Integer, Channel> brokerPorts = new ConcurrentHashMap<>();
     private Channel bootstrap;
 
     public BrokerListeners(ProxyContext ctx, EventLoopGroup acceptors, EventLoopGroup workers) {
         this.ctx = ctx;
+        this.openConnections = new ConnectionCounts(ctx.config().limits().maxConnections(),
+            ctx.config().limits().maxConnectionsPerAddress());
         this.acceptors = acceptors;
         this.workers = workers;
     }
@@ -76,7 +77,7 @@ public final class BrokerListeners implements PortBinder, AutoCloseable {
     }
 
     public int openConnections() {
-        return openConnections.get();
+        return openConnections.total();
     }
 
     @Override

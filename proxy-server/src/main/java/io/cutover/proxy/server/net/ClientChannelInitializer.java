@@ -5,7 +5,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The client side of the request path, one handler per concern:
@@ -14,13 +13,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ProxyContext ctx;
-    private final AtomicInteger openConnections;
+    private final ConnectionCounts connections;
     private final ListenerTargets.Factory targets;
     private final boolean bootstrapListener;
 
-    ClientChannelInitializer(ProxyContext ctx, AtomicInteger openConnections, ListenerTargets.Factory targets, boolean bootstrapListener) {
+    ClientChannelInitializer(ProxyContext ctx, ConnectionCounts connections, ListenerTargets.Factory targets, boolean bootstrapListener) {
         this.ctx = ctx;
-        this.openConnections = openConnections;
+        this.connections = connections;
         this.targets = targets;
         this.bootstrapListener = bootstrapListener;
     }
@@ -31,7 +30,7 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         KafkaFrameDecoder frames = new KafkaFrameDecoder(ctx.config().limits().maxRequestFrameBytes(),
             RequestFrames.MIN_FRAME_BYTES, "request");
         ch.pipeline()
-            .addLast("connection-limit", new ConnectionLimiter(ctx, openConnections, ctx.config().limits().maxConnections()))
+            .addLast("connection-limit", new ConnectionLimiter(ctx, connections))
             .addLast("idle-state", new IdleStateHandler(0, 0, ctx.config().limits().clientIdleTimeout().toMillis(), TimeUnit.MILLISECONDS))
             .addLast("idle-close", new IdleConnectionCloser(conn))
             .addLast("frame-decoder", frames)

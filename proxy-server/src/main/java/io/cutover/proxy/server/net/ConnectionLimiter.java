@@ -3,40 +3,49 @@ package io.cutover.proxy.server.net;
 import io.cutover.proxy.server.metrics.ProxyError;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 
-/** Closes a new connection at once when limits.max-connections are already open. */
+/**
+ * Closes a new connection at once when limits.max-connections are already open, or
+ * limits.max-connections-per-address from its peer address.
+ */
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final ProxyContext proxy;
-    private final AtomicInteger open;
-    private final int max;
-    private boolean counted;
+    private final ConnectionCounts counts;
+    private InetAddress counted;
 
-    ConnectionLimiter(ProxyContext proxy, AtomicInteger open, int max) {
+    ConnectionLimiter(ProxyContext proxy, ConnectionCounts counts) {
         this.proxy = proxy;
-        this.open = open;
-        this.max = max;
+        this.counts = counts;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        if (open.incrementAndGet() > max) {
-            open.decrementAndGet();
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        InetAddress address = remote == null ? InetAddress.getLoopbackAddress() : remote.getAddress();
+        ConnectionCounts.Refusal refused = counts.open(address);
+        if (refused != null) {
             proxy.metrics().proxyError(ProxyError.CONNECTION_LIMIT);
-            proxy.connectionLog().warn("refusing connection from {}: {} connections are open, the limit (limits.max-connections)",
-                ctx.channel().remoteAddress(), max);
+            if (refused == ConnectionCounts.Refusal.TOTAL) {
+                proxy.connectionLog().warn("refusing connection from {}: {} connections are open, the limit (limits.max-connections)",
+                    remote, counts.maxTotal());
+            } else {
+                proxy.connectionLog().warn("refusing connection from {}: {} connections from {} are open, the limit "
+                    + "(limits.max-connections-per-address)", remote, counts.maxPerAddress(), address.getHostAddress());
+            }
             ctx.close();
             return;
         }
-        counted = true;
+        counted = address;
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        if (counted) {
-            counted = false;
-            open.decrementAndGet();
+        if (counted != null) {
+            counts.close(counted);
+            counted = null;
         }
         ctx.fireChannelInactive();
     }

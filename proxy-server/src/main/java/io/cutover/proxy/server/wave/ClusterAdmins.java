@@ -147,12 +147,96 @@ public final class ClusterAdmins implements AutoCloseable {
     }
 
     /**
+     * The offsets each of {@code groups} committed on {@code cluster} for {@code topics}, read at
+     * once (one request per coordinator); a group with none, or unknown there, maps to an empty map.
+     * A failure to read any group throws, naming it.
+     */
+    public Map<String, Map<TopicPartition, Long>> committed(String cluster, Collection<String> groups, Set<String> topics) {
+        Map<String, ListConsumerGroupOffsetsSpec> specs = new LinkedHashMap<>();
+        groups.forEach(g -> specs.put(g, new ListConsumerGroupOffsetsSpec()));
+        Map<String, Map<TopicPartition, Long>> out = new LinkedHashMap<>();
+        if (specs.isEmpty()) {
+            return out;
+        }
+        var result = admin(cluster).listConsumerGroupOffsets(specs);
+        for (String group : groups) {
+            Map<TopicPartition, OffsetAndMetadata> all;
+            try {
+                all = get(result.partitionsToOffsetAndMetadata(group), "cannot read the committed offsets of group " + group + " on " + cluster);
+            } catch (ClusterCallException e) {
+                if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                    throw e;
+                }
+                all = Map.of();
+            }
+            Map<TopicPartition, Long> mine = new HashMap<>();
+            all.forEach((tp, om) -> {
+                if (om != null && topics.contains(tp.topic())) {
+                    mine.put(tp, om.offset());
+                }
+            });
+            out.put(group, mine);
+        }
+        return out;
+    }
+
+    /**
+     * The groups of {@code groups} that have members on {@code cluster}. Describing them also finds
+     * their coordinators there (and makes a cluster that never had a group create its offsets topic),
+     * which is why a switch does it before its fence.
+     */
+    public Set<String> withMembers(String cluster, Collection<String> groups) {
+        Set<String> out = new java.util.TreeSet<>();
+        if (groups.isEmpty()) {
+            return out;
+        }
+        var described = admin(cluster).describeConsumerGroups(groups).describedGroups();
+        for (String g : groups) {
+            try {
+                if (!get(described.get(g), "describe group " + g + " on " + cluster).members().isEmpty()) {
+                    out.add(g);
+                }
+            } catch (ClusterCallException e) {
+                if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                    throw e;
+                }
+                // unknown there: no members (the coordinator lookup has been made all the same)
+            }
+        }
+        return out;
+    }
+
+    /** Removes every member of {@code group} on {@code cluster}: those a moved group left behind, gone for good. */
+    public void removeMembers(String cluster, String group) {
+        get(admin(cluster).removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions()).all(),
+            "remove the members " + group + " left on " + cluster);
+    }
+
+    /** Commits several groups' offsets on {@code cluster} at once, each as {@link #commit} does. */
+    public void commitAll(String cluster, Map<String, Map<TopicPartition, Long>> offsets) {
+        Map<String, KafkaFuture<Void>> sent = new LinkedHashMap<>();
+        offsets.forEach((group, o) -> sent.put(group, admin(cluster).alterConsumerGroupOffsets(group, withMetadata(o)).all()));
+        for (Map.Entry<String, KafkaFuture<Void>> e : sent.entrySet()) {
+            try {
+                get(e.getValue(), "commit offsets of " + e.getKey() + " on " + cluster);
+            } catch (ClusterCallException failed) {
+                commit(cluster, e.getKey(), offsets.get(e.getKey())); // the slow path: members left behind, removed, then again
+            }
+        }
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> withMetadata(Map<TopicPartition, Long> offsets) {
+        Map<TopicPartition, OffsetAndMetadata> om = new HashMap<>();
+        offsets.forEach((tp, o) -> om.put(tp, new OffsetAndMetadata(o, java.util.Optional.empty(), "cutover-proxy wave")));
+        return om;
+    }
+
+    /**
      * Writes a group's offsets on {@code cluster}. The group must have no members there; members a
      * moved group left behind (a classic member lingers until its session times out) are removed first.
      */
     public void commit(String cluster, String group, Map<TopicPartition, Long> offsets) {
-        Map<TopicPartition, OffsetAndMetadata> om = new HashMap<>();
-        offsets.forEach((tp, o) -> om.put(tp, new OffsetAndMetadata(o, java.util.Optional.empty(), "cutover-proxy wave")));
+        Map<TopicPartition, OffsetAndMetadata> om = withMetadata(offsets);
         try {
             get(admin(cluster).alterConsumerGroupOffsets(group, om).all(), "commit offsets of " + group + " on " + cluster);
         } catch (ClusterCallException e) {
@@ -160,8 +244,7 @@ public final class ClusterAdmins implements AutoCloseable {
             // (GroupNotEmpty, or per-partition failures naming the partitions). They are gone for good,
             // so they are removed and the commit is tried once more.
             try {
-                get(admin(cluster).removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions()).all(),
-                    "remove the members " + group + " left on " + cluster);
+                removeMembers(cluster, group);
             } catch (ClusterCallException removal) {
                 throw new ClusterCallException(e.getMessage() + "; removing the members left behind failed too: " + removal.getMessage(),
                     e.getCause());

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -30,6 +31,13 @@ public final class OffsetSyncReader implements AutoCloseable {
     private volatile boolean assigned;
     /** True when the last poll left nothing to read (by the fetched high watermarks). */
     private volatile boolean caughtUp;
+    /**
+     * The topics whose syncs are kept: those of waves still to move or move back. MM2 writes syncs
+     * for every partition it replicates, which may be thousands; only these are worth memory.
+     */
+    private volatile Set<String> followed = Set.of();
+    /** Set when {@link #follow} adds a topic: its history is read again from the beginning. */
+    private volatile boolean rewind;
 
     public OffsetSyncReader(String bootstrapServers, String topic) {
         this.topic = topic;
@@ -64,9 +72,18 @@ public final class OffsetSyncReader implements AutoCloseable {
                     consumer.seekToBeginning(tps);
                     assigned = true;
                 }
+                if (rewind) {
+                    rewind = false;
+                    caughtUp = false;
+                    consumer.seekToBeginning(consumer.assignment());
+                }
                 var records = consumer.poll(Duration.ofMillis(50));
+                Set<String> keep = followed;
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     OffsetSync s = OffsetSync.deserializeRecord(r);
+                    if (!keep.contains(s.topicPartition().topic())) {
+                        continue;
+                    }
                     synchronized (syncs) {
                         syncs.computeIfAbsent(s.topicPartition(), tp -> new PartitionSyncs()).add(s.upstreamOffset(), s.downstreamOffset());
                     }
@@ -83,6 +100,31 @@ public final class OffsetSyncReader implements AutoCloseable {
                 LOG.warn("reading {}: {}", topic, e.toString());
                 java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L);
             }
+        }
+    }
+
+    /**
+     * Keeps the syncs of {@code topics} from now on and forgets the others. A topic not followed
+     * before has its syncs read again from the start of the syncs topic (a switch waits for that
+     * through {@link #awaitCaughtUp}).
+     */
+    public void follow(Set<String> topics) {
+        Set<String> before = followed;
+        Set<String> now = Set.copyOf(topics);
+        followed = now;
+        synchronized (syncs) {
+            syncs.keySet().removeIf(tp -> !now.contains(tp.topic()));
+        }
+        if (!before.containsAll(now)) {
+            caughtUp = false;
+            rewind = true;
+        }
+    }
+
+    /** Partitions whose syncs are kept now. */
+    public int partitionsKept() {
+        synchronized (syncs) {
+            return syncs.size();
         }
     }
 

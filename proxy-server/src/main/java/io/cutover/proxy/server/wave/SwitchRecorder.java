@@ -41,15 +41,20 @@ final class SwitchRecorder {
     /** Records the intent of a switch (forward) or rollback; throws {@link JournalUnwritable} when it cannot. */
     static SwitchRecorder begin(FileSwitchJournal journal, Clock clock, String wave, boolean forward, boolean force, String who) {
         SwitchRecorder r = new SwitchRecorder(journal, clock, SwitchJournal.intent(wave, forward, force, who, clock.instant()));
-        r.write();
+        r.write(true);
         Failpoints.reached(r.entry.operation() + "." + SwitchStep.INTENT.label());
         return r;
     }
 
-    /** Records that {@code step} is about to act, with what the switch knows by now. */
+    /**
+     * Records that {@code step} is about to act, with what the switch knows by now. Only the flip is
+     * forced to disk (with the target's ends a completed switch needs): a restart decides from the
+     * routes and that record, and the other steps, which only say how far the switch got, must not
+     * add an fsync each to the write pause. A killed process leaves them behind all the same.
+     */
     void step(SwitchStep step, ObjectNode reportSoFar, Map<String, Long> targetEnds) {
         entry = entry.at(step, clock.instant(), reportSoFar, targetEnds);
-        write();
+        write(step == SwitchStep.FLIPPED);
         Failpoints.reached(entry.operation() + "." + step.label());
     }
 
@@ -76,10 +81,10 @@ final class SwitchRecorder {
         }
     }
 
-    private void write() {
+    private void write(boolean durable) {
         long t0 = System.nanoTime();
         try {
-            journal.record(entry);
+            journal.record(entry, durable);
         } catch (RuntimeException e) {
             throw new JournalUnwritable("cannot write the switch journal " + journal.file() + ": " + e.getMessage(), e);
         } finally {

@@ -51,6 +51,23 @@ public final class WaveController implements WavesApi.WaveService {
     private WaveRehearsal rehearsal;
     private final io.micrometer.core.instrument.MultiGauge states;
 
+    private java.util.function.Consumer<Set<String>> topicsToFollow = t -> { };
+
+    /**
+     * Tells {@code follower}, now and after every change, the topics of the waves that may still
+     * switch or roll back (all but promoted ones): what the MM2 offset-syncs reader keeps.
+     */
+    public synchronized void followTopics(java.util.function.Consumer<Set<String>> follower) {
+        this.topicsToFollow = follower;
+        follower.accept(liveTopics());
+    }
+
+    private Set<String> liveTopics() {
+        Set<String> out = new java.util.TreeSet<>();
+        waves.values().stream().filter(w -> w.state() != WaveState.PROMOTED).forEach(w -> out.addAll(w.topics()));
+        return out;
+    }
+
     /** Enables POST /waves/{name}/rehearse. */
     public void rehearsals(WaveRehearsal rehearsal) {
         this.rehearsal = rehearsal;
@@ -345,6 +362,7 @@ public final class WaveController implements WavesApi.WaveService {
         store.save(all);
         waves.put(next.name(), next);
         publishStates();
+        topicsToFollow.accept(liveTopics());
         audit.record(who, action, before == null ? null : brief(before), brief(next));
     }
 

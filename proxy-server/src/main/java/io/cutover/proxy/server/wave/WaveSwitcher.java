@@ -136,6 +136,12 @@ public final class WaveSwitcher {
             }
             report.put("preSyncMs", ms(System.nanoTime() - started));
         }
+        Map<String, Map<TopicPartition, Long>> preCarried;
+        try {
+            preCarried = preCarry(wave, from, to, report);
+        } catch (ClusterAdmins.ClusterCallException e) {
+            return aborted(report, "before the fence, carrying the groups' offsets: " + e.getMessage(), null, 0, journal);
+        }
         WriteFence fence = new WriteFence(topics, new HashSet<>(wave.groups()), from, wave.clients(), fenceMaxBytes);
         try {
             journal.step(SwitchStep.FENCED, report, null);
@@ -178,7 +184,7 @@ public final class WaveSwitcher {
 
             journal.step(SwitchStep.GROUPS_CARRIED, report, forward ? targetEnds : null);
             t = System.nanoTime();
-            report.set("groups", carryGroups(wave, from, to, sourceEnds, targetEndsNow, fence, deadline));
+            report.set("groups", carryGroups(wave, from, to, sourceEnds, targetEndsNow, preCarried));
             checkFence(fence, deadline, "carrying the groups' offsets");
             Set<String> members = inventory.membersOf(new HashSet<>(wave.groups()));
             if (!members.isEmpty()) {
@@ -329,20 +335,82 @@ public final class WaveSwitcher {
         return sourceEnds;
     }
 
-    private ObjectNode carryGroups(Wave wave, String from, String to, Map<TopicPartition, Long> sourceEnds,
-                                   Map<TopicPartition, Long> targetEnds, WriteFence fence, long deadline) {
-        ObjectNode out = JSON.createObjectNode();
-        Set<String> topics = new HashSet<>(wave.topics());
+    /**
+     * Before the fence: finds the groups' coordinators on the destination (a cluster that never had
+     * a group creates its offsets topic then, which takes a second), removes members a moved group
+     * left behind there, and carries the offsets committed so far, so that under the fence only what
+     * was committed since is left to carry. Returns what it carried.
+     */
+    private Map<String, Map<TopicPartition, Long>> preCarry(Wave wave, String from, String to, ObjectNode report) {
+        if (wave.groups().isEmpty()) {
+            return Map.of();
+        }
+        long t = System.nanoTime();
+        Set<String> stale = admins.withMembers(to, wave.groups());
+        for (String group : stale) {
+            admins.removeMembers(to, group);
+        }
+        if (!stale.isEmpty()) {
+            stale.forEach(report.putArray("membersRemovedBeforeFence")::add);
+        }
         boolean forward = from.equals(ProxyConfig.SOURCE);
+        Map<TopicPartition, Long> sourceEnds = admins.endOffsets(ProxyConfig.SOURCE, partitions(wave, ProxyConfig.SOURCE));
+        Map<TopicPartition, Long> targetEnds = admins.endOffsets(ProxyConfig.TARGET, partitions(wave, ProxyConfig.TARGET));
+        Map<String, Map<TopicPartition, Long>> carried = new LinkedHashMap<>();
+        translate(wave, forward, admins.committed(from, wave.groups(), new HashSet<>(wave.topics())), sourceEnds, targetEnds,
+            JSON.createObjectNode(), carried);
+        carried.values().removeIf(Map::isEmpty);
+        admins.commitAll(to, carried);
+        report.put("preCarryMs", ms(System.nanoTime() - t));
+        return carried;
+    }
+
+    /**
+     * Under the fence: reads every group's committed offsets at once, translates them, and commits,
+     * in parallel, only the partitions whose offset differs from what was carried before the fence.
+     */
+    private ObjectNode carryGroups(Wave wave, String from, String to, Map<TopicPartition, Long> sourceEnds,
+                                   Map<TopicPartition, Long> targetEnds, Map<String, Map<TopicPartition, Long>> preCarried) {
+        ObjectNode out = JSON.createObjectNode();
+        if (wave.groups().isEmpty()) {
+            return out;
+        }
+        boolean forward = from.equals(ProxyConfig.SOURCE);
+        Map<String, Map<TopicPartition, Long>> carried = new LinkedHashMap<>();
+        translate(wave, forward, admins.committed(from, wave.groups(), new HashSet<>(wave.topics())), sourceEnds, targetEnds, out,
+            carried);
+        Map<String, Map<TopicPartition, Long>> delta = new LinkedHashMap<>();
+        carried.forEach((group, offsets) -> {
+            Map<TopicPartition, Long> before = preCarried.getOrDefault(group, Map.of());
+            Map<TopicPartition, Long> changed = new HashMap<>();
+            offsets.forEach((tp, o) -> {
+                if (!o.equals(before.get(tp))) {
+                    changed.put(tp, o);
+                }
+            });
+            ((ObjectNode) out.get(group)).put("committedUnderFence", changed.size());
+            if (!changed.isEmpty()) {
+                delta.put(group, changed);
+            }
+        });
+        admins.commitAll(to, delta);
+        return out;
+    }
+
+    /**
+     * Translates each group's committed offsets to the destination into {@code carried}, and writes
+     * a report row per group (offsets, translation slack, what was consumed but not committed).
+     */
+    private void translate(Wave wave, boolean forward, Map<String, Map<TopicPartition, Long>> committed,
+                           Map<TopicPartition, Long> sourceEnds, Map<TopicPartition, Long> targetEnds, ObjectNode out,
+                           Map<String, Map<TopicPartition, Long>> carried) {
         for (String group : wave.groups()) {
-            checkFence(fence, deadline, "carrying offsets of group " + group);
-            Map<TopicPartition, Long> committed = admins.committed(from, group, topics);
-            Map<TopicPartition, Long> carried = new HashMap<>();
+            Map<TopicPartition, Long> mine = new HashMap<>();
             long slack = 0;
             long uncommitted = 0;
             ObjectNode g = out.putObject(group);
             ObjectNode parts = g.putObject("partitions");
-            for (Map.Entry<TopicPartition, Long> e : committed.entrySet()) {
+            for (Map.Entry<TopicPartition, Long> e : committed.getOrDefault(group, Map.of()).entrySet()) {
                 TopicPartition tp = e.getKey();
                 if (!forward && !sourceEnds.containsKey(tp)) {
                     // A partition only the target has: the group cannot read it on the source.
@@ -354,7 +422,7 @@ public final class WaveSwitcher {
                 OffsetMapping.Translated t = forward
                     ? mapping.toTarget(syncs == null ? null : syncs.syncs(tp), e.getValue(), se, te)
                     : (reverseIdentity ? OffsetMapping.IDENTITY : mapping).toSource(syncs == null ? null : syncs.syncs(tp), e.getValue(), se, te);
-                carried.put(tp, t.offset());
+                mine.put(tp, t.offset());
                 long fromEnd = forward ? se : te;
                 long notCommitted = Math.max(0, fromEnd - e.getValue());
                 slack += t.slack();
@@ -365,15 +433,12 @@ public final class WaveSwitcher {
                 p.put("translationSlack", t.slack());
                 p.put("uncommittedAtSwitch", notCommitted);
             }
-            if (!carried.isEmpty()) {
-                admins.commit(to, group, carried);
-            }
+            carried.put(group, mine);
             g.put("translationSlack", slack);
             g.put("uncommittedAtSwitch", uncommitted);
             // A member may re-read what it consumed but had not committed, plus what the translation could not place exactly.
             g.put("maxRedelivery", slack + uncommitted);
         }
-        return out;
     }
 
     private void checkFence(WriteFence fence, long deadline, String during) {

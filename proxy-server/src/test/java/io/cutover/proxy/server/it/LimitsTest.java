@@ -60,6 +60,42 @@ class LimitsTest {
     }
 
     @Test
+    void oneAddressCannotTakeEveryConnection(EmbeddedKafkaCluster cluster) {
+        try (RunningProxy proxy = RunningProxy.in(cluster, Map.of("limits.max-connections-per-address", 2));
+             LogCapture log = LogCapture.connections()) {
+            List<RawKafkaClient> open = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    RawKafkaClient c = RawKafkaClient.connectFrom("127.0.0.1", proxy.bootstrapServers());
+                    use(c);
+                    open.add(c);
+                }
+                try (RawKafkaClient refused = RawKafkaClient.connectFrom("127.0.0.1", proxy.bootstrapServers())) {
+                    assertTrue(refused.closedByPeer(), "the third connection from 127.0.0.1 is closed");
+                }
+                Await.until("a log line names the limit", Duration.ofSeconds(10), () -> log.contains("limits.max-connections-per-address"));
+                // Another host (another loopback address) is still served, and so are the first two.
+                try (RawKafkaClient other = RawKafkaClient.connectFrom("127.0.0.2", proxy.bootstrapServers())) {
+                    use(other);
+                }
+                open.forEach(LimitsTest::use);
+                open.remove(0).close();
+                Await.until("a freed slot of that address is usable", Duration.ofSeconds(10), () -> {
+                    try (RawKafkaClient again = RawKafkaClient.connectFrom("127.0.0.1", proxy.bootstrapServers())) {
+                        again.setTimeoutMillis(2000);
+                        use(again);
+                        return true;
+                    } catch (RuntimeException e) {
+                        return false;
+                    }
+                });
+            } finally {
+                open.forEach(RawKafkaClient::close);
+            }
+        }
+    }
+
+    @Test
     void idleConnectionsAreClosed(EmbeddedKafkaCluster cluster) {
         try (RunningProxy proxy = RunningProxy.in(cluster, Map.of("limits.client-idle-timeout", "1s"));
              RawKafkaClient idle = RawKafkaClient.connect(proxy.bootstrapServers())) {

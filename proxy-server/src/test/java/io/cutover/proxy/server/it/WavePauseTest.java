@@ -3,17 +3,16 @@ package io.cutover.proxy.server.it;
 import static io.cutover.proxy.server.it.WaveSwitchTest.createReady;
 import static io.cutover.proxy.server.it.WaveSwitchTest.json;
 import static io.cutover.proxy.server.it.WaveSwitchTest.log;
-import static io.cutover.proxy.server.it.WaveSwitchTest.proxyWithMirror;
 import static io.cutover.proxy.server.it.WaveSwitchTest.sortedBySequence;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.cutover.proxy.server.embedded.EmbeddedKafkaCluster;
-import io.cutover.proxy.server.embedded.EmbeddedMirrorMaker;
 import io.cutover.proxy.server.testkit.Await;
 import io.cutover.proxy.server.testkit.Brokers;
 import io.cutover.proxy.server.testkit.Clients;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
+import io.cutover.proxy.server.testkit.MirrorMakerProcess;
 import io.cutover.proxy.server.testkit.RunningProxy;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -27,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -34,9 +34,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The write pause of 20 switches under load: one idempotent producer writes to 20 topics through
- * the proxy without stopping, and 20 waves (one topic each) switch one after another. Prints
- * WAVE-PAUSE per switch and a summary (median, max). Every acknowledged record must be on the
- * target once, in order, afterwards.
+ * the proxy without stopping, and 20 waves (one topic and one group each) switch one after another,
+ * with MirrorMaker 2 as a separate process, as teams run it. Half the groups have committed offsets
+ * to carry, half have never committed. Prints WAVE-PAUSE per switch with where the pause went, the
+ * client-visible stall (the longest a record sent around the switch waited for its acknowledgement),
+ * and a summary (median, p90, max). Every acknowledged record must be on the target once, in order,
+ * afterwards.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class WavePauseTest {
@@ -54,14 +57,25 @@ class WavePauseTest {
             topics.forEach(t -> create.add(new NewTopic(t, 2, (short) 1)));
             admin.createTopics(create).all().get();
         }
+        // Sent time and acknowledgement latency of every record, for the stall each switch causes at the client.
+        java.util.concurrent.ConcurrentLinkedQueue<long[]> latencies = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.ConcurrentLinkedQueue<Long> sentTimes = new java.util.concurrent.ConcurrentLinkedQueue<>();
         Map<String, Set<String>> acked = new ConcurrentHashMap<>();
         topics.forEach(t -> acked.put(t, ConcurrentHashMap.newKeySet()));
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicBoolean producing = new AtomicBoolean(true);
         List<Double> pauses = new ArrayList<>();
-        try (EmbeddedMirrorMaker mm = EmbeddedMirrorMaker.start("source", source.bootstrapServers(), "target", target.bootstrapServers(),
-                 prefix + "-.*", ".*", Map.of());
-             RunningProxy proxy = proxyWithMirror(source, target, mm, Map.of())) {
+        try (MirrorMakerProcess mm = MirrorMakerProcess.start(source.bootstrapServers(), target.bootstrapServers(), prefix + "-.*");
+             RunningProxy proxy = RunningProxy.routing(source, target,
+                 Map.of("waves.mirrormaker2.offset-syncs-topic", mm.offsetSyncsTopic(), "waves.max-ready-lag", 500))) {
+            // Even waves' groups have offsets to carry; odd ones never committed (their coordinator
+            // lookups on the target happen before the fence all the same).
+            try (Admin admin = Clients.admin(source.bootstrapServers())) {
+                for (int i = 0; i < WAVES; i += 2) {
+                    admin.alterConsumerGroupOffsets(prefix + "-g" + i,
+                        Map.of(new org.apache.kafka.common.TopicPartition(topics.get(i), 0), new OffsetAndMetadata(1))).all().get();
+                }
+            }
             Thread producer = new Thread(() -> {
                 try (KafkaProducer<String, String> p = Clients.producer(proxy.bootstrapServers(),
                     Map.of("acks", "all", "enable.idempotence", "true", "linger.ms", 0, "delivery.timeout.ms", 120_000))) {
@@ -69,11 +83,14 @@ class WavePauseTest {
                     while (producing.get()) {
                         String topic = topics.get((int) (n % WAVES));
                         String value = "p-" + n++;
+                        long sent = System.nanoTime();
+                        sentTimes.add(sent);
                         p.send(new ProducerRecord<>(topic, value), (md, e) -> {
                             if (e != null) {
                                 failure.compareAndSet(null, e);
                             } else {
                                 acked.get(topic).add(md.partition() + ":" + value);
+                                latencies.add(new long[] {sent, System.nanoTime() - sent});
                             }
                         });
                         Thread.sleep(2); // the load's pacing: about 500 records/s
@@ -86,16 +103,38 @@ class WavePauseTest {
             producer.start();
             Await.until("load on every topic", Duration.ofSeconds(60), () -> acked.values().stream().allMatch(s -> s.size() > 5));
 
+            List<Double> stalls = new ArrayList<>();
             for (int i = 0; i < WAVES; i++) {
                 String wave = "pause-" + i;
-                createReady(proxy, wave, topics.get(i), List.of());
+                createReady(proxy, wave, topics.get(i), List.of(prefix + "-g" + i));
+                long before = System.nanoTime();
                 HttpResponse<String> r = proxy.send("POST", "/waves/" + wave + "/switch", null, Map.of());
+                long after = System.nanoTime();
                 assertEquals(200, r.statusCode(), r.body());
                 double pause = json(r).get("lastSwitch").get("writePauseMs").asDouble();
                 pauses.add(pause);
                 var sw = json(r).get("lastSwitch");
-                System.out.println("WAVE-PAUSE wave=" + wave + " writePauseMs=" + pause + " drainMs=" + sw.path("drainMs") + " syncMs="
-                    + sw.path("syncMs") + " preSyncMs=" + sw.path("preSyncMs") + " held=" + sw.get("heldRequests"));
+                // The client's view: the longest acknowledgement wait of a record sent while the switch ran.
+                long sentBy = sentTimes.stream().filter(t -> t <= after).count();
+                try {
+                    Await.until("records sent by the end of switch " + i + " acknowledged", Duration.ofSeconds(60),
+                        () -> latencies.stream().filter(l -> l[0] <= after).count() >= sentBy);
+                } catch (AssertionError stuck) {
+                    // What each cluster holds of the switched topic, batch by batch, to tell where a sequence went.
+                    for (int part = 0; part < 2; part++) {
+                        io.cutover.proxy.server.testkit.LogBatches.of(source, topics.get(i), part).forEach(System.out::println);
+                        io.cutover.proxy.server.testkit.LogBatches.of(target, topics.get(i), part).forEach(System.out::println);
+                    }
+                    throw stuck;
+                }
+                double stall = latencies.stream().filter(l -> l[0] >= before && l[0] <= after).mapToLong(l -> l[1]).max().orElse(0)
+                    / 1e6;
+                stalls.add(stall);
+                System.out.println("WAVE-PAUSE wave=" + wave + " writePauseMs=" + pause + " clientStallMs=" + Math.round(stall * 100) / 100.0
+                    + " fenceMs=" + sw.path("fenceMs") + " drainMs=" + sw.path("drainMs") + " syncMs=" + sw.path("syncMs")
+                    + " carryMs=" + sw.path("carryMs") + " persistMs=" + sw.path("persistMs") + " flipMs=" + sw.path("flipMs")
+                    + " releaseMs=" + sw.path("releaseMs") + " preSyncMs=" + sw.path("preSyncMs") + " preCarryMs=" + sw.path("preCarryMs")
+                    + " held=" + sw.get("heldRequests"));
             }
             producing.set(false);
             producer.join(60_000);
@@ -106,6 +145,10 @@ class WavePauseTest {
             double median = (sorted.get(WAVES / 2 - 1) + sorted.get(WAVES / 2)) / 2;
             System.out.printf("WAVE-PAUSE-SUMMARY switches=%d medianMs=%.1f p90Ms=%.1f maxMs=%.1f minMs=%.1f%n", WAVES, median,
                 sorted.get((int) Math.ceil(WAVES * 0.9) - 1), sorted.get(WAVES - 1), sorted.get(0));
+            stalls.sort(Double::compare);
+            System.out.printf("WAVE-STALL-SUMMARY switches=%d medianMs=%.1f p90Ms=%.1f maxMs=%.1f (longest acknowledgement wait at the client"
+                + " of a record sent during a switch)%n", WAVES, (stalls.get(WAVES / 2 - 1) + stalls.get(WAVES / 2)) / 2,
+                stalls.get((int) Math.ceil(WAVES * 0.9) - 1), stalls.get(WAVES - 1));
 
             // Every acknowledged record is on the target, once, in the order produced.
             for (String topic : topics) {

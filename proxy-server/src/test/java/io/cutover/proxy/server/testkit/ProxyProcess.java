@@ -1,23 +1,18 @@
 package io.cutover.proxy.server.testkit;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The proxy as a child process ({@code bin/cutover-proxy --config FILE}, run from the test's own
@@ -33,8 +28,7 @@ public final class ProxyProcess implements AutoCloseable {
     private final Path configFile;
     private final int bootstrapPort;
     private final int adminPort;
-    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
-    private Process process;
+    private ChildJvm child;
 
     private ProxyProcess(Path stateDir, Path configFile, int bootstrapPort, int adminPort) {
         this.stateDir = stateDir;
@@ -90,7 +84,7 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** As {@link #restart()}, with extra {@code -D} system properties for the new process (failpoints, say). */
     public ProxyProcess restart(Map<String, String> systemProperties) {
-        if (process != null && process.isAlive()) {
+        if (alive()) {
             throw new IllegalStateException("the proxy process is still running; kill it first");
         }
         launch(systemProperties);
@@ -98,49 +92,16 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     private void launch(Map<String, String> systemProperties) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx256m");
-        cmd.add("-XX:+UseSerialGC");
-        cmd.add("-XX:TieredStopAtLevel=1");
-        cmd.add("-Dio.netty.leakDetection.level=simple");
-        systemProperties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("io.cutover.proxy.server.cli.Main");
-        cmd.add("--config");
-        cmd.add(configFile.toString());
-        try {
-            process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Process started = process;
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    output.add(line);
-                }
-            } catch (IOException ignored) {
-                // the process died; what it printed so far is kept
-            }
-        }, "proxy-process-output");
-        reader.setDaemon(true);
-        reader.start();
+        child = ChildJvm.start("io.cutover.proxy.server.cli.Main", List.of("--config", configFile.toString()), systemProperties, "256m");
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (!answersHealth()) {
-            if (!started.isAlive()) {
-                throw new AssertionError("the proxy process exited with " + started.exitValue() + " at start:\n" + tail(40));
+            if (!child.alive()) {
+                throw new AssertionError("the proxy process exited with " + child.awaitExit(Duration.ZERO) + " at start:\n" + tail(40));
             }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("the proxy process did not answer /health within " + START_TIMEOUT + ":\n" + tail(40));
             }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
+            ChildJvm.pause();
         }
     }
 
@@ -159,35 +120,18 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** SIGKILL: the process gets no chance to run shutdown hooks or flush anything. */
     public void kill() {
-        if (process == null) {
-            return;
-        }
-        process.destroyForcibly();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                throw new AssertionError("the proxy process did not die within 30 s of SIGKILL");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
+        if (child != null) {
+            child.kill();
         }
     }
 
     /** Waits for the process to exit by itself (a failpoint halting it, say); returns its exit code. */
     public int awaitExit(Duration timeout) {
-        try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("the proxy process did not exit within " + timeout + ":\n" + tail(20));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-        return process.exitValue();
+        return child.awaitExit(timeout);
     }
 
     public boolean alive() {
-        return process != null && process.isAlive();
+        return child != null && child.alive();
     }
 
     public String bootstrapServers() {
@@ -204,9 +148,7 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** The last {@code lines} lines the process printed, for failure messages. */
     public String tail(int lines) {
-        synchronized (output) {
-            return String.join("\n", output.subList(Math.max(0, output.size() - lines), output.size()));
-        }
+        return child == null ? "" : child.tail(lines);
     }
 
     /** An admin request with the token the proxy wrote to its state directory. */

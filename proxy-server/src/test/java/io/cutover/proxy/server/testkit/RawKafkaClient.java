@@ -33,9 +33,17 @@ public final class RawKafkaClient implements AutoCloseable {
     }
 
     public static RawKafkaClient connect(String hostPort) {
+        return connectFrom(null, hostPort);
+    }
+
+    /** Connects from a given local address (another 127.x.y.z stands for another host on loopback). */
+    public static RawKafkaClient connectFrom(String localAddress, String hostPort) {
         int colon = hostPort.lastIndexOf(':');
         try {
             Socket s = new Socket();
+            if (localAddress != null) {
+                s.bind(new InetSocketAddress(localAddress, 0));
+            }
             s.connect(new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))), 10_000);
             s.setSoTimeout(30_000);
             s.setTcpNoDelay(true);
