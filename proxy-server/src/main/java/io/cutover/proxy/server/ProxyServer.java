@@ -184,10 +184,10 @@ public final class ProxyServer implements AutoCloseable {
             this.bootstrapBound = listeners.bindBootstrap(ProxyConfig.SOURCE);
 
             AdminAuth auth = new AdminAuth(adminTokens);
-            AdminRouter router = new AdminRouter()
-                .get("/metrics", new MetricsRoute(registry::scrape))
-                .get("/health", new HealthRoute(this::health))
-                .get("/openapi.json", new OpenApiRoute());
+            AdminRouter router = new AdminRouter(auth)
+                .publicGet("/metrics", new MetricsRoute(registry::scrape))
+                .publicGet("/health", new HealthRoute(this::health))
+                .publicGet("/openapi.json", new OpenApiRoute());
             new UiRoute().register(router);
             this.adminRouter = router;
             this.transactionGuard = new TransactionBoundaryGuard(routing.openTransactions(), config.routing().transactionWait());

@@ -39,12 +39,16 @@ public final class AdminAuth {
         return request -> {
             String who = authenticate(request);
             if (who == null) {
-                return java.util.concurrent.CompletableFuture.completedFuture(
-                    AdminResponse.error(401, "a valid bearer token is required (Authorization: Bearer <token>)")
-                        .withHeader("WWW-Authenticate", "Bearer realm=\"cutover-proxy\""));
+                return java.util.concurrent.CompletableFuture.completedFuture(unauthorized());
             }
             return route.handle(request, who);
         };
+    }
+
+    /** The answer to a request without a valid token. */
+    static AdminResponse unauthorized() {
+        return AdminResponse.error(401, "a valid bearer token is required (Authorization: Bearer <token>)")
+            .withHeader("WWW-Authenticate", "Bearer realm=\"cutover-proxy\"");
     }
 
     /** A route that needs to know who calls it. */

@@ -12,15 +12,32 @@ import java.util.concurrent.CompletionStage;
 /**
  * Maps method and path to a route. Paths are templates whose {name} segments are captured, so
  * "/waves/{name}/switch" matches "/waves/w1/switch" with name=w1.
+ *
+ * <p>The bearer token is checked here, before anything else: a request without a valid token gets
+ * 401 on every path except the few registered with {@link #publicGet} (health, metrics, the spec,
+ * the status page), whatever the route would have answered (404, 405, 409 "configure
+ * clusters.target"), so nothing about the API or the proxy's setup is told to a caller without one.
  */
 public final class AdminRouter {
-    private record Entry(String method, String template, String[] segments, AdminRoute route) {
+    private record Entry(String method, String template, String[] segments, AdminRoute route, boolean open) {
     }
 
+    private final AdminAuth auth;
     private final List<Entry> entries = new ArrayList<>();
 
+    public AdminRouter(AdminAuth auth) {
+        this.auth = auth;
+    }
+
+    /** A route that needs a valid token (checked before the route runs). */
     public AdminRouter add(String method, String template, AdminRoute route) {
-        entries.add(new Entry(method, template, split(template), route));
+        entries.add(new Entry(method, template, split(template), route, false));
+        return this;
+    }
+
+    /** A GET route anyone may call, without a token. Only for what the OpenAPI spec documents as public. */
+    public AdminRouter publicGet(String template, AdminRoute route) {
+        entries.add(new Entry("GET", template, split(template), route, true));
         return this;
     }
 
@@ -47,6 +64,9 @@ public final class AdminRouter {
 
     CompletionStage<AdminResponse> dispatch(AdminRequest request) {
         String[] path = split(request.path());
+        if (!isPublic(request.method(), path) && auth.authenticate(request) == null) {
+            return CompletableFuture.completedFuture(AdminAuth.unauthorized());
+        }
         Set<String> allowed = new LinkedHashSet<>();
         for (Entry e : entries) {
             Map<String, String> params = match(e.segments, path);
@@ -69,6 +89,15 @@ public final class AdminRouter {
                     .withHeader("Allow", String.join(", ", allowed)));
         }
         return CompletableFuture.completedFuture(AdminResponse.error(404, "no admin endpoint at " + request.path()));
+    }
+
+    private boolean isPublic(String method, String[] path) {
+        for (Entry e : entries) {
+            if (e.open && e.method.equals(method) && match(e.segments, path) != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Map<String, String> match(String[] template, String[] path) {

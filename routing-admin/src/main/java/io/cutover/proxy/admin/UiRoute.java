@@ -35,8 +35,8 @@ public final class UiRoute {
     private final Map<String, byte[]> loaded = new ConcurrentHashMap<>();
 
     public void register(AdminRouter router) {
-        router.get("/ui", req -> serve("index.html"));
-        router.get("/ui/{asset}", req -> serve(req.pathParam("asset")));
+        router.publicGet("/ui", req -> serve("index.html"));
+        router.publicGet("/ui/{asset}", req -> serve(req.pathParam("asset")));
     }
 
     private CompletionStage<AdminResponse> serve(String name) {

@@ -97,8 +97,9 @@ public final class WavesApi implements AutoCloseable {
                 produce = p != null && p.asBoolean();
                 JsonNode c = body.get("capture");
                 if (c != null && !c.isNull()) {
-                    if (!c.isTextual()) {
-                        throw new AdminException(400, "capture: must be a capture name");
+                    if (!c.isTextual() || !io.cutover.proxy.core.capture.CaptureSpec.isName(c.asText())) {
+                        throw new AdminException(400, "capture: " + c + " is not a capture name; use "
+                            + io.cutover.proxy.core.capture.CaptureSpec.NAME_RULE + " (GET /captures lists them)");
                     }
                     capture = c.asText();
                 }

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class UiRouteTest {
-    private final AdminRouter router = new AdminRouter();
+    private final AdminRouter router = new AdminRouter(new AdminAuth(Map.of("test", "a-token-for-the-ui-test")));
 
     UiRouteTest() {
         new UiRoute().register(router);
@@ -44,8 +44,10 @@ class UiRouteTest {
             assertEquals(404, r.status(), path);
             assertEquals("application/json", r.contentType(), path);
         }
-        // Deeper paths match no route at all.
-        assertEquals(404, get("/ui/io/cutover/proxy/admin/ui/app.js").status());
+        // Deeper paths match no route at all, public or not: without a token that is a 401, with one a 404.
+        assertEquals(401, get("/ui/io/cutover/proxy/admin/ui/app.js").status());
+        assertEquals(404, router.dispatch(new AdminRequest("GET", "/ui/io/cutover/proxy/admin/ui/app.js", Map.of(), Map.of(),
+            Map.of("authorization", "Bearer a-token-for-the-ui-test"), new byte[0])).toCompletableFuture().join().status());
     }
 
     @Test

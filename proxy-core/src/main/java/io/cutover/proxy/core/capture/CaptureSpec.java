@@ -7,10 +7,12 @@ import java.util.regex.Pattern;
 public record CaptureSpec(String name, CaptureFilter filter, long maxBytes, Duration maxDuration) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
+    /** What {@link #isName} accepts, for error messages. */
+    public static final String NAME_RULE = "1-100 letters, digits, '.', '_' or '-', starting with a letter or digit";
+
     public CaptureSpec {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("name: \"" + name
-                + "\" is not a capture name; use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        if (!isName(name)) {
+            throw new IllegalArgumentException("name: \"" + name + "\" is not a capture name; use " + NAME_RULE);
         }
         if (filter == null) {
             filter = CaptureFilter.ALL;
@@ -21,5 +23,13 @@ public record CaptureSpec(String name, CaptureFilter filter, long maxBytes, Dura
         if (maxDuration == null || maxDuration.isNegative() || maxDuration.isZero()) {
             throw new IllegalArgumentException("maxDuration: must be positive, was " + maxDuration);
         }
+    }
+
+    /**
+     * True for a name a capture may have. The rule keeps a name a plain file name ({@code name.pcapng}
+     * in the captures directory): no separators, and no leading dot, so never ".." either.
+     */
+    public static boolean isName(String name) {
+        return name != null && NAME.matcher(name).matches();
     }
 }

@@ -18,8 +18,13 @@ final class InFlightRequest {
     ByteBuf response;
     /** Partitions taken out of the request, which the response must report; usually null. */
     Misrouted misrouted;
-    /** For a transactional InitProducerId: whose answer the proxy turns into a virtual id. */
+    /**
+     * For a transactional InitProducerId: whose answer the proxy turns into a virtual id; for a
+     * request with {@link #tracksTransaction}: whose transaction its answer opens or ends.
+     */
     String transactionalId;
+    /** The answer opens or ends a transaction the proxy tracks (see TransactionTracking). */
+    boolean tracksTransaction;
     int transactionTimeoutMs;
     /** For an EndTxn: the client's virtual producer id, to virtualise the next id and epoch in the answer. */
     long virtualProducerId = -1;
@@ -35,6 +40,7 @@ final class InFlightRequest {
         this.response = null;
         this.misrouted = null;
         this.transactionalId = null;
+        this.tracksTransaction = false;
         this.virtualProducerId = -1;
         this.produce = null;
     }

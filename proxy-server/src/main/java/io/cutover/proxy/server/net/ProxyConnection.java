@@ -178,6 +178,22 @@ final class ProxyConnection {
         pendingProduce = produce;
     }
 
+    /** A transaction request the router is about to forward: its answer is to be tracked (see TransactionTracking). */
+    private String pendingTransactionalId;
+    private ConnectionTransactions transactions;
+
+    void noteTransaction(String transactionalId) {
+        pendingTransactionalId = transactionalId;
+    }
+
+    /** The transactional ids this connection has had transactions recorded for; made on first use. */
+    ConnectionTransactions transactions() {
+        if (transactions == null) {
+            transactions = new ConnectionTransactions();
+        }
+        return transactions;
+    }
+
     io.netty.channel.EventLoop eventLoop() {
         return client.eventLoop();
     }
@@ -322,6 +338,9 @@ final class ProxyConnection {
         int bytes = frame.readableBytes();
         metrics.request(apiKey);
         metrics.clientBytesReceived(bytes);
+        // What the router noted belongs to this request only, whatever becomes of it.
+        String trackedTransactionalId = pendingTransactionalId;
+        pendingTransactionalId = null;
         if (state != State.FORWARDING) {
             frame.release();
             return null;
@@ -336,6 +355,10 @@ final class ProxyConnection {
             slot.misrouted = misrouted;
             if (apiKey == ApiKeys.PRODUCE.id) {
                 slot.produce = pendingProduce;
+            }
+            if (trackedTransactionalId != null) {
+                slot.transactionalId = trackedTransactionalId;
+                slot.tracksTransaction = true;
             }
         }
         pendingProduce = null;

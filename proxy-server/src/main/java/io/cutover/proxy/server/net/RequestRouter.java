@@ -16,8 +16,6 @@ import io.cutover.proxy.server.metrics.ProxyError;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
@@ -140,14 +138,9 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
                     answer(frame, api, version, correlationId, request.getErrorResponse(0, Errors.INVALID_TXN_STATE.exception()).data(), null);
                     return;
                 }
+                // Transaction version 2 (KIP-890) adds partitions by producing to them, without
+                // AddPartitionsToTxn: TransactionTracking reads the answer of a transactional Produce.
                 routed = ProduceRouting.route(produce, version, scope);
-                if (produce.transactionalId() != null && routed.misrouted() == null) {
-                    // Transaction version 2 (KIP-890) adds partitions by producing to them, without AddPartitionsToTxn.
-                    List<String> topics = new ArrayList<>();
-                    produce.topicData().forEach(t -> topics.add(t.name() != null && !t.name().isEmpty() ? t.name()
-                        : String.valueOf(scope.topicIds().nameOfVirtual(t.topicId()))));
-                    conn.context().routing().openTransactions().wrote(produce.transactionalId(), conn.cluster(), topics, conn.identity());
-                }
             }
             case FETCH -> {
                 FetchRequestData fetch = (FetchRequestData) data;
@@ -217,9 +210,6 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             }
         }
         String moved = CoordinatorKeys.misroutedKey(api, data, scope.routes(), scope.cluster());
-        if (moved == null) {
-            trackTransaction(api, data);
-        }
         if (moved != null) {
             conn.forcedRefresh(Errors.NOT_COORDINATOR, 1);
             answer(frame, api, version, correlationId, request.getErrorResponse(0, Errors.NOT_COORDINATOR.exception()).data(), null);
@@ -237,6 +227,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             answer(frame, api, version, correlationId, request.getErrorResponse(0, retriable.exception()).data(), null);
             return;
         }
+        trackTransaction(api, data);
         boolean changed = txn == TransactionRequests.Outcome.MAPPED;
         changed |= switch (api) {
             case OFFSET_COMMIT -> IdentityRewriting.offsetCommitRequest((OffsetCommitRequestData) data, scope);
@@ -277,33 +268,23 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         if (slot != null) {
             slot.transactionalId = r.transactionalId();
             slot.transactionTimeoutMs = r.transactionTimeoutMs();
+            // Its answer ends whatever transaction the id had open, unless a prepared one is kept (KIP-939).
+            slot.tracksTransaction = !r.keepPreparedTxn();
         }
     }
 
-    /** Keeps {@link io.cutover.proxy.server.route.OpenTransactions} current, so route changes never split a transaction. */
+    /**
+     * Marks a request whose answer opens or ends a transaction, for TransactionTracking; nothing is
+     * recorded until the broker accepts it. Called only for a request about to be forwarded.
+     */
     private void trackTransaction(ApiKeys api, ApiMessage data) {
-        var open = conn.context().routing().openTransactions();
         switch (api) {
-            case ADD_PARTITIONS_TO_TXN -> {
-                AddPartitionsToTxnRequestData r = (AddPartitionsToTxnRequestData) data;
-                if (r.transactions().isEmpty()) {
-                    open.wrote(r.v3AndBelowTransactionalId(), conn.cluster(), topicNames(r.v3AndBelowTopics()), conn.identity());
-                } else {
-                    r.transactions().forEach(t -> open.wrote(t.transactionalId(), conn.cluster(), topicNames(t.topics()), conn.identity()));
-                }
-            }
-            case ADD_OFFSETS_TO_TXN -> open.wrote(((AddOffsetsToTxnRequestData) data).transactionalId(), conn.cluster(), List.of(),
-                conn.identity());
-            case END_TXN -> open.ended(((EndTxnRequestData) data).transactionalId());
+            case ADD_PARTITIONS_TO_TXN -> conn.noteTransaction(((AddPartitionsToTxnRequestData) data).v3AndBelowTransactionalId());
+            case ADD_OFFSETS_TO_TXN -> conn.noteTransaction(((AddOffsetsToTxnRequestData) data).transactionalId());
+            case END_TXN -> conn.noteTransaction(((EndTxnRequestData) data).transactionalId());
             default -> {
             }
         }
-    }
-
-    private static List<String> topicNames(AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection topics) {
-        List<String> names = new ArrayList<>();
-        topics.forEach(t -> names.add(t.name()));
-        return names;
     }
 
     private static boolean anyTopicStays(ProduceRequestData produce, short version, RequestScope scope) {

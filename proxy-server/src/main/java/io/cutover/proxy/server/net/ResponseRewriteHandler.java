@@ -21,6 +21,10 @@ final class ResponseRewriteHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         InFlightRequest slot = (InFlightRequest) msg;
+        if (TransactionTracking.applies(slot)) {
+            // Before virtualise: it reads the broker's own answer.
+            TransactionTracking.record(slot, slot.response, conn);
+        }
         if (TransactionalResponses.applies(slot)) {
             ByteBuf original = slot.response;
             ByteBuf rewritten = TransactionalResponses.virtualise(ctx.alloc(), original, slot, conn.cluster(),

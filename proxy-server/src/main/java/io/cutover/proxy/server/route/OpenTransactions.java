@@ -10,13 +10,23 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Transactions in progress through the proxy, as seen on the wire: a transaction is open from its
- * first AddPartitionsToTxn or AddOffsetsToTxn until its EndTxn. Route changes consult it so that a
- * transaction is never split between clusters.
+ * Transactions in progress through the proxy, as the brokers answered them: a transaction is open
+ * from the first partition (or group offsets) its coordinator accepted into it, through
+ * AddPartitionsToTxn, AddOffsetsToTxn or, under transaction version 2 (KIP-890), a transactional
+ * Produce, until an EndTxn (or an InitProducerId of the same id, which ends whatever was open)
+ * succeeds. Only accepted requests count, so a client cannot hold route changes with requests
+ * the brokers refuse. Route changes consult it so that a transaction is never split between
+ * clusters.
  *
  * <p>Bounded: a transaction cannot outlive the brokers' transaction.max.timeout.ms (15 minutes by
  * default, after which the coordinator aborts it), so older entries are dropped; and at most
- * {@code MAX_OPEN} are kept.
+ * {@code MAX_OPEN} are kept. Each connection also records at most a few transactional ids (see
+ * the caller), so one client cannot fill the table.
+ *
+ * <p>Thread-safety: called from every event loop and read by the route guard. No function passed
+ * to the map's {@code compute} touches a map: it only picks the entry; topics are added, and old
+ * entries dropped, outside it (a ConcurrentHashMap must not be modified from inside its own
+ * compute, which can deadlock or fail with a recursive update).
  */
 public final class OpenTransactions {
     private static final int MAX_OPEN = 100_000;
@@ -28,17 +38,25 @@ public final class OpenTransactions {
 
     private final Map<String, Open> open = new ConcurrentHashMap<>();
 
-    public void wrote(String transactionalId, String cluster, Collection<String> topics, ClientSelector.ClientIdentity client) {
-        open.compute(transactionalId, (id, o) -> {
-            if (o == null || System.nanoTime() - o.since > EXPIRY_NANOS) {
-                if (open.size() >= MAX_OPEN) {
-                    expire();
-                }
-                o = new Open(id, cluster, ConcurrentHashMap.newKeySet(), client, System.nanoTime());
+    /**
+     * The coordinator on {@code cluster} accepted {@code topics} (possibly none, for group offsets)
+     * into the transaction of {@code transactionalId}. Returns false when the table is full of
+     * live transactions and this one could not be recorded.
+     */
+    public boolean added(String transactionalId, String cluster, Collection<String> topics, ClientSelector.ClientIdentity client) {
+        long now = System.nanoTime();
+        if (open.size() >= MAX_OPEN && !open.containsKey(transactionalId)) {
+            expire(now);
+            if (open.size() >= MAX_OPEN) {
+                return false;
             }
-            o.topics.addAll(topics);
-            return o;
-        });
+        }
+        Open o = open.compute(transactionalId, (id, current) -> current != null && current.cluster.equals(cluster)
+            && now - current.since <= EXPIRY_NANOS
+            ? current
+            : new Open(id, cluster, ConcurrentHashMap.newKeySet(), client, now));
+        o.topics.addAll(topics);
+        return true;
     }
 
     public void ended(String transactionalId) {
@@ -71,8 +89,7 @@ public final class OpenTransactions {
         return open.size();
     }
 
-    private void expire() {
-        long now = System.nanoTime();
+    private void expire(long now) {
         open.values().removeIf(o -> now - o.since > EXPIRY_NANOS);
     }
 }

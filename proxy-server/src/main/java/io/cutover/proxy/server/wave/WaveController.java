@@ -282,6 +282,8 @@ public final class WaveController implements WavesApi.WaveService {
         ObjectNode result;
         try {
             result = rehearsal.run(w, produce, capture);
+        } catch (IllegalArgumentException e) {
+            return error(400, e.getMessage());
         } catch (java.io.IOException e) {
             return error(409, "cannot rehearse: " + e.getMessage());
         } catch (InterruptedException e) {

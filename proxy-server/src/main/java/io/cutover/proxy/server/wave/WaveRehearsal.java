@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.capture.CaptureHub;
+import io.cutover.proxy.core.capture.CaptureSpec;
 import io.cutover.proxy.core.capture.CaptureStatus;
 import io.cutover.proxy.core.inventory.ClientInventory;
 import io.cutover.proxy.core.wave.Wave;
@@ -99,7 +100,12 @@ public final class WaveRehearsal {
 
     private Path captureFile(String name) throws IOException {
         if (name != null) {
-            Path f = captures.directory().resolve(name + ".pcapng");
+            // The API checks the name too; this keeps any other caller inside the captures directory.
+            Path dir = captures.directory().toAbsolutePath().normalize();
+            Path f = dir.resolve(name + ".pcapng").normalize();
+            if (!CaptureSpec.isName(name) || !dir.equals(f.getParent())) {
+                throw new IllegalArgumentException("capture: \"" + name + "\" is not a capture name; use " + CaptureSpec.NAME_RULE);
+            }
             if (!Files.isReadable(f)) {
                 throw new IOException("no capture named " + name + " in " + captures.directory());
             }
