@@ -6,8 +6,9 @@ import java.util.stream.Collectors;
 
 /**
  * Test-only crash points. The system property {@code cutover.failpoints} names points (comma
- * separated); reaching an armed point halts the JVM at once, as {@code kill -9} would: no shutdown
- * hook runs and nothing is flushed. Crash tests use it to stop the proxy between two steps of an
+ * separated), or {@code cutover.failpoints.file} names a file whose content does, read each time a
+ * point is reached, so a test can arm one in a running proxy; reaching an armed point halts the JVM
+ * at once, as {@code kill -9} would: no shutdown hook runs and nothing is flushed. Crash tests use it to stop the proxy between two steps of an
  * operation and check what a restart makes of the state left behind. Unarmed (always, in
  * production) a point costs one empty-set check.
  */
@@ -15,8 +16,17 @@ public final class Failpoints {
     /** The exit status of a halt at a failpoint: 128 + SIGKILL, as a killed process reports. */
     public static final int EXIT_STATUS = 137;
     private static final Set<String> ARMED = parse(System.getProperty("cutover.failpoints", ""));
+    private static final String FILE = System.getProperty("cutover.failpoints.file");
 
     private Failpoints() {
+    }
+
+    private static boolean armedInFile(String point) {
+        try {
+            return parse(java.nio.file.Files.readString(java.nio.file.Path.of(FILE))).contains(point);
+        } catch (java.io.IOException e) {
+            return false; // no file: nothing armed
+        }
     }
 
     static Set<String> parse(String spec) {
@@ -25,7 +35,7 @@ public final class Failpoints {
 
     /** Halts the JVM if {@code point} is armed. */
     public static void reached(String point) {
-        if (ARMED.isEmpty() || !ARMED.contains(point)) {
+        if (!ARMED.contains(point) && (FILE == null || !armedInFile(point))) {
             return;
         }
         System.err.println("failpoint " + point + " reached: halting the JVM");

@@ -51,15 +51,18 @@ class SwitchCrashTest {
     private static final Set<String> AFTER_FLIP = Set.of("routes-written", "released", "wave-saved");
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 12, unit = java.util.concurrent.TimeUnit.MINUTES) // 16 kills and restarts of a JVM
     void aCrashAtAnyStepOfASwitchOrRollbackLeavesRoutesAndWaveInAgreement(EmbeddedKafkaCluster source,
                                                                          @Brokers(name = "target") EmbeddedKafkaCluster target)
         throws Exception {
         String topic = Clients.unique("crash-orders");
         String group = Clients.unique("crash-app");
         String wave = "crash";
+        java.nio.file.Path failpoints = Files.createTempFile("cutover-failpoints", ".txt");
         try (EmbeddedMirrorMaker mm = WaveSwitchTest.mirrored(source, target, topic);
              ProxyProcess proxy = ProxyProcess.start(source.bootstrapServers(), target.bootstrapServers(),
-                 Map.of("waves.mirrormaker2.offset-syncs-topic", mm.offsetSyncsTopic().name(), "waves.max-ready-lag", 500))) {
+                 Map.of("waves.mirrormaker2.offset-syncs-topic", mm.offsetSyncsTopic().name(), "waves.max-ready-lag", 500),
+                 Map.of("cutover.failpoints.file", failpoints.toString()))) {
             // A group with committed offsets on the source, so the switch has offsets to carry.
             try (Admin admin = Clients.admin(source.bootstrapServers())) {
                 admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(0))).all()
@@ -77,7 +80,7 @@ class SwitchCrashTest {
                 List<String> outcomes = new ArrayList<>();
                 for (String point : POINTS) {
                     awaitReady(proxy, wave);
-                    boolean switched = crashAt(proxy, "switch." + point, "/waves/" + wave + "/switch", null);
+                    boolean switched = crashAt(proxy, failpoints, "switch." + point, "/waves/" + wave + "/switch", null);
                     assertEquals(AFTER_FLIP.contains(point), switched, "switch cut at " + point);
                     outcomes.add("switch." + point + " -> " + (switched ? "completed" : "undone"));
                     assertAgreement(proxy, source, wave, topic, switched ? "target" : "source", "switch." + point);
@@ -87,7 +90,7 @@ class SwitchCrashTest {
                     }
                     assertTrue(committedOn(target, group, topic), "the switch carried " + group + "'s offsets to the target");
 
-                    boolean rolledBack = crashAt(proxy, "rollback." + point, "/waves/" + wave + "/rollback", "{\"force\":true}");
+                    boolean rolledBack = crashAt(proxy, failpoints, "rollback." + point, "/waves/" + wave + "/rollback", "{\"force\":true}");
                     assertEquals(AFTER_FLIP.contains(point), rolledBack, "rollback cut at " + point);
                     outcomes.add("rollback." + point + " -> " + (rolledBack ? "completed" : "undone"));
                     assertAgreement(proxy, source, wave, topic, rolledBack ? "source" : "target", "rollback." + point);
@@ -150,14 +153,13 @@ class SwitchCrashTest {
     }
 
     /**
-     * Restarts the proxy with {@code failpoint} armed, asks for the switch or rollback, sees the
-     * proxy die at that point, restarts it plainly, and returns whether the wave ended on the
-     * other side.
+     * Arms {@code failpoint} in the running proxy, asks for the switch or rollback, sees the proxy
+     * die at that point, restarts it, and returns whether the wave ended on the other side.
      */
-    private static boolean crashAt(ProxyProcess proxy, String failpoint, String path, String body) {
+    private static boolean crashAt(ProxyProcess proxy, java.nio.file.Path failpoints, String failpoint, String path, String body)
+        throws Exception {
         String before = state(proxy, path);
-        proxy.kill();
-        proxy.restart(Map.of("cutover.failpoints", failpoint));
+        Files.writeString(failpoints, failpoint);
         try {
             HttpResponse<String> r = proxy.send("POST", path, body);
             throw new AssertionError("the proxy answered " + r.statusCode() + " instead of halting at " + failpoint + ": " + r.body());
@@ -165,6 +167,7 @@ class SwitchCrashTest {
             // the connection died with the process
         }
         assertEquals(Failpoints.EXIT_STATUS, proxy.awaitExit(Duration.ofSeconds(30)), "halted at " + failpoint);
+        Files.writeString(failpoints, "");
         proxy.restart();
         String after = state(proxy, path);
         return !after.equals(before);

@@ -30,7 +30,10 @@ public final class ProxyProcess implements AutoCloseable {
     private final int adminPort;
     private ChildJvm child;
 
-    private ProxyProcess(Path stateDir, Path configFile, int bootstrapPort, int adminPort) {
+    private final Map<String, String> baseProperties;
+
+    private ProxyProcess(Path stateDir, Path configFile, int bootstrapPort, int adminPort, Map<String, String> baseProperties) {
+        this.baseProperties = Map.copyOf(baseProperties);
         this.stateDir = stateDir;
         this.configFile = configFile;
         this.bootstrapPort = bootstrapPort;
@@ -45,6 +48,12 @@ public final class ProxyProcess implements AutoCloseable {
      *                  (strings are quoted, lists of strings become HOCON lists)
      */
     public static ProxyProcess start(String sourceBootstrap, String targetBootstrap, Map<String, Object> overrides) {
+        return start(sourceBootstrap, targetBootstrap, overrides, Map.of());
+    }
+
+    /** As {@link #start(String, String, Map)}, with {@code -D} system properties for every launch of the process. */
+    public static ProxyProcess start(String sourceBootstrap, String targetBootstrap, Map<String, Object> overrides,
+                                     Map<String, String> systemProperties) {
         Path stateDir;
         try {
             stateDir = Files.createTempDirectory("cutover-proxy-process");
@@ -72,7 +81,7 @@ public final class ProxyProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        ProxyProcess p = new ProxyProcess(stateDir, config, first, first + 38);
+        ProxyProcess p = new ProxyProcess(stateDir, config, first, first + 38, systemProperties);
         p.launch(Map.of());
         return p;
     }
@@ -92,7 +101,9 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     private void launch(Map<String, String> systemProperties) {
-        child = ChildJvm.start("io.cutover.proxy.server.cli.Main", List.of("--config", configFile.toString()), systemProperties, "256m");
+        Map<String, String> all = new LinkedHashMap<>(baseProperties);
+        all.putAll(systemProperties);
+        child = ChildJvm.start("io.cutover.proxy.server.cli.Main", List.of("--config", configFile.toString()), all, "256m");
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (!answersHealth()) {
             if (!child.alive()) {
