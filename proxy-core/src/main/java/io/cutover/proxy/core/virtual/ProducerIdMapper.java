@@ -114,8 +114,11 @@ public final class ProducerIdMapper {
      * happens once per producer and topic moved to a cluster, never on the common path.
      */
     public long realFor(long virtualId, String cluster, String topic, RealIdSource source) {
-        VirtualProducer p = producers.get(virtualId);
         boolean identity = cluster.equals(identityCluster);
+        if (identity && producers.isEmpty()) {
+            return virtualId; // no producer has moved anywhere: not even a lookup
+        }
+        VirtualProducer p = producers.get(virtualId);
         if (p == null) {
             if (identity) {
                 return virtualId;

@@ -30,7 +30,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -49,6 +54,9 @@ class ProducerIdentityRestartTest {
     /** Acknowledged values between two kills, so each kill meets a producer in full flow. */
     private static final int ACKS_BETWEEN_KILLS = 3000;
     private static final Duration PATIENCE = Duration.ofSeconds(120);
+    private static final int TXN_SIZE = 60;
+    /** Committed values between two kills of the transactional case. */
+    private static final int TXN_VALUES_BETWEEN_KILLS = 600;
 
     @Test
     void anIdempotentProducerOnTheSourceKeepsItsIdentityAcrossKills(EmbeddedKafkaCluster source,
@@ -64,19 +72,90 @@ class ProducerIdentityRestartTest {
         killsUnderAProducer(source, target, target, true);
     }
 
-    private static void killsUnderAProducer(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, EmbeddedKafkaCluster written,
-                                            boolean flipFirst) throws Exception {
+    /**
+     * A transactional producer whose transactional id and topic route to the target: its virtual id
+     * is a source id and its real id comes from the target's coordinator, so after each restart its
+     * requests must be mapped from the saved state. Transactions that fail across a kill are
+     * aborted and their values sent again; the committed log holds each value exactly once.
+     */
+    @Test
+    void aTransactionalProducerOnTheTargetKeepsItsIdentityAcrossKills(EmbeddedKafkaCluster source,
+                                                                      @Brokers(name = "target") EmbeddedKafkaCluster target)
+        throws Exception {
+        String topic = topicOnBoth(source, target);
+        String txnId = Clients.unique("pid-restart-txn");
+        try (ProxyProcess proxy = ProxyProcess.start(source.bootstrapServers(), target.bootstrapServers(), Map.of())) {
+            flip(proxy, "transactional-id", txnId);
+            flip(proxy, "topic", topic);
+            TransactionalProducer producer = new TransactionalProducer(proxy.bootstrapServers(), topic, txnId);
+            try {
+                for (int kill = 1; kill <= KILLS; kill++) {
+                    int before = producer.committed.size();
+                    Await.until("the producer to commit " + TXN_VALUES_BETWEEN_KILLS + " more values before kill " + kill, PATIENCE,
+                        () -> producer.committed.size() >= before + TXN_VALUES_BETWEEN_KILLS || !producer.errors.isEmpty());
+                    assertEquals(List.of(), producer.errors, "producer errors before kill " + kill);
+                    proxy.kill();
+                    proxy.restart();
+                }
+                int before = producer.committed.size();
+                Await.until("the producer to commit after the last restart", PATIENCE,
+                    () -> producer.committed.size() >= before + TXN_VALUES_BETWEEN_KILLS || !producer.errors.isEmpty());
+            } finally {
+                producer.stop();
+            }
+            assertEquals(List.of(), producer.errors, "producer errors\n" + proxy.tail(30));
+            Log log = Log.read(target.bootstrapServers(), topic, true);
+            Set<Integer> committed = producer.committed;
+            System.out.println("PRODUCER-RESTART transactional target: committed " + committed.size() + " in "
+                + producer.transactions.get() + " transactions (" + producer.aborted.get() + " aborted and sent again), in the log "
+                + log.records);
+            assertExactlyOnce(committed, log);
+            assertEquals(committed.size(), log.records, "the committed log holds exactly the committed values");
+        }
+    }
+
+    private static String topicOnBoth(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target) throws Exception {
         String topic = Clients.unique("pid-restart");
         for (EmbeddedKafkaCluster c : List.of(source, target)) {
             try (Admin admin = Clients.admin(c.bootstrapServers())) {
                 Topics.create(admin, new NewTopic(topic, PARTITIONS, (short) 1));
             }
         }
+        return topic;
+    }
+
+    private static void flip(ProxyProcess proxy, String resource, String name) {
+        HttpResponse<String> flip = proxy.send("POST", "/routes/flip",
+            "{\"resource\":\"" + resource + "\",\"pattern\":\"" + name + "\",\"cluster\":\"target\"}");
+        assertEquals(200, flip.statusCode(), flip.body());
+    }
+
+    private static void assertExactlyOnce(Set<Integer> acked, Log log) {
+        List<Integer> missing = new ArrayList<>();
+        for (int v : acked) {
+            if (!log.count.containsKey(v)) {
+                missing.add(v);
+            }
+        }
+        List<Integer> twice = new ArrayList<>();
+        log.count.forEach((v, n) -> {
+            if (n > 1) {
+                twice.add(v);
+            }
+        });
+        System.out.println("PRODUCER-RESTART values written more than once: " + twice.size() + " "
+            + twice.subList(0, Math.min(20, twice.size())));
+        assertEquals(List.of(), missing.subList(0, Math.min(20, missing.size())), missing.size() + " acknowledged values are missing");
+        assertEquals(List.of(), twice.subList(0, Math.min(40, twice.size())), twice.size() + " values are in the log more than once");
+        assertEquals(List.of(), log.outOfOrder, "values out of order within a partition");
+    }
+
+    private static void killsUnderAProducer(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, EmbeddedKafkaCluster written,
+                                            boolean flipFirst) throws Exception {
+        String topic = topicOnBoth(source, target);
         try (ProxyProcess proxy = ProxyProcess.start(source.bootstrapServers(), target.bootstrapServers(), Map.of())) {
             if (flipFirst) {
-                HttpResponse<String> flip = proxy.send("POST", "/routes/flip",
-                    "{\"resource\":\"topic\",\"pattern\":\"" + topic + "\",\"cluster\":\"target\"}");
-                assertEquals(200, flip.statusCode(), flip.body());
+                flip(proxy, "topic", topic);
             }
             SequentialProducer producer = new SequentialProducer(proxy.bootstrapServers(), topic);
             try {
@@ -95,26 +174,11 @@ class ProducerIdentityRestartTest {
                 producer.stop();
             }
             assertEquals(List.of(), producer.errors, "producer errors\n" + proxy.tail(30));
-            Log log = Log.read(written.bootstrapServers(), topic);
+            Log log = Log.read(written.bootstrapServers(), topic, false);
             Set<Integer> acked = producer.acked;
-            List<Integer> missing = new ArrayList<>();
-            for (int v : acked) {
-                if (!log.count.containsKey(v)) {
-                    missing.add(v);
-                }
-            }
-            List<Integer> twice = new ArrayList<>();
-            log.count.forEach((v, n) -> {
-                if (n > 1) {
-                    twice.add(v);
-                }
-            });
             System.out.println("PRODUCER-RESTART " + (flipFirst ? "target" : "source") + ": acknowledged " + acked.size()
-                + ", in the log " + log.records + ", values written more than once " + twice.size() + " "
-                + twice.subList(0, Math.min(20, twice.size())));
-            assertEquals(List.of(), missing.subList(0, Math.min(20, missing.size())), missing.size() + " acknowledged values are missing");
-            assertEquals(List.of(), twice.subList(0, Math.min(40, twice.size())), twice.size() + " values are in the log more than once");
-            assertEquals(List.of(), log.outOfOrder, "values out of order within a partition");
+                + ", in the log " + log.records);
+            assertExactlyOnce(acked, log);
             assertTrue(acked.size() >= (KILLS + 1) * ACKS_BETWEEN_KILLS);
         }
     }
@@ -175,16 +239,86 @@ class ProducerIdentityRestartTest {
         }
     }
 
+    /**
+     * Commits transactions of {@link #TXN_SIZE} consecutive values; a transaction that fails with an
+     * abortable error (a kill in the middle of it) is aborted and its values go again in the next
+     * one. A fatal error (fenced, unknown producer id mapping) ends the run as a failure.
+     */
+    private static final class TransactionalProducer {
+        final Set<Integer> committed = ConcurrentHashMap.newKeySet();
+        final List<String> errors = new CopyOnWriteArrayList<>();
+        final AtomicInteger transactions = new AtomicInteger();
+        final AtomicInteger aborted = new AtomicInteger();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Thread thread;
+
+        TransactionalProducer(String bootstrap, String topic, String transactionalId) {
+            Map<String, Object> config = new HashMap<>();
+            config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+            config.put(ProducerConfig.ACKS_CONFIG, "all");
+            config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+            config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+            config.put(ProducerConfig.BATCH_SIZE_CONFIG, 512);
+            config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
+            config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+            config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 300_000);
+            config.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 50);
+            config.put(ProducerConfig.RECONNECT_BACKOFF_MS_CONFIG, 50);
+            config.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
+            KafkaProducer<String, String> producer = Clients.producer(bootstrap, config);
+            thread = new Thread(() -> {
+                try (producer) {
+                    producer.initTransactions();
+                    int next = 0;
+                    while (!stop.get()) {
+                        try {
+                            producer.beginTransaction();
+                            for (int v = next; v < next + TXN_SIZE; v++) {
+                                producer.send(new ProducerRecord<>(topic, v % PARTITIONS, null, Integer.toString(v)));
+                            }
+                            producer.commitTransaction();
+                            transactions.incrementAndGet();
+                            for (int v = next; v < next + TXN_SIZE; v++) {
+                                committed.add(v);
+                            }
+                            next += TXN_SIZE;
+                        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
+                                 | UnsupportedVersionException | IllegalStateException e) {
+                            errors.add("fatal: " + e);
+                            return;
+                        } catch (KafkaException e) {
+                            // Abortable: nothing of this transaction is committed; its values go again.
+                            aborted.incrementAndGet();
+                            producer.abortTransaction();
+                        }
+                    }
+                } catch (Throwable t) {
+                    errors.add("producer: " + t);
+                }
+            }, "transactional-producer");
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            stop.set(true);
+            thread.join(PATIENCE.toMillis());
+            if (thread.isAlive()) {
+                errors.add("the producer did not finish within " + PATIENCE);
+            }
+        }
+    }
+
     /** A topic read straight from a cluster, start to end. */
     private static final class Log {
         final Map<Integer, Integer> count = new TreeMap<>();
         final List<String> outOfOrder = new ArrayList<>();
         long records;
 
-        static Log read(String bootstrap, String topic) {
+        static Log read(String bootstrap, String topic, boolean committedOnly) {
             Log log = new Log();
             try (KafkaConsumer<String, String> c = Clients.consumer(bootstrap, null,
-                Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000))) {
+                Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, committedOnly ? "read_committed" : "read_uncommitted"))) {
                 List<TopicPartition> partitions = new ArrayList<>();
                 for (int p = 0; p < PARTITIONS; p++) {
                     partitions.add(new TopicPartition(topic, p));
