@@ -38,8 +38,10 @@ import io.cutover.proxy.core.rewrite.RewriteContext;
 import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.routing.RoutingContext;
 import io.cutover.proxy.core.state.FileNodePortStore;
+import io.cutover.proxy.core.state.FileProducerIdStore;
 import io.cutover.proxy.core.state.FileRouteStore;
 import io.cutover.proxy.core.state.VirtualClusterId;
+import io.cutover.proxy.core.virtual.ProducerIdStore;
 import io.cutover.proxy.core.virtual.TopicIds;
 import io.cutover.proxy.server.admin.AdminTokens;
 import io.cutover.proxy.server.config.ClusterConfig;
@@ -105,6 +107,7 @@ public final class ProxyServer implements AutoCloseable {
     private WaveController waves;
     private TransactionBoundaryGuard transactionGuard;
     private java.util.concurrent.ExecutorService routeChecks;
+    private final FileProducerIdStore producerIds;
 
     private ProxyServer(ProxyConfig config) {
         this.config = config;
@@ -123,6 +126,9 @@ public final class ProxyServer implements AutoCloseable {
             SwitchRecovery.reconcile(new FileSwitchJournal(config.stateDir()), new FileWaveStore(config.stateDir()), routes, audit,
                 Clock.systemUTC());
         }
+        // Producer ids are mapped only between two clusters; the journal is read and compacted here.
+        this.producerIds = virtualize ? new FileProducerIdStore(config.stateDir(), RoutingState.PRODUCER_ID_RETENTION, Clock.systemUTC())
+            : null;
         this.adminTokens = AdminTokens.resolve(config.admin().tokens(), config.stateDir());
 
         Transport transport = Transport.best();
@@ -146,7 +152,8 @@ public final class ProxyServer implements AutoCloseable {
                     config.limits().upstreamConnectTimeout()));
             }
             this.routing = new RoutingState(routes, links,
-                new RoutingContext(clusterNames, Map.copyOf(rewrites), topicIds, virtualize, clusterId));
+                new RoutingContext(clusterNames, Map.copyOf(rewrites), topicIds, virtualize, clusterId), ProxyConfig.SOURCE,
+                producerIds != null ? producerIds : ProducerIdStore.none());
             routing.start(config.discovery().startupWait());
             if (virtualize) {
                 this.topicIdRefresher = new TopicIdRefresher(links, topicIds, config.discovery().interval());
@@ -209,6 +216,11 @@ public final class ProxyServer implements AutoCloseable {
             new ClientsApi(inventory).register(router, auth);
             long every = config.inventory().saveInterval().toMillis();
             adminLoop.scheduleAtFixedRate(this::saveInventory, every, every, TimeUnit.MILLISECONDS);
+            if (virtualize) {
+                // Off the Kafka event loops: it may write (and force) "seen" records to the producer id journal.
+                long upkeep = RoutingState.PRODUCER_ID_MAINTENANCE_INTERVAL.toMillis();
+                adminLoop.scheduleWithFixedDelay(routing::maintainProducerIds, upkeep, upkeep, TimeUnit.MILLISECONDS);
+            }
             this.admin = AdminServer.start(config.admin().bindHost(), config.admin().port(), router, adminLoop, transport.serverChannel());
             LOG.info("admin endpoint on http://{}:{}/ ({} transport)", config.admin().bindHost(), admin.address().getPort(), transport.name());
         } catch (RuntimeException e) {
@@ -220,6 +232,9 @@ public final class ProxyServer implements AutoCloseable {
             shutdownLoops();
             if (captures != null) {
                 captures.close();
+            }
+            if (producerIds != null) {
+                producerIds.close();
             }
             throw e;
         }
@@ -397,6 +412,9 @@ public final class ProxyServer implements AutoCloseable {
         listeners.close();
         shutdownLoops();
         captures.close();
+        if (producerIds != null) {
+            producerIds.close();
+        }
     }
 
     private void shutdownLoops() {

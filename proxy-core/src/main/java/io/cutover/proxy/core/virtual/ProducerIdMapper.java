@@ -1,30 +1,45 @@
 package io.cutover.proxy.core.virtual;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Virtual producer ids for idempotent producers (KIP-98 ids are handed out by each cluster from its
- * own counter, so the same id means different producers on the two clusters).
+ * Producer ids of idempotent producers, made to survive both a move between clusters and a restart
+ * of the proxy.
  *
- * <p>A client gets a virtual id from the proxy. Its batches carry that id and the client's own
- * per-partition sequences; before they reach a cluster, the proxy puts a real producer id of that
- * cluster in their header. A real id that a cluster has never seen accepts any first sequence, so a
- * producer whose topic moves keeps its sequences and gets, on the new cluster, a fresh real id.
- * When a topic comes back to a cluster it left, it gets a fresh real id there too, because that
- * cluster remembers the last sequence it saw under the old one.
+ * <p>A client's producer id is a real id of the identity cluster (the source): the proxy answers
+ * InitProducerId with one it fetched from there. Batches for that cluster therefore go through
+ * untouched, and the common path (a producer writing to the source) needs no mapping and no
+ * persistence at all. Batches for another cluster get a real id of that cluster in their header;
+ * a real id a cluster has never seen accepts any first sequence, so a producer whose topic moves
+ * keeps its sequences. When a topic comes back to a cluster it left, it gets a fresh real id there,
+ * because that cluster remembers the last sequence it saw under the old one; for the source that
+ * means a non-identity mapping too. The epoch is always the client's: a real id fresh from a
+ * non-transactional InitProducerId accepts any epoch, so the client's own epoch bumps (KIP-360,
+ * done locally by idempotent producers) carry over unchanged.
  *
- * <p>Bounded: at most {@code maxProducers} virtual producers are remembered (the least recently used
- * tenth goes when the bound is passed). A forgotten producer is simply mapped afresh on its next
- * batch. Each producer is locked on its own, so connections of different producers never wait on
- * each other.
+ * <p>Every non-identity mapping is saved to the {@link ProducerIdStore} before its first use, so a
+ * batch retried after a crash of the proxy reaches the broker under the same real id and is
+ * deduplicated (trap 17). A topic without a saved mapping has never been written anywhere but
+ * the identity cluster by this producer.
+ *
+ * <p>Bounded in time: a producer not seen for {@code retention} is forgotten ({@link #expire}),
+ * here and in the store. Each producer is locked on its own, so connections of different producers
+ * never wait on each other; only producers with a non-identity mapping are held at all.
  */
 public final class ProducerIdMapper {
+    private static final Logger LOG = LoggerFactory.getLogger(ProducerIdMapper.class);
+
+    /** Returned by {@link #realFor} when no real id is at hand right now: answer with a retriable error. */
+    public static final long NOT_YET = -1;
+
     /** A real producer id of one cluster. */
     public record RealProducer(long producerId, short epoch) {
     }
@@ -35,114 +50,151 @@ public final class ProducerIdMapper {
         RealProducer take(String cluster);
     }
 
-    private final int maxProducers;
-    private final long prefix;
-    private final AtomicLong counter = new AtomicLong();
+    private final String identityCluster;
+    private final ProducerIdStore store;
+    private final LongSupplier clock;
     private final Map<Long, VirtualProducer> producers = new ConcurrentHashMap<>();
 
-    /** What the proxy knows of one virtual producer. Guarded by its own monitor. */
+    /** What the proxy knows of one producer with a non-identity mapping. Guarded by its own monitor. */
     private static final class VirtualProducer {
-        volatile long lastUsed;
-        short epoch;
-        /** Per topic: the cluster it was last produced to, and the real id used there. */
+        final long id;
+        /** Epoch millis of the last batch, and of the last record saved for it. */
+        volatile long lastSeen;
+        long savedSeen;
+        /** Per topic: the cluster it was last produced to through a mapping, and the real id used there. */
         final Map<String, Placement> topics = new HashMap<>();
-        /** Per cluster: the real id new topics start with. */
-        final Map<String, RealProducer> current = new HashMap<>();
+        /** Per cluster other than the identity one: a real id topics new to that cluster can start with. */
+        final Map<String, Long> current = new HashMap<>();
+
+        VirtualProducer(long id) {
+            this.id = id;
+        }
     }
 
-    private record Placement(String cluster, RealProducer real) {
-    }
-
-    public ProducerIdMapper(int maxProducers) {
-        this.maxProducers = maxProducers;
-        // Ids of different proxy runs are unlikely to meet: 20 random high bits, then a counter.
-        this.prefix = (ThreadLocalRandom.current().nextLong(1, 1 << 20)) << 40;
-    }
-
-    /** A new virtual producer, epoch 0 (a non-transactional InitProducerId). */
-    public long newProducer() {
-        long id = prefix | counter.incrementAndGet();
-        producer(id);
-        return id;
+    private record Placement(String cluster, long realId) {
     }
 
     /**
-     * A client asked to bump its epoch (KIP-360). Its real ids are dropped: it restarts its sequences,
-     * and fresh real ids accept that.
+     * @param identityCluster the cluster whose real ids clients hold (the source)
+     * @param saved           what {@code store} had at start
+     * @param clock           epoch millis
      */
-    public short bump(long virtualId, short epoch) {
-        VirtualProducer p = producer(virtualId);
-        synchronized (p) {
-            p.epoch = (short) (Math.max(p.epoch, epoch) + 1);
-            p.topics.clear();
-            p.current.clear();
-            return p.epoch;
-        }
-    }
-
-    /**
-     * The real id to write into a batch of {@code topic} bound for {@code cluster}, or null when a
-     * new real id is needed and none is at hand (the caller answers with a retriable error).
-     */
-    public RealProducer realFor(long virtualId, short epoch, String cluster, String topic, RealIdSource source) {
-        VirtualProducer p = producer(virtualId);
-        synchronized (p) {
-            return realFor(p, epoch, cluster, topic, source);
-        }
-    }
-
-    private static RealProducer realFor(VirtualProducer p, short epoch, String cluster, String topic, RealIdSource source) {
-        if (epoch != p.epoch) {
-            // A batch from another epoch of this producer: start it afresh rather than mix sequences.
-            p.epoch = epoch;
-            p.topics.clear();
-            p.current.clear();
-        }
-        Placement placed = p.topics.get(topic);
-        if (placed != null && placed.cluster.equals(cluster)) {
-            return placed.real;
-        }
-        RealProducer real;
-        if (placed == null && p.current.containsKey(cluster)) {
-            real = p.current.get(cluster);
-        } else {
-            // First write to this cluster, or the topic came back: a real id the cluster has not seen
-            // for this topic's partitions.
-            real = source.take(cluster);
-            if (real == null) {
-                return null;
+    public ProducerIdMapper(String identityCluster, ProducerIdStore store, List<ProducerIdRecord> saved, LongSupplier clock) {
+        this.identityCluster = identityCluster;
+        this.store = store;
+        this.clock = clock;
+        for (ProducerIdRecord r : saved) {
+            if (r instanceof ProducerIdRecord.Placement p) {
+                VirtualProducer vp = producers.computeIfAbsent(p.producerId(), VirtualProducer::new);
+                vp.topics.put(p.topic(), new Placement(p.cluster(), p.realId()));
+                if (!p.cluster().equals(identityCluster)) {
+                    vp.current.putIfAbsent(p.cluster(), p.realId());
+                }
+                seenAt(vp, p.at());
             }
-            p.current.put(cluster, real);
         }
-        p.topics.put(topic, new Placement(cluster, real));
-        return real;
+        for (ProducerIdRecord r : saved) {
+            if (r instanceof ProducerIdRecord.Seen s && producers.get(s.producerId()) != null) {
+                seenAt(producers.get(s.producerId()), s.at());
+            }
+        }
     }
 
+    private static void seenAt(VirtualProducer p, long at) {
+        p.lastSeen = Math.max(p.lastSeen, at);
+        p.savedSeen = p.lastSeen;
+    }
+
+    /**
+     * The real id to write into a batch of {@code topic} bound for {@code cluster}: {@code virtualId}
+     * itself when the batch goes as it is, or {@link #NOT_YET} when a new real id is needed and
+     * none is at hand or it cannot be saved (the caller answers with a retriable error).
+     *
+     * <p>Saving a new mapping forces the journal to disk on the calling thread (an event loop). That
+     * happens once per producer and topic moved to a cluster, never on the common path.
+     */
+    public long realFor(long virtualId, String cluster, String topic, RealIdSource source) {
+        boolean identity = cluster.equals(identityCluster);
+        if (identity && producers.isEmpty()) {
+            return virtualId; // no producer has moved anywhere: not even a lookup
+        }
+        VirtualProducer p = producers.get(virtualId);
+        if (p == null) {
+            if (identity) {
+                return virtualId;
+            }
+            p = producers.computeIfAbsent(virtualId, VirtualProducer::new);
+        }
+        p.lastSeen = clock.getAsLong();
+        synchronized (p) {
+            Placement placed = p.topics.get(topic);
+            if (placed != null && placed.cluster.equals(cluster)) {
+                return placed.realId;
+            }
+            if (placed == null && identity) {
+                return virtualId;
+            }
+            Long current = identity ? null : p.current.get(cluster);
+            long real;
+            if (placed == null && current != null) {
+                // The cluster has seen this real id, but never for this topic's partitions.
+                real = current;
+            } else {
+                // First write to this cluster, or the topic came back: a real id the cluster has not
+                // seen for this topic's partitions.
+                RealProducer fresh = source.take(cluster);
+                if (fresh == null) {
+                    return NOT_YET;
+                }
+                real = fresh.producerId();
+            }
+            long now = clock.getAsLong();
+            try {
+                store.save(new ProducerIdRecord.Placement(virtualId, topic, cluster, real, now));
+            } catch (IOException e) {
+                LOG.error("cannot save the producer id mapping of producer {} for {} on {}: {}; its batches wait until it can be saved",
+                    virtualId, topic, cluster, e.toString());
+                return NOT_YET;
+            }
+            p.savedSeen = now;
+            p.topics.put(topic, new Placement(cluster, real));
+            if (!identity) {
+                p.current.putIfAbsent(cluster, real);
+            }
+            return real;
+        }
+    }
+
+    /**
+     * Keeps the store's bound honest, off the request path: saves a {@code seen} record for each
+     * producer used since its last record more than {@code refreshAfterMillis} ago, and forgets
+     * producers not seen since {@code expiredBefore}. Returns how many were forgotten.
+     */
+    public int maintain(long refreshAfterMillis, long expiredBefore) {
+        int forgotten = 0;
+        for (VirtualProducer p : new ArrayList<>(producers.values())) {
+            long seen = p.lastSeen;
+            if (seen < expiredBefore) {
+                producers.remove(p.id, p);
+                forgotten++;
+                continue;
+            }
+            synchronized (p) {
+                if (seen - p.savedSeen > refreshAfterMillis) {
+                    try {
+                        store.save(new ProducerIdRecord.Seen(p.id, seen));
+                        p.savedSeen = seen;
+                    } catch (IOException e) {
+                        LOG.warn("cannot save that producer {} is in use: {}", p.id, e.toString());
+                    }
+                }
+            }
+        }
+        return forgotten;
+    }
+
+    /** Producers with a non-identity mapping held in memory. */
     public int size() {
         return producers.size();
-    }
-
-    private VirtualProducer producer(long id) {
-        VirtualProducer p = producers.get(id);
-        if (p == null) {
-            p = producers.computeIfAbsent(id, k -> new VirtualProducer());
-            if (producers.size() > maxProducers) {
-                evictLeastRecentlyUsed();
-            }
-        }
-        p.lastUsed = System.nanoTime();
-        return p;
-    }
-
-    private synchronized void evictLeastRecentlyUsed() {
-        if (producers.size() <= maxProducers) {
-            return;
-        }
-        List<Map.Entry<Long, VirtualProducer>> all = new ArrayList<>(producers.entrySet());
-        all.sort((a, b) -> Long.compare(a.getValue().lastUsed, b.getValue().lastUsed));
-        int drop = Math.max(1, maxProducers / 10);
-        for (int i = 0; i < drop && i < all.size(); i++) {
-            producers.remove(all.get(i).getKey());
-        }
     }
 }

@@ -1,10 +1,13 @@
 package io.cutover.proxy.core.virtual;
 
+import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Virtual producer ids for transactional producers, so that a transactional id can move to the other
@@ -13,9 +16,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * transactional id), with the offset between the client's epoch and the real one. Transaction
  * version 2 bumps the epoch at every EndTxn on both sides alike, so the offset stays put.
  *
- * <p>Bounded like {@link ProducerIdMapper}: at most {@code maxProducers}, least recently used first out.
+ * <p>Like idempotent ones, a virtual id is always a real id of the identity cluster (the source), so
+ * virtual ids of the two kinds never collide: the one its coordinator gave when the transactional
+ * id was initialised there (then the mapping is the identity), or else one fetched from the source
+ * for the purpose. A producer's state is saved to the {@link ProducerIdStore} whenever its ids
+ * change (initialisation, a move, a real id rolling over), before the client or a broker sees the
+ * new ids, so a restarted proxy maps its requests exactly as before. Its virtual epoch is saved with
+ * it but not at every transaction; after a restart it is known again from the real epochs.
+ *
+ * <p>Bounded in time like {@link ProducerIdMapper}: a producer not seen for the retention is forgotten.
  */
 public final class TransactionalProducers {
+    private static final Logger LOG = LoggerFactory.getLogger(TransactionalProducers.class);
+
     /** The real id on one cluster, and client epoch minus real epoch. */
     public record Real(long producerId, int epochOffset) {
         public short realEpoch(short virtualEpoch) {
@@ -30,10 +43,12 @@ public final class TransactionalProducers {
     private static final class Producer {
         final String transactionalId;
         final long virtualId;
-        short virtualEpoch;
-        int transactionTimeoutMs;
-        final Map<String, Real> real = new HashMap<>();
-        volatile long lastUsed;
+        /** Written under this producer's monitor; read without it. */
+        volatile short virtualEpoch;
+        volatile int transactionTimeoutMs;
+        volatile Map<String, Real> real;
+        volatile long lastSeen;
+        long savedSeen;
 
         Producer(String transactionalId, long virtualId) {
             this.transactionalId = transactionalId;
@@ -41,44 +56,92 @@ public final class TransactionalProducers {
         }
     }
 
-    private final int maxProducers;
-    private final ProducerIdMapper ids;
+    private final String identityCluster;
+    private final ProducerIdStore store;
+    private final LongSupplier clock;
     private final Map<String, Producer> byTransactionalId = new ConcurrentHashMap<>();
     private final Map<Long, Producer> byVirtualId = new ConcurrentHashMap<>();
 
-    /** @param ids where virtual ids come from, so idempotent and transactional ids never collide */
-    public TransactionalProducers(int maxProducers, ProducerIdMapper ids) {
-        this.maxProducers = maxProducers;
-        this.ids = ids;
+    /**
+     * @param identityCluster the cluster whose real ids serve as virtual ids (the source)
+     * @param saved           what {@code store} had at start
+     * @param clock           epoch millis
+     */
+    public TransactionalProducers(String identityCluster, ProducerIdStore store, List<ProducerIdRecord> saved, LongSupplier clock) {
+        this.identityCluster = identityCluster;
+        this.store = store;
+        this.clock = clock;
+        for (ProducerIdRecord r : saved) {
+            if (r instanceof ProducerIdRecord.Transactional t) {
+                Producer p = new Producer(t.transactionalId(), t.producerId());
+                p.virtualEpoch = t.epoch();
+                p.transactionTimeoutMs = t.timeoutMs();
+                p.real = Map.copyOf(t.real());
+                p.lastSeen = t.at();
+                p.savedSeen = t.at();
+                Producer previous = byTransactionalId.put(t.transactionalId(), p);
+                if (previous != null) {
+                    byVirtualId.remove(previous.virtualId, previous);
+                }
+                byVirtualId.put(p.virtualId, p);
+            }
+        }
+        for (ProducerIdRecord r : saved) {
+            if (r instanceof ProducerIdRecord.Seen s && byVirtualId.get(s.producerId()) != null) {
+                Producer p = byVirtualId.get(s.producerId());
+                p.lastSeen = Math.max(p.lastSeen, s.at());
+                p.savedSeen = p.lastSeen;
+            }
+        }
     }
 
     /**
      * A cluster's coordinator answered the client's InitProducerId: returns the virtual id and epoch
-     * the client gets. A re-initialisation moves the virtual epoch forward and forgets other
-     * clusters' real ids (they belong to the fenced instance).
+     * the client gets, or null when that cannot be done right now (no source id at hand for a
+     * producer initialised elsewhere, or the state cannot be saved): the client is then told to
+     * retry. A re-initialisation moves the virtual epoch forward and forgets other clusters' real
+     * ids (they belong to the fenced instance).
+     *
+     * <p>Saves the producer's state, forcing the journal to disk on the calling thread (an event
+     * loop): once per InitProducerId, which a transactional producer sends when it starts.
      */
-    public long[] initialized(String transactionalId, int timeoutMs, String cluster, long realId, short realEpoch) {
+    public synchronized long[] initialized(String transactionalId, int timeoutMs, String cluster, long realId, short realEpoch,
+                                           ProducerIdMapper.RealIdSource ids) {
         Producer p = byTransactionalId.get(transactionalId);
+        long virtualId;
+        short virtualEpoch;
         if (p == null) {
-            p = new Producer(transactionalId, ids.newProducer());
-            p.virtualEpoch = realEpoch;
-            Producer raced = byTransactionalId.putIfAbsent(transactionalId, p);
-            if (raced != null) {
-                p = raced;
+            if (cluster.equals(identityCluster)) {
+                virtualId = realId;
             } else {
-                byVirtualId.put(p.virtualId, p);
-                evictIfNeeded();
+                ProducerIdMapper.RealProducer fresh = ids.take(identityCluster);
+                if (fresh == null) {
+                    return null;
+                }
+                virtualId = fresh.producerId();
             }
+            virtualEpoch = realEpoch;
+        } else {
+            virtualId = p.virtualId;
+            virtualEpoch = p.real.isEmpty() ? realEpoch : (short) Math.max(p.virtualEpoch + 1, realEpoch);
+        }
+        Map<String, Real> real = Map.of(cluster, new Real(realId, virtualEpoch - realEpoch));
+        if (!save(transactionalId, virtualId, virtualEpoch, timeoutMs, real)) {
+            return null;
+        }
+        if (p == null) {
+            p = new Producer(transactionalId, virtualId);
+            byTransactionalId.put(transactionalId, p);
+            byVirtualId.put(virtualId, p);
         }
         synchronized (p) {
-            short virtualEpoch = p.real.isEmpty() ? realEpoch : (short) Math.max(p.virtualEpoch + 1, realEpoch);
             p.virtualEpoch = virtualEpoch;
             p.transactionTimeoutMs = timeoutMs;
-            p.real.clear();
-            p.real.put(cluster, new Real(realId, virtualEpoch - realEpoch));
-            p.lastUsed = System.nanoTime();
-            return new long[] {p.virtualId, virtualEpoch};
+            p.real = real;
+            p.lastSeen = clock.getAsLong();
+            p.savedSeen = p.lastSeen;
         }
+        return new long[] {virtualId, virtualEpoch};
     }
 
     /** The real id on {@code cluster} for a client's virtual id, or null when none is known there yet. */
@@ -87,10 +150,8 @@ public final class TransactionalProducers {
         if (p == null) {
             return null;
         }
-        synchronized (p) {
-            p.lastUsed = System.nanoTime();
-            return p.real.get(cluster);
-        }
+        p.lastSeen = clock.getAsLong();
+        return p.real.get(cluster);
     }
 
     /** The transactional id behind a virtual id, or null. */
@@ -104,23 +165,38 @@ public final class TransactionalProducers {
         return p == null ? 60_000 : p.transactionTimeoutMs;
     }
 
-    /** The proxy got a real id on {@code cluster} for a producer whose transactional id moved there. */
-    public void adopted(long virtualId, String cluster, long realId, short realEpoch) {
+    /**
+     * The proxy got a real id on {@code cluster} for a producer whose transactional id moved there.
+     * Returns false when the new mapping cannot be saved (then it is not used: the producer is
+     * told to retry, and the next attempt adopts afresh).
+     */
+    public boolean adopted(long virtualId, String cluster, long realId, short realEpoch) {
         Producer p = byVirtualId.get(virtualId);
         if (p == null) {
-            return;
+            return false;
         }
         synchronized (p) {
-            // The transactional id lives on one cluster at a time: ids held elsewhere are stale (and
-            // fenced there as soon as the id comes back and is initialised again).
-            p.real.clear();
-            p.real.put(cluster, new Real(realId, p.virtualEpoch - realEpoch));
+            return adopted(p, cluster, realId, realEpoch);
         }
+    }
+
+    private boolean adopted(Producer p, String cluster, long realId, short realEpoch) {
+        long virtualId = p.virtualId;
+        // The transactional id lives on one cluster at a time: ids held elsewhere are stale (and
+        // fenced there as soon as the id comes back and is initialised again).
+        Map<String, Real> real = Map.of(cluster, new Real(realId, p.virtualEpoch - realEpoch));
+        if (!save(p.transactionalId, virtualId, p.virtualEpoch, p.transactionTimeoutMs, real)) {
+            return false;
+        }
+        p.real = real;
+        p.savedSeen = clock.getAsLong();
+        return true;
     }
 
     /**
      * An EndTxn answer under transaction version 2 carries the producer's next id and epoch; returns
-     * the virtual epoch to pass on and keeps the mapping current (the real id can roll over).
+     * the virtual epoch to pass on and keeps the mapping current (the real id can roll over, and
+     * that is saved before the client learns of it; -1 when it cannot be saved).
      */
     public short ended(long virtualId, String cluster, long realId, short realEpoch) {
         Producer p = byVirtualId.get(virtualId);
@@ -128,18 +204,32 @@ public final class TransactionalProducers {
             return realEpoch;
         }
         synchronized (p) {
-            Real r = p.real.get(cluster);
-            int offset = r == null ? p.virtualEpoch - realEpoch : r.epochOffset;
-            short virtualEpoch = (short) (realEpoch + offset);
-            if (virtualEpoch < p.virtualEpoch) {
-                // A new real id starts its epochs again: keep the client's epochs climbing.
-                virtualEpoch = (short) (p.virtualEpoch + 1);
-                offset = virtualEpoch - realEpoch;
-            }
-            p.real.put(cluster, new Real(realId, offset));
-            p.virtualEpoch = virtualEpoch;
-            return virtualEpoch;
+            return ended(p, cluster, realId, realEpoch);
         }
+    }
+
+    private short ended(Producer p, String cluster, long realId, short realEpoch) {
+        long virtualId = p.virtualId;
+        Real r = p.real.get(cluster);
+        int offset = r == null ? p.virtualEpoch - realEpoch : r.epochOffset;
+        short virtualEpoch = (short) (realEpoch + offset);
+        if (virtualEpoch < p.virtualEpoch) {
+            // A new real id starts its epochs again: keep the client's epochs climbing.
+            virtualEpoch = (short) (p.virtualEpoch + 1);
+            offset = virtualEpoch - realEpoch;
+        }
+        Real next = new Real(realId, offset);
+        if (!next.equals(r)) {
+            Map<String, Real> real = new java.util.HashMap<>(p.real);
+            real.put(cluster, next);
+            if (!save(p.transactionalId, virtualId, virtualEpoch, p.transactionTimeoutMs, real)) {
+                return -1;
+            }
+            p.real = Map.copyOf(real);
+            p.savedSeen = clock.getAsLong();
+        }
+        p.virtualEpoch = virtualEpoch;
+        return virtualEpoch;
     }
 
     public boolean isTransactional(long virtualId) {
@@ -150,15 +240,41 @@ public final class TransactionalProducers {
         return byVirtualId.size();
     }
 
-    private synchronized void evictIfNeeded() {
-        if (byVirtualId.size() <= maxProducers) {
-            return;
+    /**
+     * As {@link ProducerIdMapper#maintain}: saves a {@code seen} record for producers used since their
+     * last record more than {@code refreshAfterMillis} ago, and forgets those not seen since
+     * {@code expiredBefore}. Off the request path.
+     */
+    public int maintain(long refreshAfterMillis, long expiredBefore) {
+        int forgotten = 0;
+        for (Producer p : new ArrayList<>(byVirtualId.values())) {
+            synchronized (this) {
+                long seen = p.lastSeen;
+                if (seen < expiredBefore) {
+                    byVirtualId.remove(p.virtualId, p);
+                    byTransactionalId.remove(p.transactionalId, p);
+                    forgotten++;
+                } else if (seen - p.savedSeen > refreshAfterMillis) {
+                    try {
+                        store.save(new ProducerIdRecord.Seen(p.virtualId, seen));
+                        p.savedSeen = seen;
+                    } catch (IOException e) {
+                        LOG.warn("cannot save that transactional id {} is in use: {}", p.transactionalId, e.toString());
+                    }
+                }
+            }
         }
-        List<Producer> all = new ArrayList<>(byVirtualId.values());
-        all.sort((a, b) -> Long.compare(a.lastUsed, b.lastUsed));
-        for (int i = 0; i < Math.max(1, maxProducers / 10) && i < all.size(); i++) {
-            byVirtualId.remove(all.get(i).virtualId);
-            byTransactionalId.remove(all.get(i).transactionalId);
+        return forgotten;
+    }
+
+    private boolean save(String transactionalId, long virtualId, short virtualEpoch, int timeoutMs, Map<String, Real> real) {
+        try {
+            store.save(new ProducerIdRecord.Transactional(transactionalId, virtualId, virtualEpoch, timeoutMs, real, clock.getAsLong()));
+            return true;
+        } catch (IOException e) {
+            LOG.error("cannot save the producer ids of transactional id {}: {}; its producer is told to retry", transactionalId,
+                e.toString());
+            return false;
         }
     }
 }

@@ -1,13 +1,19 @@
 package io.cutover.proxy.core.virtual;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -16,47 +22,119 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.Test;
 
 class ProducerIdsTest {
+    private static final String SOURCE = "source";
+    private static final String TARGET = "target";
+
+    private final AtomicLong clock = new AtomicLong(1_000_000L);
     private long next = 1000;
+
+    /** A store that keeps what it is given in memory, and can be made to fail. */
+    private static final class RecordingStore implements ProducerIdStore {
+        final List<ProducerIdRecord> saved = new ArrayList<>();
+        boolean failing;
+
+        @Override
+        public List<ProducerIdRecord> load() {
+            return List.copyOf(saved);
+        }
+
+        @Override
+        public void save(ProducerIdRecord record) throws IOException {
+            if (failing) {
+                throw new IOException("disk full");
+            }
+            saved.add(record);
+        }
+    }
 
     private ProducerIdMapper.RealProducer fresh(String cluster) {
         return new ProducerIdMapper.RealProducer(next++, (short) 0);
     }
 
+    private static ProducerIdMapper.RealProducer none(String cluster) {
+        throw new AssertionError("no new real id may be needed here (asked for one on " + cluster + ")");
+    }
+
+    private ProducerIdMapper mapper(RecordingStore store) {
+        return new ProducerIdMapper(SOURCE, store, store.load(), clock::get);
+    }
+
+    @Test
+    void aProducerWritingToTheSourceGoesThroughUntouchedAndNothingIsSaved() {
+        RecordingStore store = new RecordingStore();
+        ProducerIdMapper m = mapper(store);
+        assertEquals(42L, m.realFor(42L, SOURCE, "a", ProducerIdsTest::none), "the client's id is a real source id");
+        assertEquals(List.of(), store.saved);
+        assertEquals(0, m.size(), "nothing is held for a producer that only writes to the source");
+    }
+
     @Test
     void aTopicGetsAFreshRealIdWhenItComesBackToACluster() {
-        ProducerIdMapper m = new ProducerIdMapper(100);
-        long v = m.newProducer();
-        ProducerIdMapper.RealProducer onSource = m.realFor(v, (short) 0, "source", "a", this::fresh);
-        assertSame(onSource, m.realFor(v, (short) 0, "source", "b", this::fresh), "topics new to a cluster share its current id");
-        ProducerIdMapper.RealProducer onTarget = m.realFor(v, (short) 0, "target", "a", this::fresh);
-        assertNotEquals(onSource, onTarget);
-        ProducerIdMapper.RealProducer back = m.realFor(v, (short) 0, "source", "a", this::fresh);
-        assertNotEquals(onSource, back, "source remembers a's last sequence under the old id");
-        assertSame(onSource, m.realFor(v, (short) 0, "source", "b", this::fresh), "b never left: it keeps its id");
+        RecordingStore store = new RecordingStore();
+        ProducerIdMapper m = mapper(store);
+        long v = 42L;
+        long onTarget = m.realFor(v, TARGET, "a", this::fresh);
+        assertNotEquals(v, onTarget);
+        assertEquals(onTarget, m.realFor(v, TARGET, "b", ProducerIdsTest::none), "topics new to a cluster share its current id");
+        long back = m.realFor(v, SOURCE, "a", this::fresh);
+        assertNotEquals(v, back, "the source remembers a's last sequence under the client's own id");
+        assertNotEquals(onTarget, back);
+        assertEquals(v, m.realFor(v, SOURCE, "c", ProducerIdsTest::none), "c never left the source: identity");
+        long again = m.realFor(v, TARGET, "a", this::fresh);
+        assertNotEquals(onTarget, again, "the target remembers a's last sequence under the first target id");
+    }
+
+    @Test
+    void everyMappingIsSavedBeforeItIsUsedAndARestartedMapperGivesTheSameIds() {
+        RecordingStore store = new RecordingStore();
+        ProducerIdMapper m = mapper(store);
+        long onTarget = m.realFor(42L, TARGET, "a", this::fresh);
+        assertEquals(List.of(new ProducerIdRecord.Placement(42L, "a", TARGET, onTarget, clock.get())), store.saved);
+        assertEquals(42L, m.realFor(42L, SOURCE, "b", ProducerIdsTest::none));
+        m.realFor(42L, TARGET, "b", ProducerIdsTest::none);
+        long back = m.realFor(42L, SOURCE, "b", this::fresh);
+        int saved = store.saved.size();
+
+        ProducerIdMapper restarted = mapper(store);
+        assertEquals(onTarget, restarted.realFor(42L, TARGET, "a", ProducerIdsTest::none), "a retried batch meets the same real id");
+        assertEquals(back, restarted.realFor(42L, SOURCE, "b", ProducerIdsTest::none));
+        assertEquals(42L, restarted.realFor(42L, SOURCE, "c", ProducerIdsTest::none));
+        assertEquals(onTarget, restarted.realFor(42L, TARGET, "c", ProducerIdsTest::none),
+            "a topic new to the target may share any real id the producer has there");
+        assertEquals(saved + 1, store.saved.size(), "only the new placement of c was saved");
     }
 
     @Test
     void noRealIdAtHandMeansRetryLater() {
-        ProducerIdMapper m = new ProducerIdMapper(100);
-        assertNull(m.realFor(m.newProducer(), (short) 0, "source", "a", cluster -> null));
+        ProducerIdMapper m = mapper(new RecordingStore());
+        assertEquals(ProducerIdMapper.NOT_YET, m.realFor(42L, TARGET, "a", cluster -> null));
     }
 
     @Test
-    void anEpochBumpStartsAfresh() {
-        ProducerIdMapper m = new ProducerIdMapper(100);
-        long v = m.newProducer();
-        ProducerIdMapper.RealProducer first = m.realFor(v, (short) 0, "source", "a", this::fresh);
-        assertEquals(1, m.bump(v, (short) 0));
-        assertNotEquals(first, m.realFor(v, (short) 1, "source", "a", this::fresh));
+    void aMappingThatCannotBeSavedIsNeverUsed() {
+        RecordingStore store = new RecordingStore();
+        ProducerIdMapper m = mapper(store);
+        store.failing = true;
+        assertEquals(ProducerIdMapper.NOT_YET, m.realFor(42L, TARGET, "a", this::fresh));
+        store.failing = false;
+        long used = m.realFor(42L, TARGET, "a", this::fresh);
+        assertEquals(List.of(new ProducerIdRecord.Placement(42L, "a", TARGET, used, clock.get())), store.saved);
     }
 
     @Test
-    void theMapperIsBounded() {
-        ProducerIdMapper m = new ProducerIdMapper(50);
-        for (int i = 0; i < 500; i++) {
-            m.newProducer();
-        }
-        assertEquals(true, m.size() <= 50);
+    void idleProducersAreForgottenAndActiveOnesAreMarkedSeen() {
+        RecordingStore store = new RecordingStore();
+        ProducerIdMapper m = mapper(store);
+        m.realFor(1L, TARGET, "a", this::fresh);
+        m.realFor(2L, TARGET, "a", this::fresh);
+        clock.addAndGet(10_000);
+        m.realFor(2L, TARGET, "a", ProducerIdsTest::none);
+        int before = store.saved.size();
+        assertEquals(1, m.maintain(5_000, clock.get() - 5_000), "producer 1 was idle past the bound");
+        assertEquals(1, m.size());
+        assertEquals(new ProducerIdRecord.Seen(2L, clock.get()), store.saved.get(before), "producer 2 is still in use");
+        assertEquals(0, m.maintain(5_000, clock.get() - 5_000));
+        assertEquals(before + 1, store.saved.size(), "seen is written once per refresh interval");
     }
 
     @Test
@@ -81,15 +159,50 @@ class ProducerIdsTest {
 
     @Test
     void transactionalEpochsKeepTheirOffsetAcrossClusters() {
-        TransactionalProducers tp = new TransactionalProducers(100, new ProducerIdMapper(100));
-        long[] v = tp.initialized("txn-1", 60_000, "source", 5L, (short) 4);
-        assertEquals(4, v[1], "the first virtual epoch is the real one");
-        assertEquals((short) 5, tp.ended(v[0], "source", 5L, (short) 5), "a transaction version 2 bump passes through");
-        tp.adopted(v[0], "target", 900L, (short) 0);
-        TransactionalProducers.Real onTarget = tp.real(v[0], "target");
+        RecordingStore store = new RecordingStore();
+        TransactionalProducers tp = new TransactionalProducers(SOURCE, store, List.of(), clock::get);
+        long[] v = tp.initialized("txn-1", 60_000, SOURCE, 5L, (short) 4, ProducerIdsTest::none);
+        assertArrayEquals(new long[] {5L, 4}, v, "initialised on the source: the real id and epoch are the client's");
+        assertEquals(new TransactionalProducers.Real(5L, 0), tp.real(5L, SOURCE));
+        assertEquals((short) 5, tp.ended(v[0], SOURCE, 5L, (short) 5), "a transaction version 2 bump passes through");
+        assertTrue(tp.adopted(v[0], TARGET, 900L, (short) 0));
+        TransactionalProducers.Real onTarget = tp.real(v[0], TARGET);
         assertEquals(900L, onTarget.producerId());
         assertEquals(0, onTarget.realEpoch((short) 5));
-        assertNull(tp.real(v[0], "source"), "the id lives on one cluster at a time");
-        assertEquals((short) 6, tp.ended(v[0], "target", 900L, (short) 1));
+        assertNull(tp.real(v[0], SOURCE), "the id lives on one cluster at a time");
+        assertEquals((short) 6, tp.ended(v[0], TARGET, 900L, (short) 1));
+    }
+
+    @Test
+    void aTransactionalProducerInitialisedOnTheTargetGetsASourceIdAsItsVirtualId() {
+        TransactionalProducers tp = new TransactionalProducers(SOURCE, new RecordingStore(), List.of(), clock::get);
+        long[] v = tp.initialized("txn-t", 60_000, TARGET, 5L, (short) 2, this::fresh);
+        assertEquals(1000L, v[0], "a source id, so it cannot collide with a source producer's id 5");
+        assertEquals(new TransactionalProducers.Real(5L, 0), tp.real(1000L, TARGET));
+        assertNull(new TransactionalProducers(SOURCE, new RecordingStore(), List.of(), clock::get)
+            .initialized("txn-u", 60_000, TARGET, 6L, (short) 0, cluster -> null), "no source id at hand: the client retries");
+    }
+
+    @Test
+    void transactionalProducersSurviveARestartAndAnUnsavedMoveIsNotUsed() {
+        RecordingStore store = new RecordingStore();
+        TransactionalProducers tp = new TransactionalProducers(SOURCE, store, List.of(), clock::get);
+        long[] v = tp.initialized("txn-1", 30_000, SOURCE, 5L, (short) 4, ProducerIdsTest::none);
+        assertTrue(tp.adopted(v[0], TARGET, 900L, (short) 0));
+        assertEquals((short) 5, tp.ended(v[0], TARGET, 900L, (short) 1), "a bump under the same real id is not saved");
+        int saved = store.saved.size();
+        assertEquals((short) 6, tp.ended(v[0], TARGET, 901L, (short) 0), "a rolled-over real id keeps the client's epochs climbing");
+        assertEquals(saved + 1, store.saved.size(), "the rolled-over real id was saved");
+
+        TransactionalProducers restarted = new TransactionalProducers(SOURCE, store, store.load(), clock::get);
+        assertTrue(restarted.isTransactional(5L));
+        assertEquals("txn-1", restarted.transactionalId(5L));
+        assertEquals(30_000, restarted.transactionTimeoutMs(5L));
+        assertEquals(new TransactionalProducers.Real(901L, 6), restarted.real(5L, TARGET));
+
+        store.failing = true;
+        assertFalse(restarted.adopted(5L, SOURCE, 77L, (short) 0));
+        assertNull(restarted.real(5L, SOURCE), "a mapping that was not saved is not used");
+        assertEquals(new TransactionalProducers.Real(901L, 6), restarted.real(5L, TARGET));
     }
 }

@@ -89,7 +89,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         RequestScope scope = new RequestScope(conn.cluster(), routes, conn.rewriteContext().topicIds(), true,
             routing.producers(), routing.realProducerIds(), routing.transactionalProducers(), routing.adopter());
         if (api == ApiKeys.INIT_PRODUCER_ID && ((InitProducerIdRequestData) request.data()).transactionalId() == null) {
-            answer(frame, api, version, correlationId, initProducerId((InitProducerIdRequestData) request.data()), null);
+            answer(frame, api, version, correlationId, initProducerId(), null);
             return;
         }
         if (partitioned) {
@@ -103,16 +103,22 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * An idempotent producer's id is the proxy's own (virtual); real ids of each cluster are put into
-     * its batches on the way. A bump request (KIP-360) gets the next epoch of the same id.
+     * An idempotent producer gets a real producer id of the source, fetched ahead of need: batches
+     * to the source then carry it untouched, and other clusters' real ids are put into its batches
+     * on the way (see ProducerIdMapper). A request that names the producer's current id and epoch
+     * (KIP-360) is answered as the source itself answers it without a transactional id: with a new
+     * id, epoch 0. With no source id at hand (the source is down, say) the answer is the retriable
+     * error a broker gives while its own id block is not ready; the proxy never hands out an id that
+     * does not come from the source.
      */
-    private InitProducerIdResponseData initProducerId(InitProducerIdRequestData request) {
-        var producers = conn.context().routing().producers();
-        if (request.producerId() < 0) {
-            return new InitProducerIdResponseData().setProducerId(producers.newProducer()).setProducerEpoch((short) 0);
+    private InitProducerIdResponseData initProducerId() {
+        var routing = conn.context().routing();
+        var real = routing.realProducerIds().take(routing.identityCluster());
+        if (real == null) {
+            return new InitProducerIdResponseData().setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code())
+                .setProducerId(-1).setProducerEpoch((short) -1);
         }
-        short epoch = producers.bump(request.producerId(), request.producerEpoch());
-        return new InitProducerIdResponseData().setProducerId(request.producerId()).setProducerEpoch(epoch);
+        return new InitProducerIdResponseData().setProducerId(real.producerId()).setProducerEpoch(real.epoch());
     }
 
     private void routePartitions(ChannelHandlerContext ctx, ByteBuf frame, ApiKeys api, short version, int correlationId,

@@ -28,7 +28,7 @@ final class ResponseRewriteHandler extends ChannelInboundHandlerAdapter {
         if (TransactionalResponses.applies(slot)) {
             ByteBuf original = slot.response;
             ByteBuf rewritten = TransactionalResponses.virtualise(ctx.alloc(), original, slot, conn.cluster(),
-                conn.context().routing().transactionalProducers());
+                conn.context().routing().transactionalProducers(), conn.context().routing().realProducerIds());
             if (rewritten != original) {
                 slot.response = rewritten;
                 original.release();

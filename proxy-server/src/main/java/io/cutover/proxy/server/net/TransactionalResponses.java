@@ -2,6 +2,7 @@ package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.codec.MessageCodec;
 import io.cutover.proxy.core.codec.ResponseFrames;
+import io.cutover.proxy.core.virtual.ProducerIdMapper;
 import io.cutover.proxy.core.virtual.TransactionalProducers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -25,14 +26,21 @@ final class TransactionalResponses {
     }
 
     /** Returns the frame to send on: {@code frame} itself when nothing changed. */
-    static ByteBuf virtualise(ByteBufAllocator alloc, ByteBuf frame, InFlightRequest slot, String cluster, TransactionalProducers producers) {
+    static ByteBuf virtualise(ByteBufAllocator alloc, ByteBuf frame, InFlightRequest slot, String cluster, TransactionalProducers producers,
+                              ProducerIdMapper.RealIdSource sourceIds) {
         if (slot.apiKey == ApiKeys.INIT_PRODUCER_ID.id) {
             InitProducerIdResponseData r = (InitProducerIdResponseData) MessageCodec.decodeResponse(frame, ApiKeys.INIT_PRODUCER_ID, slot.apiVersion);
             if (r.errorCode() != Errors.NONE.code()) {
                 return frame;
             }
-            long[] virtual = producers.initialized(slot.transactionalId, slot.transactionTimeoutMs, cluster, r.producerId(), r.producerEpoch());
-            r.setProducerId(virtual[0]).setProducerEpoch((short) virtual[1]);
+            long[] virtual = producers.initialized(slot.transactionalId, slot.transactionTimeoutMs, cluster, r.producerId(), r.producerEpoch(),
+                sourceIds);
+            if (virtual == null) {
+                // No durable virtual id could be made: the client asks again (and fences this attempt).
+                r.setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()).setProducerId(-1).setProducerEpoch((short) -1);
+            } else {
+                r.setProducerId(virtual[0]).setProducerEpoch((short) virtual[1]);
+            }
             return MessageCodec.encodeResponse(alloc, ResponseFrames.correlationId(frame), ApiKeys.INIT_PRODUCER_ID, slot.apiVersion, r);
         }
         EndTxnResponseData r = (EndTxnResponseData) MessageCodec.decodeResponse(frame, ApiKeys.END_TXN, slot.apiVersion);
@@ -40,7 +48,13 @@ final class TransactionalResponses {
             return frame;
         }
         short epoch = producers.ended(slot.virtualProducerId, cluster, r.producerId(), r.producerEpoch());
-        r.setProducerId(slot.virtualProducerId).setProducerEpoch(epoch);
+        if (epoch < 0) {
+            // The rolled-over real id could not be saved: the client retries EndTxn, which the
+            // coordinator answers again for a transaction it already completed.
+            r.setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()).setProducerId(-1).setProducerEpoch((short) -1);
+        } else {
+            r.setProducerId(slot.virtualProducerId).setProducerEpoch(epoch);
+        }
         return MessageCodec.encodeResponse(alloc, ResponseFrames.correlationId(frame), ApiKeys.END_TXN, slot.apiVersion, r);
     }
 }

@@ -6,18 +6,25 @@ import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.routing.RoutingContext;
 import io.cutover.proxy.core.virtual.ProducerIdMapper;
+import io.cutover.proxy.core.virtual.ProducerIdRecord;
+import io.cutover.proxy.core.virtual.ProducerIdStore;
 import io.cutover.proxy.core.virtual.TransactionalProducers;
 import io.cutover.proxy.server.upstream.ClusterLink;
 import io.cutover.proxy.server.upstream.RealProducerIdPool;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything about routing that connections share: the live route table, the proxy's own links to
  * each cluster, and the context the routing code works in.
  */
 public final class RoutingState {
+    private static final Logger LOG = LoggerFactory.getLogger(RoutingState.class);
     /**
      * APIs not offered while a second cluster exists: they carry broker ids, controller addresses
      * or topic ids in forms the proxy does not translate (operators run them against each cluster
@@ -34,16 +41,24 @@ public final class RoutingState {
         ApiKeys.DELETE_SHARE_GROUP_STATE, ApiKeys.READ_SHARE_GROUP_STATE_SUMMARY,
         ApiKeys.STREAMS_GROUP_HEARTBEAT, ApiKeys.STREAMS_GROUP_DESCRIBE);
 
-    /** Virtual producers remembered at once; a forgotten one is mapped afresh on its next batch. */
-    private static final int MAX_PRODUCERS = 100_000;
+    /**
+     * How long the producer id mappings of a producer that is not seen any more are kept. Longer than
+     * Kafka's producer.id.expiration.ms (1 day by default): by then the brokers have forgotten the
+     * producer's sequences, so there is nothing left to deduplicate against.
+     */
+    public static final Duration PRODUCER_ID_RETENTION = Duration.ofDays(7);
+    /** A producer still in use gets a "seen" record this long after its last one, well within the retention. */
+    private static final Duration PRODUCER_SEEN_REFRESH = Duration.ofHours(12);
+    public static final Duration PRODUCER_ID_MAINTENANCE_INTERVAL = Duration.ofMinutes(10);
 
     private final Routes routes;
     private final Map<String, ClusterLink> links;
     private final RoutingContext context;
-    private final ProducerIdMapper producers = new ProducerIdMapper(MAX_PRODUCERS);
+    private final String identityCluster;
+    private final ProducerIdMapper producers;
     private final RealProducerIdPool realProducerIds;
     private final OpenTransactions openTransactions = new OpenTransactions();
-    private final TransactionalProducers transactionalProducers = new TransactionalProducers(MAX_PRODUCERS, producers);
+    private final TransactionalProducers transactionalProducers;
     private final TransactionAdopter adopter;
 
     public TransactionalProducers transactionalProducers() {
@@ -58,19 +73,51 @@ public final class RoutingState {
         return openTransactions;
     }
 
-    public RoutingState(Routes routes, Map<String, ClusterLink> links, RoutingContext context) {
+    /**
+     * @param identityCluster the cluster whose real producer ids clients hold (the source)
+     * @param producerIds     where producer id mappings are kept across restarts
+     */
+    public RoutingState(Routes routes, Map<String, ClusterLink> links, RoutingContext context, String identityCluster,
+                        ProducerIdStore producerIds) {
         this.routes = routes;
         this.links = Map.copyOf(links);
         this.context = context;
+        this.identityCluster = identityCluster;
+        List<ProducerIdRecord> saved = producerIds.load();
+        this.producers = new ProducerIdMapper(identityCluster, producerIds, saved, System::currentTimeMillis);
+        this.transactionalProducers = new TransactionalProducers(identityCluster, producerIds, saved, System::currentTimeMillis);
         this.realProducerIds = new RealProducerIdPool(this.links);
         this.adopter = new TransactionAdopter(this.links, transactionalProducers);
     }
 
     /** Starts what routing needs in the background: real producer ids when identities are virtualised. */
-    public void start(java.time.Duration wait) {
+    public void start(Duration wait) {
         if (context.virtualize()) {
             realProducerIds.start(wait);
         }
+    }
+
+    /**
+     * Upkeep of the producer id store's bound, run every {@link #PRODUCER_ID_MAINTENANCE_INTERVAL}
+     * off the Kafka event loops: producers in use get a "seen" record, producers not seen for
+     * {@link #PRODUCER_ID_RETENTION} are forgotten.
+     */
+    public void maintainProducerIds() {
+        try {
+            long expiredBefore = System.currentTimeMillis() - PRODUCER_ID_RETENTION.toMillis();
+            int forgotten = producers.maintain(PRODUCER_SEEN_REFRESH.toMillis(), expiredBefore)
+                + transactionalProducers.maintain(PRODUCER_SEEN_REFRESH.toMillis(), expiredBefore);
+            if (forgotten > 0) {
+                LOG.info("forgot the producer id mappings of {} producers not seen for {}", forgotten, PRODUCER_ID_RETENTION);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("producer id upkeep failed: {}", e.toString());
+        }
+    }
+
+    /** The cluster whose real producer ids clients hold. */
+    public String identityCluster() {
+        return identityCluster;
     }
 
     public ProducerIdMapper producers() {

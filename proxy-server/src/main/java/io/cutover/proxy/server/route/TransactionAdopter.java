@@ -62,7 +62,9 @@ public final class TransactionAdopter implements RequestScope.Adopter {
                         e != null ? e.getMessage() : Errors.forCode(r.errorCode()));
                     return;
                 }
-                producers.adopted(virtualId, cluster, r.producerId(), r.producerEpoch());
+                if (!producers.adopted(virtualId, cluster, r.producerId(), r.producerEpoch())) {
+                    return; // not saved, so not used: the producer's next request adopts afresh
+                }
                 LOG.info("transactional id {} moved to {}: real producer id {} epoch {}", transactionalId, cluster, r.producerId(),
                     r.producerEpoch());
             });

@@ -11,7 +11,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * Puts real producer ids into the idempotent batches of one partition, in place: the records of a
  * decoded request are a view of the request frame, so the frame itself carries the change.
  * Non-idempotent batches (no producer id) are left alone; transactional ones get the real id of
- * their transactional producer on this cluster.
+ * their transactional producer on this cluster. A batch whose mapping is the identity (a producer
+ * writing to the cluster its id comes from) is not touched at all, CRC included.
  */
 final class ProducerBatches {
     private ProducerBatches() {
@@ -40,15 +41,20 @@ final class ProducerBatches {
                     ok[0] = false;
                     return;
                 }
-                RecordBatchHeaders.setProducer(b, start, size, real.producerId(), real.realEpoch(epoch));
+                if (real.producerId() != virtualId || real.epochOffset() != 0) {
+                    RecordBatchHeaders.setProducer(b, start, size, real.producerId(), real.realEpoch(epoch));
+                }
                 return;
             }
-            ProducerIdMapper.RealProducer real = scope.producers().realFor(virtualId, epoch, scope.cluster(), topic, scope.realIds());
-            if (real == null) {
+            long real = scope.producers().realFor(virtualId, scope.cluster(), topic, scope.realIds());
+            if (real == ProducerIdMapper.NOT_YET) {
                 ok[0] = false;
                 return;
             }
-            RecordBatchHeaders.setProducer(b, start, size, real.producerId(), real.epoch());
+            if (real != virtualId) {
+                // The epoch stays the client's: see ProducerIdMapper.
+                RecordBatchHeaders.setProducer(b, start, size, real, epoch);
+            }
         });
         return ok[0];
     }
