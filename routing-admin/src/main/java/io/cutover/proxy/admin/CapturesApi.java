@@ -142,6 +142,7 @@ public final class CapturesApi {
         n.put("framesWritten", s.framesWritten());
         n.put("bytesWritten", s.bytesWritten());
         n.put("framesDropped", s.framesDropped());
+        n.put("saslAuthenticateOmitted", s.saslAuthenticateOmitted());
         n.put("bytesDropped", s.bytesDropped());
         return n;
     }

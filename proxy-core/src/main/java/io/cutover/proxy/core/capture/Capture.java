@@ -1,5 +1,8 @@
 package io.cutover.proxy.core.capture;
 
+import io.cutover.proxy.core.codec.RequestFrames;
+import io.cutover.proxy.core.state.AtomicFiles;
+import io.cutover.proxy.core.state.FilePermissions;
 import io.netty.buffer.ByteBuf;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -7,10 +10,13 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -27,9 +33,17 @@ import org.slf4j.LoggerFactory;
  * queue, admitted only while the bytes waiting for the writer stay within a budget. When the writer
  * falls behind, frames are dropped and counted instead, so a slow disk costs the capture frames,
  * never the clients latency. The duplicate keeps the original buffer alive only until written.
+ *
+ * <p>Captures hold client traffic, so the file is readable by its owner only (rw-------) from the
+ * moment it exists, and SaslAuthenticate requests (api key 36: passwords, tokens) are never
+ * written: they are left out and counted, and since the connection only records the response
+ * of a request it offered successfully, their responses are left out too. The rest of the
+ * conversation stays readable (SaslHandshake, naming only the mechanism, is kept).
  */
 public final class Capture {
     private static final Logger LOG = LoggerFactory.getLogger(Capture.class);
+
+    private static final short SASL_AUTHENTICATE = 36;
 
     private enum Kind { FRAME, CLOSE }
 
@@ -52,6 +66,7 @@ public final class Capture {
     private final AtomicLong framesDropped = new AtomicLong();
     private final AtomicLong bytesDropped = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong saslAuthenticateOmitted = new AtomicLong();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Consumer<Capture> onStop;
     private final Thread writerThread;
@@ -76,12 +91,28 @@ public final class Capture {
         this.startMicros = startedAt.getEpochSecond() * 1_000_000L + startedAt.getNano() / 1_000;
         this.startNanos = System.nanoTime();
         this.deadlineNanos = startNanos + spec.maxDuration().toNanos();
-        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(FileChannel.open(file,
-            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)), 1 << 16);
+        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(openOwnerOnly(file)), 1 << 16);
         PcapngWriter writer = new PcapngWriter(out);
         this.writerThread = new Thread(() -> writeLoop(writer), "capture-" + spec.name());
         writerThread.setDaemon(true);
         writerThread.start();
+    }
+
+    /** Creates the file readable by its owner only from the start; on POSIX, permissions that cannot be set are an error. */
+    private static FileChannel openOwnerOnly(Path file) throws IOException {
+        if (!FilePermissions.isPosix(file)) {
+            return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
+        FileChannel ch = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            PosixFilePermissions.asFileAttribute(AtomicFiles.OWNER_ONLY));
+        try {
+            FilePermissions.set(file, AtomicFiles.OWNER_ONLY); // the umask filters the creation mode; make it exact
+            return ch;
+        } catch (IOException e) {
+            ch.close();
+            Files.deleteIfExists(file);
+            throw e;
+        }
     }
 
     public CaptureSpec spec() {
@@ -112,6 +143,10 @@ public final class Capture {
     public boolean offer(long connectionId, InetSocketAddress client, InetSocketAddress server, boolean fromClient, ByteBuf frame) {
         int bytes = frame.readableBytes();
         if (!running) {
+            return false;
+        }
+        if (fromClient && RequestFrames.apiKey(frame) == SASL_AUTHENTICATE) {
+            saslAuthenticateOmitted.incrementAndGet();
             return false;
         }
         if (queuedBytes.addAndGet(bytes) > queueBudget) {
@@ -153,7 +188,8 @@ public final class Capture {
     public CaptureStatus status() {
         return new CaptureStatus(spec.name(), file.toString(), running ? "RUNNING" : (finished.getCount() == 0 ? "STOPPED" : "STOPPING"),
             stopReason, startedAt, stoppedAt, spec.filter(), spec.maxBytes(), spec.maxDuration().toSeconds(),
-            framesWritten.get(), bytesWritten.get(), framesDropped.get(), bytesDropped.get(), connections.get());
+            framesWritten.get(), bytesWritten.get(), framesDropped.get(), bytesDropped.get(), connections.get(),
+            saslAuthenticateOmitted.get());
     }
 
     public long framesWritten() {

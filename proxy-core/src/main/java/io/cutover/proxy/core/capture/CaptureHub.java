@@ -1,5 +1,6 @@
 package io.cutover.proxy.core.capture;
 
+import io.cutover.proxy.core.state.FilePermissions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The proxy's captures: at most one runs at a time, and the event loops look it up with one
  * volatile read per frame, so capturing costs nothing while none runs. Files go to one directory
- * under the state directory; the last few finished captures are remembered for the status.
+ * under the state directory (rwx------, each file rw-------); the last few finished captures are
+ * remembered for the status.
  */
 public final class CaptureHub {
     private static final int HISTORY = 20;
@@ -57,7 +59,8 @@ public final class CaptureHub {
             throw new CaptureConflictException("a capture named " + spec.name() + " exists already (" + file + "); choose another name");
         }
         try {
-            Files.createDirectories(directory);
+            // Captures hold client traffic: the directory is its owner's only (rwx------).
+            FilePermissions.ownerOnlyDirectory(directory);
             Capture c = new Capture(spec, file, queueBudget, clock, totalWritten, totalDropped, this::finished);
             active = c;
             return c;

@@ -2,7 +2,10 @@ package io.cutover.proxy.core.capture;
 
 import java.time.Instant;
 
-/** A capture as the admin API shows it; an immutable snapshot. */
+/**
+ * A capture as the admin API shows it; an immutable snapshot. {@code saslAuthenticateOmitted}
+ * counts the SaslAuthenticate requests left out of the file (their responses with them).
+ */
 public record CaptureStatus(
     String name,
     String file,
@@ -17,5 +20,6 @@ public record CaptureStatus(
     long bytesWritten,
     long framesDropped,
     long bytesDropped,
-    long connections) {
+    long connections,
+    long saslAuthenticateOmitted) {
 }
