@@ -189,7 +189,11 @@ public final class SchemaWalker {
                 pos = Varints.endOfUnsignedVarint(buf, pos, end);
                 long size = Varints.readUnsignedVarint(buf, pos, end);
                 pos = Varints.endOfUnsignedVarint(buf, pos, end);
-                int fieldEnd = Bounds.advance(pos, size, end, "tagged field " + tag);
+                if (size > end - pos) {
+                    throw new MalformedFrameException("tagged field " + tag + " of " + size + " bytes at byte " + pos
+                        + " runs past the end of its frame");
+                }
+                int fieldEnd = pos + (int) size;
                 Node field = tag > Integer.MAX_VALUE ? null : known.get((int) tag);
                 if (field != null && field.watchedWithin) {
                     // Only watched tagged fields are walked; the size already says where they end.

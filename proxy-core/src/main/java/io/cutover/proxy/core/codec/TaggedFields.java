@@ -20,7 +20,11 @@ final class TaggedFields {
             pos = Varints.endOfUnsignedVarint(buf, pos, end);
             long size = Varints.readUnsignedVarint(buf, pos, end);
             pos = Varints.endOfUnsignedVarint(buf, pos, end);
-            pos = Bounds.advance(pos, size, end, "tagged field " + tag);
+            if (size > end - pos) {
+                // The message is built only here: a String per field would be an allocation per request.
+                throw new MalformedFrameException("tagged field " + tag + " of " + size + " bytes at byte " + pos + " runs past the end of the frame");
+            }
+            pos += (int) size;
         }
         return pos;
     }
