@@ -26,18 +26,17 @@ public final class ProduceRequestFrames {
         int end = frame.writerIndex();
         if (version >= FIRST_FLEXIBLE_VERSION) {
             long lengthPlusOne = Varints.readUnsignedVarint(frame, pos, end);
-            pos += Varints.sizeOfUnsignedVarint((int) lengthPlusOne);
-            if (lengthPlusOne > 1) {
-                pos += (int) (lengthPlusOne - 1);
-            }
+            pos = Varints.endOfUnsignedVarint(frame, pos, end);
+            pos = Bounds.advance(pos, Math.max(0, lengthPlusOne - 1), end, "Produce transactionalId");
         } else if (version >= FIRST_TRANSACTIONAL_VERSION) {
-            if (pos + 2 > end) {
-                throw new MalformedFrameException("Produce request too short for transactionalId");
+            pos = Bounds.advance(pos, 2, end, "Produce transactionalId length");
+            short length = frame.getShort(pos - 2);
+            if (length < -1) {
+                throw new MalformedFrameException("Produce transactionalId length " + length + " is negative");
             }
-            short length = frame.getShort(pos);
-            pos += 2 + Math.max(0, length);
+            pos = Bounds.advance(pos, Math.max(0, length), end, "Produce transactionalId");
         }
-        if (pos + 2 > end) {
+        if (2 > end - pos) {
             throw new MalformedFrameException("Produce request too short for acks");
         }
         return frame.getShort(pos);

@@ -44,16 +44,15 @@ public final class RequestFrames {
         int end = frame.writerIndex();
         int pos = start + CLIENT_ID_OFFSET;
         if (headerVersion >= 1) {
-            short clientIdLength = frame.getShort(pos);
-            pos += 2;
-            if (clientIdLength > 0) {
-                pos += clientIdLength;
-            } else if (clientIdLength < -1) {
+            pos = Bounds.advance(pos, 2, end, "clientId length");
+            short clientIdLength = frame.getShort(pos - 2);
+            if (clientIdLength < -1) {
                 throw new MalformedFrameException("negative clientId length " + clientIdLength);
             }
-            if (pos > end) {
+            if (clientIdLength > end - pos) {
                 throw new MalformedFrameException("clientId runs past the end of the frame");
             }
+            pos += Math.max(0, clientIdLength);
         } else {
             pos -= 2;
         }
@@ -71,8 +70,11 @@ public final class RequestFrames {
     /** The clientId, or null. Allocates a String: call it off the per-request path. */
     public static String clientId(ByteBuf frame) {
         int pos = frame.readerIndex() + CLIENT_ID_OFFSET;
+        if (2 > frame.writerIndex() - pos) {
+            return null;
+        }
         short length = frame.getShort(pos);
-        if (length < 0 || pos + 2 + length > frame.writerIndex()) {
+        if (length < 0 || length > frame.writerIndex() - pos - 2) {
             return null;
         }
         return frame.toString(pos + 2, length, java.nio.charset.StandardCharsets.UTF_8);

@@ -75,14 +75,15 @@ public final class SchemaWalker {
 
         @Override
         int skip(ByteBuf buf, int pos, int end, Visitor v) {
-            return pos + size;
+            return Bounds.advance(pos, size, end, "field");
         }
     }
 
     private static final class VarNumber extends Node {
         @Override
         int skip(ByteBuf buf, int pos, int end, Visitor v) {
-            for (int i = pos; i < end && i < pos + 10; i++) {
+            int limit = pos + Math.min(10, end - pos);
+            for (int i = pos; i < limit; i++) {
                 if ((buf.getByte(i) & 0x80) == 0) {
                     return i + 1;
                 }
@@ -102,21 +103,20 @@ public final class SchemaWalker {
         @Override
         int skip(ByteBuf buf, int pos, int end, Visitor v) {
             long length;
-            int header;
             if (prefix == 2) {
-                checkBounds(pos, 2, end);
-                length = buf.getShort(pos);
-                header = 2;
+                pos = Bounds.advance(pos, 2, end, "string length");
+                length = buf.getShort(pos - 2);
             } else if (prefix == 4) {
-                checkBounds(pos, 4, end);
-                length = buf.getInt(pos);
-                header = 4;
+                pos = Bounds.advance(pos, 4, end, "bytes length");
+                length = buf.getInt(pos - 4);
             } else {
-                long n = Varints.readUnsignedVarint(buf, pos, end);
-                header = Varints.sizeOfUnsignedVarint((int) n);
-                length = n - 1;
+                length = Varints.readUnsignedVarint(buf, pos, end) - 1;
+                pos = Varints.endOfUnsignedVarint(buf, pos, end);
             }
-            return pos + header + (int) Math.max(0, length);
+            if (length < -1) {
+                throw new MalformedFrameException("negative length " + length + " at byte " + pos);
+            }
+            return Bounds.advance(pos, Math.max(0, length), end, "field");
         }
     }
 
@@ -133,13 +133,19 @@ public final class SchemaWalker {
         int skip(ByteBuf buf, int pos, int end, Visitor v) {
             long count;
             if (compact) {
-                long n = Varints.readUnsignedVarint(buf, pos, end);
-                pos += Varints.sizeOfUnsignedVarint((int) n);
-                count = n - 1;
+                count = Varints.readUnsignedVarint(buf, pos, end) - 1;
+                pos = Varints.endOfUnsignedVarint(buf, pos, end);
             } else {
-                checkBounds(pos, 4, end);
-                count = buf.getInt(pos);
-                pos += 4;
+                pos = Bounds.advance(pos, 4, end, "array length");
+                count = buf.getInt(pos - 4);
+            }
+            if (count < -1) {
+                throw new MalformedFrameException("negative array length " + count + " at byte " + pos);
+            }
+            if (count > end - pos) {
+                // Every element takes at least one byte: a count beyond the bytes left is a lie, and
+                // walking it would spin through up to 2^32 elements.
+                throw new MalformedFrameException("array of " + count + " elements at byte " + pos + " exceeds the bytes left in the frame");
             }
             for (long i = 0; i < count; i++) {
                 pos = element.walk(buf, pos, end, v);
@@ -174,27 +180,28 @@ public final class SchemaWalker {
         @Override
         int skip(ByteBuf buf, int pos, int end, Visitor v) {
             long count = Varints.readUnsignedVarint(buf, pos, end);
-            pos += Varints.sizeOfUnsignedVarint((int) count);
+            pos = Varints.endOfUnsignedVarint(buf, pos, end);
+            if (count > end - pos) {
+                throw new MalformedFrameException("tagged-field count " + count + " at byte " + pos + " exceeds the bytes left in the frame");
+            }
             for (long i = 0; i < count; i++) {
-                int tag = (int) Varints.readUnsignedVarint(buf, pos, end);
-                pos += Varints.sizeOfUnsignedVarint(tag);
-                int size = (int) Varints.readUnsignedVarint(buf, pos, end);
-                pos += Varints.sizeOfUnsignedVarint(size);
-                checkBounds(pos, size, end);
-                Node field = known.get(tag);
+                long tag = Varints.readUnsignedVarint(buf, pos, end);
+                pos = Varints.endOfUnsignedVarint(buf, pos, end);
+                long size = Varints.readUnsignedVarint(buf, pos, end);
+                pos = Varints.endOfUnsignedVarint(buf, pos, end);
+                if (size > end - pos) {
+                    throw new MalformedFrameException("tagged field " + tag + " of " + size + " bytes at byte " + pos
+                        + " runs past the end of its frame");
+                }
+                int fieldEnd = pos + (int) size;
+                Node field = tag > Integer.MAX_VALUE ? null : known.get((int) tag);
                 if (field != null && field.watchedWithin) {
                     // Only watched tagged fields are walked; the size already says where they end.
-                    field.walk(buf, pos, pos + size, v);
+                    field.walk(buf, pos, fieldEnd, v);
                 }
-                pos += size;
+                pos = fieldEnd;
             }
             return pos;
-        }
-    }
-
-    private static void checkBounds(int pos, int length, int end) {
-        if (length < 0 || pos + length > end) {
-            throw new MalformedFrameException("field at byte " + pos + " runs past the end of its frame");
         }
     }
 

@@ -10,16 +10,21 @@ final class TaggedFields {
     /** Returns the absolute index just past the tagged-field section that starts at {@code pos}. */
     static int skip(ByteBuf buf, int pos, int end) {
         long count = Varints.readUnsignedVarint(buf, pos, end);
-        pos += Varints.sizeOfUnsignedVarint((int) count);
+        pos = Varints.endOfUnsignedVarint(buf, pos, end);
+        if (count > end - pos) {
+            // Each field takes at least two bytes (tag and size): a count beyond the bytes left is a lie.
+            throw new MalformedFrameException("tagged-field count " + count + " at byte " + pos + " exceeds the bytes left in the frame");
+        }
         for (long i = 0; i < count; i++) {
-            int tag = (int) Varints.readUnsignedVarint(buf, pos, end);
-            pos += Varints.sizeOfUnsignedVarint(tag);
-            int size = (int) Varints.readUnsignedVarint(buf, pos, end);
-            pos += Varints.sizeOfUnsignedVarint(size);
-            if (size < 0 || pos + size > end) {
-                throw new MalformedFrameException("tagged field " + tag + " runs past the end of the frame");
+            long tag = Varints.readUnsignedVarint(buf, pos, end);
+            pos = Varints.endOfUnsignedVarint(buf, pos, end);
+            long size = Varints.readUnsignedVarint(buf, pos, end);
+            pos = Varints.endOfUnsignedVarint(buf, pos, end);
+            if (size > end - pos) {
+                // The message is built only here: a String per field would be an allocation per request.
+                throw new MalformedFrameException("tagged field " + tag + " of " + size + " bytes at byte " + pos + " runs past the end of the frame");
             }
-            pos += size;
+            pos += (int) size;
         }
         return pos;
     }

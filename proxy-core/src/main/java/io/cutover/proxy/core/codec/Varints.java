@@ -24,6 +24,21 @@ public final class Varints {
         throw new MalformedFrameException("invalid or truncated varint at byte " + index);
     }
 
+    /**
+     * Returns the index just past the unsigned varint at {@code index}. It counts the bytes as they
+     * are, not as the shortest encoding of the value would be: a peer may send a value in more bytes
+     * than needed (Kafka's own reader accepts that), and the next field starts after all of them.
+     */
+    public static int endOfUnsignedVarint(ByteBuf buf, int index, int end) {
+        int limit = Math.min(end, index + 5);
+        for (int i = index; i < limit; i++) {
+            if ((buf.getByte(i) & 0x80) == 0) {
+                return i + 1;
+            }
+        }
+        throw new MalformedFrameException("invalid or truncated varint at byte " + index);
+    }
+
     public static int sizeOfUnsignedVarint(int value) {
         int bytes = 1;
         while ((value & 0xffffff80) != 0L) {

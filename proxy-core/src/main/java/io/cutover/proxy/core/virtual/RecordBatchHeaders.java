@@ -31,13 +31,14 @@ public final class RecordBatchHeaders {
     public static void forEachBatch(ByteBuffer records, BatchVisitor visitor) {
         int pos = records.position();
         int end = records.limit();
-        while (pos + LOG_OVERHEAD <= end) {
-            int size = LOG_OVERHEAD + records.getInt(pos + LENGTH_OFFSET);
-            if (size < DefaultRecordBatch.RECORD_BATCH_OVERHEAD || pos + size > end || records.get(pos + MAGIC_OFFSET) != 2) {
+        while (end - pos >= LOG_OVERHEAD) {
+            // The length is the peer's: compared with the room left, so one near 2^31 cannot overflow.
+            long size = LOG_OVERHEAD + (long) records.getInt(pos + LENGTH_OFFSET);
+            if (size < DefaultRecordBatch.RECORD_BATCH_OVERHEAD || size > end - pos || records.get(pos + MAGIC_OFFSET) != 2) {
                 return; // a partial trailing batch, or an old-format one: left as it is
             }
-            visitor.visit(records, pos, size);
-            pos += size;
+            visitor.visit(records, pos, (int) size);
+            pos += (int) size;
         }
     }
 

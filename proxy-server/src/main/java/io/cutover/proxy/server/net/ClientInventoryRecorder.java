@@ -44,6 +44,16 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        try {
+            record(ctx, frame);
+        } catch (RuntimeException e) {
+            conn.refuseMalformed(frame, "request", e);
+            return;
+        }
+        ctx.fireChannelRead(frame);
+    }
+
+    private void record(ChannelHandlerContext ctx, ByteBuf frame) {
         if (record == null) {
             InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
             record = conn.context().inventory().connected(conn.clientId(),
@@ -90,7 +100,6 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter {
             default -> {
             }
         }
-        ctx.fireChannelRead(frame);
     }
 
     private void topics(ByteBuf frame, ApiKeys api) {

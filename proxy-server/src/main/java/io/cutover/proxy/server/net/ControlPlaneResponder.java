@@ -40,8 +40,10 @@ final class ControlPlaneResponder extends ChannelInboundHandlerAdapter {
         ApiMessage request;
         try {
             request = MessageCodec.decodeRequest(frame, api, version);
-        } catch (MalformedFrameException e) {
-            conn.fail(ProxyError.MALFORMED_FRAME, "malformed " + api.name + " request: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // The finally below releases the frame: fail only closes.
+            conn.fail(ProxyError.MALFORMED_FRAME, "malformed " + api.name + " request: "
+                + (e instanceof MalformedFrameException ? e.getMessage() : e.toString()));
             return;
         } finally {
             frame.release();

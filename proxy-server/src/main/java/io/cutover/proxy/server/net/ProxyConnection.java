@@ -498,6 +498,25 @@ final class ProxyConnection {
 
     // ---- closing ----------------------------------------------------------------------------
 
+    /**
+     * Refuses a request a handler could not read: releases the frame, which the handler still owns,
+     * and closes the connection as for any malformed request. Whatever a handler throws while reading
+     * a client's bytes, the bytes are what was wrong; a bug that only such bytes reach is named in
+     * the log line (exception and where it was thrown) so it can be found.
+     */
+    void refuseMalformed(ByteBuf frame, String what, RuntimeException e) {
+        frame.release();
+        fail(ProxyError.MALFORMED_FRAME, "malformed " + what + ": " + describe(e));
+    }
+
+    private static String describe(RuntimeException e) {
+        if (e instanceof io.cutover.proxy.core.codec.MalformedFrameException) {
+            return e.getMessage();
+        }
+        StackTraceElement[] trace = e.getStackTrace();
+        return e + (trace.length == 0 ? "" : " at " + trace[0]);
+    }
+
     /** Logs one line, counts the error, and closes this connection pair only. */
     void fail(ProxyError error, String reason) {
         if (state == State.CLOSED) {

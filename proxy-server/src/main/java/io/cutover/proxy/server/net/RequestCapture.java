@@ -20,7 +20,12 @@ final class RequestCapture extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Capture capture = conn.context().captures().active();
         if (capture != null) {
-            conn.captureRequest(capture, (ByteBuf) msg);
+            try {
+                conn.captureRequest(capture, (ByteBuf) msg);
+            } catch (RuntimeException e) {
+                conn.refuseMalformed((ByteBuf) msg, "request", e);
+                return;
+            }
         }
         ctx.fireChannelRead(msg);
     }

@@ -1,6 +1,5 @@
 package io.cutover.proxy.server.net;
 
-import io.cutover.proxy.core.codec.MalformedFrameException;
 import io.cutover.proxy.core.codec.ProduceRequestFrames;
 import io.cutover.proxy.core.codec.RequestFrames;
 import io.cutover.proxy.server.metrics.ProxyError;
@@ -39,9 +38,8 @@ final class RequestForwarder extends ChannelInboundHandlerAdapter {
         try {
             // acks=0: the broker sends nothing back, so there is no slot to wait on.
             expectsResponse = apiKey != ApiKeys.PRODUCE.id || ProduceRequestFrames.acks(frame) != 0;
-        } catch (MalformedFrameException e) {
-            frame.release();
-            conn.fail(ProxyError.MALFORMED_FRAME, "malformed Produce request: " + e.getMessage());
+        } catch (RuntimeException e) {
+            conn.refuseMalformed(frame, "Produce request", e);
             return;
         }
         conn.forward(frame, apiKey, version, correlationId, expectsResponse);

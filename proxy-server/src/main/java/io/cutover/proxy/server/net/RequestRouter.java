@@ -47,6 +47,12 @@ import org.apache.kafka.common.requests.AbstractRequest;
 final class RequestRouter extends ChannelInboundHandlerAdapter {
     private final ProxyConnection conn;
     private final boolean active;
+    /**
+     * The frame being routed while this handler still owns it: set on arrival, cleared the moment it
+     * is passed on, answered or released. If routing throws, this says whether the frame is still
+     * ours to release, so it is released exactly once whichever step failed.
+     */
+    private ByteBuf owned;
 
     RequestRouter(ProxyConnection conn) {
         this.conn = conn;
@@ -60,11 +66,27 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(frame);
             return;
         }
-        short apiKey = RequestFrames.apiKey(frame);
-        ApiKeys api = ApiKeys.forId(apiKey);
+        ApiKeys api = ApiKeys.forId(RequestFrames.apiKey(frame));
+        owned = frame;
+        try {
+            route(ctx, frame, api);
+        } catch (RuntimeException e) {
+            ByteBuf still = owned;
+            owned = null;
+            if (still != null) {
+                conn.refuseMalformed(still, api.name + " request", e);
+            } else {
+                conn.fail(ProxyError.MALFORMED_FRAME, "malformed " + api.name + " request: " + e);
+            }
+        }
+        owned = null;
+    }
+
+    private void route(ChannelHandlerContext ctx, ByteBuf frame, ApiKeys api) {
+        short apiKey = api.id;
         boolean partitioned = api == ApiKeys.PRODUCE || api == ApiKeys.FETCH || api == ApiKeys.LIST_OFFSETS;
         if (!partitioned && !CoordinatorKeys.isCoordinated(apiKey) && api != ApiKeys.DELETE_TOPICS) {
-            ctx.fireChannelRead(frame);
+            pass(ctx, frame);
             return;
         }
         short version = RequestFrames.apiVersion(frame);
@@ -73,17 +95,12 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             // Produce batches are edited in place through an NIO view, which needs one contiguous buffer.
             ByteBuf contiguous = conn.alloc().buffer(frame.readableBytes());
             contiguous.writeBytes(frame);
+            owned = contiguous;
             frame.release();
             frame = contiguous;
         }
-        AbstractRequest request;
-        try {
-            request = AbstractRequest.parseRequest(api, version, new ByteBufferAccessor(MessageCodec.requestBody(frame))).request;
-        } catch (RuntimeException e) {
-            frame.release();
-            conn.fail(ProxyError.MALFORMED_FRAME, "malformed " + api.name + " request: " + e.getMessage());
-            return;
-        }
+        // A request Kafka cannot parse throws here; channelRead refuses it as malformed.
+        AbstractRequest request = AbstractRequest.parseRequest(api, version, new ByteBufferAccessor(MessageCodec.requestBody(frame))).request;
         ClientRoutes routes = conn.routes();
         var routing = conn.context().routing();
         RequestScope scope = new RequestScope(conn.cluster(), routes, conn.rewriteContext().topicIds(), true,
@@ -164,7 +181,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             default -> routed = ListOffsetsRouting.route((ListOffsetsRequestData) data, version, scope);
         }
         if (!routed.changed()) {
-            ctx.fireChannelRead(frame);
+            pass(ctx, frame);
             return;
         }
         if (routed.misrouted() != null) {
@@ -175,7 +192,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
                 if (ProduceRequestFrames.acks(frame) == 0) {
                     // No answer can carry the error: drop the connection so the producer refreshes
                     // its metadata on reconnect. The records of this request are lost, as acks=0 allows.
-                    frame.release();
+                    drop(frame);
                     conn.closeForRouting("an acks=0 produce for partitions that moved to another cluster");
                     return;
                 }
@@ -250,7 +267,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             }
         } else {
             conn.routedOnCluster();
-            ctx.fireChannelRead(frame);
+            pass(ctx, frame);
         }
     }
 
@@ -305,7 +322,7 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
 
     private void answer(ByteBuf frame, ApiKeys api, short version, int correlationId, ApiMessage response, Errors counted) {
         int bytes = frame.readableBytes();
-        frame.release();
+        drop(frame);
         if (counted != null) {
             conn.forcedRefresh(counted, 1);
         }
@@ -313,15 +330,29 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
         conn.answerLocally(encoded, api.id, version, correlationId, bytes);
     }
 
+    /** Passes the frame down the pipeline: it is no longer this handler's. */
+    private void pass(ChannelHandlerContext ctx, ByteBuf frame) {
+        owned = null;
+        ctx.fireChannelRead(frame);
+    }
+
+    /** Releases the frame this handler owns (answered, rewritten, or dropped). */
+    private void drop(ByteBuf frame) {
+        owned = null;
+        frame.release();
+    }
+
     private InFlightRequest forwardChanged(ByteBuf frame, ApiKeys api, short version, int correlationId, ApiMessage body,
                                            io.cutover.proxy.core.routing.data.Misrouted misrouted) {
         ByteBuf rewritten;
         boolean expectsResponse;
         try {
-            rewritten = MessageCodec.encodeRequest(conn.alloc(), MessageCodec.decodeRequestHeader(frame), body);
+            // Everything that reads the frame comes before the new buffer is allocated: nothing can
+            // throw once it exists, so it never needs releasing here.
             expectsResponse = api != ApiKeys.PRODUCE || ProduceRequestFrames.acks(frame) != 0;
+            rewritten = MessageCodec.encodeRequest(conn.alloc(), MessageCodec.decodeRequestHeader(frame), body);
         } finally {
-            frame.release();
+            drop(frame);
         }
         if (misrouted == null) {
             conn.routedOnCluster();

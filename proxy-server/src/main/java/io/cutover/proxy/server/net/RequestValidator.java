@@ -27,6 +27,19 @@ final class RequestValidator extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        try {
+            if (!valid(frame)) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            conn.refuseMalformed(frame, "request header", e);
+            return;
+        }
+        ctx.fireChannelRead(frame);
+    }
+
+    /** False when the frame was refused (and released). */
+    private boolean valid(ByteBuf frame) {
         short apiKey = RequestFrames.apiKey(frame);
         short version = RequestFrames.apiVersion(frame);
         if (first) {
@@ -35,22 +48,22 @@ final class RequestValidator extends ChannelInboundHandlerAdapter {
         }
         if (!ApiKeys.hasId(apiKey) || ApiSupport.handling(apiKey) == ApiHandling.HIDDEN) {
             refuse(frame, ProxyError.UNKNOWN_API_KEY, "unknown or unsupported API key " + apiKey + " (version " + version + ")");
-            return;
+            return false;
         }
         ApiKeys api = ApiKeys.forId(apiKey);
         if (api != ApiKeys.API_VERSIONS && !ApiSupport.accepts(apiKey, version)) {
             refuse(frame, ProxyError.UNSUPPORTED_VERSION, api.name + " v" + version + " is outside the versions the proxy accepts ("
                 + ApiSupport.minVersion(apiKey) + ".." + ApiSupport.maxVersion(apiKey) + ")");
-            return;
+            return false;
         }
         conn.context().observations().used(apiKey, version);
         try {
             RequestFrames.bodyOffset(frame, api.requestHeaderVersion(version));
         } catch (MalformedFrameException e) {
             refuse(frame, ProxyError.MALFORMED_FRAME, "malformed " + api.name + " request header: " + e.getMessage());
-            return;
+            return false;
         }
-        ctx.fireChannelRead(frame);
+        return true;
     }
 
     private void refuse(ByteBuf frame, ProxyError error, String reason) {

@@ -44,7 +44,14 @@ final class WriteFenceHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         WriteFence fence = conn.context().fences().active();
-        if (fence != null && fence.covers(conn.cluster(), conn.identity()) && fenced(frame, fence)) {
+        boolean hold;
+        try {
+            hold = fence != null && fence.covers(conn.cluster(), conn.identity()) && fenced(frame, fence);
+        } catch (RuntimeException e) {
+            conn.refuseMalformed(frame, "request", e);
+            return;
+        }
+        if (hold) {
             held = new ArrayDeque<>();
             held.add(frame);
             holdingFor = fence;

@@ -118,6 +118,19 @@ class BadInputTest {
     }
 
     @Test
+    void taggedFieldSizeNear2To31() {
+        // Produce v9 (header v2) whose header claims a tagged field of 2^31 - 1 bytes: "pos + size"
+        // overflowed, the check passed, and the forwarder's acks read threw IndexOutOfBoundsException,
+        // which left the frame unreleased.
+        ByteBuffer body = ByteBuffer.allocate(40).putShort(ApiKeys.PRODUCE.id).putShort((short) 9).putInt(7).putShort((short) -1)
+            .put((byte) 1).put((byte) 0).put(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07});
+        try (RawKafkaClient client = RawKafkaClient.connect(proxy.bootstrapServers())) {
+            client.sendBytes(frame(40, body.array()));
+            assertClosedWithLog(client, "MALFORMED_FRAME", "malformed Produce request header", "tagged field 0 of 2147483647 bytes");
+        }
+    }
+
+    @Test
     void unknownApiKey() {
         ByteBuffer body = ByteBuffer.allocate(12).putShort((short) 999).putShort((short) 0).putInt(7).putShort((short) -1);
         try (RawKafkaClient client = RawKafkaClient.connect(proxy.bootstrapServers())) {

@@ -2,6 +2,7 @@ package io.cutover.proxy.core.routing.data;
 
 import io.cutover.proxy.core.codec.ResponseFrames;
 import io.cutover.proxy.core.codec.SchemaWalker;
+import io.cutover.proxy.core.codec.Varints;
 import io.cutover.proxy.core.virtual.TopicIds;
 import io.netty.buffer.ByteBuf;
 import java.util.List;
@@ -115,23 +116,20 @@ public final class FetchResponseInPlace {
         int end = offset + length;
         int pos = offset;
         if (flexible) {
-            while ((buf.getByte(pos) & 0x80) != 0) {
-                pos++;
-            }
-            pos++;
+            pos = Varints.endOfUnsignedVarint(buf, pos, end);
         } else {
             pos += 4;
         }
-        while (pos + 17 <= end) {
+        while (end - pos >= 17) {
             int batchLength = buf.getInt(pos + 8);
-            int size = 12 + batchLength;
-            if (batchLength < 0 || pos + size > end) {
+            // Compared with the room left: 12 + a length near 2^31 would overflow.
+            if (batchLength < 0 || batchLength > end - pos - 12) {
                 return; // a partial trailing batch is cut off by the broker; it stays as it is
             }
             if (buf.getByte(pos + 16) == 2) {
                 buf.setInt(pos + 12, -1);
             }
-            pos += size;
+            pos += 12 + batchLength;
         }
     }
 }
