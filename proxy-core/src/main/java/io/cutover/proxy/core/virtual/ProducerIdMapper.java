@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * deduplicated (trap 17). A topic without a saved mapping has never been written anywhere but
  * the identity cluster by this producer.
  *
- * <p>Bounded in time: a producer not seen for {@code retention} is forgotten ({@link #expire}),
+ * <p>Bounded in time: a producer not seen for {@code retention} is forgotten ({@link #maintain}),
  * here and in the store. Each producer is locked on its own, so connections of different producers
  * never wait on each other; only producers with a non-identity mapping are held at all.
  */
