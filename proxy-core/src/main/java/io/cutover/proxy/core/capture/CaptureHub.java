@@ -1,6 +1,7 @@
 package io.cutover.proxy.core.capture;
 
 import io.cutover.proxy.core.state.FilePermissions;
+import io.cutover.proxy.core.state.InsecureStateFileException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -29,10 +30,22 @@ public final class CaptureHub {
     private final AtomicLong totalDropped = new AtomicLong();
     private volatile Capture active;
 
+    /**
+     * A hub writing to {@code directory}. A directory left by an older version (readable by others)
+     * is made its owner's only here, at start, so the captures in it are protected before the next
+     * one is taken; when that cannot be done on a POSIX file system the start fails.
+     */
     public CaptureHub(Path directory, long queueBudget, Clock clock) {
         this.directory = directory;
         this.queueBudget = queueBudget;
         this.clock = clock;
+        if (Files.isDirectory(directory)) {
+            try {
+                FilePermissions.ownerOnlyDirectory(directory);
+            } catch (IOException | UnsupportedOperationException e) {
+                throw new InsecureStateFileException(directory, "cannot make it rwx------: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** The running capture, or null. Read per frame on the hot path. */

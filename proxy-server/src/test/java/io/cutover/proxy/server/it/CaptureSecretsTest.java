@@ -24,6 +24,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A capture holds no credentials and only its owner can read it: SaslAuthenticate frames are left
@@ -64,6 +65,17 @@ class CaptureSecretsTest {
 
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
+        }
+    }
+
+    @Test
+    void aCapturesDirectoryOthersCanReadIsMadeTheOwnersOnlyAtStart(EmbeddedKafkaCluster cluster, @TempDir Path stateDir) throws Exception {
+        Path captures = Files.createDirectories(stateDir.resolve("captures"));
+        Files.writeString(captures.resolve("older.pcapng"), "a capture an older version left readable");
+        Files.setPosixFilePermissions(captures, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (RunningProxy proxy = RunningProxy.start(cluster.bootstrapServers(), Map.of(), stateDir)) {
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(captures)),
+                "older captures are out of others' reach from the start, before any new capture");
         }
     }
 }
