@@ -44,15 +44,7 @@ class LimitsTest {
                 open.forEach(LimitsTest::use);
 
                 open.remove(0).close();
-                Await.until("a freed slot is usable", Duration.ofSeconds(10), () -> {
-                    try (RawKafkaClient again = RawKafkaClient.connect(proxy.bootstrapServers())) {
-                        again.setTimeoutMillis(2000);
-                        use(again);
-                        return true;
-                    } catch (RuntimeException e) {
-                        return false;
-                    }
-                });
+                awaitUsable("a freed slot is usable", proxy, null);
             } finally {
                 open.forEach(RawKafkaClient::close);
             }
@@ -80,19 +72,24 @@ class LimitsTest {
                 }
                 open.forEach(LimitsTest::use);
                 open.remove(0).close();
-                Await.until("a freed slot of that address is usable", Duration.ofSeconds(10), () -> {
-                    try (RawKafkaClient again = RawKafkaClient.connectFrom("127.0.0.1", proxy.bootstrapServers())) {
-                        again.setTimeoutMillis(2000);
-                        use(again);
-                        return true;
-                    } catch (RuntimeException e) {
-                        return false;
-                    }
-                });
+                awaitUsable("a freed slot of that address is usable", proxy, "127.0.0.1");
             } finally {
                 open.forEach(RawKafkaClient::close);
             }
         }
+    }
+
+    /** Waits until a new connection (from {@code localAddress}, or any) is served again. */
+    private static void awaitUsable(String what, RunningProxy proxy, String localAddress) {
+        Await.until(what, Duration.ofSeconds(10), () -> {
+            try (RawKafkaClient again = RawKafkaClient.connectFrom(localAddress, proxy.bootstrapServers())) {
+                again.setTimeoutMillis(2000);
+                use(again);
+                return true;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
     }
 
     @Test
