@@ -113,6 +113,8 @@ class ClusterOutageTest {
                 }
                 try (Admin admin = Clients.admin(second.bootstrapServers())) {
                     assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic), "listTopics answers from the source");
+                    assertTrue(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream().anyMatch(n -> n.id() < 100_000),
+                        "describeCluster answers with the source's brokers");
                 }
                 HttpResponse<String> health = second.get("/health");
                 assertEquals(200, health.statusCode(), health.body());
