@@ -4,8 +4,8 @@ import io.cutover.proxy.core.rewrite.DescribeClusterRewriter;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
-import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClusterBroker;
+import org.apache.kafka.common.protocol.Errors;
 
 /** DescribeCluster answered with every cluster's brokers behind one virtual cluster. */
 public final class ClusterDescriptionRouting {
