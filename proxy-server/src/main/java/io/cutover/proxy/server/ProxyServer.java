@@ -57,6 +57,8 @@ import io.cutover.proxy.server.route.RoutingState;
 import io.cutover.proxy.server.route.TopicIdRefresher;
 import io.cutover.proxy.server.route.TransactionBoundaryGuard;
 import io.cutover.proxy.server.upstream.ClusterLink;
+import io.cutover.proxy.server.upstream.KnownApiVersions;
+import io.cutover.proxy.core.state.FileApiVersionsStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -149,8 +151,10 @@ public final class ProxyServer implements AutoCloseable {
             Map<String, ClusterLink> links = new LinkedHashMap<>();
             for (ClusterConfig c : config.clusters().values()) {
                 links.put(c.name(), new ClusterLink(c, workers, transport, config.limits().maxResponseFrameBytes(),
-                    config.limits().upstreamConnectTimeout()));
+                    config.limits().upstreamConnectTimeout(), config.limits().upstreamRequestTimeout()));
             }
+            KnownApiVersions knownApiVersions = new KnownApiVersions(new FileApiVersionsStore(config.stateDir()));
+            links.values().forEach(l -> l.onApiVersions(v -> knownApiVersions.learnt(l.cluster(), v)));
             this.routing = new RoutingState(routes, links,
                 new RoutingContext(clusterNames, Map.copyOf(rewrites), topicIds, virtualize, clusterId), ProxyConfig.SOURCE,
                 producerIds != null ? producerIds : ProducerIdStore.none());
@@ -180,12 +184,21 @@ public final class ProxyServer implements AutoCloseable {
                 .description("1 while a capture runs").register(registry);
             ProxyContext ctx = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), transport,
                 new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
-                new ControlPlaneAnswers(routing), captures, connections, fences, observations, inventory);
+                new ControlPlaneAnswers(routing, knownApiVersions), captures, connections, fences, observations, inventory);
 
             this.listeners = new BrokerListeners(ctx, acceptors, workers);
             nodes.start(listeners);
             for (ClusterConfig c : config.clusters().values()) {
                 discovery.put(c.name(), new ClusterDiscovery(c, nodes, config.discovery().interval(), config.discovery().staleAfter()));
+            }
+            for (ClusterLink link : links.values()) {
+                ClusterDiscovery d = discovery.get(link.cluster());
+                link.onReachability(reachable -> {
+                    if (reachable) {
+                        d.discoverSoon();
+                    }
+                });
+                link.startProbing(config.discovery().probeInterval());
             }
             discovery.values().forEach(d -> d.start(config.discovery().startupWait()));
             this.bootstrapBound = listeners.bindBootstrap(ProxyConfig.SOURCE);
@@ -333,17 +346,37 @@ public final class ProxyServer implements AutoCloseable {
         return new ProxyServer(config);
     }
 
+    /**
+     * UP when every cluster is reachable; DEGRADED (still 200) when some are, since the reachable
+     * cluster's clients are served and a load balancer must not pull the proxy because the other
+     * cluster is down; DOWN (503) when none is. A cluster is unreachable as soon as the control link's
+     * last request or probe failed, or when discovery failed or went stale.
+     */
     private HealthRoute.Health health() {
         Map<String, Object> clusters = new LinkedHashMap<>();
-        boolean ready = true;
+        int up = 0;
         for (Map.Entry<String, ClusterDiscovery> e : discovery.entrySet()) {
-            clusters.put(e.getKey(), e.getValue().status());
-            ready &= e.getValue().reachable();
+            ClusterLink link = routing.link(e.getKey());
+            Map<String, Object> found = e.getValue().status();
+            Map<String, Object> linked = link.status();
+            boolean reachable = e.getValue().reachable() && !link.knownUnreachable();
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("status", reachable ? "UP" : "DOWN");
+            c.put("reachable", reachable);
+            c.put("bootstrapServers", found.get("bootstrapServers"));
+            c.put("brokers", found.get("brokers"));
+            c.put("lastContactMillisAgo", found.get("lastContactMillisAgo"));
+            c.put("lastLinkAnswerMillisAgo", linked.get("lastAnswerMillisAgo"));
+            Object error = link.knownUnreachable() ? linked.get("error") : found.get("error");
+            c.put("error", reachable ? null : error == null ? "no broker discovery answer for " + config.discovery().staleAfter() : error);
+            clusters.put(e.getKey(), c);
+            up += reachable ? 1 : 0;
         }
+        String status = up == clusters.size() ? "UP" : up == 0 ? "DOWN" : "DEGRADED";
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("status", ready ? "UP" : "DOWN");
+        details.put("status", status);
         details.put("clusters", clusters);
-        return new HealthRoute.Health(ready, details);
+        return new HealthRoute.Health(up > 0, details);
     }
 
     /** The address clients bootstrap from: advertised host, bound port. */

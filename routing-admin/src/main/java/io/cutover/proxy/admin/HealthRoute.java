@@ -5,9 +5,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
-/** GET /health: 200 when every upstream cluster is reachable, 503 otherwise, with details. */
+/**
+ * GET /health: 200 while the proxy can serve some clients (status UP or DEGRADED), 503 when it can
+ * serve none (DOWN), with each cluster's details.
+ */
 public final class HealthRoute implements AdminRoute {
-    /** A health report: whether the proxy is ready, and what the operator should see. */
+    /** A health report: whether the proxy serves (200 rather than 503), and what the operator should see. */
     public record Health(boolean ready, Map<String, Object> details) {
     }
 

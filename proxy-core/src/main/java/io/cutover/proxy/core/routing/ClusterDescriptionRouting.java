@@ -2,8 +2,10 @@ package io.cutover.proxy.core.routing;
 
 import io.cutover.proxy.core.rewrite.DescribeClusterRewriter;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClusterBroker;
+import org.apache.kafka.common.protocol.Errors;
 
 /** DescribeCluster answered with every cluster's brokers behind one virtual cluster. */
 public final class ClusterDescriptionRouting {
@@ -12,8 +14,17 @@ public final class ClusterDescriptionRouting {
     private ClusterDescriptionRouting() {
     }
 
-    public static DescribeClusterResponseData merge(Map<String, DescribeClusterResponseData> answers, short version,
-                                                    String defaultCluster, RoutingContext ctx) {
+    /**
+     * @param unavailable clusters that did not answer: left out, so clients of the other cluster see
+     *     a working cluster; when none answered, a retriable REQUEST_TIMED_OUT naming them
+     */
+    public static DescribeClusterResponseData merge(Map<String, DescribeClusterResponseData> answers, Set<String> unavailable,
+                                                    short version, String defaultCluster, RoutingContext ctx) {
+        if (answers.isEmpty()) {
+            return new DescribeClusterResponseData().setErrorCode(Errors.REQUEST_TIMED_OUT.code())
+                .setErrorMessage("cluster " + String.join(", ", unavailable) + " is unreachable from the proxy")
+                .setControllerId(-1).setClusterId(ctx.virtualize() ? ctx.clusterId() : "");
+        }
         DescribeClusterResponseData merged = new DescribeClusterResponseData();
         for (Map.Entry<String, DescribeClusterResponseData> e : answers.entrySet()) {
             DescribeClusterResponseData a = e.getValue();

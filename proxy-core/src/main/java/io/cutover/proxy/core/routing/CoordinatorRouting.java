@@ -6,9 +6,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
 
 /**
@@ -45,9 +47,19 @@ public final class CoordinatorRouting {
         return out;
     }
 
+    /**
+     * @param unavailable clusters that did not answer: their keys are answered
+     *     COORDINATOR_NOT_AVAILABLE, which clients retry, so a group or transaction on a cluster that is
+     *     down waits for it rather than failing
+     */
     public static FindCoordinatorResponseData merge(FindCoordinatorRequestData request, short version,
-                                                    Map<String, FindCoordinatorResponseData> answers, RoutingContext ctx) {
+                                                    Map<String, FindCoordinatorResponseData> answers, Set<String> unavailable,
+                                                    RoutingContext ctx) {
         if (version < FIRST_BATCHED_VERSION) {
+            if (answers.isEmpty()) {
+                return new FindCoordinatorResponseData().setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code())
+                    .setErrorMessage(unavailableMessage(unavailable)).setNodeId(-1).setHost("").setPort(-1);
+            }
             Map.Entry<String, FindCoordinatorResponseData> only = answers.entrySet().iterator().next();
             REWRITER.rewrite(only.getValue(), version, ctx.rewrite(only.getKey()));
             return only.getValue();
@@ -66,8 +78,15 @@ public final class CoordinatorRouting {
             Coordinator c = byKey.get(key);
             if (c != null) {
                 ordered.add(c);
+            } else if (!unavailable.isEmpty()) {
+                ordered.add(new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1)
+                    .setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage(unavailableMessage(unavailable)));
             }
         }
         return new FindCoordinatorResponseData().setThrottleTimeMs(throttle).setCoordinators(ordered);
+    }
+
+    private static String unavailableMessage(Set<String> clusters) {
+        return "cluster " + String.join(", ", clusters) + " is unreachable from the proxy";
     }
 }

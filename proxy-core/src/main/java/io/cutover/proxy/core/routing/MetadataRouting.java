@@ -78,9 +78,25 @@ public final class MetadataRouting {
      */
     public static MetadataResponseData merge(Split split, Map<String, MetadataResponseData> answers, short version,
                                              ClientRoutes routes, RoutingContext ctx) {
+        return merge(split, answers, Set.of(), version, routes, ctx);
+    }
+
+    /**
+     * As above, when the clusters in {@code unavailable} did not answer. Topics requested from them
+     * are answered LEADER_NOT_AVAILABLE, which clients retry (a producer waits for metadata, a
+     * consumer keeps polling) without dropping the topic; a request for all topics lists only what the
+     * answering clusters route, since the proxy cannot know what the silent one holds. Their brokers
+     * stay listed from the proxy's registry, as for a cluster not asked at all.
+     */
+    public static MetadataResponseData merge(Split split, Map<String, MetadataResponseData> answers, Set<String> unavailable,
+                                             short version, ClientRoutes routes, RoutingContext ctx) {
         MetadataResponseData merged = new MetadataResponseData();
         Set<Integer> brokerIds = new HashSet<>();
-        String controllerFrom = answers.containsKey(routes.defaultCluster()) ? routes.defaultCluster() : answers.keySet().iterator().next();
+        String controllerFrom = answers.containsKey(routes.defaultCluster()) ? routes.defaultCluster()
+            : answers.isEmpty() ? null : answers.keySet().iterator().next();
+        if (controllerFrom == null) {
+            merged.setControllerId(-1).setClusterId(ctx.virtualize() ? ctx.clusterId() : null);
+        }
         for (Map.Entry<String, MetadataResponseData> e : answers.entrySet()) {
             String cluster = e.getKey();
             MetadataResponseData answer = e.getValue();
@@ -128,6 +144,17 @@ public final class MetadataRouting {
                     merged.brokers().add(new MetadataResponseBroker().setNodeId(n.id())
                         .setHost(ctx.rewrite(cluster).nodes().advertisedHost()).setPort(n.port()).setRack(n.rack()));
                 }
+            }
+        }
+        for (String cluster : unavailable) {
+            MetadataRequestData asked = split.requests().get(cluster);
+            if (asked == null || asked.topics() == null) {
+                continue;
+            }
+            for (MetadataRequestTopic t : asked.topics()) {
+                merged.topics().add(new MetadataResponseTopic().setName(t.name()).setErrorCode(Errors.LEADER_NOT_AVAILABLE.code())
+                    .setTopicId(ctx.virtualize() ? ctx.topicIds().virtualId(t.name()) : Uuid.ZERO_UUID)
+                    .setIsInternal(false));
             }
         }
         for (MetadataResponseTopic t : split.unknownIds()) {

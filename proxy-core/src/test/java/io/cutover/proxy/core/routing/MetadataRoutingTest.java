@@ -94,6 +94,44 @@ class MetadataRoutingTest {
     }
 
     @Test
+    void aClusterThatDidNotAnswerLeavesItsTopicsRetriableAndTheOthersServed() {
+        MetadataRequestData request = new MetadataRequestData().setTopics(List.of(
+            new MetadataRequestData.MetadataRequestTopic().setName("moved"), new MetadataRequestData.MetadataRequestTopic().setName("stays")));
+        MetadataRouting.Split split = MetadataRouting.split(request, (short) 12, routes, ctx);
+        Map<String, MetadataResponseData> answers = new LinkedHashMap<>();
+        answers.put("source", answer("source", 1, Uuid.randomUuid(), "stays"));
+        MetadataResponseData merged = MetadataRouting.merge(split, answers, java.util.Set.of("target"), (short) 12, routes, ctx);
+        assertEquals(0, merged.topics().find("stays").errorCode());
+        assertEquals(1, merged.topics().find("stays").partitions().get(0).leaderId());
+        MetadataResponseData.MetadataResponseTopic moved = merged.topics().find("moved");
+        assertEquals(org.apache.kafka.common.protocol.Errors.LEADER_NOT_AVAILABLE.code(), moved.errorCode(),
+            "retriable: the target's clients wait for it instead of dropping the topic");
+        assertEquals(ids.virtualId("moved"), moved.topicId());
+        assertEquals(1, merged.controllerId());
+    }
+
+    @Test
+    void anAllTopicsRequestWithOneClusterSilentListsWhatTheOtherRoutes() {
+        MetadataRouting.Split split = MetadataRouting.split(new MetadataRequestData().setTopics(null), (short) 12, routes, ctx);
+        Map<String, MetadataResponseData> answers = new LinkedHashMap<>();
+        answers.put("target", answer("target", 2, Uuid.randomUuid(), "moved", "stays"));
+        MetadataResponseData merged = MetadataRouting.merge(split, answers, java.util.Set.of("source"), (short) 12, routes, ctx);
+        assertEquals(List.of("moved"), merged.topics().stream().map(t -> t.name()).toList(),
+            "only what the answering cluster routes; the silent cluster's topics are not guessed");
+        assertEquals(100_002, merged.controllerId(), "the controller comes from the cluster that answered (target broker 2)");
+        assertEquals("virtual-cluster", merged.clusterId());
+    }
+
+    @Test
+    void noClusterAnsweringAPerTopicRequestStillAnswersEveryTopic() {
+        MetadataRequestData request = new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName("moved")));
+        MetadataRouting.Split split = MetadataRouting.split(request, (short) 12, routes, ctx);
+        MetadataResponseData merged = MetadataRouting.merge(split, Map.of(), java.util.Set.of("target"), (short) 12, routes, ctx);
+        assertEquals(org.apache.kafka.common.protocol.Errors.LEADER_NOT_AVAILABLE.code(), merged.topics().find("moved").errorCode());
+        assertEquals(-1, merged.controllerId());
+    }
+
+    @Test
     void aTopicIdTheProxyNeverIssuedIsUnknown() {
         Uuid stranger = Uuid.randomUuid();
         MetadataRequestData request = new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setTopicId(stranger)));

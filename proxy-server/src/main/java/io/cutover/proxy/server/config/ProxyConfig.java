@@ -49,10 +49,10 @@ public record ProxyConfig(
 
     public record Limits(int maxRequestFrameBytes, int maxResponseFrameBytes, int maxConnections, int maxConnectionsPerAddress,
                          int maxInFlightRequestsPerConnection, Duration clientIdleTimeout,
-                         Duration upstreamConnectTimeout) {
+                         Duration upstreamConnectTimeout, Duration upstreamRequestTimeout) {
     }
 
-    public record Discovery(Duration interval, Duration staleAfter, Duration startupWait) {
+    public record Discovery(Duration interval, Duration staleAfter, Duration startupWait, Duration probeInterval) {
     }
 
     public static final String SOURCE = "source";

@@ -113,11 +113,13 @@ public final class ProxyConfigLoader {
             positiveInt(root, "limits.max-connections-per-address"),
             positiveInt(root, "limits.max-in-flight-requests-per-connection"),
             positiveDuration(root, "limits.client-idle-timeout"),
-            positiveDuration(root, "limits.upstream-connect-timeout"));
+            positiveDuration(root, "limits.upstream-connect-timeout"),
+            positiveDuration(root, "limits.upstream-request-timeout"));
         ProxyConfig.Discovery discovery = new ProxyConfig.Discovery(
             positiveDuration(root, "discovery.interval"),
             positiveDuration(root, "discovery.stale-after"),
-            positiveDuration(root, "discovery.startup-wait"));
+            positiveDuration(root, "discovery.startup-wait"),
+            positiveDuration(root, "discovery.probe-interval"));
         ProxyConfig.Routing routing = new ProxyConfig.Routing(positiveDuration(root, "routing.transaction-wait"));
         Path stateDir = Path.of(nonBlank(root, "state-dir"));
         ProxyConfig.Capture capture = capture(root);

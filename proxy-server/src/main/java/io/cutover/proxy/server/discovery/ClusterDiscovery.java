@@ -98,6 +98,20 @@ public final class ClusterDiscovery implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a discovery now, in the background: the control link saw the cluster come back, and
+     * health should not wait for the next interval to say so.
+     */
+    public void discoverSoon() {
+        if (!scheduler.isShutdown()) {
+            try {
+                scheduler.execute(() -> discoverOnce(ANSWER_TIMEOUT_MS));
+            } catch (java.util.concurrent.RejectedExecutionException ignored) {
+                // closing
+            }
+        }
+    }
+
     public boolean reachable() {
         long last = lastSuccessNanos;
         return last != 0 && !lastAttemptFailed && System.nanoTime() - last < staleAfter.toNanos();

@@ -6,10 +6,14 @@ import io.cutover.proxy.core.routing.ClusterDescriptionRouting;
 import io.cutover.proxy.core.routing.CoordinatorRouting;
 import io.cutover.proxy.core.routing.MetadataRouting;
 import io.cutover.proxy.server.upstream.ClusterLink;
+import io.cutover.proxy.server.upstream.ClusterUnavailableException;
+import io.cutover.proxy.server.upstream.KnownApiVersions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -21,18 +25,31 @@ import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The answers the proxy builds from its own links to the clusters rather than from the client's
  * upstream connection: ApiVersions (the intersection of every cluster's and the proxy's), Metadata
  * (each topic from the cluster it routes to), FindCoordinator (the coordinator in the key's cluster)
  * and DescribeCluster (every cluster's brokers behind one virtual cluster).
+ *
+ * <p>One cluster being down never takes these answers down for the other's clients: ApiVersions
+ * falls back to the ranges the down cluster last answered (kept across restarts), and the fan-outs
+ * answer from the clusters that answered in time, with retriable errors for what only the down
+ * cluster could say (its topics LEADER_NOT_AVAILABLE, its coordinators COORDINATOR_NOT_AVAILABLE).
+ * Only when no cluster can answer does an answer fail (and the client's connection close).
  */
 public final class ControlPlaneAnswers {
-    private final RoutingState state;
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneAnswers.class);
 
-    public ControlPlaneAnswers(RoutingState state) {
+    private final RoutingState state;
+    private final KnownApiVersions known;
+    private final Set<String> warnedWithoutRanges = ConcurrentHashMap.newKeySet();
+
+    public ControlPlaneAnswers(RoutingState state, KnownApiVersions known) {
         this.state = state;
+        this.known = known;
     }
 
     /** True for the APIs answered here. */
@@ -51,15 +68,40 @@ public final class ControlPlaneAnswers {
         };
     }
 
+    /**
+     * Each cluster's ranges: as learnt live this run; else, for a cluster the link already found
+     * unreachable, as kept from an earlier run (without waiting); else asked now, falling back to the
+     * kept ones if it does not answer in time. A cluster with neither is left out (see README, "When a
+     * cluster is down"): the client then only sees the reachable cluster's ranges and the proxy's caps.
+     */
     public CompletionStage<ApiVersionsResponseData> apiVersions() {
-        List<CompletableFuture<ApiVersionsResponseData>> all = new ArrayList<>();
-        for (ClusterLink link : state.links().values()) {
-            all.add(link.apiVersionsReady().toCompletableFuture());
+        Map<String, CompletableFuture<ApiVersionsResponseData>> perCluster = new LinkedHashMap<>();
+        for (String cluster : state.context().clusters()) {
+            ClusterLink link = state.link(cluster);
+            ApiVersionsResponseData live = link.apiVersions();
+            ApiVersionsResponseData kept = known.of(cluster);
+            if (live != null) {
+                perCluster.put(cluster, CompletableFuture.completedFuture(live));
+            } else if (link.knownUnreachable() && kept != null) {
+                perCluster.put(cluster, CompletableFuture.completedFuture(kept));
+            } else {
+                perCluster.put(cluster, link.apiVersionsReady().toCompletableFuture().handle((v, e) -> e == null ? v : kept));
+            }
         }
-        return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).thenApply(ignored -> {
+        return CompletableFuture.allOf(perCluster.values().toArray(new CompletableFuture<?>[0])).thenApply(ignored -> {
             List<ApiVersionsResponseData> versions = new ArrayList<>();
-            for (String cluster : state.context().clusters()) {
-                versions.add(state.link(cluster).apiVersions());
+            perCluster.forEach((cluster, f) -> {
+                ApiVersionsResponseData v = f.join();
+                if (v != null) {
+                    versions.add(v);
+                } else if (warnedWithoutRanges.add(cluster)) {
+                    LOG.warn("answering ApiVersions without cluster {}'s ranges: it is unreachable and never answered this proxy "
+                        + "(nothing kept in the state directory); clients see the other cluster's ranges and the proxy's caps",
+                        cluster);
+                }
+            });
+            if (versions.isEmpty()) {
+                throw new ClusterUnavailableException("no cluster answered ApiVersions and none has ranges kept from before", null);
             }
             return ApiVersionsIntersection.of(versions, state.hiddenApis());
         });
@@ -67,16 +109,22 @@ public final class ControlPlaneAnswers {
 
     private CompletionStage<MetadataResponseData> metadata(MetadataRequestData request, short version, ClientRoutes routes) {
         MetadataRouting.Split split = MetadataRouting.split(request, version, routes, state.context());
-        return Fanout.<MetadataRequestData, MetadataResponseData>all(split.requests(),
+        return Fanout.<MetadataRequestData, MetadataResponseData>settled(split.requests(),
                 (cluster, r) -> state.link(cluster).send(ApiKeys.METADATA, version, r))
-            .thenApply(answers -> MetadataRouting.merge(split, answers, version, routes, state.context()));
+            .thenApply(o -> {
+                if (o.answers().isEmpty() && split.allTopics()) {
+                    // Every topic listing would be empty: a pattern subscriber would drop all it reads.
+                    throw noAnswer(ApiKeys.METADATA, o);
+                }
+                return MetadataRouting.merge(split, o.answers(), o.failures().keySet(), version, routes, state.context());
+            });
     }
 
     private CompletionStage<FindCoordinatorResponseData> coordinator(FindCoordinatorRequestData request, short version, ClientRoutes routes) {
         Map<String, FindCoordinatorRequestData> split = CoordinatorRouting.split(request, version, routes);
-        return Fanout.<FindCoordinatorRequestData, FindCoordinatorResponseData>all(split,
+        return Fanout.<FindCoordinatorRequestData, FindCoordinatorResponseData>settled(split,
                 (cluster, r) -> state.link(cluster).send(ApiKeys.FIND_COORDINATOR, version, r))
-            .thenApply(answers -> CoordinatorRouting.merge(request, version, answers, state.context()));
+            .thenApply(o -> CoordinatorRouting.merge(request, version, o.answers(), o.failures().keySet(), state.context()));
     }
 
     private CompletionStage<DescribeClusterResponseData> cluster(DescribeClusterRequestData request, short version, ClientRoutes routes) {
@@ -84,8 +132,15 @@ public final class ControlPlaneAnswers {
         for (String c : state.context().clusters()) {
             perCluster.put(c, request);
         }
-        return Fanout.<DescribeClusterRequestData, DescribeClusterResponseData>all(perCluster,
+        return Fanout.<DescribeClusterRequestData, DescribeClusterResponseData>settled(perCluster,
                 (cluster, r) -> state.link(cluster).send(ApiKeys.DESCRIBE_CLUSTER, version, r))
-            .thenApply(answers -> ClusterDescriptionRouting.merge(answers, version, routes.defaultCluster(), state.context()));
+            .thenApply(o -> ClusterDescriptionRouting.merge(o.answers(), o.failures().keySet(), version, routes.defaultCluster(),
+                state.context()));
+    }
+
+    private static ClusterUnavailableException noAnswer(ApiKeys api, Fanout.Outcome<?> o) {
+        StringBuilder why = new StringBuilder("no cluster answered ").append(api.name).append(':');
+        o.failures().forEach((cluster, e) -> why.append(' ').append(cluster).append(": ").append(e.getMessage()).append(';'));
+        return new ClusterUnavailableException(why.toString(), null);
     }
 }

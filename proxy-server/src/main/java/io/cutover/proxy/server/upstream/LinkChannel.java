@@ -9,28 +9,42 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.collection.IntObjectHashMap;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One of the proxy's own connections to a broker: sends requests with the proxy's correlation ids
  * and completes each request's future with its decoded response. Everything runs on the channel's
  * event loop.
+ *
+ * <p>Every request expires after the request timeout. A broker that stops answering without closing
+ * (a blackholed host: packets dropped, no reset) would otherwise hold the request, and everything
+ * queued behind it on this connection, until TCP gives up minutes later; on expiry the connection
+ * is closed, so every other request on it fails at once and the next one connects afresh.
  */
 final class LinkChannel extends ChannelInboundHandlerAdapter {
-    private record Pending(CompletableFuture<ApiMessage> future, ApiKeys api, short version) {
+    private static final Logger LOG = LoggerFactory.getLogger(LinkChannel.class);
+
+    private record Pending(CompletableFuture<ApiMessage> future, ApiKeys api, short version, ScheduledFuture<?> expiry) {
     }
 
     private final String describe;
+    private final Duration requestTimeout;
     private final IntObjectHashMap<Pending> pending = new IntObjectHashMap<>();
     private Channel channel;
     private int nextCorrelationId;
     private volatile boolean open = true;
 
-    LinkChannel(String describe) {
+    LinkChannel(String describe, Duration requestTimeout) {
         this.describe = describe;
+        this.requestTimeout = requestTimeout;
     }
 
     void attach(Channel ch) {
@@ -65,11 +79,14 @@ final class LinkChannel extends ChannelInboundHandlerAdapter {
         RequestHeaderData header = new RequestHeaderData().setRequestApiKey(api.id).setRequestApiVersion(version)
             .setCorrelationId(correlationId).setClientId("cutover-proxy");
         ByteBuf frame = MessageCodec.encodeRequest(channel.alloc(), header, request);
-        pending.put(correlationId, new Pending(future, api, version));
+        ScheduledFuture<?> expiry = channel.eventLoop().schedule(() -> expire(correlationId), requestTimeout.toNanos(),
+            TimeUnit.NANOSECONDS);
+        pending.put(correlationId, new Pending(future, api, version, expiry));
         channel.writeAndFlush(frame).addListener(f -> {
             if (!f.isSuccess()) {
                 Pending p = pending.remove(correlationId);
                 if (p != null) {
+                    p.expiry.cancel(false);
                     p.future.completeExceptionally(new ClusterUnavailableException("cannot send to " + describe, f.cause()));
                 }
             }
@@ -85,6 +102,7 @@ final class LinkChannel extends ChannelInboundHandlerAdapter {
             if (p == null) {
                 throw new IllegalStateException(describe + " answered unknown correlation id " + correlationId);
             }
+            p.expiry.cancel(false);
             try {
                 // Decoded from a heap copy: record fields of a decoded message are views of the
                 // buffer they came from, and this frame goes back to the pool below.
@@ -111,9 +129,23 @@ final class LinkChannel extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
+    /** The broker did not answer in time: fail the request and drop the connection it is stuck on. */
+    private void expire(int correlationId) {
+        Pending p = pending.remove(correlationId);
+        if (p == null) {
+            return;
+        }
+        String why = describe + " did not answer " + p.api.name + " within " + requestTimeout + " (limits.upstream-request-timeout)";
+        LOG.warn("{}; closing the connection", why);
+        p.future.completeExceptionally(new ClusterUnavailableException(why, null));
+        fail(new ClusterUnavailableException(describe + ": connection closed after " + p.api.name + " expired", null));
+        channel.close();
+    }
+
     private void fail(Throwable cause) {
         open = false;
         for (Pending p : pending.values()) {
+            p.expiry.cancel(false);
             p.future.completeExceptionally(cause);
         }
         pending.clear();

@@ -71,11 +71,13 @@ public final class RealProducerIdPool implements ProducerIdMapper.RealIdSource {
     private void refill(String cluster) {
         ConcurrentLinkedQueue<ProducerIdMapper.RealProducer> pool = pools.get(cluster);
         AtomicInteger pending = inFlight.get(cluster);
-        Long failed = failedAt.get(cluster);
-        if (failed != null && System.nanoTime() - failed < BACKOFF_NANOS) {
-            return;
-        }
         while (pool.size() + pending.get() < TARGET) {
+            // Checked on every round: a link that knows its cluster is down fails the send at once,
+            // inside this loop.
+            Long failed = failedAt.get(cluster);
+            if (failed != null && System.nanoTime() - failed < BACKOFF_NANOS) {
+                return;
+            }
             pending.incrementAndGet();
             links.get(cluster).<InitProducerIdResponseData>send(ApiKeys.INIT_PRODUCER_ID, (short) 4,
                     new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(-1)

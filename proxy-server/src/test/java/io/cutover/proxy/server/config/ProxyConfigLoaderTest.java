@@ -32,6 +32,8 @@ class ProxyConfigLoaderTest {
         assertEquals(9193, c.listener().brokerPorts().first());
         assertEquals(100 * 1024 * 1024, c.limits().maxRequestFrameBytes());
         assertEquals(Duration.ofMinutes(10), c.limits().clientIdleTimeout());
+        assertEquals(Duration.ofSeconds(5), c.limits().upstreamRequestTimeout());
+        assertEquals(Duration.ofSeconds(2), c.discovery().probeInterval());
         assertEquals(Path.of("state"), c.stateDir());
     }
 
@@ -74,6 +76,8 @@ class ProxyConfigLoaderTest {
         assertRefused(source + "cutover-proxy.admin.port = 70000", "cutover-proxy.admin.port");
         assertRefused(source + "cutover-proxy.limits.max-request-frame-bytes = 3 GiB", "cutover-proxy.limits.max-request-frame-bytes");
         assertRefused(source + "cutover-proxy.listener.advertised-host = \"\"", "cutover-proxy.listener.advertised-host");
+        assertRefused(source + "cutover-proxy.limits.upstream-request-timeout = 0 seconds", "cutover-proxy.limits.upstream-request-timeout");
+        assertRefused(source + "cutover-proxy.discovery.probe-interval = 0 seconds", "cutover-proxy.discovery.probe-interval");
     }
 
     @Test

@@ -192,7 +192,8 @@ function renderHealth(health) {
   const chips = Object.entries(health.clusters || {}).map(([name, c]) =>
     h('span', { class: `chip ${c.reachable ? 'good' : 'bad'}`, title: c.error || c.bootstrapServers || '' },
       `${name} ${c.reachable ? '✓' : '✗'} ${c.brokers ?? '?'} broker${c.brokers === 1 ? '' : 's'}`));
-  box.replaceChildren(h('span', { class: `badge ${health.status === 'UP' ? 'good' : 'bad'}` }, health.status || '?'), ...chips);
+  const tone = health.status === 'UP' ? 'good' : health.status === 'DEGRADED' ? 'warn' : 'bad';
+  box.replaceChildren(h('span', { class: `badge ${tone}` }, health.status || '?'), ...chips);
 }
 
 function renderClusters(health, samples, requestRates) {
