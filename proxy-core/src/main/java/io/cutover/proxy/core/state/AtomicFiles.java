@@ -97,6 +97,20 @@ public final class AtomicFiles {
         return PosixFilePermissions.asFileAttribute(permissions);
     }
 
+    /**
+     * A state file's bytes, or null when it does not exist (a first start). Any other failure to
+     * read it stops the start: a state file is never taken as absent because it was unreadable.
+     */
+    public static byte[] readIfPresent(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new CorruptStateException(file, e.toString(), e);
+        }
+    }
+
     public static void fsyncDirectory(Path dir) {
         // Makes the rename itself durable. Not every platform lets a directory be opened; the rename
         // is still atomic there, only its durability waits for the next sync.

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -39,13 +37,9 @@ public final class FileApiVersionsStore {
 
     /** Every cluster's ranges as last saved; empty when none were. */
     public Map<String, ApiVersionsResponseData> load() {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+        byte[] bytes = AtomicFiles.readIfPresent(file);
+        if (bytes == null) {
             return Map.of();
-        } catch (IOException e) {
-            throw new CorruptStateException(file, e.toString(), e);
         }
         try {
             JsonNode root = JSON.readTree(bytes);

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.node.NodePortStore;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
@@ -26,13 +24,9 @@ public final class FileNodePortStore implements NodePortStore {
 
     @Override
     public Map<Integer, Integer> load() {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+        byte[] bytes = AtomicFiles.readIfPresent(file);
+        if (bytes == null) {
             return Map.of();
-        } catch (IOException e) {
-            throw new CorruptStateException(file, e.toString(), e);
         }
         try {
             JsonNode root = JSON.readTree(bytes);

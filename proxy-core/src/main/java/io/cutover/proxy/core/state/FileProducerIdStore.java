@@ -11,8 +11,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
@@ -132,13 +130,9 @@ public final class FileProducerIdStore implements ProducerIdStore {
     }
 
     private static List<ProducerIdRecord> read(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+        byte[] bytes = AtomicFiles.readIfPresent(file);
+        if (bytes == null) {
             return List.of();
-        } catch (IOException e) {
-            throw new CorruptStateException(file, e.toString(), e);
         }
         String text = new String(bytes, StandardCharsets.UTF_8);
         List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));

@@ -8,8 +8,6 @@ import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.RouteTableException;
 import io.cutover.proxy.core.routing.RouteTableJson;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** {@link RouteStore} as {@code routes.json} in the state directory, written atomically. */
@@ -25,13 +23,9 @@ public final class FileRouteStore implements RouteStore {
 
     @Override
     public RouteTable load() {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+        byte[] bytes = AtomicFiles.readIfPresent(file);
+        if (bytes == null) {
             return null;
-        } catch (IOException e) {
-            throw new CorruptStateException(file, e.toString(), e);
         }
         try {
             return RouteTableJson.tableFromJson(JSON.readTree(bytes));

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.cutover.proxy.core.state.AtomicFiles;
 import io.cutover.proxy.core.state.CorruptStateException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,13 +26,9 @@ public final class FileWaveStore {
     }
 
     public List<Wave> load() {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+        byte[] bytes = AtomicFiles.readIfPresent(file);
+        if (bytes == null) {
             return List.of();
-        } catch (IOException e) {
-            throw new CorruptStateException(file, e.toString(), e);
         }
         try {
             JsonNode root = JSON.readTree(bytes);
