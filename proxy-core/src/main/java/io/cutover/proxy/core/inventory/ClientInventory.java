@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.kafka.common.protocol.ApiKeys;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -117,16 +118,29 @@ public final class ClientInventory {
         return out;
     }
 
-    /** Client ids that fetched one of {@code topics} and never named a consumer group: offsets kept outside Kafka. */
+    /**
+     * Client ids that fetched one of {@code topics} without ever joining a group: consumers that
+     * assign() their partitions and resume from positions of their own (Flink, Spark and the like).
+     * Some commit under a group id all the same, without joining it; they count too, since what they
+     * resume from is their own checkpoint, which no offset carry can translate. Membership is read
+     * from the APIs a client used (JoinGroup, or a KIP-848 or Streams group heartbeat), across all of
+     * its connections, so a consumer whose coordinator and fetch connections differ is seen whole.
+     */
     public Set<String> groupless(Set<String> topics) {
         Set<String> out = new TreeSet<>();
         clients.values().forEach(r -> {
             ClientRecord.Snapshot s = r.snapshot();
-            if (s.groups().isEmpty() && s.fetched().stream().anyMatch(topics::contains)) {
-                out.add(s.clientId());
+            if (!joinsGroups(s) && s.fetched().stream().anyMatch(topics::contains)) {
+                out.add(s.groups().isEmpty() ? s.clientId()
+                    : s.clientId() + " (commits under " + String.join(", ", s.groups()) + " without joining)");
             }
         });
         return out;
+    }
+
+    private static boolean joinsGroups(ClientRecord.Snapshot s) {
+        return s.apis().contains(ApiKeys.JOIN_GROUP.name) || s.apis().contains(ApiKeys.CONSUMER_GROUP_HEARTBEAT.name)
+            || s.apis().contains(ApiKeys.STREAMS_GROUP_HEARTBEAT.name);
     }
 
     public int cap() {

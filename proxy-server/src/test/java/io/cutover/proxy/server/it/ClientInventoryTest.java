@@ -68,6 +68,17 @@ class ClientInventoryTest {
                 c.seekToBeginning(tps);
                 Await.until("the assigner read something", Duration.ofSeconds(60), () -> !c.poll(Duration.ofMillis(200)).isEmpty());
             }
+            // A consumer that assigns partitions itself and commits under a group id without ever
+            // joining the group (a stream processor checkpointing on its own, say).
+            String committer = Clients.unique("inv-committed");
+            try (KafkaConsumer<String, String> c = Clients.consumer(proxy.bootstrapServers(), committer,
+                Map.of("client.id", "inv-streamer"))) {
+                var tps = List.of(new org.apache.kafka.common.TopicPartition(topic, 0), new org.apache.kafka.common.TopicPartition(topic, 1));
+                c.assign(tps);
+                c.seekToBeginning(tps);
+                Await.until("the committer read something", Duration.ofSeconds(60), () -> !c.poll(Duration.ofMillis(200)).isEmpty());
+                c.commitSync();
+            }
             JsonNode producer = client(proxy, "inv-producer");
             assertEquals("apache-kafka-java", producer.get("softwareName").asText(), producer.toString());
             assertTrue(producer.get("softwareVersion").asText().startsWith("4."), producer.toString());
@@ -93,6 +104,10 @@ class ClientInventoryTest {
             JsonNode groupsGate = WaveAbortTest.gate(card.get("gates"), "groups-in-wave");
             assertEquals("FAIL", groupsGate.get("status").asText(), groupsGate.toString());
             assertTrue(groupsGate.get("evidence").get("consumersWithoutGroup").toString().contains("inv-assigner"), groupsGate.toString());
+            assertTrue(groupsGate.get("evidence").get("consumersWithoutGroup").toString()
+                .contains("inv-streamer (commits under " + committer + " without joining)"), groupsGate.toString());
+            assertTrue(!groupsGate.get("evidence").get("consumersWithoutGroup").toString().contains("inv-consumer"),
+                "a subscribed member is not groupless: " + groupsGate);
             assertTrue(groupsGate.get("evidence").get("problems").toString().contains("cannot be translated"), groupsGate.toString());
             state = proxy.stateDir();
         }
