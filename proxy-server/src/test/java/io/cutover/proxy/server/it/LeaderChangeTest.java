@@ -80,6 +80,7 @@ class LeaderChangeTest {
                     sendErrors.add(t);
                 }
             }, "leader-change-producer");
+            java.util.concurrent.atomic.AtomicReference<String> consumerState = new java.util.concurrent.atomic.AtomicReference<>("");
             Thread consumerThread = new Thread(() -> {
                 try (KafkaConsumer<String, String> consumer = Clients.consumer(proxy.bootstrapServers(), Clients.unique("g"), Map.of())) {
                     consumer.subscribe(List.of(topic));
@@ -87,6 +88,8 @@ class LeaderChangeTest {
                         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
                             consumed.add(Integer.parseInt(r.value()));
                         }
+                        consumerState.set("assignment " + consumer.assignment()
+                            + (consumer.assignment().contains(tp) ? ", position " + consumer.position(tp) : ""));
                         if (stop.get() && consumed.size() >= sent.get()) {
                             break;
                         }
@@ -118,8 +121,28 @@ class LeaderChangeTest {
             producerThread.join(60_000);
             assertTrue(sendErrors.isEmpty(), "no send failed: " + sendErrors);
             // The message shows how far the consumer got: stuck or slow tells different stories.
-            Await.until("the consumer has every one of the " + acked.get() + " acknowledged records", Duration.ofSeconds(120),
-                consumed::size, n -> n >= acked.get());
+            try {
+                Await.until("the consumer has every one of the " + acked.get() + " acknowledged records (consumer thread alive: "
+                        + consumerThread.isAlive() + ", poll errors: " + consumeErrors + ")", Duration.ofSeconds(120),
+                    consumed::size, n -> n >= acked.get());
+            } catch (AssertionError stuck) {
+                // Where the missing records are: on the broker, and whether a fresh consumer through the proxy reads them.
+                System.out.println("LEADER-CHANGE stuck at " + consumed.size() + " of " + acked.get() + " (" + consumerState.get()
+                    + "); end offset on the cluster "
+                    + direct.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get().get(tp).offset()
+                    + ", leader " + leaderViaProxy(viaProxy, topic).id());
+                try (KafkaConsumer<String, String> fresh = Clients.consumer(proxy.bootstrapServers(), null, Map.of())) {
+                    fresh.assign(List.of(tp));
+                    fresh.seek(tp, consumed.size());
+                    int[] got = {0};
+                    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                    while (System.nanoTime() < until && got[0] < acked.get() - consumed.size()) {
+                        got[0] += fresh.poll(Duration.ofMillis(200)).count();
+                    }
+                    System.out.println("LEADER-CHANGE a fresh consumer through the proxy from " + consumed.size() + " read " + got[0]);
+                }
+                throw stuck;
+            }
             consumerThread.join(30_000);
             assertTrue(consumeErrors.isEmpty(), "no poll failed: " + consumeErrors);
 
