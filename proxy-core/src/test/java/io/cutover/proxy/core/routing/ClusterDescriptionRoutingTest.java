@@ -3,17 +3,6 @@ package io.cutover.proxy.core.routing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cutover.proxy.core.node.NodeIdSpace;
-import io.cutover.proxy.core.node.NodePortStore;
-import io.cutover.proxy.core.node.NodeRegistry;
-import io.cutover.proxy.core.node.PortBinder;
-import io.cutover.proxy.core.node.PortRange;
-import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
-import io.cutover.proxy.core.rewrite.ErrorCounter;
-import io.cutover.proxy.core.rewrite.RewriteContext;
-import io.cutover.proxy.core.virtual.TopicIds;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
@@ -22,19 +11,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 
 class ClusterDescriptionRoutingTest {
-    private final RoutingContext ctx;
-
-    ClusterDescriptionRoutingTest() {
-        NodeRegistry registry = new NodeRegistry(new NodeIdSpace(Map.of("source", 0, "target", 100_000)), new PortRange(31200, 31299),
-            NodePortStore.inMemory());
-        registry.start(PortBinder.NONE);
-        TopicIds ids = new TopicIds();
-        Map<String, RewriteContext> rewrites = new LinkedHashMap<>();
-        for (String c : List.of("source", "target")) {
-            rewrites.put(c, new RewriteContext(c, new ClusterNodeMapper(registry, c, "proxy"), ErrorCounter.NONE, ids, true));
-        }
-        ctx = new RoutingContext(List.of("source", "target"), rewrites, ids, true, "virtual-cluster");
-    }
+    private final RoutingContext ctx = TwoClusterContext.create(31200);
 
     @Test
     void aSilentClusterIsLeftOutAndTheOtherDescribesTheCluster() {

@@ -4,14 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.cutover.proxy.core.node.NodeIdSpace;
-import io.cutover.proxy.core.node.NodePortStore;
-import io.cutover.proxy.core.node.NodeRegistry;
-import io.cutover.proxy.core.node.PortBinder;
-import io.cutover.proxy.core.node.PortRange;
-import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
-import io.cutover.proxy.core.rewrite.ErrorCounter;
-import io.cutover.proxy.core.rewrite.RewriteContext;
 import io.cutover.proxy.core.virtual.TopicIds;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -24,19 +16,11 @@ import org.apache.kafka.common.message.MetadataResponseData;
 import org.junit.jupiter.api.Test;
 
 class MetadataRoutingTest {
-    private final TopicIds ids = new TopicIds();
-    private final RoutingContext ctx;
+    private final RoutingContext ctx = TwoClusterContext.create(31000);
+    private final TopicIds ids = ctx.topicIds();
     private final ClientRoutes routes;
 
     MetadataRoutingTest() throws Exception {
-        NodeRegistry registry = new NodeRegistry(new NodeIdSpace(Map.of("source", 0, "target", 100_000)), new PortRange(31000, 31099),
-            NodePortStore.inMemory());
-        registry.start(PortBinder.NONE);
-        Map<String, RewriteContext> rewrites = new LinkedHashMap<>();
-        for (String c : List.of("source", "target")) {
-            rewrites.put(c, new RewriteContext(c, new ClusterNodeMapper(registry, c, "proxy"), ErrorCounter.NONE, ids, true));
-        }
-        ctx = new RoutingContext(List.of("source", "target"), rewrites, ids, true, "virtual-cluster");
         routes = RouteTable.initial().withRule(new RouteRule(ResourceType.TOPIC, MatchType.EXACT, "moved", ClientSelector.ANY, "target"))
             .forClient(new ClientSelector.ClientIdentity("c", InetAddress.getLoopbackAddress()));
     }
