@@ -50,6 +50,14 @@ public final class ProducerIdMapper {
         RealProducer take(String cluster);
     }
 
+    /**
+     * Producers with a non-identity mapping held at once. Any client can put any producer id in a
+     * batch for a moved topic, and each new one costs a journal line and an fsync; the bound keeps
+     * a hostile client from growing the map and the journal without limit. Real producers rarely
+     * come near it: only those that wrote a moved topic in the last retention period count.
+     */
+    public static final int MAX_PRODUCERS = 100_000;
+    private final int maxProducers;
     private final String identityCluster;
     private final ProducerIdStore store;
     private final LongSupplier clock;
@@ -80,6 +88,13 @@ public final class ProducerIdMapper {
      * @param clock           epoch millis
      */
     public ProducerIdMapper(String identityCluster, ProducerIdStore store, List<ProducerIdRecord> saved, LongSupplier clock) {
+        this(identityCluster, store, saved, clock, MAX_PRODUCERS);
+    }
+
+    /** @param maxProducers producers with a non-identity mapping held at once; past it a new one waits (retriable) */
+    public ProducerIdMapper(String identityCluster, ProducerIdStore store, List<ProducerIdRecord> saved, LongSupplier clock,
+                            int maxProducers) {
+        this.maxProducers = maxProducers;
         this.identityCluster = identityCluster;
         this.store = store;
         this.clock = clock;
@@ -122,6 +137,9 @@ public final class ProducerIdMapper {
         if (p == null) {
             if (identity) {
                 return virtualId;
+            }
+            if (producers.size() >= maxProducers) {
+                return NOT_YET; // full: a retriable error until maintain() forgets idle producers
             }
             p = producers.computeIfAbsent(virtualId, VirtualProducer::new);
         }

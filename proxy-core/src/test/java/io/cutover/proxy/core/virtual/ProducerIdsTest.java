@@ -60,6 +60,20 @@ class ProducerIdsTest {
     }
 
     @Test
+    void producerIdsAClientMakesUpCannotGrowTheMappingWithoutBound() {
+        RecordingStore store = new RecordingStore();
+        ProducerIdMapper m = new ProducerIdMapper(SOURCE, store, List.of(), clock::get, 3);
+        for (long v = 1; v <= 3; v++) {
+            assertTrue(m.realFor(v, TARGET, "a", this::fresh) >= 0);
+        }
+        assertEquals(ProducerIdMapper.NOT_YET, m.realFor(4L, TARGET, "a", ProducerIdsTest::none), "a fourth producer waits");
+        assertEquals(3, m.size());
+        assertEquals(3, store.saved.size(), "nothing saved for the refused one");
+        assertTrue(m.realFor(2L, TARGET, "b", ProducerIdsTest::none) >= 0, "the producers held keep working");
+        assertEquals(4L, m.realFor(4L, SOURCE, "a", ProducerIdsTest::none), "the source needs no mapping, full or not");
+    }
+
+    @Test
     void aProducerWritingToTheSourceGoesThroughUntouchedAndNothingIsSaved() {
         RecordingStore store = new RecordingStore();
         ProducerIdMapper m = mapper(store);
