@@ -2,7 +2,7 @@ package io.cutover.proxy.bench;
 
 import io.cutover.proxy.core.codec.RequestFrames;
 import io.cutover.proxy.core.codec.SchemaWalker;
-import io.cutover.proxy.server.net.KafkaFrames;
+import io.cutover.proxy.server.wire.KafkaFrameDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -54,7 +54,7 @@ public class WireBenchmarks {
         for (int i = 0; i < 32; i++) {
             stream.writeBytes(produce, produce.readerIndex(), produce.readableBytes());
         }
-        channel = new EmbeddedChannel(KafkaFrames.decoder(100 << 20, RequestFrames.MIN_FRAME_BYTES, "request"));
+        channel = new EmbeddedChannel(new KafkaFrameDecoder(100 << 20, RequestFrames.MIN_FRAME_BYTES, "request"));
         produceWalker = SchemaWalker.compile(ProduceRequestData.SCHEMAS[12], List.of("topic_data.name", "topic_data.partition_data.index"));
         fetchWalker = SchemaWalker.compile(FetchRequestData.SCHEMAS[17], List.of("topics.topic_id", "topics.partitions.partition"));
         produceBody = produce.readerIndex() + RequestFrames.bodyOffset(produce, ApiKeys.PRODUCE);

@@ -51,7 +51,7 @@ import io.cutover.proxy.server.metrics.ProxyMetrics;
 import io.cutover.proxy.server.net.BrokerListeners;
 import io.cutover.proxy.server.net.ProxyContext;
 import io.cutover.proxy.server.net.RateLimitedLog;
-import io.cutover.proxy.server.net.Transport;
+import io.cutover.proxy.server.wire.Transport;
 import io.cutover.proxy.server.route.ControlPlaneAnswers;
 import io.cutover.proxy.server.route.RoutingState;
 import io.cutover.proxy.server.route.TopicIdRefresher;
@@ -183,6 +183,7 @@ public final class ProxyServer implements AutoCloseable {
             Gauge.builder("cutover.proxy.capture.active", captures, h -> h.active() == null ? 0 : 1)
                 .description("1 while a capture runs").register(registry);
             ProxyContext ctx = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), transport,
+                new io.cutover.proxy.server.upstream.UpstreamConnector(transport, config.limits().upstreamConnectTimeout()),
                 new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
                 new ControlPlaneAnswers(routing, knownApiVersions), captures, connections, fences, observations, inventory);
 

@@ -2,6 +2,7 @@ package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.node.PortBinder;
 import io.cutover.proxy.core.node.VirtualNode;
+import io.cutover.proxy.server.wire.Watermarks;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;

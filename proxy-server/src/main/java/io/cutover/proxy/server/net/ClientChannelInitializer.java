@@ -1,15 +1,17 @@
 package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.codec.RequestFrames;
+import io.cutover.proxy.server.wire.KafkaFrameDecoder;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client side of the request path, one handler per concern:
- * admit the connection, close it when idle, cut frames, validate headers, answer what the proxy
- * answers itself, forward the rest upstream.
+ * The client side of the request path, one handler per concern: admit the connection, close it
+ * when idle, cut frames, read each request's header and decode its body once if anyone after needs
+ * it, record the client, capture, hold writes behind a wave's fence, answer what the proxy answers
+ * itself, route partitions, coordinators and producer ids, and forward the rest upstream.
  */
 final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ProxyContext ctx;
@@ -26,21 +28,33 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        ProxyConnection conn = new ProxyConnection(ctx, ch, targets.create(), bootstrapListener);
-        KafkaFrameDecoder frames = new KafkaFrameDecoder(ctx.config().limits().maxRequestFrameBytes(),
-            RequestFrames.MIN_FRAME_BYTES, "request");
+        ClientSession session = new ClientSession(ctx, ch, targets.create(), bootstrapListener);
+        ConnectionPair pair = new ConnectionPair(session);
+        ResponseQueue responses = pair.responses();
+        KafkaFrameDecoder frames = new KafkaFrameDecoder(ctx.config().limits().maxRequestFrameBytes(), RequestFrames.MIN_FRAME_BYTES,
+            "request");
+        var inventory = new ClientInventoryRecorder(session);
+        var capture = new CaptureHandler(session);
+        var fence = new WriteFenceHandler(session, pair.clientReads(), pair, responses);
+        var controlPlane = new ControlPlaneResponder(session, responses);
+        var partitions = new PartitionRouter(session, responses);
+        var coordinators = new CoordinatorRouter(session, responses);
+        var producerIds = new ProducerIdRouter(session, responses);
         ch.pipeline()
             .addLast("connection-limit", new ConnectionLimiter(ctx, connections))
             .addLast("idle-state", new IdleStateHandler(0, 0, ctx.config().limits().clientIdleTimeout().toMillis(), TimeUnit.MILLISECONDS))
-            .addLast("idle-close", new IdleConnectionCloser(conn))
+            .addLast("idle-close", new IdleConnectionCloser(session))
             .addLast("frame-decoder", frames)
-            .addLast("request-validator", new RequestValidator(conn))
-            .addLast("inventory", new ClientInventoryRecorder(conn))
-            .addLast("capture", new RequestCapture(conn))
-            .addLast("write-fence", new WriteFenceHandler(conn))
-            .addLast("api-versions", new ApiVersionsResponder(conn))
-            .addLast("control-plane", new ControlPlaneResponder(conn))
-            .addLast("request-router", new RequestRouter(conn))
-            .addLast("forwarder", new RequestForwarder(conn, frames));
+            .addLast("request-decoder", new RequestDecoder(session, inventory, capture, fence, controlPlane, partitions, coordinators,
+                producerIds))
+            .addLast("inventory", inventory)
+            .addLast("capture", capture)
+            .addLast("write-fence", fence)
+            .addLast("api-versions", new ApiVersionsResponder(responses))
+            .addLast("control-plane", controlPlane)
+            .addLast("partition-router", partitions)
+            .addLast("coordinator-router", coordinators)
+            .addLast("producer-ids", producerIds)
+            .addLast("forwarder", new RequestForwarder(pair, frames, new UpstreamChannelInitializer(session, responses, pair)));
     }
 }

@@ -1,10 +1,7 @@
 package io.cutover.proxy.server.net;
 
-import io.cutover.proxy.core.capture.RequestTopics;
-import io.cutover.proxy.core.codec.MessageCodec;
-import io.cutover.proxy.core.codec.RequestFrames;
 import io.cutover.proxy.core.inventory.ClientRecord;
-import io.netty.buffer.ByteBuf;
+import io.cutover.proxy.core.routing.data.RequestedTopics;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.net.InetSocketAddress;
@@ -27,60 +24,74 @@ import org.apache.kafka.common.protocol.ApiMessage;
  * {@value #SAMPLED} Produce/Fetch requests of a connection and one in {@value #EVERY} after, so a
  * steady stream costs a counter per request.
  */
-final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter {
+final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter implements BodyNeed {
     private static final int SAMPLED = 64;
     private static final int EVERY = 1_000;
 
-    private final ProxyConnection conn;
+    private final ClientSession conn;
     private ClientRecord record;
     private int dataRequests;
     private boolean groupKnown;
     private long lastSeenMillis;
 
-    ClientInventoryRecorder(ProxyConnection conn) {
+    ClientInventoryRecorder(ClientSession conn) {
         this.conn = conn;
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf frame = (ByteBuf) msg;
-        try {
-            record(ctx, frame);
-        } catch (RuntimeException e) {
-            conn.refuseMalformed(frame, "request", e);
-            return;
-        }
-        ctx.fireChannelRead(frame);
+    public boolean needsBody(ApiKeys api, short version) {
+        return switch (api) {
+            case PRODUCE, FETCH -> sampled();
+            case API_VERSIONS -> version >= 3;
+            case INIT_PRODUCER_ID -> true;
+            case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, OFFSET_COMMIT, OFFSET_FETCH, CONSUMER_GROUP_HEARTBEAT -> !groupKnown;
+            default -> false;
+        };
     }
 
-    private void record(ChannelHandlerContext ctx, ByteBuf frame) {
+    private boolean sampled() {
+        return dataRequests < SAMPLED || dataRequests % EVERY == 0;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        RequestFrame request = (RequestFrame) msg;
+        try {
+            record(ctx, request);
+        } catch (RuntimeException e) {
+            conn.refuseMalformed(request, e);
+            return;
+        }
+        ctx.fireChannelRead(request);
+    }
+
+    private void record(ChannelHandlerContext ctx, RequestFrame request) {
         if (record == null) {
             InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-            record = conn.context().inventory().connected(conn.clientId(),
+            record = conn.proxy().inventory().connected(conn.clientId(),
                 remote == null ? "?" : remote.getAddress().getHostAddress(), conn.cluster());
         }
-        short key = RequestFrames.apiKey(frame);
-        record.used(key);
+        record.used(request.apiKey());
         long now = System.currentTimeMillis();
         if (now - lastSeenMillis > 1_000) {
             lastSeenMillis = now;
             record.seen(now);
         }
-        ApiKeys api = ApiKeys.forId(key);
-        switch (api) {
+        // Each body read below was decoded by RequestDecoder, as needsBody asked.
+        switch (request.api) {
             case PRODUCE, FETCH -> {
-                if (dataRequests < SAMPLED || dataRequests % EVERY == 0) {
-                    topics(frame, api);
+                if (sampled()) {
+                    topics(request);
                 }
                 dataRequests++;
             }
             case API_VERSIONS -> {
-                if (RequestFrames.apiVersion(frame) >= 3 && decode(frame, api) instanceof ApiVersionsRequestData v) {
+                if (request.apiVersion >= 3 && request.decodedOrNull() instanceof ApiVersionsRequestData v) {
                     record.software(v.clientSoftwareName(), v.clientSoftwareVersion());
                 }
             }
             case INIT_PRODUCER_ID -> {
-                if (decode(frame, api) instanceof InitProducerIdRequestData p) {
+                if (request.decodedOrNull() instanceof InitProducerIdRequestData p) {
                     if (p.transactionalId() == null) {
                         record.idempotent();
                     } else {
@@ -90,7 +101,7 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter {
             }
             case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, OFFSET_COMMIT, OFFSET_FETCH, CONSUMER_GROUP_HEARTBEAT -> {
                 if (!groupKnown) {
-                    String group = group(decode(frame, api));
+                    String group = group(request.decodedOrNull());
                     if (group != null && !group.isEmpty()) {
                         record.group(group);
                         groupKnown = true;
@@ -102,14 +113,17 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void topics(ByteBuf frame, ApiKeys api) {
-        if (api == ApiKeys.FETCH && decode(frame, api) instanceof FetchRequestData f
-            && (f.replicaId() >= 0 || (f.replicaState() != null && f.replicaState().replicaId() >= 0))) {
+    private void topics(RequestFrame request) {
+        ApiMessage body = request.decodedOrNull();
+        if (body == null) {
+            return;
+        }
+        if (body instanceof FetchRequestData f && (f.replicaId() >= 0 || (f.replicaState() != null && f.replicaState().replicaId() >= 0))) {
             return; // a follower broker, not a consumer
         }
         var ids = conn.rewriteContext().topicIds();
-        for (String t : RequestTopics.of(frame, id -> ids.nameOf(conn.cluster(), id))) {
-            if (api == ApiKeys.PRODUCE) {
+        for (String t : RequestedTopics.of(body, id -> ids.nameOf(conn.cluster(), id))) {
+            if (request.api == ApiKeys.PRODUCE) {
                 record.produced(t);
             } else {
                 record.fetched(t);
@@ -134,18 +148,10 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter {
         return null;
     }
 
-    private static ApiMessage decode(ByteBuf frame, ApiKeys api) {
-        try {
-            return MessageCodec.decodeRequest(frame, api, RequestFrames.apiVersion(frame));
-        } catch (RuntimeException e) {
-            return null; // malformed: reported by whichever handler must read it
-        }
-    }
-
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (record != null) {
-            conn.context().inventory().disconnected(record, conn.cluster());
+            conn.proxy().inventory().disconnected(record, conn.cluster());
         }
         super.channelInactive(ctx);
     }

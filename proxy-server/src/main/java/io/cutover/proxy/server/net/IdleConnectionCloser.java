@@ -1,22 +1,21 @@
 package io.cutover.proxy.server.net;
 
-import io.cutover.proxy.server.metrics.ProxyError;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
 
 /** Closes a client connection that has been silent in both directions past the idle timeout. */
 final class IdleConnectionCloser extends ChannelInboundHandlerAdapter {
-    private final ProxyConnection conn;
+    private final ClientSession session;
 
-    IdleConnectionCloser(ProxyConnection conn) {
-        this.conn = conn;
+    IdleConnectionCloser(ClientSession session) {
+        this.session = session;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
-            conn.closeIdle();
+            session.closeIdle();
             return;
         }
         super.userEventTriggered(ctx, evt);

@@ -1,7 +1,7 @@
 package io.cutover.proxy.server.net;
 
-import io.cutover.proxy.core.routing.data.Misrouted;
 import io.netty.buffer.ByteBuf;
+import org.apache.kafka.common.message.ProduceRequestData;
 
 /**
  * One request awaiting its response on a client connection. Slots are reused for the life of the
@@ -16,20 +16,14 @@ final class InFlightRequest {
     boolean local;
     /** The response frame to send, once known. Owned by this slot until written or released. */
     ByteBuf response;
-    /** Partitions taken out of the request, which the response must report; usually null. */
-    Misrouted misrouted;
+    /** What the response needs on its way back, or null. */
+    ResponseFixup fixup;
     /**
-     * For a transactional InitProducerId: whose answer the proxy turns into a virtual id; for a
-     * request with {@link #tracksTransaction}: whose transaction its answer opens or ends.
+     * For a Produce whose body was decoded: the body, so a wave's drain can see which topics are
+     * still being written. Null for a Produce passed on as bytes: the drain then assumes it may
+     * name any topic.
      */
-    String transactionalId;
-    /** The answer opens or ends a transaction the proxy tracks (see TransactionTracking). */
-    boolean tracksTransaction;
-    int transactionTimeoutMs;
-    /** For an EndTxn: the client's virtual producer id, to virtualise the next id and epoch in the answer. */
-    long virtualProducerId = -1;
-    /** For a Produce forwarded upstream: its decoded body, so a wave's drain can see which topics are still being written. */
-    org.apache.kafka.common.message.ProduceRequestData produce;
+    ProduceRequestData produce;
 
     void set(int correlationId, short apiKey, short apiVersion, long arrivalNanos, boolean local) {
         this.correlationId = correlationId;
@@ -38,10 +32,7 @@ final class InFlightRequest {
         this.arrivalNanos = arrivalNanos;
         this.local = local;
         this.response = null;
-        this.misrouted = null;
-        this.transactionalId = null;
-        this.tracksTransaction = false;
-        this.virtualProducerId = -1;
+        this.fixup = null;
         this.produce = null;
     }
 
@@ -54,5 +45,7 @@ final class InFlightRequest {
             response.release();
             response = null;
         }
+        fixup = null;
+        produce = null;
     }
 }

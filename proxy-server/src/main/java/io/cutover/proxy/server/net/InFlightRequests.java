@@ -81,6 +81,7 @@ final class InFlightRequests {
     void removeHead() {
         InFlightRequest slot = ring[head];
         slot.response = null;
+        slot.fixup = null;
         slot.produce = null;
         head = (head + 1) & (ring.length - 1);
         size--;

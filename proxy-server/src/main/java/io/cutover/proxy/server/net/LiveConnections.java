@@ -12,13 +12,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * it still waits for a broker to answer a write. Touched once per connection, never per request.
  */
 public final class LiveConnections {
-    private final Set<ProxyConnection> all = ConcurrentHashMap.newKeySet();
+    private final Set<LiveConnection> all = ConcurrentHashMap.newKeySet();
 
-    void add(ProxyConnection c) {
+    void add(LiveConnection c) {
         all.add(c);
     }
 
-    void remove(ProxyConnection c) {
+    void remove(LiveConnection c) {
         all.remove(c);
     }
 
@@ -29,7 +29,7 @@ public final class LiveConnections {
     /** Completes with true when any connection to {@code cluster} awaits the answer to a Produce naming one of {@code topics}. */
     public CompletableFuture<Boolean> producing(String cluster, Set<String> topics, TopicIds ids) {
         List<CompletableFuture<Boolean>> answers = new ArrayList<>();
-        for (ProxyConnection c : all) {
+        for (LiveConnection c : all) {
             if (!c.cluster().equals(cluster) || c.isClosed()) {
                 continue;
             }

@@ -8,6 +8,8 @@ import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
 import io.cutover.proxy.server.route.ControlPlaneAnswers;
 import io.cutover.proxy.server.route.RoutingState;
+import io.cutover.proxy.server.upstream.UpstreamConnector;
+import io.cutover.proxy.server.wire.Transport;
 import java.util.Map;
 
 /** What every connection shares: limits, metrics, the node registry and the rewriters. Immutable. */
@@ -18,6 +20,7 @@ public record ProxyContext(
     Map<String, ClusterNodeMapper> nodeMappers,
     ResponseRewriting rewriting,
     Transport transport,
+    UpstreamConnector upstreams,
     RateLimitedLog connectionLog,
     RoutingState routing,
     ControlPlaneAnswers answers,

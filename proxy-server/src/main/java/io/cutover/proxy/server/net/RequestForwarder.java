@@ -1,69 +1,65 @@
 package io.cutover.proxy.server.net;
 
-import io.cutover.proxy.core.codec.ProduceRequestFrames;
-import io.cutover.proxy.core.codec.RequestFrames;
 import io.cutover.proxy.server.metrics.ProxyError;
-import io.netty.buffer.ByteBuf;
+import io.cutover.proxy.server.wire.FrameException;
+import io.cutover.proxy.server.wire.KafkaFrameDecoder;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
-import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
- * The end of the client pipeline: forwards each request upstream as the bytes it arrived as, and
- * ties the client channel's lifecycle to the connection pair.
+ * The end of the client side of the request path: sends each request that got this far upstream,
+ * flushes once per read, and ties the client channel's lifecycle and writability to the pair.
  */
 final class RequestForwarder extends ChannelInboundHandlerAdapter {
-    private final ProxyConnection conn;
+    private final ConnectionPair pair;
+    private final ClientSession session;
     private final KafkaFrameDecoder frames;
+    private final UpstreamChannelInitializer upstreamInitializer;
 
-    RequestForwarder(ProxyConnection conn, KafkaFrameDecoder frames) {
-        this.conn = conn;
+    RequestForwarder(ConnectionPair pair, KafkaFrameDecoder frames, UpstreamChannelInitializer upstreamInitializer) {
+        this.pair = pair;
+        this.session = pair.session();
         this.frames = frames;
+        this.upstreamInitializer = upstreamInitializer;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        conn.start();
+        pair.start(session.proxy().upstreams(), upstreamInitializer);
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf frame = (ByteBuf) msg;
-        short apiKey = RequestFrames.apiKey(frame);
-        short version = RequestFrames.apiVersion(frame);
-        int correlationId = RequestFrames.correlationId(frame);
-        boolean expectsResponse;
+        RequestFrame request = (RequestFrame) msg;
         try {
-            // acks=0: the broker sends nothing back, so there is no slot to wait on.
-            expectsResponse = apiKey != ApiKeys.PRODUCE.id || ProduceRequestFrames.acks(frame) != 0;
+            // Reads acks of a Produce (acks=0 gets no response, so no slot), and encodes a changed body.
+            pair.forward(request);
         } catch (RuntimeException e) {
-            conn.refuseMalformed(frame, "Produce request", e);
-            return;
+            session.refuseMalformed(request, e);
         }
-        conn.forward(frame, apiKey, version, correlationId, expectsResponse);
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        conn.flushUpstream();
+        pair.flushUpstream();
         ctx.fireChannelReadComplete();
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        conn.clientWritabilityChanged();
+        pair.clientWritabilityChanged();
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        if (frames.endedMidFrame() && !conn.isClosed()) {
-            conn.context().metrics().proxyError(ProxyError.CLIENT_DISCONNECTED_MID_REQUEST);
-            conn.context().connectionLog().info("{} disconnected in the middle of a request", conn.describeClient());
+        if (frames.endedMidFrame() && !session.isClosed()) {
+            session.proxy().metrics().proxyError(ProxyError.CLIENT_DISCONNECTED_MID_REQUEST);
+            session.proxy().connectionLog().info("{} disconnected in the middle of a request", session.describeClient());
         }
-        conn.clientClosed(true);
+        pair.clientClosed(true);
         ctx.fireChannelInactive();
     }
 
@@ -71,13 +67,13 @@ final class RequestForwarder extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (root instanceof FrameException fe) {
-            conn.fail(fe.error(), fe.getMessage());
+            session.fail(fe.error(), fe.getMessage());
         } else if (root instanceof java.io.IOException) {
             // Connection reset and the like: the client went away; nothing to report beyond closing.
             ctx.close();
-            conn.clientClosed();
+            pair.clientClosed(false);
         } else {
-            conn.fail(ProxyError.MALFORMED_FRAME, "unexpected error on the client side: " + root);
+            session.fail(ProxyError.MALFORMED_FRAME, "unexpected error on the client side: " + root);
         }
     }
 }

@@ -1,26 +1,27 @@
 package io.cutover.proxy.server.net;
 
-import io.cutover.proxy.core.codec.ResponseFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
-/** Pairs each upstream response frame with the request it answers, and passes the pair on. */
+/** Matches each response from upstream to the request it answers, and passes on that request's slot. */
 final class ResponseCorrelator extends ChannelInboundHandlerAdapter {
-    private final ProxyConnection conn;
+    private final ClientSession session;
+    private final ResponseReceiver responses;
 
-    ResponseCorrelator(ProxyConnection conn) {
-        this.conn = conn;
+    ResponseCorrelator(ClientSession session, ResponseReceiver responses) {
+        this.session = session;
+        this.responses = responses;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
-        if (conn.isClosed()) {
+        if (session.isClosed()) {
             frame.release();
             return;
         }
-        InFlightRequest slot = conn.correlate(frame, ResponseFrames.correlationId(frame));
+        InFlightRequest slot = responses.correlate(frame);
         if (slot == null) {
             frame.release();
             return;

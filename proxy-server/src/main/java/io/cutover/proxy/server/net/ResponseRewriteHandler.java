@@ -6,43 +6,49 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /**
- * Rewrites the responses that name brokers or versions (Metadata, FindCoordinator, DescribeCluster,
- * ApiVersions, and the leader hints of Produce and Fetch). Every other response passes untouched.
+ * Rewrites a response so the client sees only the proxy: node addresses, topic ids, leader
+ * epochs, producer ids, and the partitions the proxy took out of the request. First, reads the
+ * answers that open or end a transaction, as the broker gave them.
  */
 final class ResponseRewriteHandler extends ChannelInboundHandlerAdapter {
-    private final ProxyConnection conn;
+    private final ClientSession session;
     private final ResponseRewriting rewriting;
+    private final TransactionTracking transactions;
 
-    ResponseRewriteHandler(ProxyConnection conn) {
-        this.conn = conn;
-        this.rewriting = conn.context().rewriting();
+    ResponseRewriteHandler(ClientSession session) {
+        this.session = session;
+        this.rewriting = session.proxy().rewriting();
+        this.transactions = new TransactionTracking(session);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         InFlightRequest slot = (InFlightRequest) msg;
-        if (TransactionTracking.applies(slot)) {
-            // Before virtualise: it reads the broker's own answer.
-            TransactionTracking.record(slot, slot.response, conn);
-        }
-        if (TransactionalResponses.applies(slot)) {
-            ByteBuf original = slot.response;
-            ByteBuf rewritten = TransactionalResponses.virtualise(ctx.alloc(), original, slot, conn.cluster(),
-                conn.context().routing().transactionalProducers(), conn.context().routing().realProducerIds());
-            if (rewritten != original) {
-                slot.response = rewritten;
-                original.release();
+        ResponseFixup fixup = slot.fixup;
+        if (fixup != null) {
+            String transactionalId = TransactionTracking.trackedTransactionalId(fixup);
+            if (transactionalId != null) {
+                // Before virtualise: it reads the broker's own answer.
+                transactions.record(slot, transactionalId, slot.response);
+            }
+            if (TransactionalResponses.applies(fixup)) {
+                var routing = session.proxy().routing();
+                replace(slot, TransactionalResponses.virtualise(ctx.alloc(), slot.response, slot, session.cluster(),
+                    routing.transactionalProducers(), routing.realProducerIds()));
             }
         }
-        if (rewriting.needsRewrite(slot.response, slot.apiKey, slot.apiVersion, conn.rewriteContext(), slot.misrouted)) {
-            ByteBuf original = slot.response;
-            ByteBuf rewritten = rewriting.rewrite(ctx.alloc(), original, slot.apiKey, slot.apiVersion, conn.rewriteContext(),
-                slot.misrouted);
-            if (rewritten != original) {
-                slot.response = rewritten;
-                original.release();
-            }
+        var misrouted = fixup == null ? null : fixup.misrouted();
+        if (rewriting.needsRewrite(slot.response, slot.apiKey, slot.apiVersion, session.rewriteContext(), misrouted)) {
+            replace(slot, rewriting.rewrite(ctx.alloc(), slot.response, slot.apiKey, slot.apiVersion, session.rewriteContext(), misrouted));
         }
         ctx.fireChannelRead(slot);
+    }
+
+    private static void replace(InFlightRequest slot, ByteBuf rewritten) {
+        ByteBuf original = slot.response;
+        if (rewritten != original) {
+            slot.response = rewritten;
+            original.release();
+        }
     }
 }

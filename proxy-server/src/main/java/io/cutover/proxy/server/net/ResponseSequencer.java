@@ -4,24 +4,24 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /**
- * Sends answered responses to the client in request order, and flushes once per upstream read
- * rather than once per response.
+ * Sends answered responses to the client in request order, and flushes once per read from
+ * upstream rather than once per response.
  */
 final class ResponseSequencer extends ChannelInboundHandlerAdapter {
-    private final ProxyConnection conn;
+    private final ResponseReceiver responses;
 
-    ResponseSequencer(ProxyConnection conn) {
-        this.conn = conn;
+    ResponseSequencer(ResponseReceiver responses) {
+        this.responses = responses;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        conn.drainResponses();
+        responses.deliver();
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        conn.flushClient();
+        responses.flushClient();
         ctx.fireChannelReadComplete();
     }
 }

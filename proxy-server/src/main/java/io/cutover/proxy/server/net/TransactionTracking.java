@@ -26,47 +26,60 @@ import org.apache.kafka.common.protocol.Errors;
  * is refused (INVALID_TXN_STATE), so such a transaction aborts rather than splits.
  */
 final class TransactionTracking {
-    private TransactionTracking() {
+    private final ClientSession conn;
+    /** The transactional ids this connection has had transactions recorded for; made on first use. */
+    private ConnectionTransactions transactions;
+
+    TransactionTracking(ClientSession conn) {
+        this.conn = conn;
     }
 
-    /** True for the answers that open or end a transaction the proxy tracks. */
-    static boolean applies(InFlightRequest slot) {
-        return slot.tracksTransaction
-            || (slot.apiKey == ApiKeys.PRODUCE.id && slot.produce != null && slot.produce.transactionalId() != null);
+    /** The transactional id whose transaction the answer to this request opens or ends, or null for none. */
+    static String trackedTransactionalId(ResponseFixup fixup) {
+        if (fixup instanceof ResponseFixup.TransactionalInit i) {
+            return i.endsTransaction() ? i.transactionalId() : null;
+        } else if (fixup instanceof ResponseFixup.TransactionEnd e) {
+            return e.transactionalId();
+        } else if (fixup instanceof ResponseFixup.TransactionOpened o) {
+            return o.transactionalId();
+        } else if (fixup instanceof ResponseFixup.TransactionalProduce p) {
+            return p.transactionalId();
+        }
+        return null;
     }
 
-    static void record(InFlightRequest slot, ByteBuf response, ProxyConnection conn) {
-        OpenTransactions open = conn.context().routing().openTransactions();
+    void record(InFlightRequest slot, String transactionalId, ByteBuf response) {
+        OpenTransactions open = conn.proxy().routing().openTransactions();
         String cluster = conn.cluster();
         ApiKeys api = ApiKeys.forId(slot.apiKey);
         switch (api) {
             case ADD_PARTITIONS_TO_TXN -> {
                 var r = (AddPartitionsToTxnResponseData) MessageCodec.decodeResponse(response, api, slot.apiVersion);
                 if (slot.apiVersion <= 3) {
-                    addedPartitions(conn, open, slot.transactionalId, cluster, acceptedTopics(r.resultsByTopicV3AndBelow()));
+                    addedPartitions(open, transactionalId, cluster, acceptedTopics(r.resultsByTopicV3AndBelow()));
                 } else if (r.errorCode() == Errors.NONE.code()) {
                     // Version 4 and up (brokers verifying for their clients) answer per transaction.
-                    r.resultsByTransaction().forEach(t -> addedPartitions(conn, open, t.transactionalId(), cluster,
+                    r.resultsByTransaction().forEach(t -> addedPartitions(open, t.transactionalId(), cluster,
                         acceptedTopics(t.topicResults())));
                 }
             }
             case ADD_OFFSETS_TO_TXN -> {
                 var r = (AddOffsetsToTxnResponseData) MessageCodec.decodeResponse(response, api, slot.apiVersion);
                 if (r.errorCode() == Errors.NONE.code()) {
-                    added(conn, open, slot.transactionalId, cluster, List.of());
+                    added(open, transactionalId, cluster, List.of());
                 }
             }
             case END_TXN -> {
                 var r = (EndTxnResponseData) MessageCodec.decodeResponse(response, api, slot.apiVersion);
                 if (r.errorCode() == Errors.NONE.code()) {
-                    open.ended(slot.transactionalId);
+                    open.ended(transactionalId);
                 }
             }
             case INIT_PRODUCER_ID -> {
                 // A new producer epoch for the id: the coordinator has ended whatever transaction it had open.
                 var r = (InitProducerIdResponseData) MessageCodec.decodeResponse(response, api, slot.apiVersion);
                 if (r.errorCode() == Errors.NONE.code()) {
-                    open.ended(slot.transactionalId);
+                    open.ended(transactionalId);
                 }
             }
             case PRODUCE -> {
@@ -84,7 +97,7 @@ final class TransactionTracking {
                         }
                     }
                 }
-                addedPartitions(conn, open, slot.produce.transactionalId(), cluster, topics);
+                addedPartitions(open, transactionalId, cluster, topics);
             }
             default -> {
             }
@@ -104,25 +117,27 @@ final class TransactionTracking {
         return topics;
     }
 
-    private static void addedPartitions(ProxyConnection conn, OpenTransactions open, String transactionalId, String cluster,
-                                        List<String> topics) {
+    private void addedPartitions(OpenTransactions open, String transactionalId, String cluster, List<String> topics) {
         if (!topics.isEmpty()) {
-            added(conn, open, transactionalId, cluster, topics);
+            added(open, transactionalId, cluster, topics);
         }
     }
 
-    private static void added(ProxyConnection conn, OpenTransactions open, String transactionalId, String cluster, List<String> topics) {
+    private void added(OpenTransactions open, String transactionalId, String cluster, List<String> topics) {
         if (transactionalId == null) {
             return;
         }
-        if (!conn.transactions().admit(transactionalId)) {
-            conn.context().connectionLog().warn("{}: more than {} transactional ids on one connection; the transaction of {} is not"
+        if (transactions == null) {
+            transactions = new ConnectionTransactions();
+        }
+        if (!transactions.admit(transactionalId)) {
+            conn.proxy().connectionLog().warn("{}: more than {} transactional ids on one connection; the transaction of {} is not"
                 + " tracked, and route changes do not wait for it", conn.describeClient(), ConnectionTransactions.MAX_TRANSACTIONAL_IDS,
                 transactionalId);
             return;
         }
         if (!open.added(transactionalId, cluster, topics, conn.identity())) {
-            conn.context().connectionLog().warn("{}: the table of open transactions is full; the transaction of {} is not tracked",
+            conn.proxy().connectionLog().warn("{}: the table of open transactions is full; the transaction of {} is not tracked",
                 conn.describeClient(), transactionalId);
         }
     }

@@ -20,20 +20,20 @@ final class TransactionalResponses {
     private TransactionalResponses() {
     }
 
-    static boolean applies(InFlightRequest slot) {
-        return (slot.apiKey == ApiKeys.INIT_PRODUCER_ID.id && slot.transactionalId != null)
-            || (slot.apiKey == ApiKeys.END_TXN.id && slot.virtualProducerId >= 0);
+    static boolean applies(ResponseFixup fixup) {
+        return fixup instanceof ResponseFixup.TransactionalInit
+            || (fixup instanceof ResponseFixup.TransactionEnd e && e.virtualProducerId() >= 0);
     }
 
     /** Returns the frame to send on: {@code frame} itself when nothing changed. */
     static ByteBuf virtualise(ByteBufAllocator alloc, ByteBuf frame, InFlightRequest slot, String cluster, TransactionalProducers producers,
                               ProducerIdMapper.RealIdSource sourceIds) {
-        if (slot.apiKey == ApiKeys.INIT_PRODUCER_ID.id) {
+        if (slot.fixup instanceof ResponseFixup.TransactionalInit init) {
             InitProducerIdResponseData r = (InitProducerIdResponseData) MessageCodec.decodeResponse(frame, ApiKeys.INIT_PRODUCER_ID, slot.apiVersion);
             if (r.errorCode() != Errors.NONE.code()) {
                 return frame;
             }
-            long[] virtual = producers.initialized(slot.transactionalId, slot.transactionTimeoutMs, cluster, r.producerId(), r.producerEpoch(),
+            long[] virtual = producers.initialized(init.transactionalId(), init.transactionTimeoutMs(), cluster, r.producerId(), r.producerEpoch(),
                 sourceIds);
             if (virtual == null) {
                 // No durable virtual id could be made: the client asks again (and fences this attempt).
@@ -43,17 +43,18 @@ final class TransactionalResponses {
             }
             return MessageCodec.encodeResponse(alloc, ResponseFrames.correlationId(frame), ApiKeys.INIT_PRODUCER_ID, slot.apiVersion, r);
         }
+        long virtualProducerId = ((ResponseFixup.TransactionEnd) slot.fixup).virtualProducerId();
         EndTxnResponseData r = (EndTxnResponseData) MessageCodec.decodeResponse(frame, ApiKeys.END_TXN, slot.apiVersion);
         if (r.errorCode() != Errors.NONE.code() || r.producerId() < 0) {
             return frame;
         }
-        short epoch = producers.ended(slot.virtualProducerId, cluster, r.producerId(), r.producerEpoch());
+        short epoch = producers.ended(virtualProducerId, cluster, r.producerId(), r.producerEpoch());
         if (epoch < 0) {
             // The rolled-over real id could not be saved: the client retries EndTxn, which the
             // coordinator answers again for a transaction it already completed.
             r.setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code()).setProducerId(-1).setProducerEpoch((short) -1);
         } else {
-            r.setProducerId(slot.virtualProducerId).setProducerEpoch(epoch);
+            r.setProducerId(virtualProducerId).setProducerEpoch(epoch);
         }
         return MessageCodec.encodeResponse(alloc, ResponseFrames.correlationId(frame), ApiKeys.END_TXN, slot.apiVersion, r);
     }

@@ -1,28 +1,33 @@
 package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.codec.ResponseFrames;
+import io.cutover.proxy.server.wire.KafkaFrameDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 
 /**
- * The upstream side of the response path: cut frames, match each to its request, rewrite the ones
- * that carry addresses or versions, and hand them to the client in request order.
+ * The response side of the request path, one handler per concern: cut frames, match each to its
+ * request, rewrite what the client must not see as the broker said it, and hand it back in order.
  */
 final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
-    private final ProxyConnection conn;
+    private final ClientSession session;
+    private final ResponseReceiver responses;
+    private final UpstreamEvents events;
 
-    UpstreamChannelInitializer(ProxyConnection conn) {
-        this.conn = conn;
+    UpstreamChannelInitializer(ClientSession session, ResponseReceiver responses, UpstreamEvents events) {
+        this.session = session;
+        this.responses = responses;
+        this.events = events;
     }
 
     @Override
     protected void initChannel(Channel ch) {
         ch.pipeline()
-            .addLast("frame-decoder", new KafkaFrameDecoder(conn.context().config().limits().maxResponseFrameBytes(),
+            .addLast("frame-decoder", new KafkaFrameDecoder(session.proxy().config().limits().maxResponseFrameBytes(),
                 ResponseFrames.MIN_FRAME_BYTES, "response"))
-            .addLast("correlator", new ResponseCorrelator(conn))
-            .addLast("rewriter", new ResponseRewriteHandler(conn))
-            .addLast("sequencer", new ResponseSequencer(conn))
-            .addLast("lifecycle", new UpstreamLifecycle(conn));
+            .addLast("correlator", new ResponseCorrelator(session, responses))
+            .addLast("rewriter", new ResponseRewriteHandler(session))
+            .addLast("sequencer", new ResponseSequencer(responses))
+            .addLast("lifecycle", new UpstreamLifecycle(events));
     }
 }

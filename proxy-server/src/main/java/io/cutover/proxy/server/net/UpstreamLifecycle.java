@@ -2,28 +2,28 @@ package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.codec.MalformedFrameException;
 import io.cutover.proxy.core.node.NodeRegistry;
-import io.cutover.proxy.server.metrics.ProxyError;
+import io.cutover.proxy.server.wire.FrameException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 
 /** Ties the upstream channel's lifecycle and writability to the connection pair. */
 final class UpstreamLifecycle extends ChannelInboundHandlerAdapter {
-    private final ProxyConnection conn;
+    private final UpstreamEvents events;
 
-    UpstreamLifecycle(ProxyConnection conn) {
-        this.conn = conn;
+    UpstreamLifecycle(UpstreamEvents events) {
+        this.events = events;
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        conn.upstreamWritabilityChanged();
+        events.upstreamWritabilityChanged();
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        conn.upstreamClosed();
+        events.upstreamClosed();
         ctx.fireChannelInactive();
     }
 
@@ -38,6 +38,6 @@ final class UpstreamLifecycle extends ChannelInboundHandlerAdapter {
         } else {
             what = "upstream connection failed: " + root;
         }
-        conn.fail(ProxyError.UPSTREAM_FAILURE, what);
+        events.upstreamFailed(what);
     }
 }

@@ -1,14 +1,11 @@
 package io.cutover.proxy.server.net;
 
-import io.cutover.proxy.core.codec.MessageCodec;
-import io.cutover.proxy.core.codec.RequestFrames;
+import io.cutover.proxy.core.routing.data.RequestedTopics;
 import io.cutover.proxy.server.wave.WriteFence;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.ArrayDeque;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 
@@ -17,17 +14,23 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * fenced topic (or offset commit naming a fenced group), that request and every later one of the
  * connection wait here, in order, and the connection is not read. Nothing has been answered or
  * forwarded for them yet, so on release they continue down the pipeline as if just received, and
- * the router sends them wherever the routes then say. With no fence standing this is one volatile
- * read per request.
+ * the routers send them wherever the routes then say. With no fence standing this is one volatile
+ * read per request, and nothing is decoded for it.
  */
-final class WriteFenceHandler extends ChannelInboundHandlerAdapter {
-    private final ProxyConnection conn;
-    private ArrayDeque<ByteBuf> held;
+final class WriteFenceHandler extends ChannelInboundHandlerAdapter implements BodyNeed {
+    private final ClientSession session;
+    private final ReadGate clientReads;
+    private final RequestSender upstream;
+    private final ResponseReceiver responses;
+    private ArrayDeque<RequestFrame> held;
     private WriteFence holdingFor;
     private ChannelHandlerContext ctx;
 
-    WriteFenceHandler(ProxyConnection conn) {
-        this.conn = conn;
+    WriteFenceHandler(ClientSession session, ReadGate clientReads, RequestSender upstream, ResponseReceiver responses) {
+        this.session = session;
+        this.clientReads = clientReads;
+        this.upstream = upstream;
+        this.responses = responses;
     }
 
     @Override
@@ -36,92 +39,85 @@ final class WriteFenceHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public boolean needsBody(ApiKeys api, short version) {
+        if (held != null || !fenceable(api)) {
+            return false;
+        }
+        WriteFence fence = session.proxy().fences().active();
+        return fence != null && fence.covers(session.cluster(), session.identity());
+    }
+
+    private static boolean fenceable(ApiKeys api) {
+        return api == ApiKeys.PRODUCE || api == ApiKeys.OFFSET_COMMIT || api == ApiKeys.TXN_OFFSET_COMMIT;
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf frame = (ByteBuf) msg;
+        RequestFrame request = (RequestFrame) msg;
         if (held != null) {
-            held.add(frame);
-            holdingFor.held(frame.readableBytes());
+            held.add(request);
+            holdingFor.held(request.bytes());
             return;
         }
-        WriteFence fence = conn.context().fences().active();
+        WriteFence fence = fenceable(request.api) ? session.proxy().fences().active() : null;
         boolean hold;
         try {
-            hold = fence != null && fence.covers(conn.cluster(), conn.identity()) && fenced(frame, fence);
+            hold = fence != null && fence.covers(session.cluster(), session.identity()) && fenced(request, fence);
         } catch (RuntimeException e) {
-            conn.refuseMalformed(frame, "request", e);
+            session.refuseMalformed(request, e);
             return;
         }
         if (hold) {
             held = new ArrayDeque<>();
-            held.add(frame);
+            held.add(request);
             holdingFor = fence;
-            conn.pauseForFence();
-            fence.held(frame.readableBytes());
+            clientReads.pause(ReadGate.FENCED);
+            fence.held(request.bytes());
             fence.holding(() -> ctx.channel().eventLoop().execute(this::release));
             return;
         }
-        ctx.fireChannelRead(frame);
+        ctx.fireChannelRead(request);
     }
 
-    private boolean fenced(ByteBuf frame, WriteFence fence) {
-        short key = RequestFrames.apiKey(frame);
-        if (key == ApiKeys.PRODUCE.id) {
-            ProduceRequestData p = (ProduceRequestData) decode(frame, ApiKeys.PRODUCE);
-            if (p == null) {
-                return false;
+    private boolean fenced(RequestFrame request, WriteFence fence) {
+        // A fence raised between RequestDecoder and here finds the body not yet decoded: decoding it
+        // now is still the request's one decode.
+        return switch (request.api) {
+            case PRODUCE -> {
+                var ids = session.rewriteContext().topicIds();
+                yield RequestedTopics.anyTopic(request.body(), ids::nameOfVirtual, t -> t != null && fence.topics().contains(t));
             }
-            for (var t : p.topicData()) {
-                String name = t.name() != null && !t.name().isEmpty() ? t.name() : conn.rewriteContext().topicIds().nameOfVirtual(t.topicId());
-                if (name != null && fence.topics().contains(name)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        if (key == ApiKeys.OFFSET_COMMIT.id) {
-            OffsetCommitRequestData c = (OffsetCommitRequestData) decode(frame, ApiKeys.OFFSET_COMMIT);
-            return c != null && fence.groups().contains(c.groupId());
-        }
-        if (key == ApiKeys.TXN_OFFSET_COMMIT.id) {
-            TxnOffsetCommitRequestData c = (TxnOffsetCommitRequestData) decode(frame, ApiKeys.TXN_OFFSET_COMMIT);
-            return c != null && fence.groups().contains(c.groupId());
-        }
-        return false;
-    }
-
-    private static org.apache.kafka.common.protocol.ApiMessage decode(ByteBuf frame, ApiKeys api) {
-        try {
-            return MessageCodec.decodeRequest(frame, api, RequestFrames.apiVersion(frame));
-        } catch (RuntimeException e) {
-            return null; // the router reports a malformed request when it reaches it
-        }
+            case OFFSET_COMMIT -> fence.groups().contains(((OffsetCommitRequestData) request.body()).groupId());
+            case TXN_OFFSET_COMMIT -> fence.groups().contains(((TxnOffsetCommitRequestData) request.body()).groupId());
+            default -> false;
+        };
     }
 
     /** Sends the held requests on, in order, and reads the connection again. */
     private void release() {
-        ArrayDeque<ByteBuf> frames = held;
-        if (frames == null) {
+        ArrayDeque<RequestFrame> requests = held;
+        if (requests == null) {
             return;
         }
         held = null;
         holdingFor = null;
-        ByteBuf f;
-        while ((f = frames.poll()) != null) {
-            if (conn.isClosed()) {
-                f.release();
+        RequestFrame r;
+        while ((r = requests.poll()) != null) {
+            if (session.isClosed()) {
+                r.release();
             } else {
-                ctx.fireChannelRead(f);
+                ctx.fireChannelRead(r);
             }
         }
-        conn.flushUpstream();
-        conn.flushClient();
-        conn.resumeAfterFence();
+        upstream.flushUpstream();
+        responses.flushClient();
+        clientReads.resume(ReadGate.FENCED);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (held != null) {
-            held.forEach(ByteBuf::release);
+            held.forEach(RequestFrame::release);
             held = null;
         }
         super.channelInactive(ctx);

@@ -2,8 +2,8 @@ package io.cutover.proxy.server.upstream;
 
 import io.cutover.proxy.core.codec.ResponseFrames;
 import io.cutover.proxy.server.config.ClusterConfig;
-import io.cutover.proxy.server.net.KafkaFrames;
-import io.cutover.proxy.server.net.Transport;
+import io.cutover.proxy.server.wire.KafkaFrameDecoder;
+import io.cutover.proxy.server.wire.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -284,7 +284,7 @@ public final class ClusterLink implements AutoCloseable {
                 @Override
                 protected void initChannel(Channel ch) {
                     ch.pipeline()
-                        .addLast("frame-decoder", KafkaFrames.decoder(maxResponseBytes, ResponseFrames.MIN_FRAME_BYTES, "response"))
+                        .addLast("frame-decoder", new KafkaFrameDecoder(maxResponseBytes, ResponseFrames.MIN_FRAME_BYTES, "response"))
                         .addLast("link", handler);
                 }
             });

@@ -1,4 +1,4 @@
-package io.cutover.proxy.server.net;
+package io.cutover.proxy.server.wire;
 
 import io.netty.channel.WriteBufferWaterMark;
 
@@ -7,8 +7,8 @@ import io.netty.channel.WriteBufferWaterMark;
  * proxy stops reading from the other side; a few hundred KiB keeps a fetch stream moving without
  * letting one slow client hold megabytes of heap.
  */
-final class Watermarks {
-    static final WriteBufferWaterMark DEFAULT = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+public final class Watermarks {
+    public static final WriteBufferWaterMark DEFAULT = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
     private Watermarks() {
     }

@@ -1,4 +1,4 @@
-package io.cutover.proxy.server.net;
+package io.cutover.proxy.server.wire;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;

@@ -1,18 +1,18 @@
-package io.cutover.proxy.server.net;
+package io.cutover.proxy.server.wire;
 
 import io.cutover.proxy.server.metrics.ProxyError;
 
 /** A frame the proxy refuses; the connection it came on is closed, others are unaffected. */
-final class FrameException extends RuntimeException {
+public final class FrameException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final ProxyError error;
 
-    FrameException(ProxyError error, String message) {
+    public FrameException(ProxyError error, String message) {
         super(message, null, false, false);
         this.error = error;
     }
 
-    ProxyError error() {
+    public ProxyError error() {
         return error;
     }
 }

@@ -1,4 +1,4 @@
-package io.cutover.proxy.server.net;
+package io.cutover.proxy.server.wire;
 
 import io.cutover.proxy.server.metrics.ProxyError;
 import io.netty.buffer.ByteBuf;
@@ -11,7 +11,7 @@ import java.util.List;
  * whole, size prefix included, as a retained slice of the read buffer: a frame that needs no
  * rewriting is forwarded as these very bytes.
  */
-final class KafkaFrameDecoder extends ByteToMessageDecoder {
+public final class KafkaFrameDecoder extends ByteToMessageDecoder {
     private final int maxFrameBytes;
     private final int minFrameBytes;
     private final String what;
@@ -21,7 +21,7 @@ final class KafkaFrameDecoder extends ByteToMessageDecoder {
      * @param minFrameBytes smallest valid frame including the size prefix
      * @param what "request" or "response", for error messages
      */
-    KafkaFrameDecoder(int maxFrameBytes, int minFrameBytes, String what) {
+    public KafkaFrameDecoder(int maxFrameBytes, int minFrameBytes, String what) {
         this.maxFrameBytes = maxFrameBytes;
         this.minFrameBytes = minFrameBytes;
         this.what = what;
@@ -72,7 +72,7 @@ final class KafkaFrameDecoder extends ByteToMessageDecoder {
     private boolean endedMidFrame;
 
     /** True when the stream ended with part of a frame still unread. */
-    boolean endedMidFrame() {
+    public boolean endedMidFrame() {
         return endedMidFrame;
     }
 }

@@ -1,0 +1,107 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.core.capture.Capture;
+import io.cutover.proxy.core.codec.ResponseFrames;
+import io.cutover.proxy.core.routing.data.RequestedTopics;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import java.net.InetSocketAddress;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * Offers a running capture this connection's requests as the client sent them, and their responses
+ * as the client receives them. Whether the capture's filter selects this connection is decided
+ * once per capture; the capture's topic filter needs the request decoded, which this handler asks
+ * of RequestDecoder only while such a capture runs. With no capture running, this is one volatile
+ * read per request.
+ */
+final class CaptureHandler extends ChannelDuplexHandler implements BodyNeed {
+    private final ClientSession session;
+    private final int inFlightLimit;
+    /** The capture this connection last saw, whether it selects this connection, and its requests awaiting responses. */
+    private Capture capture;
+    private boolean selected;
+    private CapturedRequests awaiting;
+
+    CaptureHandler(ClientSession session) {
+        this.session = session;
+        this.inFlightLimit = session.proxy().config().limits().maxInFlightRequestsPerConnection();
+    }
+
+    @Override
+    public boolean needsBody(ApiKeys api, short version) {
+        Capture running = session.proxy().captures().active();
+        return running != null && running.spec().filter().filtersTopics() && RequestedTopics.namesTopics(api);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Capture running = session.proxy().captures().active();
+        if (running != null) {
+            RequestFrame request = (RequestFrame) msg;
+            try {
+                offer(running, request);
+            } catch (RuntimeException e) {
+                session.refuseMalformed(request, e);
+                return;
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private void offer(Capture running, RequestFrame request) {
+        if (running != capture) {
+            capture = running;
+            selected = running.spec().filter().matchesConnection(session.bootstrapListener(), session.target().virtualNodeId(),
+                session.clientId());
+            if (selected) {
+                running.connectionSelected();
+                if (awaiting == null) {
+                    awaiting = new CapturedRequests(inFlightLimit + 1);
+                }
+                awaiting.clear();
+            }
+        }
+        if (!selected || !running.isRunning()) {
+            return;
+        }
+        var filter = running.spec().filter();
+        if (filter.filtersTopics() && request.isDecoded()) {
+            var ids = session.rewriteContext().topicIds();
+            if (!filter.matchesTopics(RequestedTopics.of(request.body(), id -> ids.nameOf(session.cluster(), id)))) {
+                return;
+            }
+        }
+        if (running.offer(session.connectionId(), remote(), local(), true, request.frame()) && request.expectsResponse()) {
+            awaiting.add(request.correlationId);
+        }
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        Capture running = capture;
+        if (selected && msg instanceof ByteBuf response && response.readableBytes() >= ResponseFrames.MIN_FRAME_BYTES
+            && awaiting.takeIfHead(ResponseFrames.correlationId(response)) && running.isRunning()) {
+            running.offer(session.connectionId(), remote(), local(), false, response);
+        }
+        ctx.write(msg, promise);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (selected) {
+            capture.closed(session.connectionId(), true);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    private InetSocketAddress remote() {
+        return (InetSocketAddress) session.client().remoteAddress();
+    }
+
+    private InetSocketAddress local() {
+        return (InetSocketAddress) session.client().localAddress();
+    }
+}

@@ -1,0 +1,217 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.core.virtual.TopicIds;
+import io.cutover.proxy.server.metrics.ProxyError;
+import io.cutover.proxy.server.metrics.ProxyMetrics;
+import io.cutover.proxy.server.upstream.UpstreamConnector;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import java.util.Set;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * One client connection and the upstream connection it is paired with: their lifecycle and the
+ * flow of requests between them. Both channels live on the same event loop, so this state is
+ * touched by one thread only and needs no locks.
+ *
+ * <p>Lifecycle: NEW, CONNECTING (client reads paused until the upstream connection is up),
+ * FORWARDING, CLOSED. Whichever side closes first, the other is closed too, and every response
+ * still held is released.
+ */
+final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnection {
+    private enum State { NEW, CONNECTING, FORWARDING, CLOSED }
+
+    private final ClientSession session;
+    private final ProxyMetrics metrics;
+    private final Channel client;
+    private final ReadGate clientReads;
+    private final ResponseQueue responses;
+    private Channel upstream;
+    private State state = State.NEW;
+
+    ConnectionPair(ClientSession session) {
+        this.session = session;
+        this.metrics = session.proxy().metrics();
+        this.client = session.client();
+        // The client channel starts with autoRead off (a child option), so nothing is read before
+        // there is an upstream to send it to.
+        this.clientReads = new ReadGate(client, ReadGate.CONNECTING);
+        this.responses = new ResponseQueue(session, clientReads);
+        session.onClose(() -> clientClosed(false));
+    }
+
+    ClientSession session() {
+        return session;
+    }
+
+    ResponseQueue responses() {
+        return responses;
+    }
+
+    ReadGate clientReads() {
+        return clientReads;
+    }
+
+    // ---- connecting -------------------------------------------------------------------------
+
+    /** The client connected: open the upstream side. */
+    void start(UpstreamConnector connector, io.netty.channel.ChannelHandler upstreamInitializer) {
+        if (state != State.NEW) {
+            return;
+        }
+        state = State.CONNECTING;
+        metrics.connections(session.bootstrapListener()).incrementAndGet();
+        session.proxy().connections().add(this);
+        var target = session.target();
+        if (target.addresses().isEmpty()) {
+            session.fail(ProxyError.UNKNOWN_BROKER, "no upstream address is known for " + target.describe());
+            return;
+        }
+        connector.connect(client.eventLoop(), target.addresses(), upstreamInitializer, () -> state == State.CLOSED,
+            new UpstreamConnector.Outcome() {
+                @Override
+                public void connected(Channel channel) {
+                    onUpstreamConnected(channel);
+                }
+
+                @Override
+                public void unreachable(String addresses, Throwable lastFailure) {
+                    session.fail(ProxyError.UPSTREAM_UNREACHABLE, "cannot reach " + target.describe() + " at " + addresses + ": "
+                        + (lastFailure == null ? "unknown" : lastFailure.getMessage()));
+                }
+            });
+    }
+
+    private void onUpstreamConnected(Channel channel) {
+        upstream = channel;
+        responses.upstreamReads(new ReadGate(channel, 0));
+        metrics.upstreamConnections().incrementAndGet();
+        channel.closeFuture().addListener(f -> metrics.upstreamConnections().decrementAndGet());
+        state = State.FORWARDING;
+        clientReads.resume(ReadGate.CONNECTING);
+    }
+
+    // ---- requests ---------------------------------------------------------------------------
+
+    @Override
+    public InFlightRequest forward(RequestFrame request) {
+        int bytes = request.bytes();
+        metrics.request(request.apiKey());
+        metrics.clientBytesReceived(bytes);
+        if (state != State.FORWARDING) {
+            request.release();
+            return null;
+        }
+        InFlightRequest slot = null;
+        if (request.expectsResponse()) {
+            slot = responses.track(request, false);
+            if (slot == null) {
+                request.release();
+                return null;
+            }
+            slot.fixup = request.fixup();
+            if (request.api == ApiKeys.PRODUCE && request.decodedOrNull() instanceof ProduceRequestData produce) {
+                slot.produce = produce;
+            }
+        }
+        ByteBuf frame = request.takeForUpstream(client.alloc());
+        metrics.upstreamBytesSent(frame.readableBytes());
+        metrics.clusterRequest(session.cluster(), request.apiKey());
+        upstream.write(frame, upstream.voidPromise());
+        if (!upstream.isWritable() && clientReads.pause(ReadGate.PEER_UNWRITABLE)) {
+            metrics.clientReadPaused();
+        }
+        return slot;
+    }
+
+    @Override
+    public void flushUpstream() {
+        if (upstream != null) {
+            upstream.flush();
+        }
+    }
+
+    // ---- waves ------------------------------------------------------------------------------
+
+    @Override
+    public String cluster() {
+        return session.cluster();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return state == State.CLOSED;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return client.eventLoop();
+    }
+
+    @Override
+    public boolean producing(Set<String> topics, TopicIds ids) {
+        return PendingProduces.naming(responses.inFlight(), topics, ids);
+    }
+
+    // ---- backpressure -----------------------------------------------------------------------
+
+    void clientWritabilityChanged() {
+        responses.clientWritable();
+    }
+
+    @Override
+    public void upstreamWritabilityChanged() {
+        if (upstream != null && upstream.isWritable()) {
+            clientReads.resume(ReadGate.PEER_UNWRITABLE);
+        }
+    }
+
+    // ---- closing ----------------------------------------------------------------------------
+
+    /**
+     * The client is gone. With {@code graceful}, what it sent before it left still reaches the broker
+     * (an acks=0 producer closes right after its last write), and only then is the upstream closed.
+     */
+    void clientClosed(boolean graceful) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        session.markClosed();
+        if (state != State.NEW) {
+            metrics.connections(session.bootstrapListener()).decrementAndGet();
+        }
+        session.stale().routedOnCluster();
+        state = State.CLOSED;
+        session.proxy().connections().remove(this);
+        responses.releaseAll();
+        if (graceful && upstream != null && upstream.isActive()) {
+            upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    @Override
+    public void upstreamClosed() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (responses.size() > 0) {
+            metrics.proxyError(ProxyError.UPSTREAM_FAILURE);
+            session.proxy().connectionLog().warn("closing {}: {} closed its connection with {} requests unanswered",
+                session.describeClient(), session.target().describe(), responses.size());
+        }
+        // Responses already written go out before the client is closed.
+        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        clientClosed(false);
+    }
+
+    @Override
+    public void upstreamFailed(String reason) {
+        session.fail(ProxyError.UPSTREAM_FAILURE, reason);
+    }
+}

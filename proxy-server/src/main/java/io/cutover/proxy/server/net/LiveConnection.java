@@ -1,0 +1,17 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.core.virtual.TopicIds;
+import io.netty.channel.EventLoop;
+import java.util.Set;
+
+/** What a wave's drain asks of each open client connection. */
+interface LiveConnection {
+    String cluster();
+
+    boolean isClosed();
+
+    EventLoop eventLoop();
+
+    /** True while a Produce naming one of {@code topics} waits for its broker's answer. Call on {@link #eventLoop()}. */
+    boolean producing(Set<String> topics, TopicIds ids);
+}

@@ -1,0 +1,33 @@
+package io.cutover.proxy.server.net;
+
+import io.cutover.proxy.core.virtual.TopicIds;
+import java.util.Set;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * Answers a wave's drain: does this connection still wait for a broker to answer a Produce naming
+ * one of the wave's topics? A Produce that went upstream as bytes, undecoded, may name any topic,
+ * so it counts; the drain then waits for its answer, which is only ever a moment.
+ */
+final class PendingProduces {
+    private PendingProduces() {
+    }
+
+    static boolean naming(InFlightRequests inFlight, Set<String> topics, TopicIds ids) {
+        return inFlight.anyAwaitingUpstream(slot -> slot.apiKey == ApiKeys.PRODUCE.id && mayName(slot.produce, topics, ids));
+    }
+
+    private static boolean mayName(ProduceRequestData produce, Set<String> topics, TopicIds ids) {
+        if (produce == null) {
+            return true;
+        }
+        for (var t : produce.topicData()) {
+            String name = t.name() != null && !t.name().isEmpty() ? t.name() : ids.nameOfVirtual(t.topicId());
+            if (name == null || topics.contains(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
