@@ -1,30 +1,38 @@
 #!/usr/bin/env bash
 # End-to-end benchmark: Kafka's own ProducerPerformance and ConsumerPerformance against one real
-# broker over three paths, in one run, alternating the order each round:
+# broker over four paths, in one run, rotating the order each round:
 #
 #   direct  - straight to the broker
 #   l4      - through haproxy in `mode tcp` (one extra TCP hop, no Kafka awareness: the floor for
 #             any proxy); the broker has a second listener that advertises haproxy's port
-#   proxy   - through Cutover Proxy (bin/cutover-proxy --config ...)
+#   proxy   - through Cutover Proxy fronting that one cluster (bin/cutover-proxy --config ...)
+#   routing - through a second Cutover Proxy in routing mode, the one users run a migration in: two
+#             clusters configured (a second, idle broker is the target) and the benchmark topics
+#             routed to the source, so every request is routed and producer ids are virtualised
+#
+# Both proxies run with the launcher's default JVM settings (no JAVA_OPTS), as users start them.
 #
 # Per path and round: produce 1 KiB records unthrottled (acks=1), produce at a fixed 5,000 msg/s
-# for latency, consume unthrottled. Prints medians over the rounds, ratios against direct and
-# against the L4 floor, and each proxy's CPU seconds and peak RSS; writes the same as JSON to
-# benchmarks/e2e/target/results.json.
+# for latency, consume unthrottled. Prints medians over the rounds (and the spread of p99), ratios
+# against direct and against the L4 floor, and each proxy's CPU seconds and peak RSS; writes the
+# same as JSON to benchmarks/e2e/target/results.json. On 2 cores a single latency run swings widely
+# against haproxy, hence 5 rounds of 30 s by default.
 #
 # Before the measured rounds, each path gets one unmeasured warm-up run (WARMUP_RECORDS), so the
 # JVMs involved (broker, tools, proxy) are past JIT compilation when CPU and speed are measured.
 #
-# Usage: benchmarks/e2e/run.sh   (ROUNDS=3 RECORDS=500000 LATENCY_SECONDS=10 WARMUP_RECORDS=200000 by default)
+# Usage: benchmarks/e2e/run.sh   (ROUNDS=5 RECORDS=500000 LATENCY_SECONDS=30 WARMUP_RECORDS=200000 by default;
+#        PROFILE=1 also records a JFR file per proxy into benchmarks/e2e/target/)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/benchmarks/e2e"
 OUT="$HERE/target"
 LIBS="$OUT/libs"
-ROUNDS="${ROUNDS:-3}"
+ROUNDS="${ROUNDS:-5}"
 RECORDS="${RECORDS:-500000}"
-LATENCY_SECONDS="${LATENCY_SECONDS:-10}"
+LATENCY_SECONDS="${LATENCY_SECONDS:-30}"
+PROFILE="${PROFILE:-0}"
 WARMUP_RECORDS="${WARMUP_RECORDS:-200000}"
 RATE=5000
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
@@ -100,6 +108,29 @@ log "formatting and starting the broker"
 PIDS+=($!)
 wait_for "the broker" 90 grep -q "Kafka Server started" "$WORK/broker.log"
 
+# The routing arm's target: a second, idle cluster, so that proxy runs in routing mode.
+TARGET_PORT=$(free_port); TARGET_CONTROLLER_PORT=$(free_port)
+cat > "$WORK/target.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$TARGET_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$TARGET_PORT,CONTROLLER://127.0.0.1:$TARGET_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$TARGET_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+log.dirs=$WORK/target-data
+num.partitions=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+EOF
+"$JAVA" -cp "$LIBS/*" kafka.tools.StorageTool format -t "$("$JAVA" -cp "$LIBS/*" kafka.tools.StorageTool random-uuid)" \
+  -c "$WORK/target.properties" >"$WORK/target-format.log" 2>&1
+"$JAVA" -Xms256m -Xmx256m "-Dlog4j2.configurationFile=$WORK/log4j2.properties" -cp "$LIBS/*" kafka.Kafka "$WORK/target.properties" \
+  >"$WORK/target.log" 2>&1 &
+PIDS+=($!)
+wait_for "the target broker" 90 grep -q "Kafka Server started" "$WORK/target.log"
+
 # --- haproxy (L4) ----------------------------------------------------------------------------
 cat > "$WORK/haproxy.cfg" <<EOF
 global
@@ -119,24 +150,31 @@ EOF
 HAPROXY_PID=$!
 PIDS+=($HAPROXY_PID)
 
-# --- Cutover Proxy ---------------------------------------------------------------------------
-PROXY_PORT=$(free_port); ADMIN_PORT=$(free_port); BROKER_PORTS_FIRST=$(( (PROXY_PORT % 20000) + 30000 ))
-cat > "$WORK/proxy.conf" <<EOF
+# --- Cutover Proxy: one cluster, and routing mode -------------------------------------------
+start_proxy() { # start_proxy NAME CLUSTERS-HOCON FIRST-BROKER-PORT-BASE; sets PROXY_PORT_<NAME> and PROXY_PID_<NAME>
+  local name="$1" clusters="$2" base="$3" port admin first opts=""
+  port=$(free_port); admin=$(free_port); first=$(( base + port % 1000 ))
+  cat > "$WORK/$name.conf" <<EOF
 cutover-proxy {
-  listener { bootstrap-port = $PROXY_PORT, broker-ports { first = $BROKER_PORTS_FIRST, last = $((BROKER_PORTS_FIRST + 20)) } }
-  clusters.source.bootstrap-servers = ["127.0.0.1:$DIRECT_PORT"]
-  admin.port = $ADMIN_PORT
-  state-dir = "$WORK/proxy-state"
+  listener { bootstrap-port = $port, broker-ports { first = $first, last = $((first + 20)) } }
+  $clusters
+  admin.port = $admin
+  state-dir = "$WORK/$name-state"
 }
 EOF
-log "building (if needed) and starting Cutover Proxy"
-JAVA_OPTS="-Xms512m -Xmx512m" "$ROOT/bin/cutover-proxy" --config "$WORK/proxy.conf" >"$WORK/proxy.log" 2>&1 &
-PROXY_PID=$!
-PIDS+=($PROXY_PID)
-wait_for "the proxy" 300 curl -sf "http://127.0.0.1:$ADMIN_PORT/health"
+  [ "$PROFILE" = 1 ] && opts="-XX:StartFlightRecording=filename=$OUT/$name.jfr,settings=profile,dumponexit=true"
+  log "building (if needed) and starting Cutover Proxy ($name)"
+  JAVA_OPTS="$opts" "$ROOT/bin/cutover-proxy" --config "$WORK/$name.conf" >"$WORK/$name.log" 2>&1 &
+  PIDS+=($!)
+  eval "PROXY_PID_$name=$!; PROXY_PORT_$name=$port"
+  wait_for "the proxy ($name)" 300 curl -sf "http://127.0.0.1:$admin/health"
+}
+start_proxy proxy "clusters.source.bootstrap-servers = [\"127.0.0.1:$DIRECT_PORT\"]" 21000
+start_proxy routing "clusters { source.bootstrap-servers = [\"127.0.0.1:$DIRECT_PORT\"], target.bootstrap-servers = [\"127.0.0.1:$TARGET_PORT\"] }" 23000
 
-declare -A BOOTSTRAP=([direct]="127.0.0.1:$DIRECT_PORT" [l4]="127.0.0.1:$HAPROXY_PORT" [proxy]="127.0.0.1:$PROXY_PORT")
-declare -A PID_OF=([l4]=$HAPROXY_PID [proxy]=$PROXY_PID)
+declare -A BOOTSTRAP=([direct]="127.0.0.1:$DIRECT_PORT" [l4]="127.0.0.1:$HAPROXY_PORT" [proxy]="127.0.0.1:$PROXY_PORT_proxy"
+                     [routing]="127.0.0.1:$PROXY_PORT_routing")
+declare -A PID_OF=([l4]=$HAPROXY_PID [proxy]=$PROXY_PID_proxy [routing]=$PROXY_PID_routing)
 
 cpu_seconds() { # utime+stime of a process, in seconds
   python3 - "$1" <<'EOF'
@@ -151,7 +189,7 @@ tool() { "$JAVA" -Xmx512m "-Dlog4j2.configurationFile=$WORK/log4j2.properties" -
 
 RESULTS="$OUT/raw-results.jsonl"
 : > "$RESULTS"
-PATHS=(direct l4 proxy)
+PATHS=(direct l4 proxy routing)
 if [ "$WARMUP_RECORDS" -gt 0 ]; then
   for path in "${PATHS[@]}"; do
     log "warm-up, $path: $WARMUP_RECORDS records through and back (not measured)"
@@ -164,8 +202,8 @@ if [ "$WARMUP_RECORDS" -gt 0 ]; then
   done
 fi
 for round in $(seq 1 "$ROUNDS"); do
-  for i in 0 1 2; do
-    path="${PATHS[$(( (i + round - 1) % 3 ))]}"
+  for i in 0 1 2 3; do
+    path="${PATHS[$(( (i + round - 1) % 4 ))]}"
     bootstrap="${BOOTSTRAP[$path]}"
     topic="bench-$path-$round"
     tool org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$DIRECT_PORT" --create --topic "$topic" \
@@ -203,48 +241,59 @@ EOF
   done
 done
 
-L4_RSS=$(peak_rss_mb "$HAPROXY_PID"); PROXY_RSS=$(peak_rss_mb "$PROXY_PID")
-python3 - "$RESULTS" "$OUT/results.json" "$L4_RSS" "$PROXY_RSS" "$ROUNDS" "$RECORDS" <<'EOF'
+L4_RSS=$(peak_rss_mb "$HAPROXY_PID"); PROXY_RSS=$(peak_rss_mb "$PROXY_PID_proxy"); ROUTING_RSS=$(peak_rss_mb "$PROXY_PID_routing")
+if [ "$PROFILE" = 1 ]; then
+  for name in proxy routing; do
+    jcmd "${PID_OF[$name]}" JFR.dump filename="$OUT/$name.jfr" >/dev/null 2>&1 || true
+  done
+fi
+python3 - "$RESULTS" "$OUT/results.json" "$L4_RSS" "$PROXY_RSS" "$ROUTING_RSS" "$ROUNDS" "$RECORDS" "$LATENCY_SECONDS" <<'EOF'
 import json, statistics, subprocess, sys, datetime, os
-raw, out, l4_rss, proxy_rss, rounds, records = sys.argv[1:7]
+raw, out, l4_rss, proxy_rss, routing_rss, rounds, records, latency_seconds = sys.argv[1:9]
 rows = [json.loads(l) for l in open(raw)]
-def med(path, f):
-    return statistics.median(f(r) for r in rows if r["path"] == path)
+ARMS = ("direct", "l4", "proxy", "routing")
+def vals(path, f):
+    return [f(r) for r in rows if r["path"] == path]
 m = {}
-for p in ("direct", "l4", "proxy"):
+for p in ARMS:
     m[p] = {
-        "produce_mb_s": med(p, lambda r: r["produce"]["mb_per_sec"]),
-        "consume_mb_s": med(p, lambda r: r["consume"]["fetch_mb_per_sec"]),
-        "p50_ms_at_5k": med(p, lambda r: r["latency"]["p50_ms"]),
-        "p99_ms_at_5k": med(p, lambda r: r["latency"]["p99_ms"]),
+        "produce_mb_s": statistics.median(vals(p, lambda r: r["produce"]["mb_per_sec"])),
+        "consume_mb_s": statistics.median(vals(p, lambda r: r["consume"]["fetch_mb_per_sec"])),
+        "p50_ms_at_5k": statistics.median(vals(p, lambda r: r["latency"]["p50_ms"])),
+        "p99_ms_at_5k": statistics.median(vals(p, lambda r: r["latency"]["p99_ms"])),
+        "p99_ms_at_5k_rounds": vals(p, lambda r: r["latency"]["p99_ms"]),
     }
     if p != "direct":
-        cpu = sum(r["cpu_seconds"] for r in rows if r["path"] == p)
-        mb = sum(r["mb_moved"] for r in rows if r["path"] == p)
+        cpu = sum(vals(p, lambda r: r["cpu_seconds"]))
+        mb = sum(vals(p, lambda r: r["mb_moved"]))
         m[p]["cpu_seconds_total"] = cpu
         m[p]["cpu_seconds_per_gb_moved"] = cpu / (mb / 1024)
-m["l4"]["peak_rss_mb"] = float(l4_rss); m["proxy"]["peak_rss_mb"] = float(proxy_rss)
+m["l4"]["peak_rss_mb"] = float(l4_rss); m["proxy"]["peak_rss_mb"] = float(proxy_rss); m["routing"]["peak_rss_mb"] = float(routing_rss)
 ratios = {}
 for k in ("produce_mb_s", "consume_mb_s", "p50_ms_at_5k", "p99_ms_at_5k"):
-    ratios[k] = {"proxy/direct": m["proxy"][k] / m["direct"][k] if m["direct"][k] else None,
-                 "l4/direct": m["l4"][k] / m["direct"][k] if m["direct"][k] else None,
-                 "proxy/l4": m["proxy"][k] / m["l4"][k] if m["l4"][k] else None}
-ratios["cpu_per_gb"] = {"proxy/l4": m["proxy"]["cpu_seconds_per_gb_moved"] / m["l4"]["cpu_seconds_per_gb_moved"]}
+    ratios[k] = {}
+    for p in ("l4", "proxy", "routing"):
+        ratios[k][p + "/direct"] = m[p][k] / m["direct"][k] if m["direct"][k] else None
+    for p in ("proxy", "routing"):
+        ratios[k][p + "/l4"] = m[p][k] / m["l4"][k] if m["l4"][k] else None
+ratios["cpu_per_gb"] = {p + "/l4": m[p]["cpu_seconds_per_gb_moved"] / m["l4"]["cpu_seconds_per_gb_moved"] for p in ("proxy", "routing")}
 cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
 java = subprocess.run([os.environ.get("JAVA", "java"), "-version"], capture_output=True, text=True).stderr.splitlines()[0]
 machine = {"cores": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
            "cpu": cpu_model, "java": java, "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")}
-json.dump({"machine": machine, "rounds": int(rounds), "records": int(records), "medians": m, "ratios": ratios, "runs": rows},
-          open(out, "w"), indent=2)
+json.dump({"machine": machine, "rounds": int(rounds), "records": int(records), "latency_seconds": int(latency_seconds),
+           "medians": m, "ratios": ratios, "runs": rows}, open(out, "w"), indent=2)
 f = lambda x: "-" if x is None else (f"{x:.3f}" if isinstance(x, float) and x < 10 else f"{x:.1f}")
 print(f"\nMachine: {machine['cores']} cores, {machine['memory_gb']} GiB, {machine['cpu']}; {machine['java']}; {machine['date']}")
-print(f"Medians over {rounds} rounds ({records} x 1 KiB records per produce run; latency at 5,000 msg/s):\n")
-print(f"{'':18}{'direct':>10}{'l4 (haproxy)':>14}{'proxy':>10}   {'proxy/direct':>12}{'l4/direct':>10}{'proxy/l4':>10}")
+print(f"Medians over {rounds} rounds ({records} x 1 KiB records per produce run; latency at 5,000 msg/s for {latency_seconds} s):\n")
+print(f"{'':16}{'direct':>9}{'l4':>9}{'proxy':>9}{'routing':>9}   {'l4/direct':>9}{'proxy/l4':>9}{'routing/l4':>11}")
 for k, label in (("produce_mb_s", "produce MB/s"), ("consume_mb_s", "consume MB/s"), ("p50_ms_at_5k", "p50 ms @5k"), ("p99_ms_at_5k", "p99 ms @5k")):
-    print(f"{label:18}{f(m['direct'][k]):>10}{f(m['l4'][k]):>14}{f(m['proxy'][k]):>10}   "
-          f"{f(ratios[k]['proxy/direct']):>12}{f(ratios[k]['l4/direct']):>10}{f(ratios[k]['proxy/l4']):>10}")
-print(f"\nCPU seconds per GB moved: haproxy {f(m['l4']['cpu_seconds_per_gb_moved'])}, proxy {f(m['proxy']['cpu_seconds_per_gb_moved'])}"
-      f" (proxy/haproxy {f(ratios['cpu_per_gb']['proxy/l4'])})")
-print(f"Peak RSS: haproxy {m['l4']['peak_rss_mb']} MB, proxy {m['proxy']['peak_rss_mb']} MB")
+    print(f"{label:16}{f(m['direct'][k]):>9}{f(m['l4'][k]):>9}{f(m['proxy'][k]):>9}{f(m['routing'][k]):>9}   "
+          f"{f(ratios[k]['l4/direct']):>9}{f(ratios[k]['proxy/l4']):>9}{f(ratios[k]['routing/l4']):>11}")
+print("\np99 ms @5k per round: " + "; ".join(f"{p} {m[p]['p99_ms_at_5k_rounds']}" for p in ARMS))
+print(f"CPU seconds per GB moved: haproxy {f(m['l4']['cpu_seconds_per_gb_moved'])}, proxy {f(m['proxy']['cpu_seconds_per_gb_moved'])}"
+      f" ({f(ratios['cpu_per_gb']['proxy/l4'])}x), routing {f(m['routing']['cpu_seconds_per_gb_moved'])}"
+      f" ({f(ratios['cpu_per_gb']['routing/l4'])}x)")
+print(f"Peak RSS: haproxy {m['l4']['peak_rss_mb']} MB, proxy {m['proxy']['peak_rss_mb']} MB, routing {m['routing']['peak_rss_mb']} MB")
 print(f"JSON: {out}")
 EOF
