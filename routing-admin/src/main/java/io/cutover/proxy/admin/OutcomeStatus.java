@@ -60,14 +60,14 @@ public final class OutcomeStatus {
     }
 
     /** What a refusal leaves behind for the caller to see, or null. */
-    public static Object current(Outcome<?> outcome) {
-        if (outcome instanceof Outcome.Conflict<?> c) {
+    public static <T> T current(Outcome<T> outcome) {
+        if (outcome instanceof Outcome.Conflict<T> c) {
             return c.current();
         }
-        if (outcome instanceof Outcome.Unavailable<?> u) {
+        if (outcome instanceof Outcome.Unavailable<T> u) {
             return u.current();
         }
-        if (outcome instanceof Outcome.Incomplete<?> i) {
+        if (outcome instanceof Outcome.Incomplete<T> i) {
             return i.current();
         }
         return null;

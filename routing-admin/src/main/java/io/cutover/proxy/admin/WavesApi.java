@@ -167,8 +167,7 @@ public final class WavesApi implements AutoCloseable {
         if (outcome instanceof Outcome.Conflict<T> c && c.evidence() instanceof GateResult gate) {
             body.set("gate", gate.toJson());
         }
-        @SuppressWarnings("unchecked")
-        T current = (T) OutcomeStatus.current(outcome);
+        T current = OutcomeStatus.current(outcome);
         if (current != null) {
             body.set("wave", render.apply(current));
         }

@@ -8,6 +8,7 @@ import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.service.Outcome;
 import io.cutover.proxy.core.service.RouteService;
 import io.cutover.proxy.core.state.AuditLog;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -68,16 +69,23 @@ public final class RouteChanges implements RouteService {
     }
 
     private CompletionStage<Outcome<RouteTable>> apply(String who, String action, RouteTable current, RouteTable next, boolean force) {
-        CompletionStage<String> readersRefusal = force ? CompletableFuture.completedFuture(null)
-            : readers.readersOfMovedTopics(current, next).thenApply(found -> found.isEmpty() ? null
-                : "refused: this change moves topics that are being read, and a plain route change "
-                + "carries no consumer offsets (their positions would be applied to the other cluster's log, skipping or "
-                + "re-reading records): " + String.join("; ", found) + ". Move readers with a wave (POST /waves), which "
-                + "carries their offsets, or repeat with \"force\": true (PUT: ?force=true) to move them anyway");
-        return readersRefusal.thenCompose(refusal -> refusal != null ? done(Outcome.<RouteTable>conflict(refusal))
-            : guard.admit(current, next).thenApply(guardRefusal -> guardRefusal.isPresent()
-                ? Outcome.<RouteTable>conflict(guardRefusal.get())
-                : write(who, action, current, next)));
+        CompletionStage<List<String>> readersFound = force ? CompletableFuture.completedFuture(List.of())
+            : readers.readersOfMovedTopics(current, next);
+        return readersFound.thenCompose(found -> {
+            if (!found.isEmpty()) {
+                return done(Outcome.conflict(movesReaders(found)));
+            }
+            return guard.admit(current, next).thenApply(refused -> refused.isPresent()
+                ? Outcome.<RouteTable>conflict(refused.get())
+                : write(who, action, current, next));
+        });
+    }
+
+    private static String movesReaders(List<String> found) {
+        return "refused: this change moves topics that are being read, and a plain route change "
+            + "carries no consumer offsets (their positions would be applied to the other cluster's log, skipping or "
+            + "re-reading records): " + String.join("; ", found) + ". Move readers with a wave (POST /waves), which "
+            + "carries their offsets, or repeat with \"force\": true (PUT: ?force=true) to move them anyway";
     }
 
     private Outcome<RouteTable> write(String who, String action, RouteTable current, RouteTable next) {
