@@ -3,7 +3,7 @@ package io.cutover.proxy.server;
 import io.cutover.proxy.admin.AdminAuth;
 import io.cutover.proxy.admin.AdminRouter;
 import io.cutover.proxy.admin.AdminServer;
-import io.cutover.proxy.admin.AuditLog;
+import io.cutover.proxy.core.state.AuditLog;
 import io.cutover.proxy.admin.CapturesApi;
 import io.cutover.proxy.admin.ClientsApi;
 import io.cutover.proxy.admin.OpenApiRoute;
@@ -18,6 +18,8 @@ import io.cutover.proxy.server.wave.ClusterAdmins;
 import io.cutover.proxy.server.wave.Fences;
 import io.cutover.proxy.server.wave.OffsetSyncReader;
 import io.cutover.proxy.server.route.FlipReaders;
+import io.cutover.proxy.server.route.ReaderCheck;
+import io.cutover.proxy.server.route.RouteChanges;
 import io.cutover.proxy.server.wave.SwitchRecovery;
 import io.cutover.proxy.server.wave.WaveController;
 import io.cutover.proxy.server.wave.WaveGates;
@@ -212,7 +214,7 @@ public final class ProxyServer implements AutoCloseable {
             new UiRoute().register(router);
             this.adminRouter = router;
             this.transactionGuard = new TransactionBoundaryGuard(routing.openTransactions(), config.routing().transactionWait());
-            RoutesApi.ReaderCheck readers = RoutesApi.ReaderCheck.NONE;
+            ReaderCheck readers = ReaderCheck.NONE;
             if (config.twoClusters()) {
                 this.clusterAdmins = new ClusterAdmins(config.clusters().values(), config.waves().adminTimeout());
                 this.routeChecks = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -222,7 +224,7 @@ public final class ProxyServer implements AutoCloseable {
                 });
                 readers = new FlipReaders(clusterAdmins, inventory, routeChecks);
             }
-            new RoutesApi(routes, audit, transactionGuard, readers).register(router, auth);
+            new RoutesApi(new RouteChanges(routes, audit, transactionGuard, readers)).register(router, auth);
             new CapturesApi(captures, audit, config.capture().maxBytes(), config.capture().maxDuration(), Clock.systemUTC())
                 .register(router, auth);
             startCaptureOnBoot(config.capture().onStart());

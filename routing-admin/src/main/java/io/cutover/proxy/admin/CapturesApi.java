@@ -10,6 +10,7 @@ import io.cutover.proxy.core.capture.CaptureFilter;
 import io.cutover.proxy.core.capture.CaptureHub;
 import io.cutover.proxy.core.capture.CaptureSpec;
 import io.cutover.proxy.core.capture.CaptureStatus;
+import io.cutover.proxy.core.state.AuditLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;

@@ -8,53 +8,24 @@ import io.cutover.proxy.core.routing.RouteRule;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.RouteTableException;
 import io.cutover.proxy.core.routing.RouteTableJson;
-import io.cutover.proxy.core.routing.Routes;
+import io.cutover.proxy.core.service.Outcome;
+import io.cutover.proxy.core.service.RouteService;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * GET /routes, PUT /routes (guarded by If-Match on the version) and POST /routes/flip (one rule).
- * Every change is audited with the caller's token name.
+ * GET /routes, PUT /routes (guarded by If-Match on the version) and POST /routes/flip (one rule):
+ * reads the request into a call on the {@link RouteService}, and its outcome into a status, JSON and
+ * the table's version as ETag.
  */
 public final class RoutesApi {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Routes routes;
-    private final AuditLog audit;
-    private final RouteChangeGuard guard;
+    private final RouteService routes;
 
-    /** Lets the proxy refuse or delay a change, e.g. one that would split an open transaction. */
-    @FunctionalInterface
-    public interface RouteChangeGuard {
-        /** Completes when the change may be applied; fails with an {@link AdminException} to refuse it. */
-        CompletionStage<Void> admit(RouteTable current, RouteTable next);
-
-        RouteChangeGuard NONE = (current, next) -> CompletableFuture.completedFuture(null);
-    }
-
-    /**
-     * Names who reads a topic that a change moves to the other cluster (consumer groups with
-     * committed offsets, connected fetchers): a plain change carries no offsets, so it is refused
-     * for them unless forced.
-     */
-    @FunctionalInterface
-    public interface ReaderCheck {
-        CompletionStage<java.util.List<String>> readersOfMovedTopics(RouteTable current, RouteTable next);
-
-        ReaderCheck NONE = (current, next) -> CompletableFuture.completedFuture(java.util.List.of());
-    }
-
-    private final ReaderCheck readers;
-
-    public RoutesApi(Routes routes, AuditLog audit, RouteChangeGuard guard) {
-        this(routes, audit, guard, ReaderCheck.NONE);
-    }
-
-    public RoutesApi(Routes routes, AuditLog audit, RouteChangeGuard guard, ReaderCheck readers) {
+    public RoutesApi(RouteService routes) {
         this.routes = routes;
-        this.audit = audit;
-        this.guard = guard;
-        this.readers = readers;
     }
 
     public void register(AdminRouter router, AdminAuth auth) {
@@ -74,24 +45,12 @@ public final class RoutesApi {
             throw new AdminException(428, "PUT /routes needs If-Match: <version> (from GET /routes) so that two operators cannot overwrite each other");
         }
         long expected = parseVersion(ifMatch);
-        RouteTable current = routes.current();
-        RouteTable next;
-        try {
-            next = RouteTableJson.replacementFromJson(parse(req), current);
-            next.validate(routes.clusters());
-        } catch (RouteTableException e) {
-            throw new AdminException(400, e.getMessage());
-        }
-        if (current.version() != expected) {
-            throw new AdminException(412, "route table is at version " + current.version() + ", not " + expected
-                + "; re-read it (GET /routes) and retry");
-        }
-        return apply(who, "replace-routes", current, next, "true".equals(req.queryParam("force")));
+        JsonNode body = parse(req);
+        return routes.replace(live -> RouteTableJson.replacementFromJson(body, live), expected, "true".equals(req.queryParam("force")), who)
+            .thenApply(outcome -> respond(outcome, null));
     }
 
     private CompletionStage<AdminResponse> flip(AdminRequest req, String who) {
-        RouteTable current = routes.current();
-        RouteTable next;
         JsonNode body = parse(req);
         boolean force = false;
         if (body.has("force")) {
@@ -101,39 +60,29 @@ public final class RoutesApi {
             force = body.get("force").asBoolean();
             ((ObjectNode) body).remove("force");
         }
+        RouteRule rule;
         try {
-            RouteRule rule = RouteTableJson.ruleFromJson(body);
-            next = current.withRule(rule).validate(routes.clusters());
+            rule = RouteTableJson.ruleFromJson(body);
         } catch (RouteTableException e) {
             throw new AdminException(400, e.getMessage());
         }
         String ifMatch = req.header("if-match");
-        if (ifMatch != null && parseVersion(ifMatch) != current.version()) {
-            throw new AdminException(412, "route table is at version " + current.version() + ", not " + ifMatch);
-        }
-        return apply(who, "flip", current, next, force);
+        OptionalLong basedOn = ifMatch == null ? OptionalLong.empty() : OptionalLong.of(parseVersion(ifMatch));
+        return routes.flip(rule, basedOn, force, who).thenApply(outcome -> respond(outcome, ifMatch));
     }
 
-    private CompletionStage<AdminResponse> apply(String who, String action, RouteTable current, RouteTable next, boolean force) {
-        CompletionStage<Void> readersChecked = force ? CompletableFuture.completedFuture(null)
-            : readers.readersOfMovedTopics(current, next).thenAccept(found -> {
-                if (!found.isEmpty()) {
-                    throw new AdminException(409, "refused: this change moves topics that are being read, and a plain route change "
-                        + "carries no consumer offsets (their positions would be applied to the other cluster's log, skipping or "
-                        + "re-reading records): " + String.join("; ", found) + ". Move readers with a wave (POST /waves), which "
-                        + "carries their offsets, or repeat with \"force\": true (PUT: ?force=true) to move them anyway");
-                }
-            });
-        return readersChecked.thenCompose(ignored -> guard.admit(current, next)).thenApply(ignored -> {
-            RouteTable applied;
-            try {
-                applied = routes.replace(current.version(), next);
-            } catch (Routes.VersionConflictException e) {
-                throw new AdminException(412, e.getMessage());
-            }
-            audit.record(who, action, RouteTableJson.toJson(current), RouteTableJson.toJson(applied));
-            return withVersion(AdminResponse.json(200, RouteTableJson.toJson(applied)), applied);
-        });
+    /** @param ifMatch the If-Match a flip was sent with (null for PUT): a flip quotes it back as sent when the table moved on */
+    static AdminResponse respond(Outcome<RouteTable> outcome, String ifMatch) {
+        if (outcome instanceof Outcome.Accepted<RouteTable> a) {
+            return withVersion(AdminResponse.json(200, RouteTableJson.toJson(a.value())), a.value());
+        }
+        int status = OutcomeStatus.of(outcome, 200);
+        if (outcome instanceof Outcome.Stale<RouteTable> s) {
+            return AdminResponse.error(status, ifMatch != null
+                ? "route table is at version " + s.current() + ", not " + ifMatch
+                : "route table is at version " + s.current() + ", not " + s.expected() + "; re-read it (GET /routes) and retry");
+        }
+        return AdminResponse.error(status, OutcomeStatus.reason(outcome));
     }
 
     private static AdminResponse withVersion(AdminResponse r, RouteTable t) {

@@ -1,44 +1,38 @@
 package io.cutover.proxy.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cutover.proxy.core.capture.CaptureSpec;
+import io.cutover.proxy.core.routing.ClientSelector;
+import io.cutover.proxy.core.routing.RouteTableException;
+import io.cutover.proxy.core.service.Outcome;
+import io.cutover.proxy.core.service.WaveService;
+import io.cutover.proxy.core.service.WaveSpec;
+import io.cutover.proxy.core.wave.GateResult;
+import io.cutover.proxy.core.wave.Wave;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * /waves: create, list, show, check, switch, rollback, promote, scorecard. The work happens in the
- * proxy's {@link WaveService}, one wave operation at a time, off the admin event loop (a switch
- * waits on the clusters).
+ * /waves: create, list, show, check, switch, rollback, promote, rehearse, scorecard. Reads the
+ * request into a call on the proxy's {@link WaveService} and its outcome into a status and JSON;
+ * the work runs one wave operation at a time, off the admin event loop (a switch waits on the
+ * clusters).
  */
 public final class WavesApi implements AutoCloseable {
-    /** What the proxy does for each endpoint. Every result carries its HTTP status and JSON body. */
-    public interface WaveService {
-        Result list();
-
-        Result get(String name);
-
-        Result create(JsonNode spec, String who);
-
-        Result check(String name, String who);
-
-        Result switchWave(String name, String who);
-
-        Result rollback(String name, boolean force, String who);
-
-        Result promote(String name, String who);
-
-        /** Replays recently captured traffic of the wave's clients against the target (and the source, to compare). */
-        Result rehearse(String name, boolean produce, String capture, String who);
-
-        Result scorecard(String name);
-
-        /** The scorecard as a plain-text table, for terminals; null when there is no such wave. */
-        String scorecardText(String name);
-    }
-
-    public record Result(int status, JsonNode body) {
-    }
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> CREATE_FIELDS = Set.of("name", "topics", "groups", "clients");
 
     private final WaveService service;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
@@ -52,19 +46,19 @@ public final class WavesApi implements AutoCloseable {
     }
 
     public void register(AdminRouter router, AdminAuth auth) {
-        router.get("/waves", auth.require((req, who) -> run(service::list)));
+        router.get("/waves", auth.require((req, who) -> CompletableFuture.supplyAsync(() -> list(service.list()), worker)));
         router.post("/waves", auth.require((req, who) -> {
-            JsonNode body = RoutesApi.parse(req);
-            return run(() -> service.create(body, who));
+            WaveSpec spec = spec(RoutesApi.parse(req));
+            return wave(() -> service.create(spec, who), 201);
         }));
-        router.get("/waves/{name}", auth.require((req, who) -> run(() -> service.get(req.pathParam("name")))));
-        router.post("/waves/{name}/check", auth.require((req, who) -> run(() -> service.check(req.pathParam("name"), who))));
-        router.post("/waves/{name}/switch", auth.require((req, who) -> run(() -> service.switchWave(req.pathParam("name"), who))));
+        router.get("/waves/{name}", auth.require((req, who) -> wave(() -> service.get(req.pathParam("name")), 200)));
+        router.post("/waves/{name}/check", auth.require((req, who) -> wave(() -> service.check(req.pathParam("name"), who), 200)));
+        router.post("/waves/{name}/switch", auth.require((req, who) -> wave(() -> service.switchWave(req.pathParam("name"), who), 200)));
         router.post("/waves/{name}/rollback", auth.require((req, who) -> {
             boolean force = false;
             if (req.body().length > 0) {
                 JsonNode body = RoutesApi.parse(req);
-                for (java.util.Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+                for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
                     String field = it.next();
                     if (!field.equals("force")) {
                         throw new AdminException(400, "unknown field " + field + "; a rollback takes force");
@@ -77,14 +71,14 @@ public final class WavesApi implements AutoCloseable {
                 force = f != null && f.asBoolean();
             }
             boolean forced = force;
-            return run(() -> service.rollback(req.pathParam("name"), forced, who));
+            return wave(() -> service.rollback(req.pathParam("name"), forced, who), 200);
         }));
         router.post("/waves/{name}/rehearse", auth.require((req, who) -> {
             boolean produce = false;
             String capture = null;
             if (req.body().length > 0) {
                 JsonNode body = RoutesApi.parse(req);
-                for (java.util.Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+                for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
                     String f = it.next();
                     if (!f.equals("produce") && !f.equals("capture")) {
                         throw new AdminException(400, "unknown field " + f + "; a rehearsal takes produce and capture");
@@ -97,41 +91,134 @@ public final class WavesApi implements AutoCloseable {
                 produce = p != null && p.asBoolean();
                 JsonNode c = body.get("capture");
                 if (c != null && !c.isNull()) {
-                    if (!c.isTextual() || !io.cutover.proxy.core.capture.CaptureSpec.isName(c.asText())) {
+                    if (!c.isTextual() || !CaptureSpec.isName(c.asText())) {
                         throw new AdminException(400, "capture: " + c + " is not a capture name; use "
-                            + io.cutover.proxy.core.capture.CaptureSpec.NAME_RULE + " (GET /captures lists them)");
+                            + CaptureSpec.NAME_RULE + " (GET /captures lists them)");
                     }
                     capture = c.asText();
                 }
             }
             boolean withProduce = produce;
             String fromCapture = capture;
-            return run(() -> service.rehearse(req.pathParam("name"), withProduce, fromCapture, who));
+            return report(() -> service.rehearse(req.pathParam("name"), withProduce, fromCapture, who));
         }));
-        router.post("/waves/{name}/promote", auth.require((req, who) -> run(() -> service.promote(req.pathParam("name"), who))));
+        router.post("/waves/{name}/promote", auth.require((req, who) -> wave(() -> service.promote(req.pathParam("name"), who), 200)));
         router.get("/waves/{name}/scorecard", auth.require((req, who) -> {
             String accept = req.header("accept");
             boolean text = "text".equals(req.queryParam("format")) || (accept != null && accept.contains("text/plain"));
             String name = req.pathParam("name");
             if (text) {
-                return CompletableFuture.supplyAsync(() -> {
-                    String table = service.scorecardText(name);
-                    if (table == null) {
-                        return AdminResponse.error(404, "no wave named " + name);
-                    }
-                    // A scorecard that could not be computed is not a 200, in text as in JSON.
-                    return AdminResponse.text(table.startsWith("cannot compute") ? 503 : 200, "text/plain; charset=utf-8", table);
-                }, worker);
+                return CompletableFuture.supplyAsync(() -> scorecardText(service.scorecardText(name)), worker);
             }
-            return run(() -> service.scorecard(name));
+            return report(() -> service.scorecard(name));
         }));
     }
 
-    private CompletionStage<AdminResponse> run(java.util.function.Supplier<Result> op) {
-        return CompletableFuture.supplyAsync(() -> {
-            Result r = op.get();
-            return AdminResponse.json(r.status(), r.body());
-        }, worker);
+    /** The body of POST /waves, read into what the service takes; anything it does not know is refused here. */
+    static WaveSpec spec(JsonNode body) {
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!CREATE_FIELDS.contains(f)) {
+                throw new AdminException(400, "unknown field " + f + "; a wave takes " + new TreeSet<>(CREATE_FIELDS));
+            }
+        }
+        try {
+            ClientSelector clients = ClientSelector.ANY;
+            JsonNode c = body.get("clients");
+            if (c != null && !c.isNull()) {
+                if (!c.isObject()) {
+                    throw new AdminException(400, "clients: must be an object with clientIdPrefix and/or address");
+                }
+                clients = ClientSelector.of(text(c, "clientIdPrefix"), text(c, "address"));
+            }
+            return new WaveSpec(text(body, "name"), strings(body, "topics"), strings(body, "groups"), clients);
+        } catch (IllegalArgumentException | RouteTableException e) {
+            throw new AdminException(400, e.getMessage());
+        }
+    }
+
+    private CompletionStage<AdminResponse> wave(Supplier<Outcome<Wave>> op, int accepted) {
+        return CompletableFuture.supplyAsync(() -> respond(op.get(), accepted, WaveView::json), worker);
+    }
+
+    /** Rehearsals and scorecards: reports the service writes whole. */
+    private CompletionStage<AdminResponse> report(Supplier<Outcome<JsonNode>> op) {
+        return CompletableFuture.supplyAsync(() -> respond(op.get(), 200, Function.identity()), worker);
+    }
+
+    private static AdminResponse list(List<Wave> waves) {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode all = root.putArray("waves");
+        waves.forEach(w -> all.add(WaveView.json(w)));
+        return AdminResponse.json(200, root);
+    }
+
+    /**
+     * A refusal is {"error": reason}, with the gate that refused a switch and the wave as the refusal
+     * left it, when there are.
+     */
+    static <T> AdminResponse respond(Outcome<T> outcome, int accepted, Function<T, JsonNode> render) {
+        int status = OutcomeStatus.of(outcome, accepted);
+        if (outcome instanceof Outcome.Accepted<T> a) {
+            return AdminResponse.json(status, render.apply(a.value()));
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.put("error", outcome instanceof Outcome.NotFound<T> n ? notFound(n) : OutcomeStatus.reason(outcome));
+        if (outcome instanceof Outcome.Conflict<T> c && c.evidence() instanceof GateResult gate) {
+            body.set("gate", gate.toJson());
+        }
+        T current = OutcomeStatus.current(outcome);
+        if (current != null) {
+            body.set("wave", render.apply(current));
+        }
+        return AdminResponse.json(status, body);
+    }
+
+    private static AdminResponse scorecardText(Outcome<String> outcome) {
+        if (outcome instanceof Outcome.Accepted<String> a) {
+            return AdminResponse.text(200, "text/plain; charset=utf-8", a.value());
+        }
+        if (outcome instanceof Outcome.NotFound<String> n) {
+            return AdminResponse.error(404, OutcomeStatus.reason(n));
+        }
+        // A scorecard that could not be computed is not a 200, in text as in JSON.
+        return AdminResponse.text(OutcomeStatus.of(outcome, 200), "text/plain; charset=utf-8", OutcomeStatus.reason(outcome) + "\n");
+    }
+
+    private static String notFound(Outcome.NotFound<?> n) {
+        return OutcomeStatus.reason(n) + " (GET /waves lists them)";
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new IllegalArgumentException(field + ": must be a string");
+        }
+        return v.asText();
+    }
+
+    private static List<String> strings(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        List<String> out = new ArrayList<>();
+        if (v == null || v.isNull()) {
+            return out;
+        }
+        if (!v.isArray()) {
+            throw new IllegalArgumentException(field + ": must be an array of names");
+        }
+        for (JsonNode e : v) {
+            if (!e.isTextual() || e.asText().isEmpty()) {
+                throw new IllegalArgumentException(field + ": must be an array of non-empty names, found " + e);
+            }
+            if (out.contains(e.asText())) {
+                throw new IllegalArgumentException(field + ": " + e.asText() + " is named twice");
+            }
+            out.add(e.asText());
+        }
+        return out;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.cutover.proxy.server.route;
 
-import io.cutover.proxy.admin.RoutesApi;
 import io.cutover.proxy.core.inventory.ClientInventory;
 import io.cutover.proxy.core.inventory.ClientRecord;
 import io.cutover.proxy.core.routing.ClientSelector;
@@ -26,7 +25,7 @@ import java.util.concurrent.Executor;
  * A plain flip carries no offsets, so such a group's positions would be applied to another log and
  * its members would skip or re-read records; moving readers is what waves are for.
  */
-public final class FlipReaders implements RoutesApi.ReaderCheck {
+public final class FlipReaders implements ReaderCheck {
     private final ClusterAdmins admins;
     private final ClientInventory inventory;
     private final Executor executor;

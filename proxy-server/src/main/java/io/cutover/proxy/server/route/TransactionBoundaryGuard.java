@@ -1,10 +1,9 @@
 package io.cutover.proxy.server.route;
 
-import io.cutover.proxy.admin.AdminException;
-import io.cutover.proxy.admin.RoutesApi;
 import io.cutover.proxy.core.routing.RouteTable;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
@@ -13,10 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Holds a route change until no transaction it would split is open, for at most {@code maxWait};
- * then refuses it (409) naming each transaction in the way. A transactional id therefore moves
+ * then refuses it naming each transaction in the way. A transactional id therefore moves
  * only between transactions, and every topic of an open transaction stays on one cluster.
  */
-public final class TransactionBoundaryGuard implements RoutesApi.RouteChangeGuard, AutoCloseable {
+public final class TransactionBoundaryGuard implements RouteChangeGuard, AutoCloseable {
     private static final long POLL_MILLIS = 20;
 
     private final OpenTransactions transactions;
@@ -33,19 +32,19 @@ public final class TransactionBoundaryGuard implements RoutesApi.RouteChangeGuar
     }
 
     @Override
-    public CompletionStage<Void> admit(RouteTable current, RouteTable next) {
-        CompletableFuture<Void> admitted = new CompletableFuture<>();
+    public CompletionStage<Optional<String>> admit(RouteTable current, RouteTable next) {
+        CompletableFuture<Optional<String>> admitted = new CompletableFuture<>();
         long deadline = System.nanoTime() + maxWait.toNanos();
         check(next, deadline, admitted);
         return admitted;
     }
 
-    private void check(RouteTable next, long deadline, CompletableFuture<Void> admitted) {
+    private void check(RouteTable next, long deadline, CompletableFuture<Optional<String>> admitted) {
         List<String> split = transactions.splitBy(next);
         if (split.isEmpty()) {
-            admitted.complete(null);
+            admitted.complete(Optional.empty());
         } else if (System.nanoTime() >= deadline) {
-            admitted.completeExceptionally(new AdminException(409, "refused: the change would split open transactions, still open after "
+            admitted.complete(Optional.of("refused: the change would split open transactions, still open after "
                 + maxWait.toMillis() + " ms: " + String.join("; ", split) + ". Retry once they commit or abort."));
         } else {
             scheduler.schedule(() -> check(next, deadline, admitted), POLL_MILLIS, TimeUnit.MILLISECONDS);

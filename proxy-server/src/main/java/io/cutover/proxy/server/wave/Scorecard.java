@@ -3,6 +3,7 @@ package io.cutover.proxy.server.wave;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cutover.proxy.core.wave.GateResult;
 import io.cutover.proxy.core.wave.Wave;
 import java.util.List;
 

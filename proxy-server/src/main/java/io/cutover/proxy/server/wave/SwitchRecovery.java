@@ -2,7 +2,7 @@ package io.cutover.proxy.server.wave;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cutover.proxy.admin.AuditLog;
+import io.cutover.proxy.core.state.AuditLog;
 import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.wave.FileSwitchJournal;
 import io.cutover.proxy.core.wave.FileWaveStore;

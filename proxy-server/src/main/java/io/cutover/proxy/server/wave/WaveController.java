@@ -4,15 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cutover.proxy.admin.AuditLog;
-import io.cutover.proxy.admin.WavesApi;
-import io.cutover.proxy.core.routing.ClientSelector;
 import io.cutover.proxy.core.routing.RouteTableException;
 import io.cutover.proxy.core.routing.Routes;
+import io.cutover.proxy.core.service.Outcome;
+import io.cutover.proxy.core.service.WaveService;
+import io.cutover.proxy.core.service.WaveSpec;
+import io.cutover.proxy.core.state.AuditLog;
 import io.cutover.proxy.core.wave.FileSwitchJournal;
 import io.cutover.proxy.core.wave.FileWaveStore;
+import io.cutover.proxy.core.wave.GateResult;
 import io.cutover.proxy.core.wave.Wave;
-import io.cutover.proxy.core.wave.WaveJson;
 import io.cutover.proxy.core.wave.WaveState;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -20,7 +21,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,12 +30,11 @@ import java.util.Set;
  * The waves' state machine: PLANNED -> READY (gates pass) -> SWITCHED -> PROMOTED, or SWITCHED ->
  * ROLLED_BACK; a failed switch stays READY with its reason. Every transition is written to
  * waves.json before it is answered, and audited. One operation at a time (the admin API serialises
- * them), so transitions never interleave.
+ * them, and every operation holds this object's lock), so transitions never interleave.
  */
-public final class WaveController implements WavesApi.WaveService {
+public final class WaveController implements WaveService {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> CREATE_FIELDS = Set.of("name", "topics", "groups", "clients");
-    static final String NO_RETURN = "Promote is the point of no return: after it the wave cannot be rolled back through the proxy.";
+    private static final String WAVE = "wave";
 
     private final Map<String, Wave> waves = new LinkedHashMap<>();
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WaveController.class);
@@ -100,43 +99,26 @@ public final class WaveController implements WavesApi.WaveService {
     }
 
     @Override
-    public synchronized WavesApi.Result list() {
-        ObjectNode root = JSON.createObjectNode();
-        ArrayNode all = root.putArray("waves");
-        waves.values().forEach(w -> all.add(view(w)));
-        return ok(root);
+    public synchronized List<Wave> list() {
+        return List.copyOf(waves.values());
     }
 
     @Override
-    public synchronized WavesApi.Result get(String name) {
+    public synchronized Outcome<Wave> get(String name) {
         Wave w = waves.get(name);
-        return w == null ? notFound(name) : ok(view(w));
+        return w == null ? notFound(name) : Outcome.accepted(w);
     }
 
     @Override
-    public synchronized WavesApi.Result create(JsonNode spec, String who) {
+    public synchronized Outcome<Wave> create(WaveSpec spec, String who) {
         Wave w;
         try {
-            for (Iterator<String> it = spec.fieldNames(); it.hasNext(); ) {
-                String f = it.next();
-                if (!CREATE_FIELDS.contains(f)) {
-                    return error(400, "unknown field " + f + "; a wave takes " + new java.util.TreeSet<>(CREATE_FIELDS));
-                }
-            }
-            ClientSelector clients = ClientSelector.ANY;
-            JsonNode c = spec.get("clients");
-            if (c != null && !c.isNull()) {
-                if (!c.isObject()) {
-                    return error(400, "clients: must be an object with clientIdPrefix and/or address");
-                }
-                clients = ClientSelector.of(text(c, "clientIdPrefix"), text(c, "address"));
-            }
-            w = Wave.planned(text(spec, "name"), strings(spec, "topics"), strings(spec, "groups"), clients, clock.instant(), who);
+            w = Wave.planned(spec.name(), spec.topics(), spec.groups(), spec.clients(), clock.instant(), who);
         } catch (IllegalArgumentException | RouteTableException e) {
-            return error(400, e.getMessage());
+            return invalid(e.getMessage());
         }
         if (waves.containsKey(w.name())) {
-            return error(409, "a wave named " + w.name() + " exists already");
+            return Outcome.conflict("a wave named " + w.name() + " exists already");
         }
         for (Wave other : waves.values()) {
             if (other.state() == WaveState.PROMOTED) {
@@ -147,16 +129,17 @@ public final class WaveController implements WavesApi.WaveService {
             Set<String> sharedGroups = new HashSet<>(other.groups());
             sharedGroups.retainAll(w.groups());
             if (!shared.isEmpty() || !sharedGroups.isEmpty()) {
-                return error(409, "wave " + other.name() + " (" + other.state() + ") already moves " + (shared.isEmpty() ? "" : "topics " + shared)
+                return Outcome.conflict("wave " + other.name() + " (" + other.state() + ") already moves "
+                    + (shared.isEmpty() ? "" : "topics " + shared)
                     + (sharedGroups.isEmpty() ? "" : " groups " + sharedGroups) + "; a topic or group belongs to one wave");
             }
         }
         save(w, who, "create-wave", null);
-        return new WavesApi.Result(201, view(w));
+        return Outcome.accepted(w);
     }
 
     @Override
-    public synchronized WavesApi.Result check(String name, String who) {
+    public synchronized Outcome<Wave> check(String name, String who) {
         Wave w = waves.get(name);
         if (w == null) {
             return notFound(name);
@@ -165,7 +148,7 @@ public final class WaveController implements WavesApi.WaveService {
         try {
             results = gates.check(w, routes.current());
         } catch (ClusterAdmins.ClusterCallException e) {
-            return error(503, "cannot check the gates: " + e.getMessage());
+            return Outcome.unavailable("cannot check the gates: " + e.getMessage());
         }
         ArrayNode rows = rows(results);
         boolean pass = results.stream().allMatch(GateResult::passed);
@@ -180,25 +163,25 @@ public final class WaveController implements WavesApi.WaveService {
             }
         }
         save(next, who, "check-wave", w);
-        return ok(view(next));
+        return Outcome.accepted(next);
     }
 
     @Override
-    public synchronized WavesApi.Result switchWave(String name, String who) {
+    public synchronized Outcome<Wave> switchWave(String name, String who) {
         Wave w = waves.get(name);
         if (w == null) {
             return notFound(name);
         }
         if (w.state() != WaveState.READY) {
-            return refusal(w, 409, "wave " + name + " is " + w.state() + "; only a READY wave switches"
-                + (w.state() == WaveState.PLANNED || w.state() == WaveState.ROLLED_BACK ? " (POST /waves/" + name + "/check first)" : ""), null);
+            return Outcome.conflict("wave " + name + " is " + w.state() + "; only a READY wave switches"
+                + (w.state() == WaveState.PLANNED || w.state() == WaveState.ROLLED_BACK ? " (POST /waves/" + name + "/check first)" : ""), w);
         }
         // The gates are checked again, on live data, right before the fence.
         List<GateResult> results;
         try {
             results = gates.check(w, routes.current());
         } catch (ClusterAdmins.ClusterCallException e) {
-            return refusal(w, 503, "cannot check the gates: " + e.getMessage(), null);
+            return new Outcome.Unavailable<>("cannot check the gates: " + e.getMessage(), w);
         }
         ArrayNode rows = rows(results);
         Wave checked = w.withGates(rows);
@@ -206,20 +189,20 @@ public final class WaveController implements WavesApi.WaveService {
         if (failing != null) {
             Wave back = checked.failed("gate " + failing.gate() + " failed", null);
             save(back, who, "switch-refused", w);
-            return refusal(back, 409, "refused: gate " + failing.gate() + " failed: " + failing.evidence().path("problems"), failing);
+            return new Outcome.Conflict<>("refused: gate " + failing.gate() + " failed: " + failing.evidence().path("problems"), back, failing);
         }
         SwitchRecorder journal;
         try {
             journal = SwitchRecorder.begin(this.journal, clock, name, true, false, who);
         } catch (SwitchRecorder.JournalUnwritable e) {
-            return refusal(checked, 503, "switch refused, nothing moved: " + e.getMessage(), null);
+            return new Outcome.Unavailable<>("switch refused, nothing moved: " + e.getMessage(), checked);
         }
         WaveSwitcher.Outcome o = switcher.forward(checked, journal);
         record(o, "forward");
         if (!o.switched()) {
             Wave back = checked.failed("switch aborted: " + o.reason(), o.report());
             save(back, who, "switch-aborted", w);
-            return refusal(back, 409, "switch aborted, clients stay on the source: " + o.reason(), null);
+            return Outcome.conflict("switch aborted, clients stay on the source: " + o.reason(), back);
         }
         Wave switched = checked.to(WaveState.SWITCHED, clock.instant(), who, "switched in " + o.report().path("writePauseMs").asDouble() + " ms")
             .withSwitch(o.report(), o.targetEnds());
@@ -227,29 +210,29 @@ public final class WaveController implements WavesApi.WaveService {
     }
 
     @Override
-    public synchronized WavesApi.Result rollback(String name, boolean force, String who) {
+    public synchronized Outcome<Wave> rollback(String name, boolean force, String who) {
         Wave w = waves.get(name);
         if (w == null) {
             return notFound(name);
         }
         if (w.state() == WaveState.PROMOTED) {
-            return refusal(w, 409, "wave " + name + " is PROMOTED: " + NO_RETURN, null);
+            return Outcome.conflict("wave " + name + " is PROMOTED: " + NO_RETURN, w);
         }
         if (w.state() != WaveState.SWITCHED) {
-            return refusal(w, 409, "wave " + name + " is " + w.state() + "; only a SWITCHED wave rolls back", null);
+            return Outcome.conflict("wave " + name + " is " + w.state() + "; only a SWITCHED wave rolls back", w);
         }
         SwitchRecorder journal;
         try {
             journal = SwitchRecorder.begin(this.journal, clock, name, false, force, who);
         } catch (SwitchRecorder.JournalUnwritable e) {
-            return refusal(w, 503, "rollback refused, nothing moved: " + e.getMessage(), null);
+            return new Outcome.Unavailable<>("rollback refused, nothing moved: " + e.getMessage(), w);
         }
         WaveSwitcher.Outcome o = switcher.back(w, force, journal);
         record(o, "back");
         if (!o.switched()) {
             Wave stays = w.failed("rollback aborted: " + o.reason(), o.report());
             save(stays, who, "rollback-aborted", w);
-            return refusal(stays, 409, "rollback aborted, clients stay on the target: " + o.reason(), null);
+            return Outcome.conflict("rollback aborted, clients stay on the target: " + o.reason(), stays);
         }
         Wave back = w.to(WaveState.ROLLED_BACK, clock.instant(), who, force ? "rolled back with force" : "rolled back")
             .withSwitch(o.report(), Map.of());
@@ -257,46 +240,46 @@ public final class WaveController implements WavesApi.WaveService {
     }
 
     @Override
-    public synchronized WavesApi.Result promote(String name, String who) {
+    public synchronized Outcome<Wave> promote(String name, String who) {
         Wave w = waves.get(name);
         if (w == null) {
             return notFound(name);
         }
         if (w.state() != WaveState.SWITCHED) {
-            return refusal(w, 409, "wave " + name + " is " + w.state() + "; only a SWITCHED wave is promoted", null);
+            return Outcome.conflict("wave " + name + " is " + w.state() + "; only a SWITCHED wave is promoted", w);
         }
         Wave promoted = w.to(WaveState.PROMOTED, clock.instant(), who, "promoted: no return");
         save(promoted, who, "promote-wave", w);
-        return ok(view(promoted));
+        return Outcome.accepted(promoted);
     }
 
     @Override
-    public synchronized WavesApi.Result rehearse(String name, boolean produce, String capture, String who) {
+    public synchronized Outcome<JsonNode> rehearse(String name, boolean produce, String capture, String who) {
         Wave w = waves.get(name);
         if (w == null) {
             return notFound(name);
         }
         if (rehearsal == null) {
-            return error(409, "rehearsals need captures and a target cluster");
+            return Outcome.conflict("rehearsals need captures and a target cluster");
         }
         ObjectNode result;
         try {
             result = rehearsal.run(w, produce, capture);
         } catch (IllegalArgumentException e) {
-            return error(400, e.getMessage());
+            return invalid(e.getMessage());
         } catch (java.io.IOException e) {
-            return error(409, "cannot rehearse: " + e.getMessage());
+            return Outcome.conflict("cannot rehearse: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return error(503, "interrupted");
+            return Outcome.unavailable("interrupted");
         }
         Wave next = w.withRehearsal(result);
         save(next, who, "rehearse-wave", w);
-        return ok(result);
+        return Outcome.accepted(result);
     }
 
     @Override
-    public synchronized WavesApi.Result scorecard(String name) {
+    public synchronized Outcome<JsonNode> scorecard(String name) {
         Wave w = waves.get(name);
         if (w == null) {
             return notFound(name);
@@ -305,21 +288,21 @@ public final class WaveController implements WavesApi.WaveService {
         try {
             results = gates.check(w, routes.current());
         } catch (ClusterAdmins.ClusterCallException e) {
-            return error(503, "cannot compute the scorecard: " + e.getMessage());
+            return Outcome.unavailable("cannot compute the scorecard: " + e.getMessage());
         }
-        return ok(Scorecard.json(w, results));
+        return Outcome.accepted(Scorecard.json(w, results));
     }
 
     @Override
-    public synchronized String scorecardText(String name) {
+    public synchronized Outcome<String> scorecardText(String name) {
         Wave w = waves.get(name);
         if (w == null) {
-            return null;
+            return notFound(name);
         }
         try {
-            return Scorecard.text(w, gates.check(w, routes.current()));
+            return Outcome.accepted(Scorecard.text(w, gates.check(w, routes.current())));
         } catch (ClusterAdmins.ClusterCallException e) {
-            return "cannot compute the scorecard: " + e.getMessage() + "\n";
+            return Outcome.unavailable("cannot compute the scorecard: " + e.getMessage());
         }
     }
 
@@ -328,7 +311,7 @@ public final class WaveController implements WavesApi.WaveService {
      * the wave follows them in memory even when waves.json cannot be written; the switch journal,
      * still open then, lets the next start complete the file.
      */
-    private WavesApi.Result afterFlip(Wave next, String who, String action, Wave before, SwitchRecorder journal,
+    private Outcome<Wave> afterFlip(Wave next, String who, String action, Wave before, SwitchRecorder journal,
                                       WaveSwitcher.Outcome o) {
         try {
             save(next, who, action, before);
@@ -336,16 +319,13 @@ public final class WaveController implements WavesApi.WaveService {
             waves.put(next.name(), next);
             publishStates();
             LOG.error("wave {}: {} went through, but its state could not be saved: {}", next.name(), action, e.toString());
-            ObjectNode body = JSON.createObjectNode();
-            body.put("error", action + " went through (the routes point at the " + (next.onTarget() ? "target" : "source")
+            return new Outcome.Incomplete<>(action + " went through (the routes point at the " + (next.onTarget() ? "target" : "source")
                 + "), but the wave's state could not be saved: " + e.getMessage()
-                + ". The switch journal completes it at the next start; fix the state directory.");
-            body.set("wave", view(next));
-            return new WavesApi.Result(500, body);
+                + ". The switch journal completes it at the next start; fix the state directory.", next);
         }
         journal.point("wave-saved");
         journal.finish("switched", o.report());
-        return ok(view(next));
+        return Outcome.accepted(next);
     }
 
     private void record(WaveSwitcher.Outcome o, String direction) {
@@ -381,19 +361,6 @@ public final class WaveController implements WavesApi.WaveService {
         return n;
     }
 
-    /** The wave as the API shows it, with what each next step means. */
-    static ObjectNode view(Wave w) {
-        ObjectNode n = WaveJson.toJson(w);
-        n.put("rollbackAvailable", w.state() == WaveState.SWITCHED);
-        if (w.state() == WaveState.SWITCHED) {
-            n.put("promoteWarning", NO_RETURN);
-        }
-        if (w.state() == WaveState.PROMOTED) {
-            n.put("noReturn", "promoted: rollback is refused");
-        }
-        return n;
-    }
-
     /** One row per wave, so a dashboard can show each wave's state; waves are few and named by operators. */
     private void publishStates() {
         List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows = new ArrayList<>();
@@ -414,59 +381,14 @@ public final class WaveController implements WavesApi.WaveService {
         return String.join(", ", results.stream().filter(g -> !g.passed()).map(GateResult::gate).toList());
     }
 
-    private static WavesApi.Result refusal(Wave w, int status, String message, GateResult gate) {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("error", message);
-        if (gate != null) {
-            body.set("gate", gate.toJson());
-        }
-        body.set("wave", view(w));
-        return new WavesApi.Result(status, body);
+    private static <T> Outcome<T> notFound(String name) {
+        return Outcome.notFound(WAVE, name);
     }
 
-    private static WavesApi.Result ok(JsonNode body) {
-        return new WavesApi.Result(200, body);
-    }
-
-    private static WavesApi.Result notFound(String name) {
-        return error(404, "no wave named " + name + " (GET /waves lists them)");
-    }
-
-    private static WavesApi.Result error(int status, String message) {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("error", message);
-        return new WavesApi.Result(status, body);
-    }
-
-    private static String text(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw new IllegalArgumentException(field + ": must be a string");
-        }
-        return v.asText();
-    }
-
-    private static List<String> strings(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        List<String> out = new ArrayList<>();
-        if (v == null || v.isNull()) {
-            return out;
-        }
-        if (!v.isArray()) {
-            throw new IllegalArgumentException(field + ": must be an array of names");
-        }
-        for (JsonNode e : v) {
-            if (!e.isTextual() || e.asText().isEmpty()) {
-                throw new IllegalArgumentException(field + ": must be an array of non-empty names, found " + e);
-            }
-            if (out.contains(e.asText())) {
-                throw new IllegalArgumentException(field + ": " + e.asText() + " is named twice");
-            }
-            out.add(e.asText());
-        }
-        return out;
+    /** The domain's checks name the field first ("topics: ...", "capture: ..."); that prefix tells which field is at fault. */
+    private static <T> Outcome<T> invalid(String message) {
+        int colon = message == null ? -1 : message.indexOf(':');
+        String field = colon > 0 && message.substring(0, colon).matches("[A-Za-z]+") ? message.substring(0, colon) : null;
+        return Outcome.invalid(field, message);
     }
 }

@@ -8,6 +8,7 @@ import io.cutover.proxy.core.inventory.ClientInventory;
 import io.cutover.proxy.core.inventory.ClientRecord;
 import io.cutover.proxy.core.routing.ClientSelector;
 import io.cutover.proxy.core.routing.RouteTable;
+import io.cutover.proxy.core.wave.GateResult;
 import io.cutover.proxy.core.wave.OffsetMapping;
 import io.cutover.proxy.core.wave.Wave;
 import io.cutover.proxy.server.config.ProxyConfig;

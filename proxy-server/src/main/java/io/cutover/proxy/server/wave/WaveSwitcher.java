@@ -2,8 +2,6 @@ package io.cutover.proxy.server.wave;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cutover.proxy.admin.AdminException;
-import io.cutover.proxy.admin.RoutesApi;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.virtual.TopicIds;
@@ -13,6 +11,7 @@ import io.cutover.proxy.core.wave.SwitchStep;
 import io.cutover.proxy.core.wave.Wave;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.net.LiveConnections;
+import io.cutover.proxy.server.route.RouteChangeGuard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,7 +41,7 @@ public final class WaveSwitcher {
     private static final Duration REJOIN_WAIT = Duration.ofSeconds(30);
 
     private final Routes routes;
-    private final RoutesApi.RouteChangeGuard transactionGuard;
+    private final RouteChangeGuard transactionGuard;
     private final Fences fences;
     private final LiveConnections connections;
     private final TopicIds topicIds;
@@ -54,7 +53,7 @@ public final class WaveSwitcher {
     private final long fenceMaxBytes;
     private final io.cutover.proxy.core.inventory.ClientInventory inventory;
 
-    public WaveSwitcher(Routes routes, RoutesApi.RouteChangeGuard transactionGuard, Fences fences, LiveConnections connections,
+    public WaveSwitcher(Routes routes, RouteChangeGuard transactionGuard, Fences fences, LiveConnections connections,
                         TopicIds topicIds, ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, boolean reverseIdentity,
                         Duration fenceTimeout, long fenceMaxBytes, io.cutover.proxy.core.inventory.ClientInventory inventory) {
         this.inventory = inventory;
@@ -113,10 +112,12 @@ public final class WaveSwitcher {
         // Open transactions end by themselves: wait for them before the fence, so they do not count
         // in the pause (and cannot be split by it).
         try {
-            transactionGuard.admit(current, next).toCompletableFuture().get();
+            java.util.Optional<String> refused = transactionGuard.admit(current, next).toCompletableFuture().get();
+            if (refused.isPresent()) {
+                return aborted(report, "gate no-open-transactions failed: " + refused.get(), null, 0, journal);
+            }
         } catch (ExecutionException e) {
-            String why = e.getCause() instanceof AdminException a ? a.getMessage() : String.valueOf(e.getCause());
-            return aborted(report, "gate no-open-transactions failed: " + why, null, 0, journal);
+            return aborted(report, "gate no-open-transactions failed: " + e.getCause(), null, 0, journal);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return aborted(report, "interrupted", null, 0, journal);

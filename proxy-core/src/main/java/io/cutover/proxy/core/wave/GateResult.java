@@ -1,4 +1,4 @@
-package io.cutover.proxy.server.wave;
+package io.cutover.proxy.core.wave;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,4 +1,4 @@
-package io.cutover.proxy.admin;
+package io.cutover.proxy.core.state;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +14,7 @@ import java.time.Clock;
 import java.time.Instant;
 
 /**
- * Append-only record of every change made through the admin API: one JSON line per change with
+ * Append-only record of every change made to routes, waves and captures: one JSON line per change with
  * when, who (the token's name), what, and the state before and after. Each line is forced to disk
  * before the change is acknowledged.
  */
