@@ -11,8 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cutover.proxy.core.virtual.ProducerIdMapper;
+import io.cutover.proxy.core.virtual.ProducerIdStore;
 import java.util.List;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
@@ -20,6 +23,8 @@ import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.Test;
 
 /** Produce v12 names topics; v13+ names them by id, which clients take from the proxy's metadata (virtual ids). */
@@ -161,5 +166,23 @@ class ProduceRoutingTest {
         assertFalse(ProduceRouting.complete(response, BY_NAME, null, "source", scopes.ids, true));
         assertEquals(Uuid.ZERO_UUID, response.responses().find(STAYS, Uuid.ZERO_UUID).topicId());
         assertFalse(ProduceRouting.complete(response, BY_NAME, new Misrouted(), "source", scopes.ids, false));
+    }
+
+    @Test
+    void anIdempotentBatchWithoutARealProducerIdAtHandIsAnsweredRetriablyAndTheRestGoes() {
+        ProducerIdMapper producers = new ProducerIdMapper("source", ProducerIdStore.none(), List.of(), System::currentTimeMillis);
+        RequestScope scope = new RequestScope("target", scopes.routes, scopes.ids, true, producers, cluster -> null, null, null);
+        TopicProduceData moved = topic(MOVED, Uuid.ZERO_UUID);
+        moved.partitionData().add(new PartitionProduceData().setIndex(0).setRecords(MemoryRecords.withIdempotentRecords((byte) 2, 0L,
+            Compression.NONE, 4711L, (short) 0, 0, 0, new SimpleRecord("v".getBytes()))));
+        moved.partitionData().add(new PartitionProduceData().setIndex(1).setRecords(MemoryRecords.withRecords(Compression.NONE,
+            new SimpleRecord("not idempotent".getBytes()))));
+
+        Routed routed = ProduceRouting.route(request(moved), BY_NAME, scope);
+
+        assertEquals(List.of(new Misrouted.Partition(MOVED, Uuid.ZERO_UUID, 0, Errors.NOT_ENOUGH_REPLICAS.code())),
+            routed.misrouted().partitions(), "retriable: the same batch comes back once a real id is at hand");
+        TopicProduceData forwarded = ((ProduceRequestData) routed.forward()).topicData().find(MOVED, Uuid.ZERO_UUID);
+        assertEquals(List.of(1), forwarded.partitionData().stream().map(PartitionProduceData::index).toList());
     }
 }
