@@ -10,7 +10,7 @@ import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
 import io.cutover.proxy.core.rewrite.ErrorCounter;
 import io.cutover.proxy.core.rewrite.LeaderHints;
 import io.cutover.proxy.core.rewrite.MetadataRewriter;
-import io.cutover.proxy.core.rewrite.ResponseRewriting;
+import io.cutover.proxy.core.routing.data.ResponseRewriting;
 import io.cutover.proxy.core.rewrite.RewriteContext;
 import io.cutover.proxy.core.routing.data.FetchResponseInPlace;
 import io.cutover.proxy.core.virtual.RecordBatchHeaders;

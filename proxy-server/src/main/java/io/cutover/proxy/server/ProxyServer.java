@@ -35,7 +35,7 @@ import io.cutover.proxy.admin.UiRoute;
 import io.cutover.proxy.core.node.NodeIdSpace;
 import io.cutover.proxy.core.node.NodeRegistry;
 import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
-import io.cutover.proxy.core.rewrite.ResponseRewriting;
+import io.cutover.proxy.core.routing.data.ResponseRewriting;
 import io.cutover.proxy.core.rewrite.RewriteContext;
 import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.routing.RoutingContext;

@@ -15,6 +15,8 @@ import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ShareAcknowledgeResponseData;
+import org.apache.kafka.common.message.ShareFetchResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 
@@ -118,12 +120,12 @@ class RewritersTest {
         ProduceResponseData.TopicProduceResponse tp = new ProduceResponseData.TopicProduceResponse().setName("orders");
         tp.partitionResponses().add(new ProduceResponseData.PartitionProduceResponse().setIndex(0).setBaseOffset(42));
         produce.responses().add(tp);
-        assertFalse(new ProduceResponseRewriter().rewrite(produce, (short) 12, quiet));
+        assertFalse(LeaderHintRewriters.PRODUCE.rewrite(produce, (short) 12, quiet));
 
         FetchResponseData fetch = new FetchResponseData();
         fetch.responses().add(new FetchResponseData.FetchableTopicResponse().setTopic("orders")
             .setPartitions(List.of(new FetchResponseData.PartitionData().setPartitionIndex(0).setHighWatermark(10))));
-        assertFalse(new FetchResponseRewriter().rewrite(fetch, (short) 17, quiet));
+        assertFalse(LeaderHintRewriters.FETCH.rewrite(fetch, (short) 17, quiet));
     }
 
     @Test
@@ -136,7 +138,7 @@ class RewritersTest {
         tp.partitionResponses().add(p);
         produce.responses().add(tp);
         produce.nodeEndpoints().add(new ProduceResponseData.NodeEndpoint().setNodeId(3).setHost("broker-3.internal").setPort(9092));
-        assertTrue(new ProduceResponseRewriter().rewrite(produce, (short) 12, counting));
+        assertTrue(LeaderHintRewriters.PRODUCE.rewrite(produce, (short) 12, counting));
         assertEquals(1003, p.currentLeader().leaderId());
         ProduceResponseData.NodeEndpoint e = produce.nodeEndpoints().find(1003);
         assertNotNull(e);
@@ -155,9 +157,45 @@ class RewritersTest {
         FetchResponseData fetch = new FetchResponseData();
         fetch.responses().add(new FetchResponseData.FetchableTopicResponse().setTopic("orders").setPartitions(List.of(p)));
         fetch.nodeEndpoints().add(new FetchResponseData.NodeEndpoint().setNodeId(1).setHost("broker-1.internal").setPort(9092));
-        assertTrue(new FetchResponseRewriter().rewrite(fetch, (short) 17, quiet));
+        assertTrue(LeaderHintRewriters.FETCH.rewrite(fetch, (short) 17, quiet));
         assertEquals(1001, p.currentLeader().leaderId());
         assertEquals(1002, p.preferredReadReplica());
         assertEquals(TestNodes.PROXY_HOST, fetch.nodeEndpoints().find(1001).host());
+    }
+
+    @Test
+    void shareFetchLeaderHintsBecomeTheProxysAndErrorsAreCounted() {
+        ShareFetchResponseData.PartitionData p = new ShareFetchResponseData.PartitionData().setPartitionIndex(0)
+            .setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+        p.currentLeader().setLeaderId(2).setLeaderEpoch(4);
+        ShareFetchResponseData fetch = new ShareFetchResponseData().setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code());
+        fetch.responses().add(new ShareFetchResponseData.ShareFetchableTopicResponse().setPartitions(List.of(p)));
+        fetch.nodeEndpoints().add(new ShareFetchResponseData.NodeEndpoint().setNodeId(2).setHost("broker-2.internal").setPort(9092)
+            .setRack("rack-2"));
+        assertTrue(LeaderHintRewriters.SHARE_FETCH.rewrite(fetch, (short) 1, counting));
+        assertEquals(1002, p.currentLeader().leaderId());
+        assertEquals(4, p.currentLeader().leaderEpoch(), "epochs are not node ids");
+        ShareFetchResponseData.NodeEndpoint e = fetch.nodeEndpoints().find(1002);
+        assertNotNull(e, "findable under its new key");
+        assertEquals(TestNodes.PROXY_HOST, e.host());
+        assertEquals(registry.byVirtualId(1002).port(), e.port());
+        assertEquals("rack-2", e.rack());
+        assertEquals(List.of(Errors.GROUP_AUTHORIZATION_FAILED.code(), Errors.NOT_LEADER_OR_FOLLOWER.code()), errors);
+    }
+
+    @Test
+    void shareAcknowledgeWithoutHintsIsLeftAsBytesAndWithHintsRewritten() {
+        ShareAcknowledgeResponseData.PartitionData p = new ShareAcknowledgeResponseData.PartitionData().setPartitionIndex(0);
+        p.currentLeader().setLeaderId(-1); // the generated default is 0, a real node id
+        ShareAcknowledgeResponseData ack = new ShareAcknowledgeResponseData();
+        ack.responses().add(new ShareAcknowledgeResponseData.ShareAcknowledgeTopicResponse().setPartitions(List.of(p)));
+        assertFalse(LeaderHintRewriters.SHARE_ACKNOWLEDGE.rewrite(ack, (short) 1, quiet));
+
+        p.currentLeader().setLeaderId(3);
+        ack.nodeEndpoints().add(new ShareAcknowledgeResponseData.NodeEndpoint().setNodeId(3).setHost("broker-3.internal").setPort(9092));
+        assertTrue(LeaderHintRewriters.SHARE_ACKNOWLEDGE.rewrite(ack, (short) 1, quiet));
+        assertEquals(1003, p.currentLeader().leaderId());
+        assertEquals(TestNodes.PROXY_HOST, ack.nodeEndpoints().find(1003).host());
+        assertNull(ack.nodeEndpoints().find(3), "no upstream id left");
     }
 }

@@ -3,7 +3,7 @@ package io.cutover.proxy.server.net;
 import io.cutover.proxy.core.capture.CaptureHub;
 import io.cutover.proxy.core.node.NodeRegistry;
 import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
-import io.cutover.proxy.core.rewrite.ResponseRewriting;
+import io.cutover.proxy.core.routing.data.ResponseRewriting;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
 import io.cutover.proxy.server.route.ControlPlaneAnswers;

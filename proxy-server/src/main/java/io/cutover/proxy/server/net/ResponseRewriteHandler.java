@@ -1,6 +1,6 @@
 package io.cutover.proxy.server.net;
 
-import io.cutover.proxy.core.rewrite.ResponseRewriting;
+import io.cutover.proxy.core.routing.data.ResponseRewriting;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

@@ -1,15 +1,12 @@
-package io.cutover.proxy.core.rewrite;
+package io.cutover.proxy.core.routing.data;
 
 import io.cutover.proxy.core.api.ApiSupport;
 import io.cutover.proxy.core.codec.MessageCodec;
 import io.cutover.proxy.core.codec.ResponseFrames;
-import io.cutover.proxy.core.routing.data.FetchResponseInPlace;
-import io.cutover.proxy.core.routing.data.FetchRouting;
-import io.cutover.proxy.core.routing.data.GroupMemberErrors;
-import io.cutover.proxy.core.routing.data.IdentityRewriting;
-import io.cutover.proxy.core.routing.data.ListOffsetsRouting;
-import io.cutover.proxy.core.routing.data.Misrouted;
-import io.cutover.proxy.core.routing.data.ProduceRouting;
+import io.cutover.proxy.core.rewrite.LeaderHintRewriters;
+import io.cutover.proxy.core.rewrite.LeaderHints;
+import io.cutover.proxy.core.rewrite.ResponseRewriter;
+import io.cutover.proxy.core.rewrite.RewriteContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
@@ -43,10 +40,10 @@ public final class ResponseRewriting {
     private final ResponseRewriter<?>[] rewriters = new ResponseRewriter<?>[ApiSupport.maxApiKeyId() + 1];
 
     public ResponseRewriting() {
-        rewriters[ApiKeys.PRODUCE.id] = new ProduceResponseRewriter();
-        rewriters[ApiKeys.FETCH.id] = new FetchResponseRewriter();
-        rewriters[ApiKeys.SHARE_FETCH.id] = new ShareFetchResponseRewriter();
-        rewriters[ApiKeys.SHARE_ACKNOWLEDGE.id] = new ShareAcknowledgeResponseRewriter();
+        rewriters[ApiKeys.PRODUCE.id] = LeaderHintRewriters.PRODUCE;
+        rewriters[ApiKeys.FETCH.id] = LeaderHintRewriters.FETCH;
+        rewriters[ApiKeys.SHARE_FETCH.id] = LeaderHintRewriters.SHARE_FETCH;
+        rewriters[ApiKeys.SHARE_ACKNOWLEDGE.id] = LeaderHintRewriters.SHARE_ACKNOWLEDGE;
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.cutover.proxy.core.rewrite;
+package io.cutover.proxy.core.routing.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutover.proxy.core.codec.MessageCodec;
 import io.cutover.proxy.core.codec.ResponseFrames;
+import io.cutover.proxy.core.rewrite.ErrorCounter;
+import io.cutover.proxy.core.rewrite.RewriteContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.List;
@@ -19,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** Whole frames in, whole frames out: what the server's rewrite handler sees. */
 class ResponseRewritingTest {
     private final ResponseRewriting rewriting = new ResponseRewriting();
-    private final RewriteContext target = RewriteContext.plain("target", TestNodes.target(TestNodes.registry()), ErrorCounter.NONE);
+    private final RewriteContext target = TargetContexts.plain();
 
     @Test
     void onlyResponsesThatMustChangeAreDecoded() {
@@ -36,7 +38,7 @@ class ResponseRewritingTest {
             RewriteContext routing = new RewriteContext("target", target.nodes(), ErrorCounter.NONE, target.topicIds(), true);
             assertTrue(rewriting.needsRewrite(plain, ApiKeys.LIST_OFFSETS.id, ApiKeys.LIST_OFFSETS.latestVersion(), routing, null),
                 "epochs are withheld when routing");
-            assertTrue(rewriting.needsRewrite(plain, ApiKeys.OFFSET_COMMIT.id, (short) 2, target, new io.cutover.proxy.core.routing.data.Misrouted()));
+            assertTrue(rewriting.needsRewrite(plain, ApiKeys.OFFSET_COMMIT.id, (short) 2, target, new Misrouted()));
         } finally {
             hinted.release();
             plain.release();
@@ -69,7 +71,7 @@ class ResponseRewritingTest {
             assertEquals(77, ResponseFrames.correlationId(out));
             assertEquals(out.readableBytes() - 4, out.getInt(out.readerIndex()), "size prefix matches");
             ProduceResponseData decoded = (ProduceResponseData) MessageCodec.decodeResponse(out, ApiKeys.PRODUCE, v);
-            assertEquals(TestNodes.PROXY_HOST, decoded.nodeEndpoints().find(1001).host());
+            assertEquals(TargetContexts.PROXY_HOST, decoded.nodeEndpoints().find(1001).host());
         } finally {
             frame.release();
             out.release();
@@ -81,7 +83,7 @@ class ResponseRewritingTest {
         io.cutover.proxy.core.virtual.TopicIds ids = new io.cutover.proxy.core.virtual.TopicIds();
         org.apache.kafka.common.Uuid real = org.apache.kafka.common.Uuid.randomUuid();
         ids.learn("target", "orders", real);
-        RewriteContext routing = new RewriteContext("target", TestNodes.target(TestNodes.registry()), ErrorCounter.NONE, ids, true);
+        RewriteContext routing = TargetContexts.virtualising(ids);
         FetchResponseData fetch = new FetchResponseData();
         FetchResponseData.PartitionData p = new FetchResponseData.PartitionData().setPartitionIndex(0)
             .setErrorCode(org.apache.kafka.common.protocol.Errors.NOT_LEADER_OR_FOLLOWER.code());
@@ -107,7 +109,7 @@ class ResponseRewritingTest {
         io.cutover.proxy.core.virtual.TopicIds ids = new io.cutover.proxy.core.virtual.TopicIds();
         org.apache.kafka.common.Uuid real = org.apache.kafka.common.Uuid.randomUuid();
         ids.learn("target", "orders", real);
-        RewriteContext routing = new RewriteContext("target", TestNodes.target(TestNodes.registry()), ErrorCounter.NONE, ids, true);
+        RewriteContext routing = TargetContexts.virtualising(ids);
         org.apache.kafka.common.record.internal.MemoryRecords records = org.apache.kafka.common.record.internal.MemoryRecords.withRecords(
             (byte) 2, 0L, org.apache.kafka.common.compress.Compression.NONE, org.apache.kafka.common.record.TimestampType.CREATE_TIME,
             -1L, (short) -1, -1, 17, false, new org.apache.kafka.common.record.internal.SimpleRecord("v".getBytes()));
