@@ -184,6 +184,30 @@ public final class ProducerIdMapper {
     }
 
     /**
+     * The real id {@link #realFor} would return when it needs no new mapping, or {@link #NOT_YET}
+     * when it would have to make one: never takes an id and never saves, so a caller can decide
+     * before it changes anything. Counts as a use of the producer, as realFor does.
+     */
+    public long existingRealFor(long virtualId, String cluster, String topic) {
+        boolean identity = cluster.equals(identityCluster);
+        if (identity && producers.isEmpty()) {
+            return virtualId;
+        }
+        VirtualProducer p = producers.get(virtualId);
+        if (p == null) {
+            return identity ? virtualId : NOT_YET;
+        }
+        p.lastSeen = clock.getAsLong();
+        synchronized (p) {
+            Placement placed = p.topics.get(topic);
+            if (placed != null && placed.cluster.equals(cluster)) {
+                return placed.realId;
+            }
+            return placed == null && identity ? virtualId : NOT_YET;
+        }
+    }
+
+    /**
      * Keeps the store's bound honest, off the request path: saves a {@code seen} record for each
      * producer used since its last record more than {@code refreshAfterMillis} ago, and forgets
      * producers not seen since {@code expiredBefore}. Returns how many were forgotten.
