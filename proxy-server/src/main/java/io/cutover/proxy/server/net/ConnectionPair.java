@@ -114,7 +114,9 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
                 return null;
             }
             slot.fixup = request.fixup();
-            if (request.api == ApiKeys.PRODUCE && request.decodedOrNull() instanceof ProduceRequestData produce) {
+            if (request.produced() != null) {
+                slot.produced(request.produced());
+            } else if (request.api == ApiKeys.PRODUCE && request.decodedOrNull() instanceof ProduceRequestData produce) {
                 slot.produce = produce;
             }
         }

@@ -1,5 +1,6 @@
 package io.cutover.proxy.server.net;
 
+import io.cutover.proxy.core.routing.data.ProducedTopics;
 import io.netty.buffer.ByteBuf;
 import org.apache.kafka.common.message.ProduceRequestData;
 
@@ -24,6 +25,12 @@ final class InFlightRequest {
      * name any topic.
      */
     ProduceRequestData produce;
+    /**
+     * For a Produce routed in place: the topics it names, when {@link #producedKnown}. The holder
+     * belongs to this slot and is reused by its next requests.
+     */
+    ProducedTopics produced;
+    boolean producedKnown;
 
     void set(int correlationId, short apiKey, short apiVersion, long arrivalNanos, boolean local) {
         this.correlationId = correlationId;
@@ -34,6 +41,16 @@ final class InFlightRequest {
         this.response = null;
         this.fixup = null;
         this.produce = null;
+        this.producedKnown = false;
+    }
+
+    /** Keeps what a Produce routed in place names, in this slot's own holder. */
+    void produced(ProducedTopics topics) {
+        if (produced == null) {
+            produced = new ProducedTopics();
+        }
+        produced.copyOf(topics);
+        producedKnown = true;
     }
 
     boolean isAnswered() {
@@ -47,5 +64,6 @@ final class InFlightRequest {
         }
         fixup = null;
         produce = null;
+        producedKnown = false;
     }
 }

@@ -83,6 +83,7 @@ final class InFlightRequests {
         slot.response = null;
         slot.fixup = null;
         slot.produce = null;
+        slot.producedKnown = false;
         head = (head + 1) & (ring.length - 1);
         size--;
     }

@@ -4,7 +4,9 @@ import io.cutover.proxy.core.routing.data.ErrorAnswers;
 import io.cutover.proxy.core.routing.data.FetchRouting;
 import io.cutover.proxy.core.routing.data.IdentityRewriting;
 import io.cutover.proxy.core.routing.data.ListOffsetsRouting;
+import io.cutover.proxy.core.routing.data.ProduceRequestInPlace;
 import io.cutover.proxy.core.routing.data.ProduceRouting;
+import io.cutover.proxy.core.routing.data.ProducedTopics;
 import io.cutover.proxy.core.routing.data.RequestScope;
 import io.cutover.proxy.core.routing.data.RequestedTopics;
 import io.cutover.proxy.core.routing.data.Routed;
@@ -39,7 +41,8 @@ final class PartitionRouter extends ChannelInboundHandlerAdapter implements Body
 
     @Override
     public boolean needsBody(ApiKeys api, short version) {
-        return active && routes(api);
+        // A Produce is routed where it lies (ProduceRequestInPlace) and decoded only when that cannot.
+        return active && routes(api) && api != ApiKeys.PRODUCE;
     }
 
     private static boolean routes(ApiKeys api) {
@@ -73,6 +76,17 @@ final class PartitionRouter extends ChannelInboundHandlerAdapter implements Body
                 request.bodyChanged();
             }
             return true;
+        }
+        if (request.api == ApiKeys.PRODUCE) {
+            ProducedTopics inPlace = ProduceRequestInPlace.tryRoute(request.frame(), request.apiVersion, scope);
+            if (inPlace != null) {
+                session.stale().routedOnCluster();
+                request.produced(inPlace);
+                if (inPlace.transactionalId() != null) {
+                    request.fixup(new ResponseFixup.TransactionalProduce(inPlace.transactionalId(), null));
+                }
+                return true;
+            }
         }
         Routed routed;
         switch (request.api) {

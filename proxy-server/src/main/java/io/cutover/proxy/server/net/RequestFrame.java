@@ -2,6 +2,7 @@ package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.codec.MessageCodec;
 import io.cutover.proxy.core.codec.ProduceRequestFrames;
+import io.cutover.proxy.core.routing.data.ProducedTopics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -24,6 +25,7 @@ final class RequestFrame {
     private ApiMessage body;
     private boolean bodyChanged;
     private ResponseFixup fixup;
+    private ProducedTopics produced;
 
     RequestFrame(ByteBuf frame, ApiKeys api, short apiVersion, int correlationId) {
         this.frame = frame;
@@ -99,6 +101,18 @@ final class RequestFrame {
 
     ResponseFixup fixup() {
         return fixup;
+    }
+
+    /**
+     * For a Produce routed in place, undecoded: the topics it names, read from its bytes. The holder
+     * is the router's, reused for the next request; the forwarder copies it into the request's slot.
+     */
+    void produced(ProducedTopics topics) {
+        this.produced = topics;
+    }
+
+    ProducedTopics produced() {
+        return produced;
     }
 
     /** acks=0 Produce requests get no response from the broker. */
