@@ -21,7 +21,7 @@ import org.apache.kafka.common.protocol.ApiMessage;
  * @param <E> its node endpoint
  * @param <C> its node endpoint collection
  */
-public final class LeaderHintRewriter<R extends ApiMessage, T, P, E, C extends Collection<E>> implements ResponseRewriter<R> {
+final class LeaderHintRewriter<R extends ApiMessage, T, P, E, C extends Collection<E>> implements ResponseRewriter<R> {
     private final ToIntFunction<R> errorCode;
     private final Partitions<R, T, P> partitions;
     private final Endpoints<R, E, C> endpoints;
