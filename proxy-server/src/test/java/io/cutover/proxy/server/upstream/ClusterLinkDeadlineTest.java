@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutover.proxy.server.config.ClusterConfig;
-import io.cutover.proxy.server.net.Transport;
+import io.cutover.proxy.server.wire.Transport;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.InetAddress;
