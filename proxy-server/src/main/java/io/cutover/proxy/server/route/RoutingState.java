@@ -56,7 +56,7 @@ public final class RoutingState {
     private final RoutingContext context;
     private final String identityCluster;
     private final ProducerIdMapper producers;
-    private final RealProducerIdPool realProducerIds;
+    private final ProducerIdMapper.RealIdSource realProducerIds;
     private final OpenTransactions openTransactions = new OpenTransactions();
     private final TransactionalProducers transactionalProducers;
     private final TransactionAdopter adopter;
@@ -79,6 +79,15 @@ public final class RoutingState {
      */
     public RoutingState(Routes routes, Map<String, ClusterLink> links, RoutingContext context, String identityCluster,
                         ProducerIdStore producerIds) {
+        this(routes, links, context, identityCluster, producerIds, new RealProducerIdPool(Map.copyOf(links)));
+    }
+
+    /**
+     * As above, with the source of real producer ids given: the proxy's is a {@link RealProducerIdPool}
+     * fed over the links; a test's may be a plain queue.
+     */
+    public RoutingState(Routes routes, Map<String, ClusterLink> links, RoutingContext context, String identityCluster,
+                        ProducerIdStore producerIds, ProducerIdMapper.RealIdSource realProducerIds) {
         this.routes = routes;
         this.links = Map.copyOf(links);
         this.context = context;
@@ -86,14 +95,14 @@ public final class RoutingState {
         List<ProducerIdRecord> saved = producerIds.load();
         this.producers = new ProducerIdMapper(identityCluster, producerIds, saved, System::currentTimeMillis);
         this.transactionalProducers = new TransactionalProducers(identityCluster, producerIds, saved, System::currentTimeMillis);
-        this.realProducerIds = new RealProducerIdPool(this.links);
+        this.realProducerIds = realProducerIds;
         this.adopter = new TransactionAdopter(this.links, transactionalProducers);
     }
 
     /** Starts what routing needs in the background: real producer ids when identities are virtualised. */
     public void start(Duration wait) {
-        if (context.virtualize()) {
-            realProducerIds.start(wait);
+        if (context.virtualize() && realProducerIds instanceof RealProducerIdPool pool) {
+            pool.start(wait);
         }
     }
 
@@ -124,7 +133,7 @@ public final class RoutingState {
         return producers;
     }
 
-    public RealProducerIdPool realProducerIds() {
+    public ProducerIdMapper.RealIdSource realProducerIds() {
         return realProducerIds;
     }
 

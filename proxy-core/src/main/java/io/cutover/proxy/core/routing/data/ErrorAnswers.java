@@ -2,7 +2,6 @@ package io.cutover.proxy.core.routing.data;
 
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
-import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.MessageUtil;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -20,7 +19,7 @@ public final class ErrorAnswers {
 
     public static ApiMessage of(ApiKeys api, short version, ApiMessage request, Errors error) {
         AbstractRequest parsed = AbstractRequest.parseRequest(api, version,
-            new ByteBufferAccessor(MessageUtil.toByteBufferAccessor(request, version).buffer().flip())).request;
+            MessageUtil.toByteBufferAccessor(request, version)).request;
         return parsed.getErrorResponse(0, error.exception()).data();
     }
 }

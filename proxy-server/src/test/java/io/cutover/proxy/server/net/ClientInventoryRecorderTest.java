@@ -1,0 +1,53 @@
+package io.cutover.proxy.server.net;
+
+import static io.cutover.proxy.server.net.HandlerFixture.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.Set;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** ClientInventoryRecorder behind a real RequestDecoder, which decodes what the recorder asks for. */
+class ClientInventoryRecorderTest {
+    private final HandlerFixture fixture = HandlerFixture.oneCluster();
+    private final EmbeddedChannel client = HandlerFixture.clientChannel();
+
+    @AfterEach
+    void releaseAll() {
+        Object m;
+        while ((m = client.readInbound()) != null) {
+            ((RequestFrame) m).release();
+        }
+        client.finishAndReleaseAll();
+    }
+
+    private void pipeline() {
+        ClientSession session = fixture.session(client);
+        ClientInventoryRecorder recorder = new ClientInventoryRecorder(session);
+        client.pipeline().addLast(new RequestDecoder(session, recorder)).addLast(recorder);
+    }
+
+    @Test
+    void theTopicsAClientWritesAndItsGroupAreRecordedAndEveryRequestPassesOn() {
+        pipeline();
+        ProduceRequestData produce = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
+        produce.topicData().add(new ProduceRequestData.TopicProduceData().setName("orders"));
+        client.writeInbound(request(produce, (short) 9, 1, "billing-1"));
+        client.writeInbound(request(new JoinGroupRequestData().setGroupId("billing").setProtocolType("consumer"), (short) 9, 2, "billing-1"));
+
+        assertEquals(Set.of("billing-1"), fixture.inventory.touching(Set.of("orders")));
+        assertEquals(Set.of(), fixture.inventory.touching(Set.of("payments")));
+        assertEquals(Set.of("billing-1"), fixture.inventory.membersOf(Set.of("billing")));
+        RequestFrame first = client.readInbound();
+        assertEquals(1, first.correlationId);
+        first.release();
+        RequestFrame second = client.readInbound();
+        assertEquals(2, second.correlationId);
+        second.release();
+        assertSame(null, client.readInbound());
+    }
+}
