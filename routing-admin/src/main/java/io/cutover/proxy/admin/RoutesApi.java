@@ -67,7 +67,20 @@ public final class RoutesApi {
             throw new AdminException(400, e.getMessage());
         }
         String ifMatch = req.header("if-match");
-        OptionalLong basedOn = ifMatch == null ? OptionalLong.empty() : OptionalLong.of(parseVersion(ifMatch));
+        OptionalLong basedOn;
+        try {
+            basedOn = ifMatch == null ? OptionalLong.empty() : OptionalLong.of(parseVersion(ifMatch));
+        } catch (AdminException unreadable) {
+            // A flip names a rule the clusters cannot take before an unreadable If-Match. Based on a
+            // version no table has (they start at 0), the service checks the rule, then answers Stale
+            // and applies nothing.
+            return routes.flip(rule, OptionalLong.of(-1), force, who).thenApply(outcome -> {
+                if (outcome instanceof Outcome.Stale) {
+                    throw unreadable;
+                }
+                return respond(outcome, ifMatch);
+            });
+        }
         return routes.flip(rule, basedOn, force, who).thenApply(outcome -> respond(outcome, ifMatch));
     }
 
