@@ -47,7 +47,10 @@ public final class RoutesApi {
         long expected = parseVersion(ifMatch);
         JsonNode body = parse(req);
         return routes.replace(live -> RouteTableJson.replacementFromJson(body, live), expected, "true".equals(req.queryParam("force")), who)
-            .thenApply(outcome -> respond(outcome, null));
+            .thenApply(outcome -> {
+                RefusalLog.note(req, who, outcome);
+                return respond(outcome, null);
+            });
     }
 
     private CompletionStage<AdminResponse> flip(AdminRequest req, String who) {
@@ -78,10 +81,14 @@ public final class RoutesApi {
                 if (outcome instanceof Outcome.Stale) {
                     throw unreadable;
                 }
+                RefusalLog.note(req, who, outcome);
                 return respond(outcome, ifMatch);
             });
         }
-        return routes.flip(rule, basedOn, force, who).thenApply(outcome -> respond(outcome, ifMatch));
+        return routes.flip(rule, basedOn, force, who).thenApply(outcome -> {
+            RefusalLog.note(req, who, outcome);
+            return respond(outcome, ifMatch);
+        });
     }
 
     /** @param ifMatch the If-Match a flip was sent with (null for PUT): a flip quotes it back as sent when the table moved on */
