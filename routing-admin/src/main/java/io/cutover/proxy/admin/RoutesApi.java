@@ -47,7 +47,10 @@ public final class RoutesApi {
         long expected = parseVersion(ifMatch);
         JsonNode body = parse(req);
         return routes.replace(live -> RouteTableJson.replacementFromJson(body, live), expected, "true".equals(req.queryParam("force")), who)
-            .thenApply(outcome -> respond(outcome, null));
+            .thenApply(outcome -> {
+                RefusalLog.note(req, who, outcome);
+                return respond(outcome, null);
+            });
     }
 
     private CompletionStage<AdminResponse> flip(AdminRequest req, String who) {
@@ -67,8 +70,25 @@ public final class RoutesApi {
             throw new AdminException(400, e.getMessage());
         }
         String ifMatch = req.header("if-match");
-        OptionalLong basedOn = ifMatch == null ? OptionalLong.empty() : OptionalLong.of(parseVersion(ifMatch));
-        return routes.flip(rule, basedOn, force, who).thenApply(outcome -> respond(outcome, ifMatch));
+        OptionalLong basedOn;
+        try {
+            basedOn = ifMatch == null ? OptionalLong.empty() : OptionalLong.of(parseVersion(ifMatch));
+        } catch (AdminException unreadable) {
+            // A flip names a rule the clusters cannot take before an unreadable If-Match. Based on a
+            // version no table has (they start at 0), the service checks the rule, then answers Stale
+            // and applies nothing.
+            return routes.flip(rule, OptionalLong.of(-1), force, who).thenApply(outcome -> {
+                if (outcome instanceof Outcome.Stale) {
+                    throw unreadable;
+                }
+                RefusalLog.note(req, who, outcome);
+                return respond(outcome, ifMatch);
+            });
+        }
+        return routes.flip(rule, basedOn, force, who).thenApply(outcome -> {
+            RefusalLog.note(req, who, outcome);
+            return respond(outcome, ifMatch);
+        });
     }
 
     /** @param ifMatch the If-Match a flip was sent with (null for PUT): a flip quotes it back as sent when the table moved on */

@@ -49,11 +49,11 @@ public final class WavesApi implements AutoCloseable {
         router.get("/waves", auth.require((req, who) -> CompletableFuture.supplyAsync(() -> list(service.list()), worker)));
         router.post("/waves", auth.require((req, who) -> {
             WaveSpec spec = spec(RoutesApi.parse(req));
-            return wave(() -> service.create(spec, who), 201);
+            return wave(req, who, () -> service.create(spec, who), 201);
         }));
-        router.get("/waves/{name}", auth.require((req, who) -> wave(() -> service.get(req.pathParam("name")), 200)));
-        router.post("/waves/{name}/check", auth.require((req, who) -> wave(() -> service.check(req.pathParam("name"), who), 200)));
-        router.post("/waves/{name}/switch", auth.require((req, who) -> wave(() -> service.switchWave(req.pathParam("name"), who), 200)));
+        router.get("/waves/{name}", auth.require((req, who) -> wave(req, who, () -> service.get(req.pathParam("name")), 200)));
+        router.post("/waves/{name}/check", auth.require((req, who) -> wave(req, who, () -> service.check(req.pathParam("name"), who), 200)));
+        router.post("/waves/{name}/switch", auth.require((req, who) -> wave(req, who, () -> service.switchWave(req.pathParam("name"), who), 200)));
         router.post("/waves/{name}/rollback", auth.require((req, who) -> {
             boolean force = false;
             if (req.body().length > 0) {
@@ -71,7 +71,7 @@ public final class WavesApi implements AutoCloseable {
                 force = f != null && f.asBoolean();
             }
             boolean forced = force;
-            return wave(() -> service.rollback(req.pathParam("name"), forced, who), 200);
+            return wave(req, who, () -> service.rollback(req.pathParam("name"), forced, who), 200);
         }));
         router.post("/waves/{name}/rehearse", auth.require((req, who) -> {
             boolean produce = false;
@@ -100,17 +100,17 @@ public final class WavesApi implements AutoCloseable {
             }
             boolean withProduce = produce;
             String fromCapture = capture;
-            return report(() -> service.rehearse(req.pathParam("name"), withProduce, fromCapture, who));
+            return report(req, who, () -> service.rehearse(req.pathParam("name"), withProduce, fromCapture, who));
         }));
-        router.post("/waves/{name}/promote", auth.require((req, who) -> wave(() -> service.promote(req.pathParam("name"), who), 200)));
+        router.post("/waves/{name}/promote", auth.require((req, who) -> wave(req, who, () -> service.promote(req.pathParam("name"), who), 200)));
         router.get("/waves/{name}/scorecard", auth.require((req, who) -> {
             String accept = req.header("accept");
             boolean text = "text".equals(req.queryParam("format")) || (accept != null && accept.contains("text/plain"));
             String name = req.pathParam("name");
             if (text) {
-                return CompletableFuture.supplyAsync(() -> scorecardText(service.scorecardText(name)), worker);
+                return CompletableFuture.supplyAsync(() -> scorecardText(noted(req, who, service.scorecardText(name))), worker);
             }
-            return report(() -> service.scorecard(name));
+            return report(req, who, () -> service.scorecard(name));
         }));
     }
 
@@ -137,13 +137,18 @@ public final class WavesApi implements AutoCloseable {
         }
     }
 
-    private CompletionStage<AdminResponse> wave(Supplier<Outcome<Wave>> op, int accepted) {
-        return CompletableFuture.supplyAsync(() -> respond(op.get(), accepted, WaveView::json), worker);
+    private CompletionStage<AdminResponse> wave(AdminRequest req, String who, Supplier<Outcome<Wave>> op, int accepted) {
+        return CompletableFuture.supplyAsync(() -> respond(noted(req, who, op.get()), accepted, WaveView::json), worker);
     }
 
     /** Rehearsals and scorecards: reports the service writes whole. */
-    private CompletionStage<AdminResponse> report(Supplier<Outcome<JsonNode>> op) {
-        return CompletableFuture.supplyAsync(() -> respond(op.get(), 200, Function.identity()), worker);
+    private CompletionStage<AdminResponse> report(AdminRequest req, String who, Supplier<Outcome<JsonNode>> op) {
+        return CompletableFuture.supplyAsync(() -> respond(noted(req, who, op.get()), 200, Function.identity()), worker);
+    }
+
+    private static <T> Outcome<T> noted(AdminRequest req, String who, Outcome<T> outcome) {
+        RefusalLog.note(req, who, outcome);
+        return outcome;
     }
 
     private static AdminResponse list(List<Wave> waves) {

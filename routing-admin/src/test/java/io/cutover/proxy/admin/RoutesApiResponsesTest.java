@@ -105,6 +105,21 @@ class RoutesApiResponsesTest {
     }
 
     @Test
+    void aFlipReportsAnInvalidRuleBeforeAnUnreadableIfMatchAndNeverAppliesIt() throws Exception {
+        String flip = "{\"resource\":\"topic\",\"pattern\":\"orders\",\"cluster\":\"elsewhere\"}";
+        service.outcome = Outcome.invalid("rule", "unknown cluster elsewhere");
+        AdminResponse invalid = send("POST", "/routes/flip", flip, Map.of("if-match", "latest"));
+        assertEquals(400, invalid.status());
+        assertEquals("unknown cluster elsewhere", error(invalid));
+
+        service.outcome = new Outcome.Stale<>(0, -1);
+        AdminResponse unreadable = send("POST", "/routes/flip", flip, Map.of("if-match", "latest"));
+        assertEquals(400, unreadable.status());
+        assertEquals("If-Match must carry the route table version, e.g. If-Match: \"3\"; got latest", error(unreadable));
+        assertTrue(service.basedOn.getAsLong() < 0, "asked with a version no table has, so nothing can be applied");
+    }
+
+    @Test
     void aFlipWithANonBooleanForceIs400() throws Exception {
         AdminResponse r = send("POST", "/routes/flip", "{\"resource\":\"topic\",\"pattern\":\"orders\",\"cluster\":\"target\",\"force\":\"yes\"}", Map.of());
         assertEquals(400, r.status());

@@ -67,6 +67,9 @@ class RouteChangesTest {
         Outcome.Invalid<?> invalid = assertInstanceOf(Outcome.Invalid.class, o);
         assertEquals("rule", invalid.field());
         assertTrue(invalid.reason().contains("elsewhere"), invalid.reason());
+        assertInstanceOf(Outcome.Invalid.class,
+            await(changes.flip(ORDERS_TO_TARGET.withCluster("elsewhere"), OptionalLong.of(-1), false, "alice")),
+            "validity is reported before the version");
         assertEquals(0, routes.current().version());
         assertFalse(Files.exists(state.resolve(AuditLog.FILE_NAME)));
     }
