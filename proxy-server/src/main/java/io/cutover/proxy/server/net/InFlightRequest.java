@@ -1,6 +1,7 @@
 package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.routing.data.Misrouted;
+import io.cutover.proxy.core.routing.data.ProducedTopics;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -30,6 +31,12 @@ final class InFlightRequest {
     long virtualProducerId = -1;
     /** For a Produce forwarded upstream: its decoded body, so a wave's drain can see which topics are still being written. */
     org.apache.kafka.common.message.ProduceRequestData produce;
+    /**
+     * For a Produce routed in place (not decoded): what it names, in a holder this slot keeps and
+     * reuses; meaningful only while {@link #producedInPlace}.
+     */
+    private ProducedTopics produced;
+    boolean producedInPlace;
 
     void set(int correlationId, short apiKey, short apiVersion, long arrivalNanos, boolean local) {
         this.correlationId = correlationId;
@@ -43,6 +50,29 @@ final class InFlightRequest {
         this.tracksTransaction = false;
         this.virtualProducerId = -1;
         this.produce = null;
+        this.producedInPlace = false;
+    }
+
+    /** Keeps what a Produce routed in place names, copied from the router's holder. */
+    void producedInPlace(ProducedTopics topics) {
+        if (produced == null) {
+            produced = new ProducedTopics();
+        }
+        produced.copyOf(topics);
+        producedInPlace = true;
+    }
+
+    /** What a Produce routed in place names, or null for any other request. */
+    ProducedTopics produced() {
+        return producedInPlace ? produced : null;
+    }
+
+    /** The transactional id of a Produce whose body the proxy read, or null. */
+    String produceTransactionalId() {
+        if (produce != null) {
+            return produce.transactionalId();
+        }
+        return producedInPlace ? produced.transactionalId() : null;
     }
 
     boolean isAnswered() {

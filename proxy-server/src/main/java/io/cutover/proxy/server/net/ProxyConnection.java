@@ -176,6 +176,15 @@ final class ProxyConnection {
 
     void noteProduce(org.apache.kafka.common.message.ProduceRequestData produce) {
         pendingProduce = produce;
+        pendingProduced = null;
+    }
+
+    /** As above, for a Produce routed in place: what it names, in the router's holder (copied by the slot). */
+    private io.cutover.proxy.core.routing.data.ProducedTopics pendingProduced;
+
+    void noteProduce(io.cutover.proxy.core.routing.data.ProducedTopics produced) {
+        pendingProduced = produced;
+        pendingProduce = null;
     }
 
     /** A transaction request the router is about to forward: its answer is to be tracked (see TransactionTracking). */
@@ -205,7 +214,9 @@ final class ProxyConnection {
                 return false;
             }
             if (slot.produce == null) {
-                return true; // not decoded (one cluster): assume it may be one of them
+                var produced = slot.produced();
+                // Not decoded and not read in place (one cluster): assume it may be one of them.
+                return produced == null || produced.namesAny(topics);
             }
             for (var t : slot.produce.topicData()) {
                 String name = t.name() != null && !t.name().isEmpty() ? t.name() : ids.nameOfVirtual(t.topicId());
@@ -355,6 +366,9 @@ final class ProxyConnection {
             slot.misrouted = misrouted;
             if (apiKey == ApiKeys.PRODUCE.id) {
                 slot.produce = pendingProduce;
+                if (pendingProduced != null) {
+                    slot.producedInPlace(pendingProduced);
+                }
             }
             if (trackedTransactionalId != null) {
                 slot.transactionalId = trackedTransactionalId;
@@ -362,6 +376,7 @@ final class ProxyConnection {
             }
         }
         pendingProduce = null;
+        pendingProduced = null;
         metrics.upstreamBytesSent(bytes);
         metrics.clusterRequest(target.cluster(), apiKey);
         upstream.write(frame, upstream.voidPromise());

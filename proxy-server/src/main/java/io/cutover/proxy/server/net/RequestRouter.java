@@ -8,7 +8,9 @@ import io.cutover.proxy.core.routing.data.CoordinatorKeys;
 import io.cutover.proxy.core.routing.data.FetchRouting;
 import io.cutover.proxy.core.routing.data.IdentityRewriting;
 import io.cutover.proxy.core.routing.data.ListOffsetsRouting;
+import io.cutover.proxy.core.routing.data.ProduceRequestInPlace;
 import io.cutover.proxy.core.routing.data.ProduceRouting;
+import io.cutover.proxy.core.routing.data.ProducedTopics;
 import io.cutover.proxy.core.routing.data.RequestScope;
 import io.cutover.proxy.core.routing.data.TransactionRequests;
 import io.cutover.proxy.core.routing.data.Routed;
@@ -99,6 +101,9 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             frame.release();
             frame = contiguous;
         }
+        if (api == ApiKeys.PRODUCE && produceInPlace(ctx, frame, version)) {
+            return;
+        }
         // A request Kafka cannot parse throws here; channelRead refuses it as malformed.
         AbstractRequest request = AbstractRequest.parseRequest(api, version, new ByteBufferAccessor(MessageCodec.requestBody(frame))).request;
         ClientRoutes routes = conn.routes();
@@ -117,6 +122,26 @@ final class RequestRouter extends ChannelInboundHandlerAdapter {
             IdentityRewriting.deleteTopicsRequest((DeleteTopicsRequestData) request.data(), scope);
             forwardChanged(frame, api, version, correlationId, request.data(), null);
         }
+    }
+
+    /**
+     * The common Produce, routed without decoding it: every partition routes to this cluster and
+     * every producer id in it is mapped already, so its topic ids and batch headers are rewritten
+     * where they lie and the frame goes on. False, with the frame untouched, for anything the
+     * decoding path must answer (see ProduceRequestInPlace).
+     */
+    private boolean produceInPlace(ChannelHandlerContext ctx, ByteBuf frame, short version) {
+        var routing = conn.context().routing();
+        RequestScope scope = new RequestScope(conn.cluster(), conn.routes(), conn.rewriteContext().topicIds(), true,
+            routing.producers(), routing.realProducerIds(), routing.transactionalProducers(), routing.adopter());
+        ProducedTopics produced = ProduceRequestInPlace.tryRoute(frame, version, scope);
+        if (produced == null) {
+            return false;
+        }
+        conn.noteProduce(produced);
+        conn.routedOnCluster();
+        pass(ctx, frame);
+        return true;
     }
 
     /**

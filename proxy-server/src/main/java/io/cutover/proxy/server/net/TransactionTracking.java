@@ -32,7 +32,7 @@ final class TransactionTracking {
     /** True for the answers that open or end a transaction the proxy tracks. */
     static boolean applies(InFlightRequest slot) {
         return slot.tracksTransaction
-            || (slot.apiKey == ApiKeys.PRODUCE.id && slot.produce != null && slot.produce.transactionalId() != null);
+            || (slot.apiKey == ApiKeys.PRODUCE.id && slot.produceTransactionalId() != null);
     }
 
     static void record(InFlightRequest slot, ByteBuf response, ProxyConnection conn) {
@@ -84,7 +84,7 @@ final class TransactionTracking {
                         }
                     }
                 }
-                addedPartitions(conn, open, slot.produce.transactionalId(), cluster, topics);
+                addedPartitions(conn, open, slot.produceTransactionalId(), cluster, topics);
             }
             default -> {
             }
