@@ -94,6 +94,13 @@ public final class ProduceRequestInPlace {
         boolean decodingPath;
         /** The topic whose partitions are being read. */
         String topic;
+        /**
+         * The last idempotent mapping looked up in this request: a producer's batches for one topic
+         * share it, so the mapper (a boxed key per lookup) is asked once per topic, not per batch.
+         */
+        long lastVirtualId;
+        String lastTopic;
+        long lastRealId;
 
         // Planned topic-id rewrites: where, and the real id.
         int idCount;
@@ -113,6 +120,7 @@ public final class ProduceRequestInPlace {
             this.scope = scope;
             this.decodingPath = false;
             this.topic = null;
+            this.lastTopic = null;
             this.idCount = 0;
             this.batchCount = 0;
             topics.clear();
@@ -238,7 +246,15 @@ public final class ProduceRequestInPlace {
                 }
                 return;
             }
-            long real = scope.producers().existingRealFor(virtualId, scope.cluster(), topic);
+            long real;
+            if (virtualId == lastVirtualId && topic == lastTopic) {
+                real = lastRealId;
+            } else {
+                real = scope.producers().existingRealFor(virtualId, scope.cluster(), topic);
+                lastVirtualId = virtualId;
+                lastTopic = topic;
+                lastRealId = real;
+            }
             if (real == ProducerIdMapper.NOT_YET) {
                 decodingPath = true; // a new mapping: the decoding path makes and saves it
             } else if (real != virtualId) {
