@@ -1,6 +1,7 @@
 package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.codec.RequestFrames;
+import io.cutover.proxy.server.security.ClientTls;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -29,6 +30,7 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         ProxyConnection conn = new ProxyConnection(ctx, ch, targets.create(), bootstrapListener);
         KafkaFrameDecoder frames = new KafkaFrameDecoder(ctx.config().limits().maxRequestFrameBytes(),
             RequestFrames.MIN_FRAME_BYTES, "request");
+        ClientTls.install(ch, ctx.config().listener().tls(), ctx.connectionLog());
         ch.pipeline()
             .addLast("connection-limit", new ConnectionLimiter(ctx, connections))
             .addLast("idle-state", new IdleStateHandler(0, 0, ctx.config().limits().clientIdleTimeout().toMillis(), TimeUnit.MILLISECONDS))

@@ -1,6 +1,7 @@
 package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.codec.ResponseFrames;
+import io.cutover.proxy.server.security.UpstreamSecurity;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 
@@ -17,6 +18,7 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
+        UpstreamSecurity.install(ch.pipeline(), conn.context().config().clusters().get(conn.cluster()).security());
         ch.pipeline()
             .addLast("frame-decoder", new KafkaFrameDecoder(conn.context().config().limits().maxResponseFrameBytes(),
                 ResponseFrames.MIN_FRAME_BYTES, "response"))
