@@ -58,6 +58,7 @@ import io.cutover.proxy.server.route.ControlPlaneAnswers;
 import io.cutover.proxy.server.route.RoutingState;
 import io.cutover.proxy.server.route.TopicIdRefresher;
 import io.cutover.proxy.server.route.TransactionBoundaryGuard;
+import io.cutover.proxy.server.security.ListenerTls;
 import io.cutover.proxy.server.upstream.ClusterLink;
 import io.cutover.proxy.server.upstream.KnownApiVersions;
 import io.cutover.proxy.core.state.FileApiVersionsStore;
@@ -230,6 +231,12 @@ public final class ProxyServer implements AutoCloseable {
             startCaptureOnBoot(config.capture().onStart());
             registerWaves(router, auth, audit, routes, topicIds);
             new ClientsApi(inventory).register(router, auth);
+            ListenerTls tls = config.listener().tls();
+            if (tls != null) {
+                // File reads and context builds stay off the Kafka event loops.
+                long check = tls.config().reloadInterval().toMillis();
+                adminLoop.scheduleWithFixedDelay(tls::reloadIfChanged, check, check, TimeUnit.MILLISECONDS);
+            }
             long every = config.inventory().saveInterval().toMillis();
             adminLoop.scheduleAtFixedRate(this::saveInventory, every, every, TimeUnit.MILLISECONDS);
             if (virtualize) {
@@ -296,7 +303,8 @@ public final class ProxyServer implements AutoCloseable {
         ProxyConfig.Waves w = config.waves();
         OffsetMapping mapping = OffsetMapping.parse(w.mapping());
         if (mapping == OffsetMapping.MIRRORMAKER2) {
-            this.offsetSyncs = new OffsetSyncReader(config.clusters().get(w.offsetSyncsCluster()).bootstrapServersString(),
+            ClusterConfig syncs = config.clusters().get(w.offsetSyncsCluster());
+            this.offsetSyncs = new OffsetSyncReader(syncs.bootstrapServersString(), syncs.security().clientProperties(),
                 w.offsetSyncsTopic());
             Gauge.builder("cutover.proxy.offset.syncs.partitions", offsetSyncs, OffsetSyncReader::partitionsKept)
                 .description("Partitions whose MirrorMaker 2 offset syncs the proxy keeps: those of waves not yet promoted")

@@ -1,6 +1,7 @@
 package io.cutover.proxy.server.config;
 
 import io.cutover.proxy.core.node.PortRange;
+import io.cutover.proxy.server.security.ListenerTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -41,7 +42,11 @@ public record ProxyConfig(
     public record Routing(Duration transactionWait) {
     }
 
-    public record Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts) {
+    /** {@code tls} is null when the listeners speak plaintext. */
+    public record Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts, ListenerTls tls) {
+        public Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts) {
+            this(bindHost, bootstrapPort, advertisedHost, brokerPorts, null);
+        }
     }
 
     public record Admin(String bindHost, int port, Map<String, String> tokens) {

@@ -6,7 +6,11 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import io.cutover.proxy.core.node.PortRange;
+import io.cutover.proxy.server.security.ClusterSecurity;
+import io.cutover.proxy.server.security.ListenerTls;
 import java.io.File;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Reads HOCON config over the defaults in {@code reference.conf} and validates it. Every failure is a
@@ -47,6 +52,11 @@ public final class ProxyConfigLoader {
 
     /** Builds a config from already-parsed overrides (tests and the embedded default use this). */
     public static ProxyConfig fromUserConfig(Config user) {
+        return fromUserConfig(user, System::getenv);
+    }
+
+    /** As above, with secrets named by {@code *-env} keys looked up in {@code environment}. */
+    public static ProxyConfig fromUserConfig(Config user, Function<String, String> environment) {
         Config reference = ConfigFactory.defaultReference();
         rejectUnknownKeys(user, reference);
         Config merged;
@@ -56,7 +66,7 @@ public final class ProxyConfigLoader {
             throw new ConfigError(e.getMessage(), e);
         }
         try {
-            return build(merged);
+            return build(merged, environment);
         } catch (ConfigException e) {
             // typesafe-config's messages already name the path and where it came from.
             throw new ConfigError("invalid config: " + e.getMessage(), e);
@@ -91,19 +101,25 @@ public final class ProxyConfigLoader {
             throw new ConfigError("unknown cluster " + cluster + " at " + key + "; clusters are named "
                 + ProxyConfig.CLUSTER_NAMES);
         }
+        if (dot >= 0 && rest.startsWith("security.", dot + 1)) {
+            ClusterSecurityReader.checkKey(key, rest.substring(dot + 1 + "security.".length()));
+            return;
+        }
         if (dot < 0 || !CLUSTER_KEYS.contains(rest.substring(dot + 1))) {
             throw new ConfigError("unknown config key " + key + "; a cluster takes " + CLUSTER_KEYS);
         }
     }
 
-    private static ProxyConfig build(Config c) {
+    private static ProxyConfig build(Config c, Function<String, String> environment) {
         Config root = c.getConfig(ROOT);
+        TlsSettingsReader files = new TlsSettingsReader(root, environment);
         ProxyConfig.Listener listener = new ProxyConfig.Listener(
             nonBlank(root, "listener.bind-host"),
             port(root, "listener.bootstrap-port", true),
             nonBlank(root, "listener.advertised-host"),
-            brokerPorts(root));
-        Map<String, ClusterConfig> clusters = clusters(root);
+            brokerPorts(root),
+            listenerTls(ListenerTlsReader.read(root, files)));
+        Map<String, ClusterConfig> clusters = clusters(root, files);
         ProxyConfig.Admin admin = new ProxyConfig.Admin(nonBlank(root, "admin.bind-host"), port(root, "admin.port", true),
             tokens(root));
         ProxyConfig.Limits limits = new ProxyConfig.Limits(
@@ -200,7 +216,29 @@ public final class ProxyConfigLoader {
         return new PortRange(first, last);
     }
 
-    private static Map<String, ClusterConfig> clusters(Config root) {
+    private static ListenerTls listenerTls(ListenerTlsConfig config) {
+        if (config == null) {
+            return null;
+        }
+        try {
+            return ListenerTls.create(config);
+        } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
+            throw new ConfigError(key("listener.tls") + ": the certificate, key or CA files cannot be used: " + e.getMessage(), e);
+        }
+    }
+
+    private static ClusterSecurity clusterSecurity(String name, ClusterSecurityConfig config, Duration handshakeTimeout) {
+        try {
+            return ClusterSecurity.create(name, config, handshakeTimeout);
+        } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
+            throw new ConfigError(key("clusters." + name + ".security.tls") + ": the certificate, key or CA files cannot be used: "
+                + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, ClusterConfig> clusters(Config root, TlsSettingsReader files) {
+        // Connecting to a cluster includes its TLS handshake and SASL exchange; each gets this long.
+        Duration handshakeTimeout = positiveDuration(root, "limits.upstream-connect-timeout");
         if (!root.hasPath("clusters." + ProxyConfig.SOURCE)) {
             throw new ConfigError(key("clusters.source") + " is required");
         }
@@ -228,7 +266,8 @@ public final class ProxyConfigLoader {
             if (offset < 0) {
                 throw new ConfigError(key(path + ".node-id-offset") + " must be >= 0, was " + offset);
             }
-            clusters.put(name, new ClusterConfig(name, addresses, offset));
+            ClusterSecurity security = clusterSecurity(name, ClusterSecurityReader.read(root, name, files), handshakeTimeout);
+            clusters.put(name, new ClusterConfig(name, addresses, offset, security));
         }
 
         Set<Integer> offsets = new java.util.HashSet<>();
@@ -287,7 +326,7 @@ public final class ProxyConfigLoader {
         }
     }
 
-    private static String key(String relative) {
+    static String key(String relative) {
         return ROOT + "." + relative;
     }
 

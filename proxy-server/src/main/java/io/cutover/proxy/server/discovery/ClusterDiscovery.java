@@ -41,6 +41,7 @@ public final class ClusterDiscovery implements AutoCloseable {
         this.interval = interval;
         this.staleAfter = staleAfter;
         Properties props = new Properties();
+        props.putAll(cluster.security().clientProperties());
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServersString());
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, "cutover-proxy-discovery-" + cluster.name());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);

@@ -2,6 +2,7 @@ package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.codec.RequestFrames;
 import io.cutover.proxy.server.wire.KafkaFrameDecoder;
+import io.cutover.proxy.server.security.ClientTls;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -40,6 +41,7 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         var partitions = new PartitionRouter(session, responses);
         var coordinators = new CoordinatorRouter(session, responses);
         var producerIds = new ProducerIdRouter(session, responses);
+        ClientTls.install(ch, ctx.config().listener().tls(), ctx.connectionLog());
         ch.pipeline()
             .addLast("connection-limit", new ConnectionLimiter(ctx, connections))
             .addLast("idle-state", new IdleStateHandler(0, 0, ctx.config().limits().clientIdleTimeout().toMillis(), TimeUnit.MILLISECONDS))

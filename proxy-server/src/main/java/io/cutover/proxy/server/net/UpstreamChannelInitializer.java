@@ -2,6 +2,7 @@ package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.codec.ResponseFrames;
 import io.cutover.proxy.server.wire.KafkaFrameDecoder;
+import io.cutover.proxy.server.security.UpstreamSecurity;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 
@@ -22,6 +23,7 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
+        UpstreamSecurity.install(ch.pipeline(), session.proxy().config().clusters().get(session.cluster()).security());
         ch.pipeline()
             .addLast("frame-decoder", new KafkaFrameDecoder(session.proxy().config().limits().maxResponseFrameBytes(),
                 ResponseFrames.MIN_FRAME_BYTES, "response"))

@@ -4,6 +4,7 @@ import io.cutover.proxy.core.codec.ResponseFrames;
 import io.cutover.proxy.server.config.ClusterConfig;
 import io.cutover.proxy.server.wire.KafkaFrameDecoder;
 import io.cutover.proxy.server.wire.Transport;
+import io.cutover.proxy.server.security.UpstreamSecurity;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -283,6 +284,7 @@ public final class ClusterLink implements AutoCloseable {
             .handler(new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
+                    UpstreamSecurity.install(ch.pipeline(), cluster.security());
                     ch.pipeline()
                         .addLast("frame-decoder", new KafkaFrameDecoder(maxResponseBytes, ResponseFrames.MIN_FRAME_BYTES, "response"))
                         .addLast("link", handler);

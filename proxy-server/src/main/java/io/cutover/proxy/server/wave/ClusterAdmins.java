@@ -38,6 +38,7 @@ public final class ClusterAdmins implements AutoCloseable {
         this.timeout = timeout;
         for (ClusterConfig c : clusters) {
             Properties p = new Properties();
+            p.putAll(c.security().clientProperties());
             p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServersString());
             p.put(AdminClientConfig.CLIENT_ID_CONFIG, "cutover-proxy-waves-" + c.name());
             p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());

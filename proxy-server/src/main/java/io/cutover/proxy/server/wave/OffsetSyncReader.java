@@ -39,9 +39,11 @@ public final class OffsetSyncReader implements AutoCloseable {
     /** Set when {@link #follow} adds a topic: its history is read again from the beginning. */
     private volatile boolean rewind;
 
-    public OffsetSyncReader(String bootstrapServers, String topic) {
+    /** @param security the cluster's security.protocol, ssl.* and sasl.* client properties */
+    public OffsetSyncReader(String bootstrapServers, Map<String, Object> security, String topic) {
         this.topic = topic;
         Properties p = new Properties();
+        p.putAll(security);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "cutover-proxy-offset-syncs");
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);

@@ -9,7 +9,7 @@ import io.cutover.proxy.core.node.NodePortStore;
 import io.cutover.proxy.core.node.NodeRegistry;
 import io.cutover.proxy.core.node.PortBinder;
 import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
-import io.cutover.proxy.core.rewrite.ResponseRewriting;
+import io.cutover.proxy.core.routing.data.ResponseRewriting;
 import io.cutover.proxy.core.rewrite.RewriteContext;
 import io.cutover.proxy.core.routing.RouteStore;
 import io.cutover.proxy.core.routing.RouteTable;

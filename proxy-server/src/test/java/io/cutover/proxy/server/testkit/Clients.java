@@ -53,6 +53,15 @@ public final class Clients {
         return Admin.create(p);
     }
 
+    /** An Admin with extra settings (security.protocol, ssl.*, sasl.*, timeouts). */
+    public static Admin admin(String bootstrap, Map<String, Object> extra) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        p.putAll(extra);
+        return Admin.create(p);
+    }
+
     public static Admin admin(String bootstrap, String clientId) {
         Map<String, Object> p = new HashMap<>();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

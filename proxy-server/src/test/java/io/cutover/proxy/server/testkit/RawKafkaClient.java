@@ -53,6 +53,30 @@ public final class RawKafkaClient implements AutoCloseable {
         }
     }
 
+    /** Connects over TLS, trusting what {@code tls} trusts; the handshake is done when this returns. */
+    public static RawKafkaClient connectTls(String hostPort, javax.net.ssl.SSLContext tls) {
+        int colon = hostPort.lastIndexOf(':');
+        try {
+            javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(hostPort.substring(0, colon),
+                Integer.parseInt(hostPort.substring(colon + 1)));
+            s.setSoTimeout(30_000);
+            s.setTcpNoDelay(true);
+            s.startHandshake();
+            return new RawKafkaClient(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The certificate the server presented on a TLS connection. */
+    public java.security.cert.X509Certificate peerCertificate() {
+        try {
+            return (java.security.cert.X509Certificate) ((javax.net.ssl.SSLSocket) socket).getSession().getPeerCertificates()[0];
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Encodes and sends a request; returns its correlation id. */
     public int send(ApiKeys api, short version, ApiMessage body) {
         return send(api, version, body, "raw-test-client");
