@@ -94,6 +94,7 @@ try {
   // The producer follows the wave to the target: the page shows requests there too.
   await waitForText(page.locator('tr[data-cluster="target"] [data-field="rate"]'), /\d/);
   seen.clients = await text(page.locator('#clients > p').last());
+  seen.applications = await page.locator('tr[data-application]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-application')));
   seen.rates = await page.locator('tr[data-cluster]').evaluateAll((rows) => Object.fromEntries(rows.map((r) => [
     r.getAttribute('data-cluster'), r.querySelector('[data-field="rate"]').textContent.trim()])));
 

@@ -155,13 +155,41 @@ public final class ClientInventory {
         return clients.size();
     }
 
+    /** Every client, with the application it belongs to, and the applications. */
     public ObjectNode toJson() {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode all = root.putArray("clients");
-        snapshot().forEach(s -> all.add(toJson(s)));
+        List<ClientRecord.Snapshot> clients = snapshot();
+        Applications apps = Applications.of(clients);
+        for (ClientRecord.Snapshot s : clients) {
+            ObjectNode n = toJson(s);
+            Applications.Membership m = apps.of(s);
+            n.putObject("application").put("kind", m.kind().label()).put("name", m.name());
+            all.add(n);
+        }
+        ArrayNode byApp = root.putArray("applications");
+        apps.all().forEach(a -> byApp.add(toJson(a)));
         root.put("cap", cap);
         root.put("evicted", evicted.get());
         return root;
+    }
+
+    /** The applications of the clients known now. */
+    public Applications applications() {
+        return Applications.of(snapshot());
+    }
+
+    public static ObjectNode toJson(Application a) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("kind", a.kind().label());
+        n.put("name", a.name());
+        a.clients().forEach(n.putArray("clients")::add);
+        a.groups().forEach(n.putArray("groups")::add);
+        a.topics().forEach(n.putArray("topics")::add);
+        a.internalTopics().forEach(n.putArray("internalTopics")::add);
+        a.connectors().forEach(n.putArray("connectors")::add);
+        n.put("connections", a.connections());
+        return n;
     }
 
     public static ObjectNode toJson(ClientRecord.Snapshot s) {
@@ -181,21 +209,45 @@ public final class ClientInventory {
         n.put("connections", s.connections());
         n.put("firstSeen", s.firstSeen().toString());
         n.put("lastSeen", s.lastSeen().toString());
+        if (s.groupProtocol() != null) {
+            n.put("groupProtocol", s.groupProtocol());
+        }
         return n;
     }
 
-    /** The inventory as a plain-text table, for terminals. */
+    /** The inventory as plain-text tables, for terminals: the applications, then their clients, application by application. */
     public String toText() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%-28s %-26s %-15s %-14s %-5s %-24s %-24s %-20s %s%n", "client.id", "software", "address", "cluster",
-            "conns", "produced", "fetched", "groups", "last seen"));
-        for (ClientRecord.Snapshot s : snapshot()) {
+        List<ClientRecord.Snapshot> clients = snapshot();
+        Applications apps = Applications.of(clients);
+        sb.append(String.format("%-14s %-28s %-7s %-5s %-24s %-30s %s%n", "kind", "application", "clients", "conns", "groups", "topics",
+            "internal topics"));
+        for (Application a : apps.all()) {
+            sb.append(String.format("%-14s %-28s %-7d %-5d %-24s %-30s %s%n", a.kind().label(), cut(a.name(), 28), a.clients().size(),
+                a.connections(), cut(String.join(",", a.groups()), 24), cut(String.join(",", a.topics()), 30),
+                String.join(",", a.internalTopics())));
+        }
+        sb.append('\n');
+        Map<String, Integer> order = new java.util.HashMap<>();
+        for (int i = 0; i < apps.all().size(); i++) {
+            order.put(apps.all().get(i).key(), i);
+        }
+        List<ClientRecord.Snapshot> byApp = new ArrayList<>(clients);
+        byApp.sort(Comparator.comparing((ClientRecord.Snapshot c) -> order.getOrDefault(key(apps.of(c)), -1)));
+        sb.append(String.format("%-28s %-28s %-26s %-15s %-14s %-5s %-24s %-24s %-20s %s%n", "application", "client.id", "software", "address",
+            "cluster", "conns", "produced", "fetched", "groups", "last seen"));
+        for (ClientRecord.Snapshot s : byApp) {
+            sb.append(String.format("%-28s ", cut(apps.of(s).kind().label() + ":" + apps.of(s).name(), 28)));
             sb.append(String.format("%-28s %-26s %-15s %-14s %-5d %-24s %-24s %-20s %s%n", cut(s.clientId(), 28),
                 cut((s.softwareName() == null ? "?" : s.softwareName()) + " " + (s.softwareVersion() == null ? "" : s.softwareVersion()), 26),
                 cut(s.address(), 15), cut(String.valueOf(s.cluster()), 14), s.connections(), cut(String.join(",", s.produced()), 24),
                 cut(String.join(",", s.fetched()), 24), cut(String.join(",", s.groups()), 20), s.lastSeen()));
         }
         return sb.toString();
+    }
+
+    private static String key(Applications.Membership m) {
+        return m.kind().label() + ":" + m.name();
     }
 
     private static String cut(String s, int n) {
@@ -240,7 +292,7 @@ public final class ClientInventory {
                     names(n.get("produced")), names(n.get("fetched")), names(n.get("groups")), names(n.get("transactionalIds")),
                     n.path("idempotent").asBoolean(), n.path("transactional").asBoolean(),
                     n.hasNonNull("cluster") ? n.get("cluster").asText() : null, 0, Instant.parse(n.get("firstSeen").asText()),
-                    Instant.parse(n.get("lastSeen").asText()));
+                    Instant.parse(n.get("lastSeen").asText()), n.hasNonNull("groupProtocol") ? n.get("groupProtocol").asText() : null);
                 if (clients.size() < cap) {
                     clients.put(s.clientId() + "@" + s.address(), ClientRecord.restore(s));
                 }

@@ -16,6 +16,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
  */
 public final class ClientRecord {
     static final int MAX_NAMES = 1_000;
+    static final int MAX_PROTOCOL = 64;
 
     private final String clientId;
     private final String address;
@@ -27,6 +28,7 @@ public final class ClientRecord {
     private final Set<String> groups = ConcurrentHashMap.newKeySet();
     private final Set<String> transactionalIds = ConcurrentHashMap.newKeySet();
     private volatile boolean idempotent;
+    private volatile String groupProtocol;
     private final Map<String, Integer> connections = new ConcurrentHashMap<>();
     private volatile String lastCluster;
     private final long firstSeenMillis;
@@ -94,6 +96,18 @@ public final class ClientRecord {
         idempotent = true;
     }
 
+    /**
+     * The protocol type and first protocol of the client's first JoinGroup ("consumer/range",
+     * "consumer/stream" for Kafka Streams, "connect/sessioned" for a Connect worker): what kind of
+     * application the client belongs to. Kept once, and cut short, since a client makes it up.
+     */
+    public void groupProtocol(String protocolType, String protocol) {
+        if (groupProtocol == null && protocolType != null && !protocolType.isEmpty()) {
+            String p = protocolType + "/" + (protocol == null ? "" : protocol);
+            groupProtocol = p.length() <= MAX_PROTOCOL ? p : p.substring(0, MAX_PROTOCOL);
+        }
+    }
+
     void connected(String cluster) {
         connections.merge(cluster, 1, Integer::sum);
         lastCluster = cluster;
@@ -130,7 +144,8 @@ public final class ClientRecord {
         String cluster = now.isEmpty() ? lastCluster : String.join("+", now.keySet());
         return new Snapshot(clientId, address, softwareName, softwareVersion, apiNames, new TreeSet<>(produced), new TreeSet<>(fetched),
             new TreeSet<>(groups), new TreeSet<>(transactionalIds), idempotent, !transactionalIds.isEmpty(), cluster,
-            now.values().stream().mapToInt(Integer::intValue).sum(), Instant.ofEpochMilli(firstSeenMillis), Instant.ofEpochMilli(lastSeenMillis));
+            now.values().stream().mapToInt(Integer::intValue).sum(), Instant.ofEpochMilli(firstSeenMillis), Instant.ofEpochMilli(lastSeenMillis),
+            groupProtocol);
     }
 
     /** Restores what a snapshot held (after a restart): the client is known, not connected. */
@@ -150,6 +165,7 @@ public final class ClientRecord {
         s.groups().forEach(r::group);
         s.transactionalIds().forEach(r::transactionalId);
         r.idempotent = s.idempotent();
+        r.groupProtocol = s.groupProtocol();
         r.lastCluster = s.cluster();
         return r;
     }
@@ -157,6 +173,6 @@ public final class ClientRecord {
     public record Snapshot(String clientId, String address, String softwareName, String softwareVersion, Set<String> apis,
                            Set<String> produced, Set<String> fetched, Set<String> groups, Set<String> transactionalIds,
                            boolean idempotent, boolean transactional, String cluster, int connections, Instant firstSeen,
-                           Instant lastSeen) {
+                           Instant lastSeen, String groupProtocol) {
     }
 }

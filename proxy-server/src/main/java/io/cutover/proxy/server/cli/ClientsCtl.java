@@ -11,11 +11,18 @@ import java.util.Set;
  */
 final class ClientsCtl {
     static final String USAGE = String.join("\n",
-        "usage: cutover-proxy ctl clients    the clients seen through the proxy: software, cluster, APIs used, topics",
-        "                                    produced and fetched, groups, when last seen",
+        "usage: cutover-proxy ctl clients    the applications seen through the proxy (Kafka Streams, Kafka Connect, MirrorMaker 2,",
+        "                                    consumer groups, producers), then their clients: software, cluster, APIs used,",
+        "                                    topics produced and fetched, groups, when last seen",
         CtlCommand.GLOBAL_LINE);
 
     private ClientsCtl() {
+    }
+
+    /** "kind:name" of the client's application; "-" from a proxy older than applications. */
+    private static String application(JsonNode c) {
+        JsonNode a = c.path("application");
+        return a.isMissingNode() ? Table.NONE : a.path("kind").asText() + ":" + a.path("name").asText();
     }
 
     static void run(CtlSession s, List<String> args) throws CtlFailure {
@@ -24,10 +31,23 @@ final class ClientsCtl {
         if (body == null) {
             return;
         }
-        Table t = Table.of("CLIENT ID", "SOFTWARE", "CLUSTER", "APIS", "PRODUCED", "FETCHED", "GROUPS", "LAST SEEN");
-        for (JsonNode c : body.path("clients")) {
+        // Applications first (a Streams application, a Connect cluster, a consumer group), then their clients under them.
+        Table apps = Table.of("KIND", "APPLICATION", "CLIENTS", "GROUPS", "TOPICS", "INTERNAL TOPICS");
+        for (JsonNode a : body.path("applications")) {
+            apps.row(a.path("kind").asText(), a.path("name").asText(), a.path("clients").size(), Table.list(a.path("groups"), 3),
+                Table.list(a.path("topics"), 3), Table.list(a.path("internalTopics"), 3));
+        }
+        if (!apps.isEmpty()) {
+            s.out().print(apps.render());
+            s.out().println();
+        }
+        List<JsonNode> clients = new java.util.ArrayList<>();
+        body.path("clients").forEach(clients::add);
+        clients.sort(java.util.Comparator.comparing(ClientsCtl::application));
+        Table t = Table.of("APPLICATION", "CLIENT ID", "SOFTWARE", "CLUSTER", "APIS", "PRODUCED", "FETCHED", "GROUPS", "LAST SEEN");
+        for (JsonNode c : clients) {
             String software = (c.path("softwareName").asText("") + " " + c.path("softwareVersion").asText("")).trim();
-            t.row(c.hasNonNull("clientId") ? c.get("clientId").asText() : "(none)", software, c.path("cluster").asText(),
+            t.row(application(c), c.hasNonNull("clientId") ? c.get("clientId").asText() : "(none)", software, c.path("cluster").asText(),
                 c.path("apis").size(), Table.list(c.path("produced"), 3), Table.list(c.path("fetched"), 3),
                 Table.list(c.path("groups"), 3), c.path("lastSeen").asText());
         }

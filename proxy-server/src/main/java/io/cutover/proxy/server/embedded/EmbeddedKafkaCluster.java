@@ -14,6 +14,9 @@ import org.apache.kafka.server.common.MetadataVersion;
  * there is a single place that knows how to start a broker.
  */
 public final class EmbeddedKafkaCluster implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddedKafkaCluster.class);
+    /** How Kafka's test kit names the threads it formats and starts nodes on. */
+    private static final String TEST_KIT_THREADS = "kafka-cluster-test-kit-";
     private final String name;
     private final KafkaClusterTestKit kit;
 
@@ -54,7 +57,10 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         config.forEach(builder::setConfigProp);
         KafkaClusterTestKit kit = builder.build();
         try {
-            kit.format();
+            // The formatter prints to stdout from the kit's threads; those lines go to the log at debug instead.
+            try (ThreadOutputDiversion quiet = ThreadOutputDiversion.of(TEST_KIT_THREADS, line -> LOG.debug("{}: {}", name, line))) {
+                kit.format();
+            }
             kit.startup();
             kit.waitForReadyBrokers();
         } catch (Exception e) {

@@ -99,7 +99,17 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
                     }
                 }
             }
-            case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, OFFSET_COMMIT, OFFSET_FETCH, CONSUMER_GROUP_HEARTBEAT -> {
+            case JOIN_GROUP -> {
+                // Rare (a rebalance), and its protocol tells a Streams or Connect member from a plain consumer.
+                if (decode(frame, api) instanceof JoinGroupRequestData j) {
+                    record.groupProtocol(j.protocolType(), j.protocols().isEmpty() ? null : j.protocols().iterator().next().name());
+                    if (!groupKnown && j.groupId() != null && !j.groupId().isEmpty()) {
+                        record.group(j.groupId());
+                        groupKnown = true;
+                    }
+                }
+            }
+            case SYNC_GROUP, HEARTBEAT, OFFSET_COMMIT, OFFSET_FETCH, CONSUMER_GROUP_HEARTBEAT -> {
                 if (!groupKnown) {
                     String group = group(request.decodedOrNull());
                     if (group != null && !group.isEmpty()) {

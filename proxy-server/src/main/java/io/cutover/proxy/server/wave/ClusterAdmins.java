@@ -81,7 +81,12 @@ public final class ClusterAdmins implements AutoCloseable {
         return out;
     }
 
-    /** Topic configs set explicitly (not defaults) on {@code cluster}. */
+    /** The names of the (non-internal) topics on {@code cluster}. */
+    public Set<String> topicNames(String cluster) {
+        return get(admin(cluster).listTopics().names(), "list topics on " + cluster);
+    }
+
+        /** Topic configs set explicitly (not defaults) on {@code cluster}. */
     public Map<String, Map<String, String>> configs(String cluster, Collection<String> topics) {
         Map<String, Map<String, String>> out = new HashMap<>();
         var resources = topics.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.wave.GateResult;
 import io.cutover.proxy.core.wave.Wave;
+import io.cutover.proxy.core.wave.WaveState;
 import java.util.List;
 
 /** A wave's readiness table: one row per gate, with pass or fail, its evidence and what to do. JSON, or text for terminals. */
@@ -18,7 +19,9 @@ final class Scorecard {
         ObjectNode n = JSON.createObjectNode();
         n.put("wave", w.name());
         n.put("state", w.state().name());
-        n.put("ready", gates.stream().allMatch(GateResult::passed));
+        boolean ready = gates.stream().allMatch(GateResult::passed);
+        n.put("ready", ready);
+        n.put("headline", headline(w.state(), ready));
         ArrayNode rows = n.putArray("gates");
         gates.forEach(g -> rows.add(g.toJson()));
         if (w.lastSwitch() != null) {
@@ -27,11 +30,23 @@ final class Scorecard {
         return n;
     }
 
+    /**
+     * What the wave's state and gates mean together. Gates are computed on live data in every state,
+     * but "ready to switch" is only news before a switch: after it, the state is the headline.
+     */
+    static String headline(WaveState state, boolean ready) {
+        return switch (state) {
+            case PLANNED, READY, ROLLED_BACK -> ready ? "READY TO SWITCH" : "NOT READY";
+            case SWITCHED -> "SWITCHED: on the target, rollback available until promoted";
+            case PROMOTED -> "PROMOTED: on the target for good, no rollback";
+        };
+    }
+
     static String text(Wave w, List<GateResult> gates) {
         StringBuilder sb = new StringBuilder();
         boolean ready = gates.stream().allMatch(GateResult::passed);
         sb.append("wave ").append(w.name()).append("  state ").append(w.state()).append("  ")
-            .append(ready ? "READY TO SWITCH" : "NOT READY").append('\n');
+            .append(headline(w.state(), ready)).append('\n');
         sb.append(String.format("%-22s %-6s %s%n", "gate", "result", "evidence / what to do"));
         for (GateResult g : gates) {
             String problems = g.evidence().path("problems").isEmpty() ? "" : g.evidence().path("problems").toString();

@@ -119,6 +119,7 @@ public final class WaveGates {
                     + "clients selector: it stays on the source for them");
             }
         }
+        ApplicationSplits.check(wave, inventory.applications(), () -> admins.topicNames(ProxyConfig.SOURCE), evidence, warnings);
         return new GateResult("clients-in-wave", "The clients the wave moves (from the client inventory)", true, evidence, warnings,
             "");
     }

@@ -119,6 +119,8 @@ class StatusPageBrowserTest {
             assertTrue(seen.path("gates").toString().contains("replication-caught-up"), "gates with evidence: " + seen.path("gates"));
             assertTrue(seen.path("lagTopics").toString().contains(topic), "lag for the wave's topic: " + seen.path("lagTopics"));
             assertTrue(seen.path("rates").path("target").asText().matches("[\\d.,]+"), "the producer's requests reach the target: " + seen);
+            // Clients are grouped by application: the workload's producer is one.
+            assertTrue(seen.path("applications").toString().contains("producer:"), "applications shown: " + seen.path("applications"));
             // The token left the address bar; nothing came from elsewhere; every data call carried the token.
             assertEquals(proxy.admin("/ui").toString(), seen.path("urlAfterLoad").asText());
             assertEquals(0, seen.path("externalRequests").size(), seen.toString());

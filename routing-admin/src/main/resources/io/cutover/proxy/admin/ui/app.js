@@ -481,9 +481,22 @@ function renderClients(r) {
     return;
   }
   const clients = r.body.clients || [];
-  // The inventory can hold thousands; the most recently seen are the ones a cutover is waiting on.
-  const shown = [...clients].sort((x, y) => String(y.lastSeen || '').localeCompare(String(x.lastSeen || ''))).slice(0, CLIENT_ROWS);
+  const apps = r.body.applications || [];
+  const appOf = (c) => (c.application ? `${c.application.kind}:${c.application.name}` : '');
+  // The inventory can hold thousands; the most recently seen are the ones a cutover is waiting on. Shown grouped by application.
+  const shown = [...clients].sort((x, y) => String(y.lastSeen || '').localeCompare(String(x.lastSeen || ''))).slice(0, CLIENT_ROWS)
+    .sort((x, y) => appOf(x).localeCompare(appOf(y)));
+  const appRows = apps.map((a) => h('tr', { 'data-application': `${a.kind}:${a.name}` },
+    h('td', null, h('span', { class: 'chip' }, a.kind)),
+    h('td', null, h('strong', null, a.name)),
+    h('td', { class: 'num' }, fmt((a.clients || []).length)),
+    h('td', { class: 'num' }, fmt(a.connections)),
+    h('td', null, list(a.groups)),
+    h('td', null, list((a.topics || []).filter((t) => !(a.internalTopics || []).includes(t)))),
+    h('td', null, list(a.internalTopics)),
+    h('td', null, list(a.connectors))));
   const rows = shown.map((c) => h('tr', { title: `APIs: ${list(c.apis)}; first seen ${c.firstSeen || '?'}` },
+    h('td', { class: 'muted' }, appOf(c) || '–'),
     h('td', null, h('strong', null, c.clientId || '(none)')),
     h('td', null, [c.softwareName, c.softwareVersion].filter(Boolean).join(' ') || '–'),
     h('td', null, c.cluster || '–'),
@@ -496,7 +509,9 @@ function renderClients(r) {
       .filter((x) => x && x !== '–').join(' ') || '–'),
     h('td', { class: 'muted' }, c.lastSeen ? new Date(c.lastSeen).toLocaleTimeString() : '–')));
   box.replaceChildren(
-    clients.length ? table(['Client id', 'Software', 'Cluster', 'Addresses', ['Conns', 'num'], 'Produces', 'Fetches', 'Groups',
+    apps.length ? table(['Kind', 'Application', ['Clients', 'num'], ['Conns', 'num'], 'Groups', 'Topics', 'Internal topics', 'Connectors'],
+      appRows, 'grid applications') : null,
+    clients.length ? table(['Application', 'Client id', 'Software', 'Cluster', 'Addresses', ['Conns', 'num'], 'Produces', 'Fetches', 'Groups',
       'Producer', 'Last seen'], rows, 'grid clients') : h('p', { class: 'muted' }, 'No clients seen yet.'),
     h('p', { class: 'muted' }, `${fmt(clients.length)} clients`
       + (shown.length < clients.length ? `, the ${fmt(shown.length)} seen last shown` : '')
