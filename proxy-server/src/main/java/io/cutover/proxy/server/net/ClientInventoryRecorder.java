@@ -43,8 +43,8 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
         return switch (api) {
             case PRODUCE, FETCH -> sampled();
             case API_VERSIONS -> version >= 3;
-            case INIT_PRODUCER_ID -> true;
-            case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, OFFSET_COMMIT, OFFSET_FETCH, CONSUMER_GROUP_HEARTBEAT -> !groupKnown;
+            case INIT_PRODUCER_ID, JOIN_GROUP -> true;
+            case SYNC_GROUP, HEARTBEAT, OFFSET_COMMIT, OFFSET_FETCH, CONSUMER_GROUP_HEARTBEAT -> !groupKnown;
             default -> false;
         };
     }
@@ -101,7 +101,7 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
             }
             case JOIN_GROUP -> {
                 // Rare (a rebalance), and its protocol tells a Streams or Connect member from a plain consumer.
-                if (decode(frame, api) instanceof JoinGroupRequestData j) {
+                if (request.decodedOrNull() instanceof JoinGroupRequestData j) {
                     record.groupProtocol(j.protocolType(), j.protocols().isEmpty() ? null : j.protocols().iterator().next().name());
                     if (!groupKnown && j.groupId() != null && !j.groupId().isEmpty()) {
                         record.group(j.groupId());

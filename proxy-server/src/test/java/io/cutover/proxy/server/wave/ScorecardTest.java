@@ -1,5 +1,6 @@
 package io.cutover.proxy.server.wave;
 
+import io.cutover.proxy.core.wave.GateResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
