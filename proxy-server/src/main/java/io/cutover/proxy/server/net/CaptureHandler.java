@@ -24,10 +24,12 @@ final class CaptureHandler extends ChannelDuplexHandler implements BodyNeed {
     private Capture capture;
     private boolean selected;
     private CapturedRequests awaiting;
+    private final boolean editedInPlace;
 
     CaptureHandler(ClientSession session) {
         this.session = session;
         this.inFlightLimit = session.proxy().config().limits().maxInFlightRequestsPerConnection();
+        this.editedInPlace = session.proxy().routing().context().virtualize();
     }
 
     @Override
@@ -74,7 +76,20 @@ final class CaptureHandler extends ChannelDuplexHandler implements BodyNeed {
                 return;
             }
         }
-        if (running.offer(session.connectionId(), remote(), local(), true, request.frame()) && request.expectsResponse()) {
+        // With two clusters the routers edit requests in place (real topic ids, producer ids) after
+        // this, while the capture's writer may still be reading the bytes: it gets its own copy of
+        // what the client sent. Only while a capture selects this connection.
+        ByteBuf frame = request.frame();
+        ByteBuf offered = editedInPlace ? frame.copy() : frame;
+        boolean taken;
+        try {
+            taken = running.offer(session.connectionId(), remote(), local(), true, offered);
+        } finally {
+            if (offered != frame) {
+                offered.release();
+            }
+        }
+        if (taken && request.expectsResponse()) {
             awaiting.add(request.correlationId);
         }
     }

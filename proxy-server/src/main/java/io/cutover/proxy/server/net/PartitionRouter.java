@@ -31,7 +31,6 @@ final class PartitionRouter extends ChannelInboundHandlerAdapter implements Body
     private final ClientSession session;
     private final ResponseReceiver responses;
     private final boolean active;
-    private static final short FIRST_TOPIC_ID_VERSION = 13;
     private final FetchSessionResets fetchSessions = new FetchSessionResets();
 
     PartitionRouter(ClientSession session, ResponseReceiver responses) {
@@ -79,10 +78,7 @@ final class PartitionRouter extends ChannelInboundHandlerAdapter implements Body
             return true;
         }
         if (request.api == ApiKeys.PRODUCE) {
-            // v13+ (topic ids) stays on the decoding path: routed in place, replayed captures got
-            // UNKNOWN_TOPIC_ID (SoakReplayTest), a fault not yet found. Names (v3-12) are routed in place.
-            ProducedTopics inPlace = request.apiVersion >= FIRST_TOPIC_ID_VERSION ? null
-                : ProduceRequestInPlace.tryRoute(request.frame(), request.apiVersion, scope);
+            ProducedTopics inPlace = ProduceRequestInPlace.tryRoute(request.frame(), request.apiVersion, scope);
             if (inPlace != null) {
                 session.stale().routedOnCluster();
                 request.produced(inPlace);
