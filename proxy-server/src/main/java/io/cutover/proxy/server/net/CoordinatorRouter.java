@@ -4,8 +4,6 @@ import io.cutover.proxy.core.routing.data.CoordinatorKeys;
 import io.cutover.proxy.core.routing.data.ErrorAnswers;
 import io.cutover.proxy.core.routing.data.IdentityRewriting;
 import io.cutover.proxy.core.routing.data.RequestScope;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -22,42 +20,19 @@ import org.apache.kafka.common.protocol.Errors;
  * cluster. What stays has its topic ids made real. Also tells a wave's rejoin gate which members
  * have joined here. Producer ids in transaction requests are ProducerIdRouter's.
  */
-final class CoordinatorRouter extends ChannelInboundHandlerAdapter implements BodyNeed {
-    private final ClientSession session;
-    private final ResponseReceiver responses;
-    private final boolean active;
+final class CoordinatorRouter extends RoutingHandler {
 
     CoordinatorRouter(ClientSession session, ResponseReceiver responses) {
-        this.session = session;
-        this.responses = responses;
-        this.active = session.proxy().routing().context().virtualize();
+        super(session, responses);
     }
 
     @Override
-    public boolean needsBody(ApiKeys api, short version) {
-        return active && CoordinatorKeys.isCoordinated(api.id);
+    boolean routes(ApiKeys api) {
+        return CoordinatorKeys.isCoordinated(api.id);
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        RequestFrame request = (RequestFrame) msg;
-        if (!active || !CoordinatorKeys.isCoordinated(request.apiKey())) {
-            ctx.fireChannelRead(request);
-            return;
-        }
-        boolean forward;
-        try {
-            forward = route(request);
-        } catch (RuntimeException e) {
-            session.refuseMalformed(request, e);
-            return;
-        }
-        if (forward) {
-            ctx.fireChannelRead(request);
-        }
-    }
-
-    private boolean route(RequestFrame request) {
+    boolean route(RequestFrame request) {
         var body = request.body();
         if (request.api == ApiKeys.INIT_PRODUCER_ID && ((InitProducerIdRequestData) body).transactionalId() == null) {
             return true; // an idempotent producer: no coordinator involved (ProducerIdRouter answers it)

@@ -10,8 +10,6 @@ import io.cutover.proxy.core.routing.data.ProducedTopics;
 import io.cutover.proxy.core.routing.data.RequestScope;
 import io.cutover.proxy.core.routing.data.RequestedTopics;
 import io.cutover.proxy.core.routing.data.Routed;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
@@ -27,49 +25,26 @@ import org.apache.kafka.common.protocol.Errors;
  * Clients react to these errors by refreshing metadata, which moves them, without a restart. Also
  * gives DeleteTopics real topic ids. With one cluster this handler passes everything on untouched.
  */
-final class PartitionRouter extends ChannelInboundHandlerAdapter implements BodyNeed {
-    private final ClientSession session;
-    private final ResponseReceiver responses;
-    private final boolean active;
+final class PartitionRouter extends RoutingHandler {
     private final FetchSessionResets fetchSessions = new FetchSessionResets();
 
     PartitionRouter(ClientSession session, ResponseReceiver responses) {
-        this.session = session;
-        this.responses = responses;
-        this.active = session.proxy().routing().context().virtualize();
+        super(session, responses);
     }
 
     @Override
     public boolean needsBody(ApiKeys api, short version) {
         // A Produce is routed where it lies (ProduceRequestInPlace) and decoded only when that cannot.
-        return active && routes(api) && api != ApiKeys.PRODUCE;
+        return super.needsBody(api, version) && api != ApiKeys.PRODUCE;
     }
 
-    private static boolean routes(ApiKeys api) {
+    @Override
+    boolean routes(ApiKeys api) {
         return api == ApiKeys.PRODUCE || api == ApiKeys.FETCH || api == ApiKeys.LIST_OFFSETS || api == ApiKeys.DELETE_TOPICS;
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        RequestFrame request = (RequestFrame) msg;
-        if (!active || !routes(request.api)) {
-            ctx.fireChannelRead(request);
-            return;
-        }
-        boolean forward;
-        try {
-            forward = route(request);
-        } catch (RuntimeException e) {
-            session.refuseMalformed(request, e);
-            return;
-        }
-        if (forward) {
-            ctx.fireChannelRead(request);
-        }
-    }
-
-    /** True when the request goes on upstream; false when it was answered here. */
-    private boolean route(RequestFrame request) {
+    boolean route(RequestFrame request) {
         RequestScope scope = RoutedRequests.scope(session);
         if (request.api == ApiKeys.DELETE_TOPICS) {
             if (IdentityRewriting.deleteTopicsRequest((DeleteTopicsRequestData) request.body(), scope)) {

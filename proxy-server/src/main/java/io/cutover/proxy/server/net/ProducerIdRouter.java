@@ -3,8 +3,6 @@ package io.cutover.proxy.server.net;
 import io.cutover.proxy.core.routing.data.ErrorAnswers;
 import io.cutover.proxy.core.routing.data.RequestScope;
 import io.cutover.proxy.core.routing.data.TransactionRequests;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.EndTxnRequestData;
@@ -21,23 +19,14 @@ import org.apache.kafka.common.protocol.Errors;
  * answer becomes the producer's virtual id; its later transaction requests carry the real id and
  * epoch of the cluster they go to. Marks the requests whose answers open or end a transaction.
  */
-final class ProducerIdRouter extends ChannelInboundHandlerAdapter implements BodyNeed {
-    private final ClientSession session;
-    private final ResponseReceiver responses;
-    private final boolean active;
+final class ProducerIdRouter extends RoutingHandler {
 
     ProducerIdRouter(ClientSession session, ResponseReceiver responses) {
-        this.session = session;
-        this.responses = responses;
-        this.active = session.proxy().routing().context().virtualize();
+        super(session, responses);
     }
 
     @Override
-    public boolean needsBody(ApiKeys api, short version) {
-        return active && maps(api);
-    }
-
-    private static boolean maps(ApiKeys api) {
+    boolean routes(ApiKeys api) {
         return switch (api) {
             case INIT_PRODUCER_ID, ADD_PARTITIONS_TO_TXN, ADD_OFFSETS_TO_TXN, END_TXN, TXN_OFFSET_COMMIT -> true;
             default -> false;
@@ -45,22 +34,8 @@ final class ProducerIdRouter extends ChannelInboundHandlerAdapter implements Bod
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        RequestFrame request = (RequestFrame) msg;
-        if (!active || !maps(request.api)) {
-            ctx.fireChannelRead(request);
-            return;
-        }
-        boolean forward;
-        try {
-            forward = request.api == ApiKeys.INIT_PRODUCER_ID ? initProducerId(request) : mapTransaction(request);
-        } catch (RuntimeException e) {
-            session.refuseMalformed(request, e);
-            return;
-        }
-        if (forward) {
-            ctx.fireChannelRead(request);
-        }
+    boolean route(RequestFrame request) {
+        return request.api == ApiKeys.INIT_PRODUCER_ID ? initProducerId(request) : mapTransaction(request);
     }
 
     private boolean initProducerId(RequestFrame request) {
