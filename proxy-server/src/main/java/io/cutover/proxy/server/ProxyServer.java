@@ -13,6 +13,7 @@ import io.cutover.proxy.core.wave.FileSwitchJournal;
 import io.cutover.proxy.core.wave.FileWaveStore;
 import io.cutover.proxy.core.wave.OffsetMapping;
 import io.cutover.proxy.server.net.LiveConnections;
+import io.cutover.proxy.server.net.UncertainWrites;
 import io.cutover.proxy.server.wave.ClientObservations;
 import io.cutover.proxy.server.wave.ClusterAdmins;
 import io.cutover.proxy.server.wave.Fences;
@@ -170,7 +171,7 @@ public final class ProxyServer implements AutoCloseable {
                 .description("Version of the live route table").register(registry);
             countFlips(routes);
 
-            this.connections = new LiveConnections();
+            this.connections = new LiveConnections(new UncertainWrites(config.waves().unknownOutcomeWindow(), LiveConnections.UNCERTAIN_TOPICS));
             this.fences = new Fences();
             this.observations = new ClientObservations();
             this.inventory = new ClientInventory(config.inventory().maxClients(), config.inventory().retention(), Clock.systemUTC(),

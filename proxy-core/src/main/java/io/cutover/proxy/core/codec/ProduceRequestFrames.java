@@ -21,6 +21,23 @@ public final class ProduceRequestFrames {
      * not wait for one.
      */
     public static short acks(ByteBuf frame) {
+        return frame.getShort(acksOffset(frame));
+    }
+
+    /**
+     * How long the broker may wait for acks=all replication before it answers REQUEST_TIMED_OUT, as
+     * the client asked; with acks=1 and 0 the broker does not wait.
+     */
+    public static int timeoutMs(ByteBuf frame) {
+        int pos = acksOffset(frame) + 2;
+        if (4 > frame.writerIndex() - pos) {
+            throw new MalformedFrameException("Produce request too short for timeoutMs");
+        }
+        return frame.getInt(pos);
+    }
+
+    /** Where acks lies: after the header, and from v3, after the transactionalId. */
+    private static int acksOffset(ByteBuf frame) {
         short version = RequestFrames.apiVersion(frame);
         int pos = frame.readerIndex() + RequestFrames.bodyOffset(frame, ApiKeys.PRODUCE.requestHeaderVersion(version));
         int end = frame.writerIndex();
@@ -39,6 +56,6 @@ public final class ProduceRequestFrames {
         if (2 > end - pos) {
             throw new MalformedFrameException("Produce request too short for acks");
         }
-        return frame.getShort(pos);
+        return pos;
     }
 }

@@ -74,11 +74,11 @@ class RequestFramesTest {
     }
 
     @Test
-    void readsAcksOfEveryProduceVersionWithoutTouchingRecords() {
+    void readsAcksAndTimeoutOfEveryProduceVersionWithoutTouchingRecords() {
         for (short v = 3; v <= ApiKeys.PRODUCE.latestVersion(); v++) {
             for (String txn : new String[] {null, "a-transactional-id"}) {
                 for (short acks : new short[] {0, 1, -1}) {
-                    ProduceRequestData body = new ProduceRequestData().setAcks(acks).setTimeoutMs(1000).setTransactionalId(txn);
+                    ProduceRequestData body = new ProduceRequestData().setAcks(acks).setTimeoutMs(1000 + acks).setTransactionalId(txn);
                     ProduceRequestData.TopicProduceData t = new ProduceRequestData.TopicProduceData().setName("t")
                         .setTopicId(org.apache.kafka.common.Uuid.randomUuid());
                     t.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0)
@@ -87,6 +87,7 @@ class RequestFramesTest {
                     ByteBuf frame = encode(ApiKeys.PRODUCE, v, "c", body);
                     try {
                         assertEquals(acks, ProduceRequestFrames.acks(frame), "v" + v + " txn=" + txn);
+                        assertEquals(1000 + acks, ProduceRequestFrames.timeoutMs(frame), "v" + v + " txn=" + txn);
                     } finally {
                         frame.release();
                     }

@@ -26,7 +26,8 @@ public record ProxyConfig(
 
     /** How waves measure and translate offsets, and the bounds of a switch's write pause. */
     public record Waves(String mapping, String offsetSyncsTopic, String offsetSyncsCluster, String reverseMapping,
-                        Duration fenceTimeout, long fenceMaxBytes, long maxReadyLag, Duration adminTimeout) {
+                        Duration fenceTimeout, long fenceMaxBytes, long maxReadyLag, Duration adminTimeout,
+                        Duration unknownOutcomeWindow) {
     }
 
     /**

@@ -178,7 +178,7 @@ public final class ProxyConfigLoader {
         }
         return new ProxyConfig.Waves(mapping, nonBlank(root, "waves.mirrormaker2.offset-syncs-topic"), syncsCluster, reverse,
             positiveDuration(root, "waves.fence-timeout"), longBytes(root, "waves.fence-max-bytes"), maxLag,
-            positiveDuration(root, "waves.admin-timeout"));
+            positiveDuration(root, "waves.admin-timeout"), positiveDuration(root, "waves.unknown-outcome-window"));
     }
 
     private static long longBytes(Config root, String path) {

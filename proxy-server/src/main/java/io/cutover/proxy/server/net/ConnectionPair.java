@@ -1,5 +1,6 @@
 package io.cutover.proxy.server.net;
 
+import io.cutover.proxy.core.codec.ProduceRequestFrames;
 import io.cutover.proxy.core.virtual.TopicIds;
 import io.cutover.proxy.server.metrics.ProxyError;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
@@ -108,12 +109,15 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
         }
         InFlightRequest slot = null;
         if (request.expectsResponse()) {
+            // Read before the slot exists: a frame too short for it is refused with nothing to undo.
+            int produceTimeoutMs = request.api == ApiKeys.PRODUCE ? ProduceRequestFrames.timeoutMs(request.frame()) : 0;
             slot = responses.track(request, false);
             if (slot == null) {
                 request.release();
                 return null;
             }
             slot.fixup = request.fixup();
+            slot.produceTimeoutMs = produceTimeoutMs;
             if (request.produced() != null) {
                 slot.produced(request.produced());
             } else if (request.api == ApiKeys.PRODUCE && request.decodedOrNull() instanceof ProduceRequestData produce) {
@@ -189,6 +193,11 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
         session.stale().routedOnCluster();
         state = State.CLOSED;
         session.proxy().connections().remove(this);
+        if (upstream != null) {
+            // Sent, never answered: the broker may still apply these writes, and a wave's drain must know.
+            PendingProduces.recordUncertain(responses.inFlight(), session.cluster(), session.proxy().connections().uncertain(),
+                session.rewriteContext().topicIds(), System.nanoTime(), "its connection closed before the answer");
+        }
         responses.releaseAll();
         if (graceful && upstream != null && upstream.isActive()) {
             upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

@@ -31,6 +31,8 @@ final class InFlightRequest {
      */
     ProducedTopics produced;
     boolean producedKnown;
+    /** For a Produce: the time the client gave the broker to answer (acks=all), from its request. */
+    int produceTimeoutMs;
 
     void set(int correlationId, short apiKey, short apiVersion, long arrivalNanos, boolean local) {
         this.correlationId = correlationId;

@@ -62,6 +62,14 @@ final class InFlightRequests {
     }
 
     /** Visits every request still awaiting its upstream response, oldest first. */
+    void forEachAwaitingUpstream(java.util.function.Consumer<InFlightRequest> visitor) {
+        anyAwaitingUpstream(slot -> {
+            visitor.accept(slot);
+            return false;
+        });
+    }
+
+    /** True when {@code test} holds for any request still awaiting its upstream response. */
     boolean anyAwaitingUpstream(java.util.function.Predicate<InFlightRequest> test) {
         for (int i = 0; i < size; i++) {
             InFlightRequest slot = ring[(head + i) & (ring.length - 1)];

@@ -13,6 +13,24 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LiveConnections {
     private final Set<LiveConnection> all = ConcurrentHashMap.newKeySet();
+    private final UncertainWrites uncertain;
+
+    /** With the defaults of {@code waves.unknown-outcome-window}. */
+    public LiveConnections() {
+        this(new UncertainWrites(java.time.Duration.ofSeconds(30), UNCERTAIN_TOPICS));
+    }
+
+    public LiveConnections(UncertainWrites uncertain) {
+        this.uncertain = uncertain;
+    }
+
+    /** The most topics whose writes of unknown outcome are told apart; past it, all of a cluster's are held. */
+    public static final int UNCERTAIN_TOPICS = 10_000;
+
+    /** Writes sent through connections that closed unanswered, or timed out: a drain waits them out. */
+    public UncertainWrites uncertain() {
+        return uncertain;
+    }
 
     void add(LiveConnection c) {
         all.add(c);

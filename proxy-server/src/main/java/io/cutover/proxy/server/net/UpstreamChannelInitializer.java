@@ -8,7 +8,7 @@ import io.netty.channel.ChannelInitializer;
 
 /**
  * The response side of the request path, one handler per concern: cut frames, match each to its
- * request, rewrite what the client must not see as the broker said it, and hand it back in order.
+ * request, note writes that timed out (with two clusters), rewrite what the client must not see as the broker said it, and hand it back in order.
  */
 final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
     private final ClientSession session;
@@ -27,7 +27,11 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
         ch.pipeline()
             .addLast("frame-decoder", new KafkaFrameDecoder(session.proxy().config().limits().maxResponseFrameBytes(),
                 ResponseFrames.MIN_FRAME_BYTES, "response"))
-            .addLast("correlator", new ResponseCorrelator(session, responses))
+            .addLast("correlator", new ResponseCorrelator(session, responses));
+        if (session.rewriteContext().virtualize()) {
+            ch.pipeline().addLast("uncertain-writes", new UncertainWriteRecorder(session));
+        }
+        ch.pipeline()
             .addLast("rewriter", new ResponseRewriteHandler(session))
             .addLast("sequencer", new ResponseSequencer(responses))
             .addLast("lifecycle", new UpstreamLifecycle(events));

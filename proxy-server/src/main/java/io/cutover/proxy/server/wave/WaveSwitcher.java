@@ -11,6 +11,7 @@ import io.cutover.proxy.core.wave.SwitchStep;
 import io.cutover.proxy.core.wave.Wave;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.net.LiveConnections;
+import io.cutover.proxy.server.net.UncertainWrites;
 import io.cutover.proxy.server.route.RouteChangeGuard;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -143,6 +144,14 @@ public final class WaveSwitcher {
         } catch (ClusterAdmins.ClusterCallException e) {
             return aborted(report, "before the fence, carrying the groups' offsets: " + e.getMessage(), null, 0, journal);
         }
+        // Writes of unknown outcome settle before the fence, not under it (the drain checks again).
+        try {
+            long t = System.nanoTime();
+            awaitSettled(from, topics, t + fenceTimeout.multipliedBy(6).toNanos(), "before the fence");
+            report.put("unknownOutcomeWaitMs", ms(System.nanoTime() - t));
+        } catch (Abort e) {
+            return aborted(report, e.getMessage(), null, 0, journal);
+        }
         WriteFence fence = new WriteFence(topics, new HashSet<>(wave.groups()), from, wave.clients(), fenceMaxBytes);
         try {
             journal.step(SwitchStep.FENCED, report, null);
@@ -176,6 +185,9 @@ public final class WaveSwitcher {
                     + moved(fromEnds, fromEndsAgain) + "): something writes to " + from + " around the proxy");
             }
             Map<TopicPartition, Long> sourceEnds = forward ? fromEnds : toEnds;
+            // Evidence: every record below these offsets of the cluster left was on the other side at the flip.
+            ObjectNode synced = report.putObject("syncedThrough");
+            fromEnds.forEach((tp, end) -> synced.put(tp.toString(), end));
             Map<TopicPartition, Long> targetEndsNow = forward ? withExtraTargetPartitions(wave, toEnds) : fromEnds;
             report.put("syncMs", ms(System.nanoTime() - t));
             targetEnds = new LinkedHashMap<>();
@@ -254,11 +266,34 @@ public final class WaveSwitcher {
             } catch (Exception e) {
                 throw new Abort("draining: " + e);
             }
-            if (!producing) {
+            if (!producing && settled(from, topics, deadline, "draining writes already sent to " + from)) {
                 return;
             }
             LockSupport.parkNanos(POLL_NANOS);
         }
+    }
+
+    /**
+     * Waits until no write of unknown outcome to the wave's topics on {@code from} can still be
+     * applied; aborts at once when one would outlast {@code deadline}.
+     */
+    private void awaitSettled(String from, Set<String> topics, long deadline, String during) {
+        while (!settled(from, topics, deadline, during)) {
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    private boolean settled(String from, Set<String> topics, long deadline, String during) {
+        long now = System.nanoTime();
+        UncertainWrites.Pending pending = connections.uncertain().latest(from, topics, now);
+        if (pending == null) {
+            return true;
+        }
+        if (pending.settlesAtNanos() - deadline > 0) {
+            throw new Abort(during + ": " + pending.describe(now) + "; switching now could leave it behind on " + from
+                + " while its retry lands on the other cluster, so retry the switch after that");
+        }
+        return false;
     }
 
     /** Waits until the target holds everything below the source's (fenced) ends, through the offset mapping. */

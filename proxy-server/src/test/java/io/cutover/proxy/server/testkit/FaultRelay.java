@@ -25,6 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       are still accepted (the kernel completes the handshake) but carry nothing.</li>
  *   <li>{@link #reset()}: every open connection is aborted with a TCP reset, on both sides.</li>
  *   <li>{@link #latency(Duration)}: each chunk is held this long before it is passed on.</li>
+ *   <li>{@link #latencyOnNewConnections(Duration)}: the same, only on connections accepted from
+ *       now on, so one new client's requests arrive late while the connections already open (an
+ *       admin client's, a replicator's) are not slowed: requests reach the broker out of order.</li>
  * </ul>
  *
  * <p>A broker advertises its own address in Metadata, so to put a broker behind a relay for good,
@@ -40,6 +43,7 @@ public final class FaultRelay implements AutoCloseable {
     private volatile InetSocketAddress upstream;
     private volatile boolean blackholed;
     private volatile long latencyNanos;
+    private volatile long newConnectionLatencyNanos;
     private volatile boolean closed;
     private final AtomicLong bytesForwarded = new AtomicLong();
 
@@ -95,6 +99,10 @@ public final class FaultRelay implements AutoCloseable {
         latencyNanos = delay.toNanos();
     }
 
+    public void latencyOnNewConnections(Duration delay) {
+        newConnectionLatencyNanos = delay.toNanos();
+    }
+
     /** Aborts every open connection with a reset on both sides; new connections are relayed as before. */
     public void reset() {
         for (Pair p : pairs) {
@@ -143,6 +151,7 @@ public final class FaultRelay implements AutoCloseable {
     private final class Pair {
         private final Socket client;
         private final Socket broker;
+        private final long ownLatencyNanos = newConnectionLatencyNanos;
 
         Pair(Socket client, Socket broker) {
             this.client = client;
@@ -161,7 +170,7 @@ public final class FaultRelay implements AutoCloseable {
                     int n;
                     while ((n = in.read(buf)) >= 0) {
                         holdWhileBlackholed();
-                        long delay = latencyNanos;
+                        long delay = Math.max(latencyNanos, ownLatencyNanos);
                         if (delay > 0) {
                             Thread.sleep(delay / 1_000_000, (int) (delay % 1_000_000)); // the injected fault itself
                         }

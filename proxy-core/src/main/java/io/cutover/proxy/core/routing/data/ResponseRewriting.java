@@ -70,6 +70,10 @@ public final class ResponseRewriting {
             && FetchResponseInPlace.tryRewrite(frame, version, ctx.cluster(), ctx.topicIds())) {
             return frame; // the common case: ids and epochs written over where they lie, records untouched
         }
+        if (apiKey == ApiKeys.PRODUCE.id && ctx.virtualize() && misrouted == null
+            && ProduceResponseInPlace.tryRewrite(frame, version, ctx.cluster(), ctx.topicIds())) {
+            return frame; // acknowledgements without leader hints: at most topic ids written over
+        }
         ApiKeys api = ApiKeys.forId(apiKey);
         ApiMessage message = MessageCodec.decodeResponse(frame, api, version);
         boolean changed = false;
