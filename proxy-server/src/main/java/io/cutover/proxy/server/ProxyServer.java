@@ -314,7 +314,8 @@ public final class ProxyServer implements AutoCloseable {
         WaveGates gates = new WaveGates(clusterAdmins, mapping, offsetSyncs, observations, routing.openTransactions(),
             routing.link(ProxyConfig.TARGET), w.maxReadyLag(), inventory);
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
-            offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory);
+            offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory,
+            routing.openTransactions()::isOpen);
         this.waves = new WaveController(new FileWaveStore(config.stateDir()), new FileSwitchJournal(config.stateDir()), audit, Clock.systemUTC(), routes, gates, switcher, registry);
         if (offsetSyncs != null) {
             waves.followTopics(offsetSyncs::follow);

@@ -1,6 +1,7 @@
 package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.routing.data.RequestedTopics;
+import io.cutover.proxy.core.routing.data.TransactionBeginnings;
 import io.cutover.proxy.server.wave.WriteFence;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -16,6 +17,10 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * forwarded for them yet, so on release they continue down the pipeline as if just received, and
  * the routers send them wherever the routes then say. With no fence standing this is one volatile
  * read per request, and nothing is decoded for it.
+ *
+ * <p>At a transaction boundary (a wave moving transactional ids, before its writes are held), only
+ * a request that would begin the next transaction of one of those ids is held, with what follows
+ * it on its connection.
  */
 final class WriteFenceHandler extends ChannelInboundHandlerAdapter implements BodyNeed {
     private final ClientSession session;
@@ -24,6 +29,8 @@ final class WriteFenceHandler extends ChannelInboundHandlerAdapter implements Bo
     private final ResponseReceiver responses;
     private ArrayDeque<RequestFrame> held;
     private WriteFence holdingFor;
+    /** The transactional id whose next transaction the first held request would begin; null when held for a write. */
+    private String heldBeginning;
     private ChannelHandlerContext ctx;
 
     WriteFenceHandler(ClientSession session, ReadGate clientReads, RequestSender upstream, ResponseReceiver responses) {
@@ -40,11 +47,12 @@ final class WriteFenceHandler extends ChannelInboundHandlerAdapter implements Bo
 
     @Override
     public boolean needsBody(ApiKeys api, short version) {
-        if (held != null || !fenceable(api)) {
+        if (held != null || !(fenceable(api) || TransactionBeginnings.mayBegin(api))) {
             return false;
         }
         WriteFence fence = session.proxy().fences().active();
-        return fence != null && fence.covers(session.cluster(), session.identity());
+        return fence != null && fence.covers(session.cluster(), session.identity())
+            && (fence.holdsWrites() && fenceable(api) || fence.movesTransactions() && TransactionBeginnings.mayBegin(api));
     }
 
     private static boolean fenceable(ApiKeys api) {
@@ -59,10 +67,20 @@ final class WriteFenceHandler extends ChannelInboundHandlerAdapter implements Bo
             holdingFor.held(request.bytes());
             return;
         }
-        WriteFence fence = fenceable(request.api) ? session.proxy().fences().active() : null;
+        WriteFence fence = fenceable(request.api) || TransactionBeginnings.mayBegin(request.api) ? session.proxy().fences().active() : null;
         boolean hold;
+        String beginning = null;
         try {
-            hold = fence != null && fence.covers(session.cluster(), session.identity()) && fenced(request, fence);
+            if (fence != null && fence.covers(session.cluster(), session.identity())) {
+                hold = fence.holdsWrites() && fenceable(request.api) && fenced(request, fence);
+                if (!hold && fence.movesTransactions() && TransactionBeginnings.mayBegin(request.api)) {
+                    String id = TransactionBeginnings.transactionalId(request.api, request.body());
+                    hold = fence.beginsTransaction(id, request.api == ApiKeys.INIT_PRODUCER_ID);
+                    beginning = hold ? id : null;
+                }
+            } else {
+                hold = false;
+            }
         } catch (RuntimeException e) {
             session.refuseMalformed(request, e);
             return;
@@ -74,9 +92,23 @@ final class WriteFenceHandler extends ChannelInboundHandlerAdapter implements Bo
             clientReads.pause(ReadGate.FENCED);
             fence.held(request.bytes());
             fence.holding(() -> ctx.channel().eventLoop().execute(this::release));
+            if (beginning != null && request.api != ApiKeys.INIT_PRODUCER_ID) {
+                heldBeginning = beginning;
+                fence.holdingTransaction(() -> ctx.channel().eventLoop().execute(this::reconsider));
+            }
             return;
         }
         ctx.fireChannelRead(request);
+    }
+
+    /**
+     * The request held as the beginning of a transaction belongs to one that another request has
+     * begun meanwhile: it is part of a transaction in progress, which must reach its end.
+     */
+    private void reconsider() {
+        if (held != null && heldBeginning != null && !holdingFor.holdsWrites() && holdingFor.transactionOpen(heldBeginning)) {
+            release();
+        }
     }
 
     private boolean fenced(RequestFrame request, WriteFence fence) {
@@ -101,6 +133,7 @@ final class WriteFenceHandler extends ChannelInboundHandlerAdapter implements Bo
         }
         held = null;
         holdingFor = null;
+        heldBeginning = null;
         RequestFrame r;
         while ((r = requests.poll()) != null) {
             if (session.isClosed()) {

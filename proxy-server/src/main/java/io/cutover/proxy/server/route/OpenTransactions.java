@@ -59,13 +59,30 @@ public final class OpenTransactions {
         return true;
     }
 
+    /** True while {@code transactionalId} has a transaction its coordinator accepted and that has not ended. */
+    public boolean isOpen(String transactionalId) {
+        Open o = open.get(transactionalId);
+        return o != null && System.nanoTime() - o.since <= EXPIRY_NANOS;
+    }
+
     public void ended(String transactionalId) {
         open.remove(transactionalId);
+    }
+
+    /** One open transaction a route change would split, and how. */
+    public record Split(String transactionalId, String reason) {
     }
 
     /** Open transactions that {@code next} would split: their id or one of their topics would route to another cluster. */
     public List<String> splitBy(RouteTable next) {
         List<String> reasons = new ArrayList<>();
+        splits(next).forEach(s -> reasons.add(s.reason()));
+        return reasons;
+    }
+
+    /** The same, with the transactional id of each. */
+    public List<Split> splits(RouteTable next) {
+        List<Split> splits = new ArrayList<>();
         long now = System.nanoTime();
         for (Open o : open.values()) {
             if (now - o.since > EXPIRY_NANOS) {
@@ -73,16 +90,17 @@ public final class OpenTransactions {
             }
             var routes = next.forClient(o.client);
             if (!routes.transactionalId(o.transactionalId).equals(o.cluster)) {
-                reasons.add("transactional id " + o.transactionalId + " has a transaction open on " + o.cluster);
+                splits.add(new Split(o.transactionalId, "transactional id " + o.transactionalId + " has a transaction open on " + o.cluster));
                 continue;
             }
             for (String topic : o.topics) {
                 if (!routes.topic(topic).equals(o.cluster)) {
-                    reasons.add("topic " + topic + " is written by the open transaction of " + o.transactionalId + " on " + o.cluster);
+                    splits.add(new Split(o.transactionalId,
+                        "topic " + topic + " is written by the open transaction of " + o.transactionalId + " on " + o.cluster));
                 }
             }
         }
-        return reasons;
+        return splits;
     }
 
     public int size() {

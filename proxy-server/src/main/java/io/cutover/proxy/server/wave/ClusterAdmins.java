@@ -33,9 +33,11 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 public final class ClusterAdmins implements AutoCloseable {
     private final Map<String, Admin> admins = new LinkedHashMap<>();
     private final Duration timeout;
+    private final PartitionTails tails;
 
     public ClusterAdmins(Collection<ClusterConfig> clusters, Duration timeout) {
         this.timeout = timeout;
+        this.tails = new PartitionTails(clusters, timeout);
         for (ClusterConfig c : clusters) {
             Properties p = new Properties();
             p.putAll(c.security().clientProperties());
@@ -45,6 +47,11 @@ public final class ClusterAdmins implements AutoCloseable {
             p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 10_000));
             admins.put(c.name(), Admin.create(p));
         }
+    }
+
+    /** The last records of partitions, for transactional topics, whose logs end with markers. */
+    PartitionTails tails() {
+        return tails;
     }
 
     Admin admin(String cluster) {
@@ -262,6 +269,7 @@ public final class ClusterAdmins implements AutoCloseable {
     @Override
     public void close() {
         admins.values().forEach(a -> a.close(Duration.ofSeconds(2)));
+        tails.close();
     }
 
     /** A cluster call failed or timed out; the message says which call on which cluster. */

@@ -287,11 +287,45 @@ public final class WaveGates {
     }
 
     private GateResult openTransactions(Wave wave, RouteTable current) {
-        List<String> split = transactions.splitBy(WaveRoutes.pointing(current, wave, ProxyConfig.TARGET));
+        WaveTransactionalIds moving = WaveTransactionalIds.of(wave, inventory);
+        List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        for (OpenTransactions.Split s : transactions.splits(WaveRoutes.pointing(current, wave, moving, ProxyConfig.TARGET))) {
+            if (moving.matches(s.transactionalId())) {
+                warnings.add(s.reason() + ": the switch lets it end and holds the next one");
+            } else {
+                problems.add(s.reason());
+            }
+        }
+        problems.addAll(transactionsSpanningTheWave(wave, moving));
         ObjectNode evidence = JSON.createObjectNode();
-        evidence.set("open", strings(split));
-        return new GateResult("no-open-transactions", "No open transaction writes the wave's topics", split.isEmpty(), evidence,
-            List.of(), "Transactions end by themselves; the switch waits up to routing.transaction-wait for them. Retry the check.");
+        evidence.set("moving", moving.toJson());
+        evidence.set("open", strings(problems));
+        evidence.set("problems", strings(problems));
+        return new GateResult("no-open-transactions", "No transaction would be split by the wave", problems.isEmpty(), evidence,
+            warnings, "Transactions of ids the wave does not move end by themselves; the switch waits up to routing.transaction-wait "
+                + "for them. A transactional producer that also writes topics outside the wave must move with all of them: add them.");
+    }
+
+    /** A transactional id the wave moves whose client also writes topics the wave leaves behind: its transactions would span two clusters. */
+    private List<String> transactionsSpanningTheWave(Wave wave, WaveTransactionalIds moving) {
+        List<String> problems = new ArrayList<>();
+        if (inventory == null || moving.isEmpty()) {
+            return problems;
+        }
+        for (var client : inventory.snapshot()) {
+            if (client.transactionalIds().stream().noneMatch(moving::matches)) {
+                continue;
+            }
+            java.util.Set<String> outside = new java.util.TreeSet<>(client.produced());
+            outside.removeAll(wave.topics());
+            if (!outside.isEmpty()) {
+                problems.add("transactional id " + String.join(", ", client.transactionalIds()) + " (client " + client.clientId()
+                    + ") writes the wave's topics and also " + outside + ", which the wave leaves on the source: a transaction cannot "
+                    + "span two clusters");
+            }
+        }
+        return problems;
     }
 
     private static ArrayNode strings(List<String> values) {

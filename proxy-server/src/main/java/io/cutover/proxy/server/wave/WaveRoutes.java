@@ -6,13 +6,21 @@ import io.cutover.proxy.core.routing.RouteRule;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.wave.Wave;
 
-/** The route rules a wave stands for: each of its topics and groups, exactly, for its clients, on one cluster. */
+/**
+ * The route rules a wave stands for: each of its topics and groups, exactly, and the transactional
+ * ids that write its topics, for its clients, on one cluster.
+ */
 final class WaveRoutes {
     private WaveRoutes() {
     }
 
     /** The next version of {@code current} (one version up) with the wave's rules naming {@code cluster}. */
     static RouteTable pointing(RouteTable current, Wave wave, String cluster) {
+        return pointing(current, wave, WaveTransactionalIds.NONE, cluster);
+    }
+
+    /** The same, moving the wave's transactional ids too. */
+    static RouteTable pointing(RouteTable current, Wave wave, WaveTransactionalIds transactionalIds, String cluster) {
         java.util.Map<String, RouteRule> rules = new java.util.LinkedHashMap<>();
         current.rules().forEach(r -> rules.put(r.key(), r));
         for (String t : wave.topics()) {
@@ -21,6 +29,9 @@ final class WaveRoutes {
         }
         for (String g : wave.groups()) {
             RouteRule r = new RouteRule(ResourceType.GROUP, MatchType.EXACT, g, wave.clients(), cluster);
+            rules.put(r.key(), r);
+        }
+        for (RouteRule r : transactionalIds.rules(wave, cluster)) {
             rules.put(r.key(), r);
         }
         return current.next(current.defaultCluster(), new java.util.ArrayList<>(rules.values()));

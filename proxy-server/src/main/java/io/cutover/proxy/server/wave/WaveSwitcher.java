@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -38,6 +39,10 @@ import org.apache.kafka.common.TopicPartition;
 public final class WaveSwitcher {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long POLL_NANOS = 2_000_000L;
+    /** How often a partition behind by its offsets is looked at record by record (see lastRecordCopied). */
+    private static final long TAIL_CHECK_NANOS = 50_000_000L;
+    /** How often connections held at a transaction boundary look at their request again. */
+    private static final long RECONSIDER_NANOS = 20_000_000L;
     /** How long moved members' fetches on the destination wait for their rejoin at most. */
     private static final Duration REJOIN_WAIT = Duration.ofSeconds(30);
 
@@ -53,11 +58,14 @@ public final class WaveSwitcher {
     private final Duration fenceTimeout;
     private final long fenceMaxBytes;
     private final io.cutover.proxy.core.inventory.ClientInventory inventory;
+    private final Predicate<String> transactionOpen;
 
     public WaveSwitcher(Routes routes, RouteChangeGuard transactionGuard, Fences fences, LiveConnections connections,
                         TopicIds topicIds, ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, boolean reverseIdentity,
-                        Duration fenceTimeout, long fenceMaxBytes, io.cutover.proxy.core.inventory.ClientInventory inventory) {
+                        Duration fenceTimeout, long fenceMaxBytes, io.cutover.proxy.core.inventory.ClientInventory inventory,
+                        Predicate<String> transactionOpen) {
         this.inventory = inventory;
+        this.transactionOpen = transactionOpen;
         this.routes = routes;
         this.transactionGuard = transactionGuard;
         this.fences = fences;
@@ -108,22 +116,6 @@ public final class WaveSwitcher {
             return aborted(report, "cannot describe the wave's topics on " + from + ": " + e.getMessage(), null, 0, journal);
         }
 
-        RouteTable current = routes.current();
-        RouteTable next = WaveRoutes.pointing(current, wave, to);
-        // Open transactions end by themselves: wait for them before the fence, so they do not count
-        // in the pause (and cannot be split by it).
-        try {
-            java.util.Optional<String> refused = transactionGuard.admit(current, next).toCompletableFuture().get();
-            if (refused.isPresent()) {
-                return aborted(report, "gate no-open-transactions failed: " + refused.get(), null, 0, journal);
-            }
-        } catch (ExecutionException e) {
-            return aborted(report, "gate no-open-transactions failed: " + e.getCause(), null, 0, journal);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return aborted(report, "interrupted", null, 0, journal);
-        }
-
         // The proxy's reader of MM2's offset syncs catches up before the fence, not under it.
         if (forward && syncs != null && mapping == OffsetMapping.MIRRORMAKER2 && !syncs.awaitCaughtUp(fenceTimeout.multipliedBy(6))) {
             return aborted(report, "the proxy has not yet read MirrorMaker 2's offset syncs to their end; retry shortly", null, 0, journal);
@@ -135,6 +127,15 @@ public final class WaveSwitcher {
                 awaitReplicated(null, admins.endOffsets(from, partitions), System.nanoTime() + fenceTimeout.multipliedBy(6).toNanos());
             } catch (Abort | ClusterAdmins.ClusterCallException e) {
                 return aborted(report, "before the fence: " + e.getMessage(), null, 0, journal);
+            }
+            if (mapping == OffsetMapping.MIRRORMAKER2 && !partitions.isEmpty()) {
+                try {
+                    // The sync may read partitions' last records under the fence (transactional topics): connect now.
+                    admins.tails().warm(ProxyConfig.SOURCE, partitions.get(0));
+                    admins.tails().warm(ProxyConfig.TARGET, partitions.get(0));
+                } catch (RuntimeException e) {
+                    return aborted(report, "before the fence, reading the wave's partitions: " + e.getMessage(), null, 0, journal);
+                }
             }
             report.put("preSyncMs", ms(System.nanoTime() - started));
         }
@@ -152,19 +153,50 @@ public final class WaveSwitcher {
         } catch (Abort e) {
             return aborted(report, e.getMessage(), null, 0, journal);
         }
-        WriteFence fence = new WriteFence(topics, new HashSet<>(wave.groups()), from, wave.clients(), fenceMaxBytes);
+        // A transaction's writes and its coordinator stay on one cluster: the transactional ids that
+        // write the wave's topics move with it (and back with a rollback), between two transactions.
+        WaveTransactionalIds transactionalIds = WaveTransactionalIds.of(wave, inventory)
+            .and(WaveTransactionalIds.fromReport(wave.lastSwitch()));
+        if (!transactionalIds.isEmpty()) {
+            report.set("transactionalIds", transactionalIds.toJson());
+        }
+        WriteFence fence = new WriteFence(topics, new HashSet<>(wave.groups()), from, wave.clients(), fenceMaxBytes, transactionalIds,
+            transactionOpen);
+        RouteTable current = routes.current();
+        RouteTable next = WaveRoutes.pointing(current, wave, transactionalIds, to);
+        long boundary = System.nanoTime();
+        if (fence.movesTransactions()) {
+            // At the transaction boundary: the next transaction of a moving id waits at the proxy,
+            // so the ones in progress can all end (a busy exactly-once application always has one open).
+            try {
+                fences.raise(fence);
+            } catch (IllegalStateException e) {
+                return aborted(report, "another wave is switching; retry when it is done", null, 0, journal);
+            }
+        }
+        // Open transactions end by themselves: wait for them before the writes are held, so they do
+        // not count in the write pause (and cannot be split by it).
+        String refused = awaitTransactionsEnded(current, next, fence);
+        if (refused != null) {
+            return aborted(report, "gate no-open-transactions failed: " + refused, fence.movesTransactions() ? fence : null, boundary, journal);
+        }
         try {
             journal.step(SwitchStep.FENCED, report, null);
         } catch (SwitchRecorder.JournalUnwritable e) {
-            return aborted(report, e.getMessage(), null, 0, journal);
+            return aborted(report, e.getMessage(), fence.movesTransactions() ? fence : null, boundary, journal);
         }
         long persistBeforeFence = journal.persistNanos();
         long fenced = System.nanoTime();
         long deadline = fenced + fenceTimeout.toNanos();
-        try {
-            fences.raise(fence);
-        } catch (IllegalStateException e) {
-            return aborted(report, "another wave is switching; retry when it is done", null, 0, journal);
+        if (fence.movesTransactions()) {
+            report.put("transactionBoundaryMs", ms(fenced - boundary));
+            fence.holdWrites();
+        } else {
+            try {
+                fences.raise(fence);
+            } catch (IllegalStateException e) {
+                return aborted(report, "another wave is switching; retry when it is done", null, 0, journal);
+            }
         }
         report.put("fenceMs", ms(System.nanoTime() - fenced));
         Map<String, Long> targetEnds;
@@ -181,8 +213,13 @@ public final class WaveSwitcher {
                 : rollbackSync(wave, fromEnds, force, report);
             Map<TopicPartition, Long> fromEndsAgain = admins.endOffsets(from, partitions);
             if (!fromEndsAgain.equals(fromEnds)) {
-                throw new Abort("the end offsets of " + from + " moved while the wave's writes were held at the proxy ("
-                    + moved(fromEnds, fromEndsAgain) + "): something writes to " + from + " around the proxy");
+                if (!onlyMarkersAdded(from, fromEnds, fromEndsAgain)) {
+                    throw new Abort("the end offsets of " + from + " moved while the wave's writes were held at the proxy ("
+                        + moved(fromEnds, fromEndsAgain) + "): something writes to " + from + " around the proxy");
+                }
+                // A coordinator writes a transaction's markers after it answered EndTxn; they hold no records.
+                report.put("markersAfterFence", moved(fromEnds, fromEndsAgain));
+                fromEnds = fromEndsAgain;
             }
             Map<TopicPartition, Long> sourceEnds = forward ? fromEnds : toEnds;
             // Evidence: every record below these offsets of the cluster left was on the other side at the flip.
@@ -210,7 +247,7 @@ public final class WaveSwitcher {
             journal.step(SwitchStep.FLIPPED, report, null);
             t = System.nanoTime();
             RouteTable now = routes.current();
-            RouteTable flipped = WaveRoutes.pointing(now, wave, to);
+            RouteTable flipped = WaveRoutes.pointing(now, wave, transactionalIds, to);
             try {
                 routes.replace(now.version(), flipped);
             } catch (Routes.VersionConflictException e) {
@@ -237,6 +274,9 @@ public final class WaveSwitcher {
         report.put("releaseMs", ms(released - t));
         report.put("persistMs", ms(journal.persistNanos() - persistBeforeFence));
         report.put("writePauseMs", ms(released - fenced));
+        if (fence.movesTransactions()) {
+            report.put("transactionHoldMs", ms(released - boundary));
+        }
         report.put("heldRequests", fence.heldRequests());
         report.put("heldBytes", fence.heldBytes());
         report.put("heldConnections", fence.heldConnections());
@@ -273,6 +313,42 @@ public final class WaveSwitcher {
         }
     }
 
+    private boolean onlyMarkersAdded(String cluster, Map<TopicPartition, Long> before, Map<TopicPartition, Long> after) {
+        for (Map.Entry<TopicPartition, Long> e : after.entrySet()) {
+            long was = before.getOrDefault(e.getKey(), 0L);
+            if (e.getValue() != was && admins.tails().dataRecords(cluster, e.getKey(), was, e.getValue()) > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Waits (up to routing.transaction-wait) until no open transaction would be split by {@code next};
+     * returns why not, or null. Meanwhile the connections held at the transaction boundary look at
+     * their request again now and then, in case it belongs to a transaction begun meanwhile.
+     */
+    private String awaitTransactionsEnded(RouteTable current, RouteTable next, WriteFence fence) {
+        java.util.concurrent.CompletableFuture<java.util.Optional<String>> admitted = transactionGuard.admit(current, next).toCompletableFuture();
+        try {
+            while (true) {
+                try {
+                    java.util.Optional<String> refused = admitted.get(RECONSIDER_NANOS, TimeUnit.NANOSECONDS);
+                    return refused.orElse(null);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (fence.movesTransactions()) {
+                        fence.reconsider();
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            return String.valueOf(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
     /**
      * Waits until no write of unknown outcome to the wave's topics on {@code from} can still be
      * applied; aborts at once when one would outlast {@code deadline}.
@@ -298,14 +374,19 @@ public final class WaveSwitcher {
 
     /** Waits until the target holds everything below the source's (fenced) ends, through the offset mapping. */
     private Map<TopicPartition, Long> awaitReplicated(WriteFence fence, Map<TopicPartition, Long> sourceEnds, long deadline) {
+        long nextTailCheck = System.nanoTime();
         while (true) {
             Map<TopicPartition, Long> targetEnds = admins.endOffsets(ProxyConfig.TARGET, sourceEnds.keySet());
             List<String> behind = new ArrayList<>();
+            boolean checkTails = mapping == OffsetMapping.MIRRORMAKER2 && System.nanoTime() - nextTailCheck >= 0;
+            if (checkTails) {
+                nextTailCheck = System.nanoTime() + TAIL_CHECK_NANOS;
+            }
             for (Map.Entry<TopicPartition, Long> e : sourceEnds.entrySet()) {
                 long te = targetEnds.getOrDefault(e.getKey(), 0L);
                 PartitionSyncs s = syncs == null ? null : syncs.syncs(e.getKey());
                 long through = mapping.replicatedThrough(s, te);
-                if (e.getValue() > 0 && through < e.getValue()) {
+                if (e.getValue() > 0 && through < e.getValue() && !(checkTails && lastRecordCopied(e.getKey(), e.getValue(), te))) {
                     behind.add(e.getKey() + " (source end " + e.getValue() + ", replicated through " + through + ")");
                 }
             }
@@ -321,6 +402,16 @@ public final class WaveSwitcher {
             }
             LockSupport.parkNanos(POLL_NANOS * 5);
         }
+    }
+
+    /**
+     * True when the target holds a copy of the last data record below {@code sourceEnd}: MirrorMaker
+     * 2 copies data records in order and never markers, so a transactional partition is caught up
+     * even though its end offset, counting the markers, is never reached through the offset syncs.
+     */
+    private boolean lastRecordCopied(TopicPartition tp, long sourceEnd, long targetEnd) {
+        var last = admins.tails().lastDataRecord(ProxyConfig.SOURCE, tp, sourceEnd);
+        return last == null || admins.tails().holdsCopyOf(ProxyConfig.TARGET, tp, targetEnd, last);
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * A wave's write fence: while it stands, Produce requests for the wave's topics and offset commits
@@ -12,6 +13,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * everything their connection sends after them, to keep order). Holding is bounded in bytes; the
  * switch bounds it in time. Release hands every held request back to its connection, which routes
  * it by whatever the route table says then.
+ *
+ * <p>When the wave moves transactional ids, the fence first stands at a transaction boundary only
+ * ({@link #holdsWrites()} false): a request that would begin a new transaction of one of those ids
+ * is held, while the transactions in progress go on to their end. Once none is open, the switch
+ * holds the writes too, and the next transactions begin on the destination after the release.
  */
 public final class WriteFence {
     private final Set<String> topics;
@@ -23,10 +29,22 @@ public final class WriteFence {
     private final AtomicInteger heldRequests = new AtomicInteger();
     private final AtomicInteger heldConnections = new AtomicInteger();
     private final ConcurrentLinkedQueue<Runnable> releasers = new ConcurrentLinkedQueue<>();
+    private final WaveTransactionalIds transactionalIds;
+    private final Predicate<String> transactionOpen;
+    private final ConcurrentLinkedQueue<Runnable> reconsiderers = new ConcurrentLinkedQueue<>();
+    private volatile boolean holdsWrites;
     private volatile boolean released;
     private volatile boolean overflowed;
 
     public WriteFence(Set<String> topics, Set<String> groups, String fromCluster, ClientSelector clients, long maxBytes) {
+        this(topics, groups, fromCluster, clients, maxBytes, WaveTransactionalIds.NONE, id -> false);
+    }
+
+    public WriteFence(Set<String> topics, Set<String> groups, String fromCluster, ClientSelector clients, long maxBytes,
+               WaveTransactionalIds transactionalIds, Predicate<String> transactionOpen) {
+        this.transactionalIds = transactionalIds;
+        this.transactionOpen = transactionOpen;
+        this.holdsWrites = transactionalIds.isEmpty();
         this.topics = Set.copyOf(topics);
         this.groups = Set.copyOf(groups);
         this.fromCluster = fromCluster;
@@ -44,6 +62,48 @@ public final class WriteFence {
 
     public String fromCluster() {
         return fromCluster;
+    }
+
+    /** False while the fence stands at a transaction boundary only; true once it holds the wave's writes. */
+    public boolean holdsWrites() {
+        return holdsWrites;
+    }
+
+    /** The switch goes on from the transaction boundary: the wave's writes are held from now on. */
+    public void holdWrites() {
+        holdsWrites = true;
+    }
+
+    public boolean movesTransactions() {
+        return !transactionalIds.isEmpty();
+    }
+
+    /**
+     * True when a request of {@code transactionalId} must wait at the boundary: the id moves with
+     * the wave and has no transaction open (the request would begin the next one), or the request
+     * starts a new producer session ({@code initialises}).
+     */
+    public boolean beginsTransaction(String transactionalId, boolean initialises) {
+        return transactionalIds.matches(transactionalId) && (initialises || !transactionOpen.test(transactionalId));
+    }
+
+    public boolean transactionOpen(String transactionalId) {
+        return transactionOpen.test(transactionalId);
+    }
+
+    /**
+     * A connection holds a request at the transaction boundary; {@code reconsider} looks at it again
+     * (on the connection's own thread). A request taken for the beginning of a transaction can turn
+     * out to belong to one already begun by another request still on its way (a producer writes to
+     * several brokers at once): once that transaction is open, the connection lets it go.
+     */
+    public void holdingTransaction(Runnable reconsider) {
+        reconsiderers.add(reconsider);
+    }
+
+    /** Asks every connection held at the boundary to look at its request again; see {@link #holdingTransaction}. */
+    public void reconsider() {
+        reconsiderers.forEach(Runnable::run);
     }
 
     public boolean released() {

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(KafkaClusterExtension.class)
 class WaveSwitchTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int PARTITIONS = 3;
+    static final int PARTITIONS = 3;
 
     static JsonNode json(HttpResponse<String> r) {
         try {

@@ -1,0 +1,135 @@
+package io.cutover.proxy.server.wave;
+
+import io.cutover.proxy.server.config.ClusterConfig;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads the last records of a partition. A transactional topic's log ends with control records
+ * (commit and abort markers) that MirrorMaker 2 does not copy, so a replicated partition can never
+ * look caught up by its end offset alone: the last data record tells. Also tells whether the
+ * records that arrived at the end of a fenced partition are only markers, which a transaction
+ * coordinator writes after it has answered EndTxn. One consumer per cluster, made when first needed,
+ * used by the one switch running at a time (never on the request path); no group, nothing committed.
+ */
+final class PartitionTails implements AutoCloseable {
+    /** How far back to look for the last data record: markers trail it by one per transaction that wrote the partition. */
+    private static final long[] WINDOWS = {16, 512, 8192};
+
+    private final Map<String, ClusterConfig> clusters = new LinkedHashMap<>();
+    private final Map<String, KafkaConsumer<byte[], byte[]>> consumers = new LinkedHashMap<>();
+    private final Duration timeout;
+
+    PartitionTails(Collection<ClusterConfig> clusters, Duration timeout) {
+        clusters.forEach(c -> this.clusters.put(c.name(), c));
+        this.timeout = timeout;
+    }
+
+    /** Connects to {@code cluster} and learns where {@code tp} lives, so the first read under a fence is quick. */
+    synchronized void warm(String cluster, TopicPartition tp) {
+        KafkaConsumer<byte[], byte[]> c = consumer(cluster);
+        c.partitionsFor(tp.topic(), timeout);
+        c.assign(List.of(tp));
+        c.seekToEnd(List.of(tp));
+        c.position(tp, timeout);
+    }
+
+    /** The last data record of {@code tp} below {@code end}, or null when there is none (or none in the last 8,192 offsets). */
+    synchronized ConsumerRecord<byte[], byte[]> lastDataRecord(String cluster, TopicPartition tp, long end) {
+        for (long window : WINDOWS) {
+            long start = Math.max(0, end - window);
+            ConsumerRecord<byte[], byte[]>[] last = new ConsumerRecord[1];
+            read(cluster, tp, start, end, r -> last[0] = r);
+            if (last[0] != null || start == 0) {
+                return last[0];
+            }
+        }
+        return null;
+    }
+
+    /** True when one of the last 8,192 records of {@code tp} below {@code end} is a copy of {@code record}. */
+    synchronized boolean holdsCopyOf(String cluster, TopicPartition tp, long end, ConsumerRecord<byte[], byte[]> record) {
+        long searched = end;
+        for (long window : WINDOWS) {
+            long start = Math.max(0, end - window);
+            boolean[] found = new boolean[1];
+            read(cluster, tp, start, searched, r -> found[0] |= sameRecord(r, record));
+            if (found[0]) {
+                return true;
+            }
+            if (start == 0) {
+                return false;
+            }
+            searched = start;
+        }
+        return false;
+    }
+
+    /** How many data records (not markers) lie in [{@code from}, {@code to}) of {@code tp}. */
+    synchronized long dataRecords(String cluster, TopicPartition tp, long from, long to) {
+        long[] count = new long[1];
+        read(cluster, tp, from, to, r -> count[0]++);
+        return count[0];
+    }
+
+    /** True when both records carry the same timestamp, key, value and headers: one is the other's copy. */
+    static boolean sameRecord(ConsumerRecord<byte[], byte[]> a, ConsumerRecord<byte[], byte[]> b) {
+        return a != null && b != null && a.timestamp() == b.timestamp() && Arrays.equals(a.key(), b.key())
+            && Arrays.equals(a.value(), b.value()) && a.headers().equals(b.headers());
+    }
+
+    private void read(String cluster, TopicPartition tp, long from, long to, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        if (to <= from) {
+            return;
+        }
+        KafkaConsumer<byte[], byte[]> c = consumer(cluster);
+        c.assign(List.of(tp));
+        c.seek(tp, from);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (c.position(tp, timeout) < to) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new ClusterAdmins.ClusterCallException("reading " + tp + " [" + from + ", " + to + ") on " + cluster + ": not done within "
+                    + timeout.toMillis() + " ms", null);
+            }
+            for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100)).records(tp)) {
+                if (r.offset() < to) {
+                    each.accept(r);
+                }
+            }
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer(String cluster) {
+        return consumers.computeIfAbsent(cluster, name -> {
+            ClusterConfig c = clusters.get(name);
+            Properties p = new Properties();
+            p.putAll(c.security().clientProperties());
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServersString());
+            p.put(ConsumerConfig.CLIENT_ID_CONFIG, "cutover-proxy-waves-tails-" + name);
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
+            // Under a fence every millisecond counts: never wait for more data than is there.
+            p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+            return new KafkaConsumer<>(p);
+        });
+    }
+
+    @Override
+    public synchronized void close() {
+        consumers.values().forEach(c -> c.close(Duration.ofSeconds(2)));
+        consumers.clear();
+    }
+}
