@@ -106,16 +106,24 @@ public final class ClientInventory {
         return out;
     }
 
-    /** Client ids that are members of one of {@code groups} (as far as their first group request told). */
+    /** The members of one of {@code groups}, connected now, as {@link #memberKey}s (as far as their first group request told). */
     public Set<String> membersOf(Set<String> groups) {
         Set<String> out = new TreeSet<>();
         clients.values().forEach(r -> {
             ClientRecord.Snapshot s = r.snapshot();
             if (s.connections() > 0 && s.groups().stream().anyMatch(groups::contains)) {
-                out.add(s.clientId());
+                out.add(memberKey(s.clientId(), s.address()));
             }
         });
         return out;
+    }
+
+    /**
+     * How a group member is told apart: client.id and address together, since a client.id often
+     * repeats across an application's hosts (the Java consumer's default is consumer-GROUP-N).
+     */
+    public static String memberKey(String clientId, String address) {
+        return clientId + "@" + address;
     }
 
     /**

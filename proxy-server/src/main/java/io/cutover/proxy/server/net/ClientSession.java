@@ -2,6 +2,7 @@ package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.codec.MalformedFrameException;
 import io.cutover.proxy.core.codec.RequestFrames;
+import io.cutover.proxy.core.inventory.ClientInventory;
 import io.cutover.proxy.core.rewrite.RewriteContext;
 import io.cutover.proxy.core.routing.ClientRoutes;
 import io.cutover.proxy.core.routing.ClientSelector;
@@ -88,6 +89,12 @@ final class ClientSession {
             identity = new ClientSelector.ClientIdentity(clientId, remote == null ? null : remote.getAddress());
         }
         return identity;
+    }
+
+    /** The client as a group member, as the inventory names it: client.id and address (asked only while a wave's rejoin gate stands). */
+    String memberKey() {
+        var address = identity().address();
+        return ClientInventory.memberKey(clientId, address == null ? "?" : address.getHostAddress());
     }
 
     String clientId() {

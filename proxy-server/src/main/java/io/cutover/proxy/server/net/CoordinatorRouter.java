@@ -65,9 +65,9 @@ final class CoordinatorRouter extends RoutingHandler {
             return;
         }
         if (request.api == ApiKeys.JOIN_GROUP) {
-            gate.joined(session.cluster(), session.identity().clientId(), ((JoinGroupRequestData) request.body()).groupId());
+            gate.joined(session.cluster(), session.memberKey(), ((JoinGroupRequestData) request.body()).groupId());
         } else if (request.api == ApiKeys.CONSUMER_GROUP_HEARTBEAT && ((ConsumerGroupHeartbeatRequestData) request.body()).memberEpoch() == 0) {
-            gate.joined(session.cluster(), session.identity().clientId(), ((ConsumerGroupHeartbeatRequestData) request.body()).groupId());
+            gate.joined(session.cluster(), session.memberKey(), ((ConsumerGroupHeartbeatRequestData) request.body()).groupId());
         }
     }
 }

@@ -144,7 +144,7 @@ final class PartitionRouter extends RoutingHandler {
         if (gate == null || fetch.replicaId() >= 0) {
             return false;
         }
-        String client = session.identity().clientId();
-        return RequestedTopics.anyTopic(fetch, scope.topicIds()::nameOfVirtual, t -> t != null && gate.holds(session.cluster(), client, t));
+        String member = session.memberKey();
+        return RequestedTopics.anyTopic(fetch, scope.topicIds()::nameOfVirtual, t -> t != null && gate.holds(session.cluster(), member, t));
     }
 }

@@ -8,7 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * the wave's topics there. A member's data path moves faster than its group path: it would fetch
  * from the destination at its old position, fail to commit (the destination does not know the old
  * member), rejoin, and read the same records again from the carried offsets. Until a member (by
- * client.id) joins one of the wave's groups on the destination, its fetches for the wave's topics
+ * client.id and address: {@link io.cutover.proxy.core.inventory.ClientInventory#memberKey}, since a
+ * client.id repeats across hosts) joins one of the wave's groups on the destination, its fetches for the wave's topics
  * there are answered empty. The gate opens by itself after its deadline, so a member that never
  * rejoins is not starved.
  */
@@ -32,15 +33,15 @@ public final class RejoinGate {
         return waiting.isEmpty() || System.nanoTime() - deadlineNanos > 0;
     }
 
-    /** Whether a fetch of {@code topic} by {@code clientId} on {@code onCluster} must wait for the client's rejoin. */
-    public boolean holds(String onCluster, String clientId, String topic) {
-        return cluster.equals(onCluster) && waiting.contains(clientId) && topics.contains(topic) && !open();
+    /** Whether a fetch of {@code topic} by the member {@code memberKey} on {@code onCluster} must wait for its rejoin. */
+    public boolean holds(String onCluster, String memberKey, String topic) {
+        return cluster.equals(onCluster) && topics.contains(topic) && waiting.contains(memberKey) && !open();
     }
 
-    /** A client joined {@code group} on {@code onCluster}: its fetches go through from now on. */
-    public void joined(String onCluster, String clientId, String group) {
+    /** The member {@code memberKey} joined {@code group} on {@code onCluster}: its fetches go through from now on. */
+    public void joined(String onCluster, String memberKey, String group) {
         if (cluster.equals(onCluster) && groups.contains(group)) {
-            waiting.remove(clientId);
+            waiting.remove(memberKey);
         }
     }
 
