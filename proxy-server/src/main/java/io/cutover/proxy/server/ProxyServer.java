@@ -232,11 +232,12 @@ public final class ProxyServer implements AutoCloseable {
             startCaptureOnBoot(config.capture().onStart());
             registerWaves(router, auth, audit, routes, topicIds);
             new ClientsApi(inventory).register(router, auth);
-            ListenerTls tls = config.listener().tls();
-            if (tls != null) {
-                // File reads and context builds stay off the Kafka event loops.
-                long check = tls.config().reloadInterval().toMillis();
-                adminLoop.scheduleWithFixedDelay(tls::reloadIfChanged, check, check, TimeUnit.MILLISECONDS);
+            for (ListenerTls tls : new ListenerTls[] {config.listener().tls(), config.admin().tls()}) {
+                if (tls != null) {
+                    // File reads and context builds stay off the Kafka event loops.
+                    long check = tls.config().reloadInterval().toMillis();
+                    adminLoop.scheduleWithFixedDelay(tls::reloadIfChanged, check, check, TimeUnit.MILLISECONDS);
+                }
             }
             long every = config.inventory().saveInterval().toMillis();
             adminLoop.scheduleAtFixedRate(this::saveInventory, every, every, TimeUnit.MILLISECONDS);
@@ -245,8 +246,10 @@ public final class ProxyServer implements AutoCloseable {
                 long upkeep = RoutingState.PRODUCER_ID_MAINTENANCE_INTERVAL.toMillis();
                 adminLoop.scheduleWithFixedDelay(routing::maintainProducerIds, upkeep, upkeep, TimeUnit.MILLISECONDS);
             }
-            this.admin = AdminServer.start(config.admin().bindHost(), config.admin().port(), router, adminLoop, transport.serverChannel());
-            LOG.info("admin endpoint on http://{}:{}/ ({} transport)", config.admin().bindHost(), admin.address().getPort(), transport.name());
+            ListenerTls adminTls = config.admin().tls();
+            this.admin = AdminServer.start(config.admin().bindHost(), config.admin().port(), router, adminLoop, transport.serverChannel(),
+                adminTls == null ? null : adminTls::newHandler);
+            LOG.info("admin endpoint on {}/ ({} transport)", adminUri(), transport.name());
         } catch (RuntimeException e) {
             // A port in use and the like: stop what already started, so nothing lingers.
             discovery.values().forEach(ClusterDiscovery::close);
@@ -398,7 +401,7 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public URI adminUri() {
-        return URI.create("http://" + config.admin().bindHost() + ":" + admin.address().getPort());
+        return URI.create((config.admin().tls() == null ? "http://" : "https://") + config.admin().bindHost() + ":" + admin.address().getPort());
     }
 
     public RoutingState routing() {

@@ -1,7 +1,9 @@
 package io.cutover.proxy.admin;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -21,14 +23,29 @@ public final class AdminServer implements AutoCloseable {
         this.channel = channel;
     }
 
+    /** Makes the TLS handler of one admin connection (HTTPS); the proxy's listener TLS, with its certificate reloads. */
+    @FunctionalInterface
+    public interface Tls {
+        ChannelHandler newHandler(ByteBufAllocator alloc);
+    }
+
     public static AdminServer start(String host, int port, AdminRouter router, EventLoopGroup group,
                                     Class<? extends ServerChannel> channelClass) {
+        return start(host, port, router, group, channelClass, null);
+    }
+
+    /** With {@code tls} non-null, HTTPS only: a connection that does not begin a TLS handshake is closed. */
+    public static AdminServer start(String host, int port, AdminRouter router, EventLoopGroup group,
+                                    Class<? extends ServerChannel> channelClass, Tls tls) {
         ServerBootstrap b = new ServerBootstrap()
             .group(group)
             .channel(channelClass)
             .childHandler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
+                    if (tls != null) {
+                        ch.pipeline().addLast("tls", tls.newHandler(ch.alloc())).addLast("tls-refusals", new AdminTlsRefusals());
+                    }
                     ch.pipeline()
                         .addLast("http", new HttpServerCodec())
                         .addLast("keep-alive", new HttpServerKeepAliveHandler())

@@ -45,13 +45,22 @@ final class AdminClient {
     private final HttpClient http;
 
     AdminClient(URI base, String token, Duration timeout) {
+        this(base, token, timeout, null);
+    }
+
+    /** {@code tls}: the CAs to trust for an https:// endpoint; null for the JVM's own. */
+    AdminClient(URI base, String token, Duration timeout, javax.net.ssl.SSLContext tls) {
         String b = base.toString();
         // "http://host:9190/" and "http://host:9190" both work; paths are appended to it.
         this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
         this.token = token;
         this.timeout = timeout;
         // HTTP/1.1 as the admin endpoint speaks it; the default would first offer an h2c upgrade.
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT).build();
+        HttpClient.Builder http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT);
+        if (tls != null) {
+            http.sslContext(tls);
+        }
+        this.http = http.build();
     }
 
     URI base() {
@@ -92,7 +101,15 @@ final class AdminClient {
         } catch (ConnectException e) {
             throw CtlFailure.unreachable("cannot reach the admin endpoint at " + base + ": "
                 + (e.getMessage() == null ? "connection refused" : e.getMessage()) + where());
+        } catch (javax.net.ssl.SSLException e) {
+            throw CtlFailure.unreachable("TLS with the admin endpoint at " + base + " failed: " + e.getMessage()
+                + (base.getScheme().equals("https") ? "; if its certificate comes from your own CA, pass --ca-file (or set "
+                + AdminTrust.CA_ENV + ")" : ""));
         } catch (IOException e) {
+            if (base.getScheme().equals("http") && e.getMessage() != null && e.getMessage().contains("header parser received no bytes")) {
+                throw CtlFailure.unreachable("the admin endpoint at " + base + " closed the connection without an answer; if it serves "
+                    + "HTTPS (admin.tls), use an https:// URL");
+            }
             throw CtlFailure.unreachable("lost the connection to the admin endpoint at " + base + " during " + method + " " + path
                 + ": " + e);
         } catch (InterruptedException e) {

@@ -13,7 +13,7 @@ import java.util.Map;
 final class CtlCommand {
     static final String PREFIX = "cutover-proxy ctl: ";
     /** The last line of each command's help, so that it need not repeat the global options. */
-    static final String GLOBAL_LINE = "\n  with any command: --admin URL, --token TOKEN | --token-file FILE, --json, --timeout SECONDS"
+    static final String GLOBAL_LINE = "\n  with any command: --admin URL, --ca-file FILE, --token TOKEN | --token-file FILE, --json, --timeout SECONDS"
         + " (cutover-proxy ctl --help)";
     static final String USAGE = String.join("\n",
         "usage: cutover-proxy ctl [--admin URL] [--token TOKEN | --token-file FILE] [--json] COMMAND [ARGS]",
@@ -35,6 +35,7 @@ final class CtlCommand {
         "",
         "Options (anywhere on the line):",
         "  --admin URL        the admin endpoint; default $" + CtlOptions.ADMIN_ENV + ", else " + CtlOptions.DEFAULT_ADMIN,
+        "  --ca-file FILE     for an https:// endpoint (admin.tls): the CAs to trust, PEM; default $" + AdminTrust.CA_ENV,
         "  --token TOKEN      bearer token; default $" + CtlOptions.TOKEN_ENV + ", else the file state/embedded/admin-token,",
         "                     else state/admin-token (relative to the working directory)",
         "  --token-file FILE  read the token from FILE",
@@ -62,7 +63,8 @@ final class CtlCommand {
             if (command == null) {
                 throw CtlFailure.usage("which command?", USAGE);
             }
-            CtlSession session = new CtlSession(new AdminClient(options.admin(), options.token(), options.timeout()), out,
+            CtlSession session = new CtlSession(new AdminClient(options.admin(), options.token(), options.timeout(),
+                options.caFile() == null ? null : AdminTrust.fromPem(options.caFile())), out,
                 options.json(), options.tokenSource());
             List<String> rest = options.rest().subList(1, options.rest().size());
             switch (command) {

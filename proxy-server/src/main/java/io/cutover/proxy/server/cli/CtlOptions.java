@@ -17,8 +17,10 @@ import java.util.Map;
  *
  * @param tokenSource where the token came from, to say so when the proxy rejects it
  * @param rest        the command and its own arguments, in order
+ * @param caFile      CAs to trust for an https:// admin endpoint (--ca-file or CUTOVER_ADMIN_CA), or null for the JVM's
  */
-record CtlOptions(URI admin, String token, String tokenSource, boolean json, boolean help, Duration timeout, List<String> rest) {
+record CtlOptions(URI admin, String token, String tokenSource, boolean json, boolean help, Duration timeout, List<String> rest,
+                  Path caFile) {
     static final String DEFAULT_ADMIN = "http://127.0.0.1:9190";
     static final String ADMIN_ENV = "CUTOVER_ADMIN";
     static final String TOKEN_ENV = "CUTOVER_TOKEN";
@@ -30,6 +32,7 @@ record CtlOptions(URI admin, String token, String tokenSource, boolean json, boo
         String admin = null;
         String token = null;
         String tokenFile = null;
+        String caFile = null;
         boolean json = false;
         boolean help = false;
         Duration timeout = DEFAULT_TIMEOUT;
@@ -40,6 +43,7 @@ record CtlOptions(URI admin, String token, String tokenSource, boolean json, boo
                 case "--admin" -> admin = value(args, ++i, a);
                 case "--token" -> token = value(args, ++i, a);
                 case "--token-file" -> tokenFile = value(args, ++i, a);
+                case "--ca-file" -> caFile = value(args, ++i, a);
                 case "--timeout" -> timeout = seconds(value(args, ++i, a));
                 case "--json" -> json = true;
                 case "--help", "-h" -> help = true;
@@ -70,7 +74,10 @@ record CtlOptions(URI admin, String token, String tokenSource, boolean json, boo
                 }
             }
         }
-        return new CtlOptions(adminUri, token, source, json, help, timeout, List.copyOf(rest));
+        if (caFile == null && env.get(AdminTrust.CA_ENV) != null && !env.get(AdminTrust.CA_ENV).isBlank()) {
+            caFile = env.get(AdminTrust.CA_ENV).trim();
+        }
+        return new CtlOptions(adminUri, token, source, json, help, timeout, List.copyOf(rest), caFile == null ? null : Path.of(caFile));
     }
 
     private static String value(List<String> args, int i, String option) throws CtlFailure {

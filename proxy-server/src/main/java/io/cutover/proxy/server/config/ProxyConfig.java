@@ -50,7 +50,11 @@ public record ProxyConfig(
         }
     }
 
-    public record Admin(String bindHost, int port, Map<String, String> tokens) {
+    /** The admin endpoint; {@code tls} is null for plain HTTP. */
+    public record Admin(String bindHost, int port, Map<String, String> tokens, ListenerTls tls) {
+        public Admin(String bindHost, int port, Map<String, String> tokens) {
+            this(bindHost, port, tokens, null);
+        }
     }
 
     public record Limits(int maxRequestFrameBytes, int maxResponseFrameBytes, int maxConnections, int maxConnectionsPerAddress,

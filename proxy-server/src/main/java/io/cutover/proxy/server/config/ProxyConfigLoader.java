@@ -118,10 +118,10 @@ public final class ProxyConfigLoader {
             port(root, "listener.bootstrap-port", true),
             nonBlank(root, "listener.advertised-host"),
             brokerPorts(root),
-            listenerTls(ListenerTlsReader.read(root, files)));
+            listenerTls(ListenerTlsReader.read(root, files), "listener.tls"));
         Map<String, ClusterConfig> clusters = clusters(root, files);
         ProxyConfig.Admin admin = new ProxyConfig.Admin(nonBlank(root, "admin.bind-host"), port(root, "admin.port", true),
-            tokens(root));
+            tokens(root), listenerTls(ListenerTlsReader.read(root, files, "admin.tls"), "admin.tls"));
         ProxyConfig.Limits limits = new ProxyConfig.Limits(
             bytes(root, "limits.max-request-frame-bytes"),
             bytes(root, "limits.max-response-frame-bytes"),
@@ -216,14 +216,14 @@ public final class ProxyConfigLoader {
         return new PortRange(first, last);
     }
 
-    private static ListenerTls listenerTls(ListenerTlsConfig config) {
+    private static ListenerTls listenerTls(ListenerTlsConfig config, String base) {
         if (config == null) {
             return null;
         }
         try {
             return ListenerTls.create(config);
         } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
-            throw new ConfigError(key("listener.tls") + ": the certificate, key or CA files cannot be used: " + e.getMessage(), e);
+            throw new ConfigError(key(base) + ": the certificate, key or CA files cannot be used: " + e.getMessage(), e);
         }
     }
 
