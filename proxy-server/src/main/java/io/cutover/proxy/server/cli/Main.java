@@ -24,6 +24,7 @@ public final class Main {
         "usage: cutover-proxy [--config FILE]",
         "       cutover-proxy replay FILE --bootstrap HOST:PORT [--speed N|max] [--topic-map A=B] [--json]  (replay --help)",
         "       cutover-proxy ctl COMMAND ...   a running proxy's admin API: routes, waves, clients, captures  (ctl --help)",
+        "       cutover-proxy users add NAME --file FILE   a user clients log in to the proxy as (listener.sasl)  (users --help)",
         "",
         "  --config FILE   run in front of the clusters FILE names (HOCON; see config/cutover-proxy.example.conf)",
         "  (no options)    run on an embedded default: two real single-node Kafka clusters (source, target) started in-process,",
@@ -41,11 +42,19 @@ public final class Main {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, System.in);
+    }
+
+    /** {@code in}: what {@code users add} reads a password from when no environment variable is named. */
+    public static int run(String[] args, PrintStream out, PrintStream err, java.io.InputStream in) {
         if (args.length > 0 && args[0].equals("replay")) {
             return ReplayCommand.run(args, 1, out, err);
         }
         if (args.length > 0 && args[0].equals("ctl")) {
             return CtlCommand.run(args, 1, out, err);
+        }
+        if (args.length > 0 && args[0].equals("users")) {
+            return UsersCommand.run(args, 1, in, out, err, System.getenv());
         }
         Path configFile = null;
         for (int i = 0; i < args.length; i++) {

@@ -1,6 +1,7 @@
 package io.cutover.proxy.server.config;
 
 import io.cutover.proxy.core.node.PortRange;
+import io.cutover.proxy.server.security.ListenerSasl;
 import io.cutover.proxy.server.security.ListenerTls;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,9 +45,11 @@ public record ProxyConfig(
     }
 
     /** {@code tls} is null when the listeners speak plaintext. */
-    public record Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts, ListenerTls tls) {
+    /** The Kafka listeners; {@code tls} and {@code sasl} are null when off. */
+    public record Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts, ListenerTls tls,
+                           ListenerSasl sasl) {
         public Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts) {
-            this(bindHost, bootstrapPort, advertisedHost, brokerPorts, null);
+            this(bindHost, bootstrapPort, advertisedHost, brokerPorts, null, null);
         }
     }
 

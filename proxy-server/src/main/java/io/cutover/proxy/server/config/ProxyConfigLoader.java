@@ -118,7 +118,8 @@ public final class ProxyConfigLoader {
             port(root, "listener.bootstrap-port", true),
             nonBlank(root, "listener.advertised-host"),
             brokerPorts(root),
-            listenerTls(ListenerTlsReader.read(root, files), "listener.tls"));
+            listenerTls(ListenerTlsReader.read(root, files), "listener.tls"),
+            ListenerSaslReader.read(root));
         Map<String, ClusterConfig> clusters = clusters(root, files);
         ProxyConfig.Admin admin = new ProxyConfig.Admin(nonBlank(root, "admin.bind-host"), port(root, "admin.port", true),
             tokens(root), listenerTls(ListenerTlsReader.read(root, files, "admin.tls"), "admin.tls"));

@@ -23,5 +23,9 @@ public enum ProxyError {
     /** A client pipelined more requests than the proxy will hold for it. */
     TOO_MANY_IN_FLIGHT,
     /** A broker port with no broker behind it (its broker is unknown or gone). */
-    UNKNOWN_BROKER
+    UNKNOWN_BROKER,
+    /** A client failed to log in to the proxy (listener.sasl): a wrong password, an unknown user or mechanism. */
+    AUTHENTICATION_FAILED,
+    /** A client sent a request other than ApiVersions, SaslHandshake or SaslAuthenticate before logging in. */
+    UNAUTHENTICATED_REQUEST
 }

@@ -3,6 +3,7 @@ package io.cutover.proxy.server.net;
 import io.cutover.proxy.core.codec.RequestFrames;
 import io.cutover.proxy.server.wire.KafkaFrameDecoder;
 import io.cutover.proxy.server.security.ClientTls;
+import io.cutover.proxy.server.security.ListenerSasl;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -11,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The client side of the request path, one handler per concern: admit the connection, close it
  * when idle, cut frames, read each request's header and decode its body once if anyone after needs
- * it, record the client, capture, hold writes behind a wave's fence, answer what the proxy answers
+ * it, log the client in (listener.sasl), record the client, capture, hold writes behind a wave's fence, answer what the proxy answers
  * itself, route partitions, coordinators and producer ids, and forward the rest upstream.
  */
 final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
@@ -41,14 +42,20 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         var partitions = new PartitionRouter(session, responses);
         var coordinators = new CoordinatorRouter(session, responses);
         var producerIds = new ProducerIdRouter(session, responses);
+        ListenerSasl sasl = ctx.config().listener().sasl();
+        var login = sasl == null ? null : new ClientSaslAuthenticator(session, responses, sasl);
         ClientTls.install(ch, ctx.config().listener().tls(), ctx.connectionLog());
         ch.pipeline()
             .addLast("connection-limit", new ConnectionLimiter(ctx, connections))
             .addLast("idle-state", new IdleStateHandler(0, 0, ctx.config().limits().clientIdleTimeout().toMillis(), TimeUnit.MILLISECONDS))
             .addLast("idle-close", new IdleConnectionCloser(session))
             .addLast("frame-decoder", frames)
-            .addLast("request-decoder", new RequestDecoder(session, inventory, capture, fence, controlPlane, partitions, coordinators,
-                producerIds))
+            .addLast("request-decoder", new RequestDecoder(session, bodyNeeds(login, inventory, capture, fence, controlPlane, partitions,
+                coordinators, producerIds)));
+        if (login != null) {
+            ch.pipeline().addLast("sasl-login", login);
+        }
+        ch.pipeline()
             .addLast("inventory", inventory)
             .addLast("capture", capture)
             .addLast("write-fence", fence)
@@ -58,5 +65,15 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
             .addLast("coordinator-router", coordinators)
             .addLast("producer-ids", producerIds)
             .addLast("forwarder", new RequestForwarder(pair, frames, new UpstreamChannelInitializer(session, responses, pair)));
+    }
+
+    private static BodyNeed[] bodyNeeds(BodyNeed login, BodyNeed... rest) {
+        if (login == null) {
+            return rest;
+        }
+        BodyNeed[] all = new BodyNeed[rest.length + 1];
+        all[0] = login;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
     }
 }

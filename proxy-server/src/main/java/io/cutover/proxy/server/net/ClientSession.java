@@ -32,6 +32,7 @@ final class ClientSession {
     private ClientSelector.ClientIdentity identity;
     private ClientRoutes routes;
     private boolean closed;
+    private String principal;
     private Runnable onClose = () -> { };
 
     ClientSession(ProxyContext proxy, Channel client, UpstreamTarget target, boolean bootstrapListener) {
@@ -116,6 +117,16 @@ final class ClientSession {
         this.onClose = action;
     }
 
+    /** The user this client logged in to the proxy as (listener.sasl), or null. */
+    String principal() {
+        return principal;
+    }
+
+    void authenticated(String user) {
+        this.principal = user;
+        proxy.connectionLog().info("{} logged in as {}", describeClient(), user);
+    }
+
     boolean isClosed() {
         return closed;
     }
@@ -137,6 +148,19 @@ final class ClientSession {
         proxy.metrics().proxyError(error);
         proxy.connectionLog().warn("closing {}: {} ({})", describeClient(), reason, error);
         close();
+    }
+
+    /**
+     * Like {@link #fail}, once what was already answered has reached the client: a refused login
+     * gets its error answer before the connection closes, as from a broker.
+     */
+    void failAfterAnswers(ProxyError error, String reason) {
+        if (closed) {
+            return;
+        }
+        proxy.metrics().proxyError(error);
+        proxy.connectionLog().warn("closing {}: {} ({})", describeClient(), reason, error);
+        client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> close());
     }
 
     /**

@@ -1,0 +1,45 @@
+package io.cutover.proxy.server.config;
+
+import com.typesafe.config.Config;
+import io.cutover.proxy.server.security.ListenerSasl;
+import io.cutover.proxy.server.security.SaslUsers;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Reads {@code listener.sasl}: SASL terminated at the proxy's listeners. */
+final class ListenerSaslReader {
+    private static final String BASE = "listener.sasl";
+    private static final Set<String> MECHANISMS = Set.of("SCRAM-SHA-512", "SCRAM-SHA-256", ListenerSasl.PLAIN);
+
+    private ListenerSaslReader() {
+    }
+
+    /** The listener's SASL, or null when off. */
+    static ListenerSasl read(Config root) {
+        String usersFile = root.getString(BASE + ".users-file").trim();
+        if (!root.getBoolean(BASE + ".enabled")) {
+            if (!usersFile.isEmpty()) {
+                throw new ConfigError(ProxyConfigLoader.key(BASE + ".users-file") + " is set but " + ProxyConfigLoader.key(BASE + ".enabled")
+                    + " is false; set it to true to have clients log in to the proxy");
+            }
+            return null;
+        }
+        List<String> mechanisms = root.getStringList(BASE + ".mechanisms");
+        if (mechanisms.isEmpty() || !MECHANISMS.containsAll(mechanisms) || new LinkedHashSet<>(mechanisms).size() != mechanisms.size()) {
+            throw new ConfigError(ProxyConfigLoader.key(BASE + ".mechanisms") + " is " + mechanisms
+                + "; list one or more of SCRAM-SHA-512, SCRAM-SHA-256, PLAIN, each once");
+        }
+        if (usersFile.isEmpty()) {
+            throw new ConfigError(ProxyConfigLoader.key(BASE + ".users-file") + " is not set: SASL needs the users clients log in as "
+                + "(cutover-proxy users add NAME --file FILE writes it)");
+        }
+        try {
+            return new ListenerSasl(mechanisms, SaslUsers.read(Path.of(usersFile)));
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigError(ProxyConfigLoader.key(BASE + ".users-file") + ": cannot read " + usersFile + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.cutover.proxy.server.security;
+
+import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Map;
+import javax.security.auth.callback.Callback;
+import javax.security.auth.callback.NameCallback;
+import javax.security.auth.callback.UnsupportedCallbackException;
+import javax.security.sasl.SaslException;
+import javax.security.sasl.SaslServer;
+import org.apache.kafka.common.security.scram.ScramCredentialCallback;
+import org.apache.kafka.common.security.scram.internals.ScramMechanism;
+import org.apache.kafka.common.security.scram.internals.ScramSaslServer;
+import org.apache.kafka.common.security.token.delegation.internals.DelegationTokenCredentialCallback;
+
+/**
+ * SASL terminated at the proxy's listeners (listener.sasl): the mechanisms offered and the users
+ * they authenticate. Makes one SASL server per authentication: Kafka's own SCRAM server, given the
+ * user's stored credential, or a PLAIN check against the stored credentials. Immutable.
+ */
+public final class ListenerSasl {
+    public static final String PLAIN = "PLAIN";
+
+    private final List<String> mechanisms;
+    private final SaslUsers users;
+
+    public ListenerSasl(List<String> mechanisms, SaslUsers users) {
+        this.mechanisms = List.copyOf(mechanisms);
+        this.users = users;
+    }
+
+    public List<String> mechanisms() {
+        return mechanisms;
+    }
+
+    public SaslUsers users() {
+        return users;
+    }
+
+    /** A server for one authentication with {@code mechanism}, which must be one of {@link #mechanisms()}. */
+    public SaslServer newServer(String mechanism) throws SaslException {
+        if (PLAIN.equals(mechanism)) {
+            return new PlainServer(users);
+        }
+        ScramMechanism scram = ScramMechanism.forMechanismName(mechanism);
+        try {
+            return new ScramSaslServer(scram, Map.of(), callbacks -> credentials(callbacks, scram));
+        } catch (NoSuchAlgorithmException e) {
+            throw new SaslException(mechanism + " is not available in this JVM", e);
+        }
+    }
+
+    private void credentials(Callback[] callbacks, ScramMechanism mechanism) throws UnsupportedCallbackException {
+        String user = null;
+        for (Callback c : callbacks) {
+            if (c instanceof NameCallback n) {
+                user = n.getDefaultName();
+            } else if (c instanceof DelegationTokenCredentialCallback) {
+                continue; // delegation tokens are a broker's; none authenticate here
+            } else if (c instanceof ScramCredentialCallback s) {
+                s.scramCredential(user == null ? null : users.credential(user, mechanism));
+            } else {
+                throw new UnsupportedCallbackException(c);
+            }
+        }
+    }
+
+    /** SASL/PLAIN (RFC 4616): one message, [authzid] NUL authcid NUL password. */
+    private static final class PlainServer implements SaslServer {
+        private final SaslUsers users;
+        private String user;
+
+        PlainServer(SaslUsers users) {
+            this.users = users;
+        }
+
+        @Override
+        public String getMechanismName() {
+            return PLAIN;
+        }
+
+        @Override
+        public byte[] evaluateResponse(byte[] response) throws SaslException {
+            String[] parts = new String(response, StandardCharsets.UTF_8).split("\u0000", -1);
+            if (parts.length != 3 || parts[1].isEmpty()) {
+                throw new SaslException("Invalid SASL/PLAIN message: expected authzid, user and password separated by NUL");
+            }
+            if (!parts[0].isEmpty() && !parts[0].equals(parts[1])) {
+                throw new SaslException("Authentication failed: authorization id " + parts[0] + " is not the user " + parts[1]);
+            }
+            if (!users.passwordMatches(parts[1], parts[2])) {
+                throw new SaslException("Authentication failed: Invalid username or password");
+            }
+            user = parts[1];
+            return new byte[0];
+        }
+
+        @Override
+        public boolean isComplete() {
+            return user != null;
+        }
+
+        @Override
+        public String getAuthorizationID() {
+            return user;
+        }
+
+        @Override
+        public byte[] unwrap(byte[] incoming, int offset, int len) {
+            throw new IllegalStateException("SASL/PLAIN has no security layer");
+        }
+
+        @Override
+        public byte[] wrap(byte[] outgoing, int offset, int len) {
+            throw new IllegalStateException("SASL/PLAIN has no security layer");
+        }
+
+        @Override
+        public Object getNegotiatedProperty(String propName) {
+            return null;
+        }
+
+        @Override
+        public void dispose() {
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.cutover.proxy.server.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cutover.proxy.server.cli.Main;
+import io.cutover.proxy.server.embedded.EmbeddedKafkaCluster;
+import io.cutover.proxy.server.testkit.Await;
+import io.cutover.proxy.server.testkit.Clients;
+import io.cutover.proxy.server.testkit.KafkaClusterExtension;
+import io.cutover.proxy.server.testkit.LogCapture;
+import io.cutover.proxy.server.testkit.RawKafkaClient;
+import io.cutover.proxy.server.testkit.RunningProxy;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SASL terminated at the proxy (listener.sasl) in front of a plaintext cluster: real Java clients log
+ * in with SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN, as users `cutover-proxy users add` wrote; a wrong
+ * password and a request before logging in are refused as a broker refuses them, with a log line
+ * that carries no secret, while the others go on.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class ClientSaslTest {
+    private static final String PASSWORD = "alice-secret-pw";
+
+    private static Map<String, Object> login(String mechanism, String user, String password) {
+        Map<String, Object> c = new HashMap<>();
+        c.put("security.protocol", "SASL_PLAINTEXT");
+        c.put("sasl.mechanism", mechanism);
+        String module = mechanism.equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+            : "org.apache.kafka.common.security.scram.ScramLoginModule";
+        c.put("sasl.jaas.config", module + " required username=\"" + user + "\" password=\"" + password + "\";");
+        return c;
+    }
+
+    @Test
+    void clientsLogInToTheProxyAndAWrongPasswordOrAnEarlyRequestIsRefused(EmbeddedKafkaCluster cluster, @TempDir Path dir)
+        throws Exception {
+        Path users = dir.resolve("users.json");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int added = Main.run(new String[] {"users", "add", "alice", "--file", users.toString()}, new PrintStream(out, true,
+            StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            new ByteArrayInputStream((PASSWORD + "\n").getBytes(StandardCharsets.UTF_8)));
+        assertEquals(0, added, out.toString(StandardCharsets.UTF_8));
+        String stored = Files.readString(users);
+        assertTrue(stored.contains("SCRAM-SHA-512") && stored.contains("storedKey"), stored);
+        assertFalse(stored.contains(PASSWORD), "no password in the users file");
+
+        String topic = Clients.unique("sasl-login");
+        try (LogCapture log = LogCapture.connections();
+             RunningProxy proxy = RunningProxy.in(cluster, Map.of("listener.sasl.enabled", true,
+                 "listener.sasl.users-file", users.toString()))) {
+            try (Admin admin = Admin.create(with(proxy, login("SCRAM-SHA-512", "alice", PASSWORD)))) {
+                admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            }
+            try (KafkaProducer<String, String> producer = Clients.producer(proxy.bootstrapServers(), login("SCRAM-SHA-256", "alice",
+                PASSWORD))) {
+                for (int i = 0; i < 10; i++) {
+                    producer.send(new ProducerRecord<>(topic, "v" + i)).get();
+                }
+            }
+            List<String> read = new ArrayList<>();
+            try (KafkaConsumer<String, String> consumer = Clients.consumer(proxy.bootstrapServers(), Clients.unique("sasl-group"),
+                login("PLAIN", "alice", PASSWORD))) {
+                consumer.subscribe(List.of(topic));
+                Await.until("ten records read with PLAIN", Duration.ofSeconds(60), () -> {
+                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                        read.add(r.value());
+                    }
+                    return read.size() >= 10;
+                });
+            }
+            assertEquals(10, read.size());
+            assertTrue(log.contains("logged in as alice"));
+
+            // A wrong password: the client gets an authentication error; the log line has no secret.
+            Map<String, Object> wrong = with(proxy, login("SCRAM-SHA-512", "alice", "not-the-password"));
+            wrong.put("default.api.timeout.ms", 15_000);
+            wrong.put("request.timeout.ms", 10_000);
+            try (Admin admin = Admin.create(wrong)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> admin.listTopics().names().get());
+                assertInstanceOf(SaslAuthenticationException.class, e.getCause(), e.toString());
+            }
+            Await.until("a log line for the refused login", Duration.ofSeconds(10), () -> log.contains("login refused"));
+            assertFalse(log.contains("not-the-password"), "no secret in the log");
+
+            // A request before logging in closes the connection, as a broker does.
+            try (RawKafkaClient raw = RawKafkaClient.connect(proxy.bootstrapServers())) {
+                raw.setTimeoutMillis(10_000);
+                raw.send(ApiKeys.METADATA, (short) 12, new MetadataRequestData());
+                assertTrue(raw.closedByPeer());
+            }
+            Await.until("a log line for the request before logging in", Duration.ofSeconds(10),
+                () -> log.contains("before logging in", "UNAUTHENTICATED_REQUEST"));
+
+            // Everyone else carries on.
+            try (Admin admin = Admin.create(with(proxy, login("SCRAM-SHA-512", "alice", PASSWORD)))) {
+                assertTrue(admin.listTopics().names().get().contains(topic));
+            }
+        }
+    }
+
+    private static Map<String, Object> with(RunningProxy proxy, Map<String, Object> login) {
+        Map<String, Object> c = new HashMap<>(login);
+        c.put("bootstrap.servers", proxy.bootstrapServers());
+        return c;
+    }
+}
