@@ -21,16 +21,25 @@ import org.apache.kafka.common.protocol.Errors;
  * other request before the login succeeds closes the connection, as a broker does; so does a failed
  * login, after its error answer, with one log line naming the user, never the secret. Sessions do
  * not expire (session lifetime 0), so a client never re-authenticates and a second handshake is
- * refused.
+ * refused. The connection to a broker opens only after the login (see ConnectionPair#awaitLogin).
  */
 final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter implements BodyNeed {
     private enum State { HANDSHAKE, AUTHENTICATE, AUTHENTICATED }
+
+    /** Fired down the pipeline once the client has logged in: the upstream side opens then. */
+    static final Object LOGGED_IN = new Object() {
+        @Override
+        public String toString() {
+            return "LOGGED_IN";
+        }
+    };
 
     private final ClientSession session;
     private final ResponseReceiver responses;
     private final ListenerSasl sasl;
     private State state = State.HANDSHAKE;
     private SaslServer server;
+    private ChannelHandlerContext ctx;
 
     ClientSaslAuthenticator(ClientSession session, ResponseReceiver responses, ListenerSasl sasl) {
         this.session = session;
@@ -41,6 +50,11 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
     @Override
     public boolean needsBody(ApiKeys api, short version) {
         return state != State.AUTHENTICATED && (api == ApiKeys.SASL_HANDSHAKE || api == ApiKeys.SASL_AUTHENTICATE);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
     }
 
     @Override
@@ -124,6 +138,7 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
             session.authenticated(server.getAuthorizationID());
             state = State.AUTHENTICATED;
             dispose();
+            ctx.fireUserEventTriggered(LOGGED_IN);
         }
     }
 

@@ -59,11 +59,23 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
 
     // ---- connecting -------------------------------------------------------------------------
 
-    /** The client connected: open the upstream side. */
+    /**
+     * The client connected to a listener where it must log in first (listener.sasl): read its login
+     * now and open the upstream side only once it has logged in ({@link #start}), so a client that
+     * never does costs no connection to a broker.
+     */
+    void awaitLogin() {
+        if (state == State.NEW) {
+            clientReads.resume(ReadGate.CONNECTING);
+        }
+    }
+
+    /** The client connected (and logged in, where it must): open the upstream side. */
     void start(UpstreamConnector connector, io.netty.channel.ChannelHandler upstreamInitializer) {
         if (state != State.NEW) {
             return;
         }
+        clientReads.pause(ReadGate.CONNECTING);
         state = State.CONNECTING;
         metrics.connections(session.bootstrapListener()).incrementAndGet();
         session.proxy().connections().add(this);

@@ -26,8 +26,21 @@ final class RequestForwarder extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        pair.start(session.proxy().upstreams(), upstreamInitializer);
+        if (session.proxy().config().listener().sasl() != null) {
+            pair.awaitLogin();
+        } else {
+            pair.start(session.proxy().upstreams(), upstreamInitializer);
+        }
         ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == ClientSaslAuthenticator.LOGGED_IN) {
+            pair.start(session.proxy().upstreams(), upstreamInitializer);
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override

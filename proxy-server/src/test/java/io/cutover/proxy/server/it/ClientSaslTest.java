@@ -33,6 +33,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.junit.jupiter.api.Test;
@@ -112,9 +114,18 @@ class ClientSaslTest {
             Await.until("a log line for the refused login", Duration.ofSeconds(10), () -> log.contains("login refused"));
             assertFalse(log.contains("not-the-password"), "no secret in the log");
 
-            // A request before logging in closes the connection, as a broker does.
+            // Before logging in a client may ask ApiVersions, which costs no connection to a broker;
+            // any other request closes the connection, as a broker does.
+            double upstreamBefore = proxy.metric("cutover_proxy_upstream_connections_active");
             try (RawKafkaClient raw = RawKafkaClient.connect(proxy.bootstrapServers())) {
                 raw.setTimeoutMillis(10_000);
+                raw.send(ApiKeys.API_VERSIONS, (short) 3, new ApiVersionsRequestData().setClientSoftwareName("raw")
+                    .setClientSoftwareVersion("1.0"));
+                ApiVersionsResponseData versions = raw.receive(ApiKeys.API_VERSIONS, (short) 3).as(ApiVersionsResponseData.class);
+                assertEquals(0, versions.errorCode());
+                assertTrue(versions.apiKeys().find(ApiKeys.SASL_HANDSHAKE.id) != null, "SaslHandshake is offered");
+                assertTrue(proxy.metric("cutover_proxy_upstream_connections_active") <= upstreamBefore,
+                    "no broker connection for a client that has not logged in");
                 raw.send(ApiKeys.METADATA, (short) 12, new MetadataRequestData());
                 assertTrue(raw.closedByPeer());
             }
