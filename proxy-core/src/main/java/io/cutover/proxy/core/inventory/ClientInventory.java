@@ -217,6 +217,9 @@ public final class ClientInventory {
         n.put("connections", s.connections());
         n.put("firstSeen", s.firstSeen().toString());
         n.put("lastSeen", s.lastSeen().toString());
+        if (s.principal() != null) {
+            n.put("principal", s.principal());
+        }
         if (s.groupProtocol() != null) {
             n.put("groupProtocol", s.groupProtocol());
         }
@@ -300,7 +303,8 @@ public final class ClientInventory {
                     names(n.get("produced")), names(n.get("fetched")), names(n.get("groups")), names(n.get("transactionalIds")),
                     n.path("idempotent").asBoolean(), n.path("transactional").asBoolean(),
                     n.hasNonNull("cluster") ? n.get("cluster").asText() : null, 0, Instant.parse(n.get("firstSeen").asText()),
-                    Instant.parse(n.get("lastSeen").asText()), n.hasNonNull("groupProtocol") ? n.get("groupProtocol").asText() : null);
+                    Instant.parse(n.get("lastSeen").asText()), n.hasNonNull("groupProtocol") ? n.get("groupProtocol").asText() : null,
+                    n.hasNonNull("principal") ? n.get("principal").asText() : null);
                 if (clients.size() < cap) {
                     clients.put(s.clientId() + "@" + s.address(), ClientRecord.restore(s));
                 }

@@ -29,6 +29,7 @@ public final class ClientRecord {
     private final Set<String> transactionalIds = ConcurrentHashMap.newKeySet();
     private volatile boolean idempotent;
     private volatile String groupProtocol;
+    private volatile String principal;
     private final Map<String, Integer> connections = new ConcurrentHashMap<>();
     private volatile String lastCluster;
     private final long firstSeenMillis;
@@ -55,6 +56,11 @@ public final class ClientRecord {
 
     public void seen(long nowMillis) {
         lastSeenMillis = nowMillis;
+    }
+
+    /** The user the client logged in to the proxy as (listener.sasl); the last one seen counts. */
+    public void principal(String user) {
+        principal = user;
     }
 
     public void software(String name, String version) {
@@ -145,7 +151,7 @@ public final class ClientRecord {
         return new Snapshot(clientId, address, softwareName, softwareVersion, apiNames, new TreeSet<>(produced), new TreeSet<>(fetched),
             new TreeSet<>(groups), new TreeSet<>(transactionalIds), idempotent, !transactionalIds.isEmpty(), cluster,
             now.values().stream().mapToInt(Integer::intValue).sum(), Instant.ofEpochMilli(firstSeenMillis), Instant.ofEpochMilli(lastSeenMillis),
-            groupProtocol);
+            groupProtocol, principal);
     }
 
     /** Restores what a snapshot held (after a restart): the client is known, not connected. */
@@ -166,6 +172,7 @@ public final class ClientRecord {
         s.transactionalIds().forEach(r::transactionalId);
         r.idempotent = s.idempotent();
         r.groupProtocol = s.groupProtocol();
+        r.principal = s.principal();
         r.lastCluster = s.cluster();
         return r;
     }
@@ -173,6 +180,14 @@ public final class ClientRecord {
     public record Snapshot(String clientId, String address, String softwareName, String softwareVersion, Set<String> apis,
                            Set<String> produced, Set<String> fetched, Set<String> groups, Set<String> transactionalIds,
                            boolean idempotent, boolean transactional, String cluster, int connections, Instant firstSeen,
-                           Instant lastSeen, String groupProtocol) {
+                           Instant lastSeen, String groupProtocol, String principal) {
+        /** As before principals were recorded. */
+        public Snapshot(String clientId, String address, String softwareName, String softwareVersion, Set<String> apis,
+                        Set<String> produced, Set<String> fetched, Set<String> groups, Set<String> transactionalIds,
+                        boolean idempotent, boolean transactional, String cluster, int connections, Instant firstSeen,
+                        Instant lastSeen, String groupProtocol) {
+            this(clientId, address, softwareName, softwareVersion, apis, produced, fetched, groups, transactionalIds, idempotent,
+                transactional, cluster, connections, firstSeen, lastSeen, groupProtocol, null);
+        }
     }
 }

@@ -65,6 +65,8 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
         ctx.fireChannelRead(request);
     }
 
+    private boolean principalRecorded;
+
     private void record(ChannelHandlerContext ctx, RequestFrame request) {
         if (record == null) {
             InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
@@ -72,6 +74,11 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
                 remote == null ? "?" : remote.getAddress().getHostAddress(), conn.cluster());
         }
         record.used(request.apiKey());
+        if (!principalRecorded && conn.principal() != null) {
+            // Requests reach here only after the login (listener.sasl): the first one records who logged in.
+            principalRecorded = true;
+            record.principal(conn.principal());
+        }
         long now = System.currentTimeMillis();
         if (now - lastSeenMillis > 1_000) {
             lastSeenMillis = now;

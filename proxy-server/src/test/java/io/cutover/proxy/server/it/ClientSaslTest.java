@@ -102,6 +102,8 @@ class ClientSaslTest {
             }
             assertEquals(10, read.size());
             assertTrue(log.contains("logged in as alice"));
+            String inventory = proxy.send("GET", "/clients", null, Map.of()).body();
+            assertTrue(inventory.replace(" ", "").contains("\"principal\":\"alice\""), "the inventory records who logged in: " + inventory);
 
             // A wrong password: the client gets an authentication error; the log line has no secret.
             Map<String, Object> wrong = with(proxy, login("SCRAM-SHA-512", "alice", "not-the-password"));
