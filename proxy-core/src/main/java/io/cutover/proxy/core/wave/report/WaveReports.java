@@ -130,14 +130,11 @@ public final class WaveReports {
             if (i + 1 < done.size() && done.get(i + 1).startedAt().isBefore(afterEnd)) {
                 afterEnd = done.get(i + 1).startedAt();
             }
-            boolean covered = history != null && !history.startedAt().isAfter(start) && !samples.isEmpty()
-                && !samples.get(0).at().isAfter(start);
-            if (!covered) {
-                out.add(new WaveReport.TrafficAround(s.direction(), start, false, Map.of(), Map.of()));
-                continue;
-            }
-            out.add(new WaveReport.TrafficAround(s.direction(), start, true, mean(samples, start.minus(TRAFFIC_WINDOW), start),
-                mean(samples, end, afterEnd)));
+            // No sample before it: the proxy restarted since, or the switch is older than the history kept.
+            Map<String, Double> before = mean(samples, start.minus(TRAFFIC_WINDOW), start);
+            boolean covered = history != null && !history.startedAt().isAfter(start) && !before.isEmpty();
+            out.add(covered ? new WaveReport.TrafficAround(s.direction(), start, true, before, mean(samples, end, afterEnd))
+                : new WaveReport.TrafficAround(s.direction(), start, false, Map.of(), Map.of()));
         }
         return out;
     }
