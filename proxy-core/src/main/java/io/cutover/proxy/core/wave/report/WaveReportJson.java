@@ -3,7 +3,7 @@ package io.cutover.proxy.core.wave.report;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cutover.proxy.core.wave.Wave;
+import io.cutover.proxy.core.wave.WaveJson;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -26,15 +26,7 @@ public final class WaveReportJson {
         strings(def.putArray("groups"), d.groups());
         def.put("clients", d.clients());
         time(def, "createdAt", d.createdAt());
-        ArrayNode timeline = root.putArray("timeline");
-        for (Wave.Transition t : r.timeline()) {
-            ObjectNode n = timeline.addObject();
-            time(n, "at", t.at());
-            n.put("who", t.who());
-            n.put("from", t.from() == null ? null : t.from().name());
-            n.put("to", t.to().name());
-            n.put("reason", t.reason());
-        }
+        WaveJson.transitions(root.putArray("timeline"), r.timeline());
         ArrayNode gates = root.putArray("gates");
         for (WaveReport.Gate g : r.gates()) {
             ObjectNode n = gates.addObject();

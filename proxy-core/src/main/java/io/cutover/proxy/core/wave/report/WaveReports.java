@@ -53,7 +53,7 @@ public final class WaveReports {
             return out;
         }
         for (JsonNode g : rows) {
-            out.add(new WaveReport.Gate(g.path("gate").asText(), g.path("title").asText(), g.path("status").asText(), g.path("evidence"),
+            out.add(new WaveReport.Gate(g.path("gate").asText(), g.path("title").asText(), g.path("status").asText(), g.get("evidence"),
                 texts(g.path("warnings")), g.hasNonNull("remedy") ? g.get("remedy").asText() : null));
         }
         return out;
