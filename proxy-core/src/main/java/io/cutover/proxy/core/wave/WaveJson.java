@@ -57,14 +57,9 @@ public final class WaveJson {
             ObjectNode ends = n.putObject("targetEndsAtSwitch");
             w.targetEndsAtSwitch().forEach(ends::put);
         }
-        transitions(n.putArray("history"), w.history());
-        return n;
-    }
-
-    /** Each transition as one object (at, who, from, to, reason), leaving out what it lacks: the first has no "from". */
-    public static void transitions(ArrayNode out, List<Wave.Transition> transitions) {
-        for (Wave.Transition t : transitions) {
-            ObjectNode h = out.addObject();
+        ArrayNode history = n.putArray("history");
+        for (Wave.Transition t : w.history()) {
+            ObjectNode h = history.addObject();
             h.put("at", t.at().toString());
             h.put("who", t.who());
             if (t.from() != null) {
@@ -75,6 +70,7 @@ public final class WaveJson {
                 h.put("reason", t.reason());
             }
         }
+        return n;
     }
 
     public static Wave fromJson(JsonNode n) {

@@ -51,7 +51,7 @@ public record WaveReport(Instant generatedAt, Definition definition, List<Wave.T
     }
 
     /** An application whose clients the wave moves (kind and name from the inventory). */
-    public record MovedApplication(String kind, String name, List<MovedClient> clients) {
+    public record MovedApplication(String kind, String application, List<MovedClient> clients) {
     }
 
     public record MovedClient(String clientId, String address, String software, String cluster, Instant lastSeen) {
@@ -62,7 +62,8 @@ public record WaveReport(Instant generatedAt, Definition definition, List<Wave.T
      * {@code history} false when the proxy's history does not reach back to it (it restarted since):
      * then both maps are empty.
      */
-    public record TrafficAround(String direction, Instant at, boolean history, Map<String, Double> before, Map<String, Double> after) {
+    public record TrafficAround(String direction, Instant at, boolean history, Map<String, Double> requestsPerSecondBefore,
+                                Map<String, Double> requestsPerSecondAfter) {
     }
 
     /** Whether and when the wave was promoted, and by whom; otherwise what still stands. */

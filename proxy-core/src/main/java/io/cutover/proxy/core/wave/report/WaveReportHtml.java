@@ -2,6 +2,7 @@ package io.cutover.proxy.core.wave.report;
 
 import io.cutover.proxy.core.wave.Wave;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -210,7 +211,7 @@ public final class WaveReportHtml {
             out.append("<p class=\"muted\">The client inventory knows no client that the wave moves.</p>");
         }
         for (WaveReport.MovedApplication a : apps) {
-            out.append("<h3 data-application=\"").append(e(a.kind() + ":" + a.name())).append("\">").append(e(a.name()))
+            out.append("<h3 data-application=\"").append(e(a.kind() + ":" + a.application())).append("\">").append(e(a.application()))
                 .append(" <span class=\"muted\">(").append(e(a.kind())).append(", ").append(a.clients().size()).append(" clients)</span></h3>")
                 .append("<table><thead><tr><th>Client id</th><th>Address</th><th>Software</th><th>Cluster now</th><th>Last seen</th>")
                 .append("</tr></thead><tbody>");
@@ -227,7 +228,7 @@ public final class WaveReportHtml {
     private void traffic(List<WaveReport.TrafficAround> traffic) {
         open("traffic", "Traffic per cluster before and after");
         out.append("<p class=\"muted\">Requests per second the proxy forwarded to each cluster, averaged over ")
-            .append(WaveReports.TRAFFIC_WINDOW.toSeconds()).append(" s before each switch and after it.</p>");
+            .append(WaveReports.TRAFFIC_WINDOW.toSeconds()).append(" s before each switch and after it (cut at the switch before and after it).</p>");
         if (traffic.isEmpty()) {
             out.append("<p class=\"muted\">No switch went through.</p>");
         }
@@ -237,14 +238,14 @@ public final class WaveReportHtml {
                 out.append("<p class=\"note\">No history: the proxy restarted since this switch, or it is older than the history kept.</p>");
                 continue;
             }
-            TreeSet<String> clusters = new TreeSet<>(t.before().keySet());
-            clusters.addAll(t.after().keySet());
-            trafficBars(clusters, t.before(), t.after());
+            TreeSet<String> clusters = new TreeSet<>(t.requestsPerSecondBefore().keySet());
+            clusters.addAll(t.requestsPerSecondAfter().keySet());
+            trafficBars(clusters, t.requestsPerSecondBefore(), t.requestsPerSecondAfter());
             out.append("<table><thead><tr><th>Cluster</th><th class=\"num\">Before (req/s)</th><th class=\"num\">After (req/s)</th></tr>")
                 .append("</thead><tbody>");
             for (String c : clusters) {
-                out.append("<tr><td>").append(e(c)).append("</td><td class=\"num\">").append(rate(t.before().get(c)))
-                    .append("</td><td class=\"num\">").append(rate(t.after().get(c))).append("</td></tr>");
+                out.append("<tr><td>").append(e(c)).append("</td><td class=\"num\">").append(rate(t.requestsPerSecondBefore().get(c)))
+                    .append("</td><td class=\"num\">").append(rate(t.requestsPerSecondAfter().get(c))).append("</td></tr>");
             }
             out.append("</tbody></table>");
         }
@@ -310,7 +311,7 @@ public final class WaveReportHtml {
     }
 
     private static String time(Instant at) {
-        return at == null ? "–" : e(at.toString().replace('T', ' ').replace("Z", " UTC"));
+        return at == null ? "–" : e(at.truncatedTo(ChronoUnit.MILLIS).toString().replace('T', ' ').replace("Z", " UTC"));
     }
 
     private static String ms(double v) {

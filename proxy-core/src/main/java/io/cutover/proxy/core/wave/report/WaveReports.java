@@ -117,21 +117,28 @@ public final class WaveReports {
         return out;
     }
 
-    /** Requests per second per cluster around each switch that went through, each "after" cut at the next switch. */
+    /**
+     * Requests per second per cluster around each switch that went through: each "before" starts no
+     * earlier than the previous switch ended, each "after" ends no later than the next one starts, so
+     * a rollback soon after a switch is not averaged with the traffic from before that switch.
+     */
     private static List<WaveReport.TrafficAround> traffic(List<WaveReport.SwitchRecord> switches, TrafficHistory history) {
         List<WaveReport.TrafficAround> out = new ArrayList<>();
         List<WaveReport.SwitchRecord> done = switches.stream().filter(s -> "switched".equals(s.outcome()) && s.startedAt() != null).toList();
         List<HistorySample> samples = history == null ? List.of() : history.samples();
+        Instant previousEnd = Instant.MIN;
         for (int i = 0; i < done.size(); i++) {
             WaveReport.SwitchRecord s = done.get(i);
             Instant start = s.startedAt();
             Instant end = start.plusNanos((long) (s.stepsMs().values().stream().mapToDouble(Double::doubleValue).sum() * 1_000_000));
+            Instant beforeStart = start.minus(TRAFFIC_WINDOW).isBefore(previousEnd) ? previousEnd : start.minus(TRAFFIC_WINDOW);
+            previousEnd = end;
             Instant afterEnd = end.plus(TRAFFIC_WINDOW);
             if (i + 1 < done.size() && done.get(i + 1).startedAt().isBefore(afterEnd)) {
                 afterEnd = done.get(i + 1).startedAt();
             }
             // No sample before it: the proxy restarted since, or the switch is older than the history kept.
-            Map<String, Double> before = mean(samples, start.minus(TRAFFIC_WINDOW), start);
+            Map<String, Double> before = mean(samples, beforeStart, start);
             boolean covered = history != null && !history.startedAt().isAfter(start) && !before.isEmpty();
             out.add(covered ? new WaveReport.TrafficAround(s.direction(), start, true, before, mean(samples, end, afterEnd))
                 : new WaveReport.TrafficAround(s.direction(), start, false, Map.of(), Map.of()));

@@ -145,15 +145,37 @@ class WaveReportRenderingTest {
 
         WaveReport.TrafficAround first = r.traffic().get(0);
         assertTrue(first.history());
-        assertEquals(100.0, first.before().get("source"), 0.01);
-        assertEquals(0.0, first.before().get("target"), 0.01);
-        assertEquals(100.0, first.after().get("target"), 0.01);
-        assertEquals(0.0, first.after().get("source"), 0.01);
+        assertEquals(100.0, first.requestsPerSecondBefore().get("source"), 0.01);
+        assertEquals(0.0, first.requestsPerSecondBefore().get("target"), 0.01);
+        assertEquals(100.0, first.requestsPerSecondAfter().get("target"), 0.01);
+        assertEquals(0.0, first.requestsPerSecondAfter().get("source"), 0.01);
         assertFalse(r.traffic().get(2).history(), "the last switch is past what the history holds");
 
         WaveReport restarted = WaveReports.build(threeSwitches(), List.of(), historyFrom(T0.plusSeconds(200)), T0.plusSeconds(600));
         assertFalse(restarted.traffic().get(0).history(), "the proxy restarted after the first switch");
         assertTrue(WaveReportHtml.render(restarted).contains("No history"));
+    }
+
+    @Test
+    void aRollbackSoonAfterASwitchIsNotAveragedWithTheTrafficFromBeforeThatSwitch() {
+        Wave w = Wave.planned("quick", List.of("orders"), List.of(), ClientSelector.ANY, T0, "alice")
+            .to(WaveState.READY, T0.plusSeconds(90), "alice", "every gate passed")
+            .to(WaveState.SWITCHED, T0.plusSeconds(100), "bob", "switched")
+            .withSwitch(switchReport("source -> target", T0.plusSeconds(100), 0, 0), Map.of())
+            .to(WaveState.ROLLED_BACK, T0.plusSeconds(110), "bob", "rolled back")
+            .withSwitch(switchReport("target -> source", T0.plusSeconds(110), 0, 0), Map.of());
+        TrafficHistory h = new TrafficHistory(TrafficHistory.DEFAULT_CAPACITY, Duration.ofSeconds(1), T0);
+        for (int t = 0; t < 130; t++) {
+            boolean onTarget = t > 100 && t <= 110;
+            h.append(new HistorySample(T0.plusSeconds(t), Map.of("source", onTarget ? 0.0 : 100.0, "target", onTarget ? 100.0 : 0.0),
+                Map.of(), Map.of(), Map.of(), Map.of()));
+        }
+
+        WaveReport.TrafficAround rollback = WaveReports.build(w, List.of(), h, T0.plusSeconds(130)).traffic().get(1);
+
+        assertEquals(100.0, rollback.requestsPerSecondBefore().get("target"), 0.01, "only the ten seconds on the target: " + rollback);
+        assertEquals(0.0, rollback.requestsPerSecondBefore().get("source"), 0.01, rollback.toString());
+        assertEquals(100.0, rollback.requestsPerSecondAfter().get("source"), 0.01, rollback.toString());
     }
 
     @Test
