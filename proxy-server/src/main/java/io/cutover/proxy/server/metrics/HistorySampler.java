@@ -58,10 +58,14 @@ public final class HistorySampler implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** Samples every {@code history.interval()}, the first time after one interval. */
+    /**
+     * Samples every {@code history.interval()}, the first time after one interval. With a fixed delay
+     * rather than rate: a sample that waited (for the wave list, during a switch) is not followed by a
+     * burst of catch-up samples a few microseconds apart.
+     */
     public HistorySampler start() {
         long every = history.interval().toMillis();
-        timer.scheduleAtFixedRate(this::sampleSafely, every, every, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::sampleSafely, every, every, TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -69,7 +73,7 @@ public final class HistorySampler implements AutoCloseable {
         try {
             sample();
         } catch (RuntimeException e) {
-            // One bad sample must not end the timer: scheduleAtFixedRate stops at the first exception.
+            // One bad sample must not end the timer: a scheduled task stops at the first exception.
             LOG.warn("cannot sample the history: {}", e.toString());
         }
     }
@@ -77,6 +81,7 @@ public final class HistorySampler implements AutoCloseable {
     /** Takes one sample now. The first one only sets the counters' baseline, so it has no rates. */
     synchronized void sample() {
         long now = System.nanoTime();
+        Instant at = Instant.now(clock);
         Map<String, Double> requests = counters("cutover.proxy.cluster.requests", "cluster");
         Map<String, Double> errors = codeKeys.fold(counters("cutover.proxy.forced.refresh", "code"));
         Map<String, Double> requestRates = rates(requests, requestsBefore, now);
@@ -102,7 +107,7 @@ public final class HistorySampler implements AutoCloseable {
         if (first) {
             return;
         }
-        history.append(new HistorySample(Instant.now(clock), requestRates, waveKeys.fold(lag), gauges("cutover.proxy.stale.clients", "cluster"),
+        history.append(new HistorySample(at, requestRates, waveKeys.fold(lag), gauges("cutover.proxy.stale.clients", "cluster"),
             errorRates, waveKeys.fold(pauses)));
     }
 
