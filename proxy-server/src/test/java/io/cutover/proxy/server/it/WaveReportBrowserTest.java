@@ -4,6 +4,7 @@ import static io.cutover.proxy.server.it.StatusPageBrowserTest.runScript;
 import static io.cutover.proxy.server.it.StatusPageBrowserTest.updateReadmeScreenshot;
 import static io.cutover.proxy.server.it.WaveSwitchTest.createReady;
 import static io.cutover.proxy.server.it.WaveSwitchTest.json;
+import static io.cutover.proxy.server.it.WaveSwitchTest.mirrored;
 import static io.cutover.proxy.server.it.WaveSwitchTest.proxyWithMirror;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,8 +28,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -55,11 +54,7 @@ class WaveReportBrowserTest {
         @Brokers(name = "target") EmbeddedKafkaCluster target) throws Exception {
         String topic = Clients.unique("report-orders");
         String group = Clients.unique("report-app");
-        try (Admin admin = Clients.admin(source.bootstrapServers())) {
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
-        }
-        try (EmbeddedMirrorMaker mm = EmbeddedMirrorMaker.start("source", source.bootstrapServers(), "target", target.bootstrapServers(),
-                 topic, ".*", Map.of());
+        try (EmbeddedMirrorMaker mm = mirrored(source, target, topic);
              // Sampled every 200 ms, so the history has traffic on both sides of each switch within seconds.
              RunningProxy proxy = proxyWithMirror(source, target, mm, Map.of("history.sample-interval", "200 ms"));
              WaveWorkload load = new WaveWorkload(proxy.bootstrapServers(), topic)) {
@@ -137,7 +132,7 @@ class WaveReportBrowserTest {
         }
         JsonNode carried = switches.get(0).at("/groups/0");
         assertEquals(group, carried.get("group").asText(), switches.get(0).toString());
-        assertEquals(3, carried.get("partitions").size(), "the group's offsets, per partition: " + carried);
+        assertEquals(3, carried.get("partitions").size(), "the group's offsets, per partition of the mirrored topic: " + carried);
         assertTrue(carried.get("maxRedelivery").asLong() >= 0, carried.toString());
 
         boolean producerMoved = false;
