@@ -46,6 +46,27 @@ async function waitForText(locator, pattern, timeout = STEP_MS) {
   }
 }
 
+/** What the plots drew: per plot, each series' points ([[time, value], ...]) and the switch marks. */
+function plotted(page) {
+  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('svg[data-plot]')].map((chart) => [
+    chart.getAttribute('data-plot'), {
+      series: Object.fromEntries([...chart.querySelectorAll('[data-series]')].map((el) => [
+        el.getAttribute('data-series'), JSON.parse(el.getAttribute('data-points'))])),
+      marks: [...chart.querySelectorAll('[data-mark]')].map((m) => Number(m.getAttribute('data-mark'))),
+    }])));
+}
+
+/** Polls the plots until `ready` holds for what they drew: they are redrawn on every poll of the page. */
+async function waitForPlots(page, what, ready, timeout = STEP_MS) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const plots = await plotted(page);
+    if (ready(plots)) return plots;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for the plots to show ${what}: ${JSON.stringify(plots)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 try {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -97,6 +118,15 @@ try {
   seen.applications = await page.locator('tr[data-application]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-application')));
   seen.rates = await page.locator('tr[data-cluster]').evaluateAll((rows) => Object.fromEntries(rows.map((r) => [
     r.getAttribute('data-cluster'), r.querySelector('[data-field="rate"]').textContent.trim()])));
+
+  // The plots of the last hour: the switch is a mark, and the producer's requests step from source to target there.
+  seen.step = 'plots show the switch';
+  const busy = (points, keep) => points.filter(([t, v]) => keep(t) && v > 0).length >= 3;
+  seen.plots = await waitForPlots(page, 'traffic on source before the switch and on target after it', (p) => {
+    const mark = p.pauses?.marks?.[0];
+    const requests = p.requests?.series || {};
+    return mark !== undefined && busy(requests.source || [], (t) => t < mark) && busy(requests.target || [], (t) => t > mark);
+  }, SWITCH_MS);
 
   seen.step = 'screenshot';
   fs.mkdirSync(path.dirname(path.resolve(screenshot)), { recursive: true });

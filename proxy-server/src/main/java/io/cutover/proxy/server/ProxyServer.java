@@ -6,6 +6,9 @@ import io.cutover.proxy.admin.AdminServer;
 import io.cutover.proxy.core.state.AuditLog;
 import io.cutover.proxy.admin.CapturesApi;
 import io.cutover.proxy.admin.ClientsApi;
+import io.cutover.proxy.admin.HistoryApi;
+import io.cutover.proxy.core.history.TrafficHistory;
+import io.cutover.proxy.server.metrics.HistorySampler;
 import io.cutover.proxy.admin.OpenApiRoute;
 import io.cutover.proxy.core.inventory.ClientInventory;
 import io.cutover.proxy.admin.WavesApi;
@@ -72,6 +75,7 @@ import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,6 +115,8 @@ public final class ProxyServer implements AutoCloseable {
     private OffsetSyncReader offsetSyncs;
     private WavesApi wavesApi;
     private WaveController waves;
+    private TrafficHistory history;
+    private HistorySampler sampler;
     private TransactionBoundaryGuard transactionGuard;
     private java.util.concurrent.ExecutorService routeChecks;
     private final FileProducerIdStore producerIds;
@@ -174,6 +180,7 @@ public final class ProxyServer implements AutoCloseable {
             this.connections = new LiveConnections(new UncertainWrites(config.waves().unknownOutcomeWindow(), LiveConnections.UNCERTAIN_TOPICS));
             this.fences = new Fences();
             this.observations = new ClientObservations();
+            this.history = new TrafficHistory(TrafficHistory.DEFAULT_CAPACITY, config.history().sampleInterval(), Instant.now());
             this.inventory = new ClientInventory(config.inventory().maxClients(), config.inventory().retention(), Clock.systemUTC(),
                 config.stateDir());
             Gauge.builder("cutover.proxy.clients.known", inventory, ClientInventory::size)
@@ -232,6 +239,8 @@ public final class ProxyServer implements AutoCloseable {
             startCaptureOnBoot(config.capture().onStart());
             registerWaves(router, auth, audit, routes, topicIds);
             new ClientsApi(inventory).register(router, auth);
+            new HistoryApi(history).register(router, auth);
+            this.sampler = new HistorySampler(registry, () -> waves == null ? List.of() : waves.list(), history, Clock.systemUTC()).start();
             for (ListenerTls tls : new ListenerTls[] {config.listener().tls(), config.admin().tls()}) {
                 if (tls != null) {
                     // File reads and context builds stay off the Kafka event loops.
@@ -255,6 +264,9 @@ public final class ProxyServer implements AutoCloseable {
             discovery.values().forEach(ClusterDiscovery::close);
             if (topicIdRefresher != null) {
                 topicIdRefresher.close();
+            }
+            if (sampler != null) {
+                sampler.close();
             }
             shutdownLoops();
             if (captures != null) {
@@ -323,6 +335,7 @@ public final class ProxyServer implements AutoCloseable {
         if (offsetSyncs != null) {
             waves.followTopics(offsetSyncs::follow);
         }
+        waves.reportsFrom(inventory, history);
         waves.rehearsals(new WaveRehearsal(captures, inventory, config.source().bootstrapServers().get(0),
             config.clusters().get(ProxyConfig.TARGET).bootstrapServers().get(0)));
         this.wavesApi = new WavesApi(waves);
@@ -445,6 +458,7 @@ public final class ProxyServer implements AutoCloseable {
             transactionGuard.close();
         }
         admin.close();
+        sampler.close();
         saveInventory();
         if (wavesApi != null) {
             wavesApi.close();

@@ -12,6 +12,9 @@ import io.cutover.proxy.core.service.WaveService;
 import io.cutover.proxy.core.service.WaveSpec;
 import io.cutover.proxy.core.wave.GateResult;
 import io.cutover.proxy.core.wave.Wave;
+import io.cutover.proxy.core.wave.report.WaveReport;
+import io.cutover.proxy.core.wave.report.WaveReportHtml;
+import io.cutover.proxy.core.wave.report.WaveReportJson;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -25,13 +28,15 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * /waves: create, list, show, check, switch, rollback, promote, rehearse, scorecard. Reads the
+ * /waves: create, list, show, check, switch, rollback, promote, rehearse, scorecard, report. Reads the
  * request into a call on the proxy's {@link WaveService} and its outcome into a status and JSON;
  * the work runs one wave operation at a time, off the admin event loop (a switch waits on the
  * clusters).
  */
 public final class WavesApi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+        + "form-action 'none'";
     private static final Set<String> CREATE_FIELDS = Set.of("name", "topics", "groups", "clients");
 
     private final WaveService service;
@@ -112,6 +117,11 @@ public final class WavesApi implements AutoCloseable {
             }
             return report(req, who, () -> service.scorecard(name));
         }));
+        router.get("/waves/{name}/report", auth.require((req, who) -> {
+            boolean json = "json".equals(req.queryParam("format"));
+            String name = req.pathParam("name");
+            return CompletableFuture.supplyAsync(() -> cutoverReport(noted(req, who, service.report(name)), json), worker);
+        }));
     }
 
     /** The body of POST /waves, read into what the service takes; anything it does not know is refused here. */
@@ -177,6 +187,19 @@ public final class WavesApi implements AutoCloseable {
             body.set("wave", render.apply(current));
         }
         return AdminResponse.json(status, body);
+    }
+
+    /**
+     * The cutover report: one self-contained HTML page (its policy allows nothing but its own inline
+     * styles), or the same as JSON; a refusal is JSON either way.
+     */
+    private static AdminResponse cutoverReport(Outcome<WaveReport> outcome, boolean json) {
+        if (json || !(outcome instanceof Outcome.Accepted<WaveReport> a)) {
+            return respond(outcome, 200, WaveReportJson::toJson);
+        }
+        return AdminResponse.text(200, "text/html; charset=utf-8", WaveReportHtml.render(a.value()))
+            .withHeader("Content-Security-Policy", REPORT_CSP)
+            .withHeader("X-Content-Type-Options", "nosniff");
     }
 
     private static AdminResponse scorecardText(Outcome<String> outcome) {

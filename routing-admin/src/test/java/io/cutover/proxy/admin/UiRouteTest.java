@@ -58,7 +58,9 @@ class UiRouteTest {
         // Names of waves, topics and clients reach the page as text only.
         assertTrue(!js.contains("innerHTML") && !js.contains("outerHTML") && !js.contains("insertAdjacentHTML"), "no HTML from data");
         for (String asset : List.of(js, html, css)) {
-            assertTrue(!asset.contains("http://") && !asset.contains("https://") && !asset.contains("//cdn"), "nothing from elsewhere");
+            // The SVG namespace, which the plots are created in, is a name and not an address anything loads.
+            String addresses = asset.replace("'http://www.w3.org/2000/svg'", "");
+            assertTrue(!addresses.contains("http://") && !addresses.contains("https://") && !addresses.contains("//cdn"), "nothing from elsewhere");
         }
     }
 }

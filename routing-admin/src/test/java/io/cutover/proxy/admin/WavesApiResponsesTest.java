@@ -1,11 +1,14 @@
 package io.cutover.proxy.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cutover.proxy.core.inventory.ClientRecord;
 import io.cutover.proxy.core.routing.ClientSelector;
 import io.cutover.proxy.core.service.Outcome;
 import io.cutover.proxy.core.service.WaveService;
@@ -13,11 +16,14 @@ import io.cutover.proxy.core.service.WaveSpec;
 import io.cutover.proxy.core.wave.GateResult;
 import io.cutover.proxy.core.wave.Wave;
 import io.cutover.proxy.core.wave.WaveState;
+import io.cutover.proxy.core.wave.report.WaveReport;
+import io.cutover.proxy.core.wave.report.WaveReports;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -158,6 +164,39 @@ class WavesApiResponsesTest {
         assertEquals("no wave named nope", body(missing).get("error").asText());
     }
 
+    @Test
+    void aReportIsOneHtmlPageAllowedNothingButItsOwnStylesWithEveryClientIdEscaped() {
+        ClientRecord.Snapshot hostile = new ClientRecord.Snapshot("<img src=x onerror=alert(1)>", "10.0.0.7", "apache-kafka-java", "4.3.1",
+            Set.of("Produce"), Set.of("orders"), Set.of(), Set.of(), Set.of(), true, false, "source", 1,
+            Instant.parse("2026-12-04T18:00:00Z"), Instant.parse("2026-12-04T18:05:00Z"), null);
+        service.cutoverReport = Outcome.accepted(WaveReports.build(W1, List.of(hostile), null, Instant.parse("2026-12-04T19:00:00Z")));
+
+        AdminResponse r = send("GET", "/waves/w1/report", "", Map.of());
+
+        assertEquals(200, r.status());
+        assertEquals("text/html; charset=utf-8", r.contentType());
+        assertTrue(r.headers().get("Content-Security-Policy").startsWith("default-src 'none'"), r.headers().toString());
+        String html = new String(r.body(), StandardCharsets.UTF_8);
+        assertTrue(html.contains("&lt;img src=x onerror=alert(1)&gt;"), html);
+        assertFalse(html.contains("<img"), "no client-controlled markup: " + html);
+    }
+
+    @Test
+    void aReportAsksForJsonWithFormatJsonAndAnUnknownWaveIs404Json() throws Exception {
+        service.cutoverReport = Outcome.accepted(WaveReports.build(W1, List.of(), null, Instant.parse("2026-12-04T19:00:00Z")));
+        AdminResponse json = router.dispatch(new AdminRequest("GET", "/waves/w1/report", Map.of("format", List.of("json")), Map.of(),
+            Map.of("authorization", "Bearer " + TOKEN), new byte[0])).toCompletableFuture().join();
+        assertEquals(200, json.status());
+        assertEquals("application/json", json.contentType());
+        assertEquals("w1", body(json).path("definition").path("name").asText());
+
+        service.cutoverReport = Outcome.notFound("wave", "nope");
+        AdminResponse missing = send("GET", "/waves/nope/report", "", Map.of());
+        assertEquals(404, missing.status());
+        assertEquals("application/json", missing.contentType());
+        assertTrue(body(missing).get("error").asText().contains("nope"), body(missing).toString());
+    }
+
     private static List<String> fields(JsonNode n) {
         List<String> out = new ArrayList<>();
         n.fieldNames().forEachRemaining(out::add);
@@ -169,6 +208,7 @@ class WavesApiResponsesTest {
         volatile Outcome<Wave> wave;
         volatile Outcome<JsonNode> report;
         volatile Outcome<String> text;
+        volatile Outcome<WaveReport> cutoverReport;
         volatile WaveSpec created;
 
         @Override
@@ -220,6 +260,11 @@ class WavesApiResponsesTest {
         @Override
         public Outcome<String> scorecardText(String name) {
             return text;
+        }
+
+        @Override
+        public Outcome<WaveReport> report(String name) {
+            return cutoverReport;
         }
     }
 }

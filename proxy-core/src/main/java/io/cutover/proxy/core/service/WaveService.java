@@ -2,6 +2,7 @@ package io.cutover.proxy.core.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cutover.proxy.core.wave.Wave;
+import io.cutover.proxy.core.wave.report.WaveReport;
 import java.util.List;
 
 /**
@@ -36,4 +37,7 @@ public interface WaveService {
 
     /** The scorecard as a plain-text table, for terminals. */
     Outcome<String> scorecardText(String name);
+
+    /** The wave's cutover report: what the proxy persisted about it, its clients and its traffic around each switch. */
+    Outcome<WaveReport> report(String name);
 }

@@ -19,10 +19,14 @@ import java.util.regex.Pattern;
  *                           to tell at rollback whether anything was written to the target since
  * @param history            every transition: when, who, from, to, why
  * @param rehearsal          the last compatibility rehearsal against the target (null before the first)
+ * @param switches           the reports of its last {@value #SWITCHES_KEPT} switches and rollbacks, aborted ones included, oldest first
  */
 public record Wave(String name, List<String> topics, List<String> groups, ClientSelector clients, WaveState state,
                    JsonNode gates, JsonNode lastSwitch, String lastFailure, Map<String, Long> targetEndsAtSwitch,
-                   List<Transition> history, Instant createdAt, JsonNode rehearsal) {
+                   List<Transition> history, Instant createdAt, JsonNode rehearsal, List<JsonNode> switches) {
+
+    /** Switch and rollback reports kept per wave, so waves.json stays bounded however often a wave goes back and forth. */
+    public static final int SWITCHES_KEPT = 20;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
@@ -42,6 +46,8 @@ public record Wave(String name, List<String> topics, List<String> groups, Client
         clients = clients == null ? ClientSelector.ANY : clients;
         targetEndsAtSwitch = targetEndsAtSwitch == null ? Map.of() : Map.copyOf(targetEndsAtSwitch);
         history = history == null ? List.of() : List.copyOf(history);
+        switches = switches == null ? List.of()
+            : List.copyOf(switches.subList(Math.max(0, switches.size() - SWITCHES_KEPT), switches.size()));
         for (String t : topics) {
             if (t == null || t.isEmpty()) {
                 throw new IllegalArgumentException("topics: names must not be empty");
@@ -56,32 +62,41 @@ public record Wave(String name, List<String> topics, List<String> groups, Client
 
     public static Wave planned(String name, List<String> topics, List<String> groups, ClientSelector clients, Instant now, String who) {
         return new Wave(name, topics, groups, clients, WaveState.PLANNED, null, null, null, Map.of(),
-            List.of(new Transition(now, who, null, WaveState.PLANNED, "created")), now, null);
+            List.of(new Transition(now, who, null, WaveState.PLANNED, "created")), now, null, List.of());
     }
 
     /** This wave in {@code next} state, with the transition recorded. */
     public Wave to(WaveState next, Instant now, String who, String reason) {
         List<Transition> h = new ArrayList<>(history);
         h.add(new Transition(now, who, state, next, reason));
-        return new Wave(name, topics, groups, clients, next, gates, lastSwitch, null, targetEndsAtSwitch, h, createdAt, rehearsal);
+        return new Wave(name, topics, groups, clients, next, gates, lastSwitch, null, targetEndsAtSwitch, h, createdAt, rehearsal,
+            switches);
     }
 
     public Wave withGates(JsonNode newGates) {
         return new Wave(name, topics, groups, clients, state, newGates, lastSwitch, lastFailure, targetEndsAtSwitch, history, createdAt,
-            rehearsal);
+            rehearsal, switches);
     }
 
     public Wave withSwitch(JsonNode report, Map<String, Long> targetEnds) {
-        return new Wave(name, topics, groups, clients, state, gates, report, lastFailure, targetEnds, history, createdAt, rehearsal);
+        return new Wave(name, topics, groups, clients, state, gates, report, lastFailure, targetEnds, history, createdAt, rehearsal,
+            recorded(report));
     }
 
     public Wave failed(String reason, JsonNode report) {
         return new Wave(name, topics, groups, clients, state, gates, report == null ? lastSwitch : report, reason, targetEndsAtSwitch,
-            history, createdAt, rehearsal);
+            history, createdAt, rehearsal, report == null ? switches : recorded(report));
     }
 
     public Wave withRehearsal(JsonNode result) {
-        return new Wave(name, topics, groups, clients, state, gates, lastSwitch, lastFailure, targetEndsAtSwitch, history, createdAt, result);
+        return new Wave(name, topics, groups, clients, state, gates, lastSwitch, lastFailure, targetEndsAtSwitch, history, createdAt,
+            result, switches);
+    }
+
+    private List<JsonNode> recorded(JsonNode report) {
+        List<JsonNode> all = new ArrayList<>(switches);
+        all.add(report);
+        return all;
     }
 
     /** True while the wave's routes point at the target. */

@@ -49,6 +49,10 @@ public final class WaveJson {
         if (w.rehearsal() != null) {
             n.set("rehearsal", w.rehearsal());
         }
+        if (!w.switches().isEmpty()) {
+            ArrayNode switches = n.putArray("switches");
+            w.switches().forEach(switches::add);
+        }
         if (!w.targetEndsAtSwitch().isEmpty()) {
             ObjectNode ends = n.putObject("targetEndsAtSwitch");
             w.targetEndsAtSwitch().forEach(ends::put);
@@ -95,9 +99,15 @@ public final class WaveJson {
                     t.hasNonNull("reason") ? t.get("reason").asText() : null));
             }
         }
+        List<JsonNode> switches = new ArrayList<>();
+        n.path("switches").forEach(switches::add);
+        if (switches.isEmpty() && n.hasNonNull("lastSwitch")) {
+            // waves.json from before switch records were kept: its last switch is the one known
+            switches.add(n.get("lastSwitch"));
+        }
         return new Wave(n.get("name").asText(), topics, groups, clients, WaveState.valueOf(n.get("state").asText()),
             n.get("gates"), n.get("lastSwitch"), n.hasNonNull("lastFailure") ? n.get("lastFailure").asText() : null, ends, history,
-            Instant.parse(n.get("createdAt").asText()), n.get("rehearsal"));
+            Instant.parse(n.get("createdAt").asText()), n.get("rehearsal"), switches);
     }
 
     private static List<String> strings(JsonNode a) {

@@ -36,6 +36,31 @@ class WaveJsonTest {
         assertEquals("bob", back.history().get(2).who());
         assertEquals(42L, back.targetEndsAtSwitch().get("orders-0"));
         assertEquals(12.5, back.lastSwitch().get("writePauseMs").asDouble());
+        assertEquals(1, back.switches().size());
+    }
+
+    @Test
+    void aWaveKeepsItsLastTwentySwitchRecordsAndNoMore(@TempDir Path dir) {
+        Wave w = Wave.planned("busy", List.of("orders"), List.of(), ClientSelector.ANY, Instant.parse("2026-11-28T10:00:00Z"), "alice");
+        for (int i = 0; i < Wave.SWITCHES_KEPT + 5; i++) {
+            var report = new ObjectMapper().createObjectNode().put("n", i).put("outcome", i % 3 == 0 ? "aborted" : "switched");
+            w = i % 3 == 0 ? w.failed("aborted " + i, report) : w.withSwitch(report, Map.of());
+        }
+        new FileWaveStore(dir).save(List.of(w));
+        Wave back = new FileWaveStore(dir).load().get(0);
+        assertEquals(Wave.SWITCHES_KEPT, back.switches().size());
+        assertEquals(5, back.switches().get(0).get("n").asInt(), "the oldest are forgotten first");
+        assertEquals(Wave.SWITCHES_KEPT + 4, back.switches().get(Wave.SWITCHES_KEPT - 1).get("n").asInt());
+    }
+
+    @Test
+    void aStateFileFromBeforeSwitchRecordsKnowsItsLastSwitch() {
+        var n = WaveJson.toJson(Wave.planned("old", List.of("t"), List.of(), ClientSelector.ANY, Instant.parse("2026-11-28T10:00:00Z"), "a")
+            .withSwitch(new ObjectMapper().createObjectNode().put("writePauseMs", 3.0), Map.of()));
+        n.remove("switches");
+        Wave back = WaveJson.fromJson(n);
+        assertEquals(1, back.switches().size());
+        assertEquals(3.0, back.switches().get(0).get("writePauseMs").asDouble());
     }
 
     @Test

@@ -18,6 +18,7 @@ final class WavesCtl {
         "       cutover-proxy ctl waves create NAME --topics a,b [--groups g1,g2] [--client-id-prefix P]",
         "       cutover-proxy ctl waves check NAME               run the gates on live data now; READY when all pass",
         "       cutover-proxy ctl waves scorecard NAME           the readiness table, as the proxy prints it",
+        "       cutover-proxy ctl waves report NAME              the cutover report as one HTML page (> report.html); --json for JSON",
         "       cutover-proxy ctl waves switch NAME              fenced move of a READY wave to the target",
         "       cutover-proxy ctl waves rollback NAME [--force]  back to the source (--force: even if the target was written to)",
         "       cutover-proxy ctl waves promote NAME --yes       the point of no return: rollback is refused afterwards",
@@ -43,6 +44,7 @@ final class WavesCtl {
             case "create" -> create(s, CtlArgs.parse(rest, Set.of("--topics", "--groups", "--client-id-prefix"), Set.of(), USAGE));
             case "check" -> check(s, s.answer(s.admin().post(path(name(rest), "/check"), null)));
             case "scorecard" -> scorecard(s, name(rest));
+            case "report" -> report(s, name(rest));
             case "switch" -> moved(s, s.answer(s.admin().post(path(name(rest), "/switch"), null)));
             case "rollback" -> rollback(s, CtlArgs.parse(rest, Set.of(), Set.of("--force"), USAGE));
             case "promote" -> promote(s, CtlArgs.parse(rest, Set.of(), Set.of("--yes"), USAGE));
@@ -186,11 +188,21 @@ final class WavesCtl {
     }
 
     private static void scorecard(CtlSession s, String name) throws CtlFailure {
+        printRendered(s, path(name, "/scorecard"), path(name, "/scorecard?format=text"));
+    }
+
+    /** The cutover report as one HTML page on stdout ({@code > report.html}), or its JSON with --json. */
+    private static void report(CtlSession s, String name) throws CtlFailure {
+        printRendered(s, path(name, "/report?format=json"), path(name, "/report"));
+    }
+
+    /** What the proxy renders itself: its JSON with --json, else the other form (a text table, an HTML page) as sent. */
+    private static void printRendered(CtlSession s, String jsonPath, String renderedPath) throws CtlFailure {
         if (s.json()) {
-            s.answer(s.admin().get(path(name, "/scorecard")));
+            s.answer(s.admin().get(jsonPath));
             return;
         }
-        AdminClient.Reply r = s.admin().get(path(name, "/scorecard?format=text"));
+        AdminClient.Reply r = s.admin().get(renderedPath);
         if (!r.ok()) {
             throw s.refusal(r);
         }

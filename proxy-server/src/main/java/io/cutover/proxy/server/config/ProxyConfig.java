@@ -19,7 +19,12 @@ public record ProxyConfig(
     Capture capture,
     Waves waves,
     Inventory inventory,
+    History history,
     Path stateDir) {
+
+    /** How often the in-memory history behind GET /history and the status page's plots is sampled. */
+    public record History(Duration sampleInterval) {
+    }
 
     /** The client inventory's bounds and how often it is written to the state directory. */
     public record Inventory(int maxClients, Duration retention, Duration saveInterval) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cutover.proxy.core.history.TrafficHistory;
+import io.cutover.proxy.core.inventory.ClientInventory;
 import io.cutover.proxy.core.routing.RouteTableException;
 import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.service.Outcome;
@@ -15,6 +17,8 @@ import io.cutover.proxy.core.wave.FileWaveStore;
 import io.cutover.proxy.core.wave.GateResult;
 import io.cutover.proxy.core.wave.Wave;
 import io.cutover.proxy.core.wave.WaveState;
+import io.cutover.proxy.core.wave.report.WaveReport;
+import io.cutover.proxy.core.wave.report.WaveReports;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -48,6 +52,8 @@ public final class WaveController implements WaveService {
     private final Timer writePause;
     private final MeterRegistry registry;
     private WaveRehearsal rehearsal;
+    private ClientInventory inventory;
+    private TrafficHistory history;
     private final io.micrometer.core.instrument.MultiGauge states;
 
     private java.util.function.Consumer<Set<String>> topicsToFollow = t -> { };
@@ -65,6 +71,12 @@ public final class WaveController implements WaveService {
         Set<String> out = new java.util.TreeSet<>();
         waves.values().stream().filter(w -> w.state() != WaveState.PROMOTED).forEach(w -> out.addAll(w.topics()));
         return out;
+    }
+
+    /** What a report shows besides the wave itself: the clients it moves and the traffic around its switches. */
+    public synchronized void reportsFrom(ClientInventory inventory, TrafficHistory history) {
+        this.inventory = inventory;
+        this.history = history;
     }
 
     /** Enables POST /waves/{name}/rehearse. */
@@ -304,6 +316,15 @@ public final class WaveController implements WaveService {
         } catch (ClusterAdmins.ClusterCallException e) {
             return Outcome.unavailable("cannot compute the scorecard: " + e.getMessage());
         }
+    }
+
+    @Override
+    public synchronized Outcome<WaveReport> report(String name) {
+        Wave w = waves.get(name);
+        if (w == null) {
+            return notFound(name);
+        }
+        return Outcome.accepted(WaveReports.build(w, inventory == null ? List.of() : inventory.snapshot(), history, clock.instant()));
     }
 
     /**

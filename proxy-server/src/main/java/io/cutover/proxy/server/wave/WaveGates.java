@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.inventory.ClientInventory;
 import io.cutover.proxy.core.inventory.ClientRecord;
-import io.cutover.proxy.core.routing.ClientSelector;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.wave.GateResult;
 import io.cutover.proxy.core.wave.OffsetMapping;
 import io.cutover.proxy.core.wave.Wave;
+import io.cutover.proxy.core.wave.WaveClients;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.route.OpenTransactions;
 import io.cutover.proxy.server.upstream.ClusterLink;
@@ -93,23 +93,14 @@ public final class WaveGates {
      * topics but falls outside its selector stays on the source for them: a warning, by name.
      */
     private GateResult clients(Wave wave) {
-        Set<String> topics = new HashSet<>(wave.topics());
         ObjectNode evidence = JSON.createObjectNode();
         ArrayNode moving = evidence.putArray("moving");
         List<String> warnings = new ArrayList<>();
         for (ClientRecord.Snapshot c : inventory.snapshot()) {
-            boolean touches = c.produced().stream().anyMatch(topics::contains) || c.fetched().stream().anyMatch(topics::contains)
-                || c.groups().stream().anyMatch(wave.groups()::contains);
-            if (!touches) {
+            if (!WaveClients.uses(wave, c)) {
                 continue;
             }
-            java.net.InetAddress address = null;
-            try {
-                address = java.net.InetAddress.getByName(c.address());
-            } catch (java.net.UnknownHostException e) {
-                // an address the inventory could not keep as an IP matches no CIDR selector
-            }
-            if (wave.clients().isAny() || wave.clients().matches(new ClientSelector.ClientIdentity(c.clientId(), address))) {
+            if (WaveClients.selected(wave, c)) {
                 ObjectNode m = moving.addObject();
                 m.put("clientId", c.clientId());
                 m.put("address", c.address());

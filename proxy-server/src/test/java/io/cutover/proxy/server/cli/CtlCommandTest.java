@@ -167,6 +167,13 @@ class CtlCommandTest {
             Run card = ctl(proxy, "waves", "scorecard", wave);
             assertEquals(0, card.code, card::toString);
             assertEquals(proxy.send("GET", "/waves/" + wave + "/scorecard?format=text", null, Map.of()).body(), card.out);
+            // The cutover report is the server's HTML page as it comes (for "> report.html"); --json gives its JSON.
+            Run report = ctl(proxy, "waves", "report", wave);
+            assertEquals(0, report.code, report::toString);
+            assertTrue(report.out.startsWith("<!doctype html>") && report.out.contains("data-section=\"timeline\""), report::toString);
+            Run reportJson = ctl(proxy, "waves", "report", wave, "--json");
+            assertEquals(0, reportJson.code, reportJson::toString);
+            assertEquals(wave, reportJson.json().at("/definition/name").asText());
 
             Run switched = ctl(proxy, "waves", "switch", wave);
             assertEquals(1, switched.code, switched::toString);

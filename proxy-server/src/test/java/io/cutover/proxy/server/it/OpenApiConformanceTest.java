@@ -134,6 +134,7 @@ class OpenApiConformanceTest {
         expect(200, "GET /health", plain("GET", "/health"));
         expect(200, "GET /metrics", plain("GET", "/metrics"));
         expect(200, "GET /openapi.json", plain("GET", "/openapi.json"));
+        expect(200, "GET /history", call("GET", "/history", null));
         conformsTo("an unknown path", SPEC.componentResponse("NotFound"), expectStatus(404, call("GET", "/no-such-endpoint", null)));
         conformsTo("a wrong method", SPEC.componentResponse("MethodNotAllowed"), expectStatus(405, call("DELETE", "/routes", null)));
     }
@@ -181,6 +182,10 @@ class OpenApiConformanceTest {
         expect(200, "POST /waves/{name}/switch", call("POST", "/waves/openapi/switch", null));
         assertEquals("PROMOTED", state(expect(200, "POST /waves/{name}/promote", call("POST", "/waves/openapi/promote", null))));
         expect(409, "POST /waves/{name}/rollback", call("POST", "/waves/openapi/rollback", "{\"force\":true}"));
+        // Its report, with two switches, a rollback and the promotion in it.
+        expect(200, "GET /waves/{name}/report", call("GET", "/waves/openapi/report", null));
+        expect(200, "GET /waves/{name}/report", call("GET", "/waves/openapi/report?format=json", null));
+        expect(404, "GET /waves/{name}/report", call("GET", "/waves/no-such-wave/report", null));
         expect(200, "GET /waves", call("GET", "/waves", null));
     }
 

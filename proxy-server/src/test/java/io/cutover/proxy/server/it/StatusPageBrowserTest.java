@@ -70,6 +70,11 @@ class StatusPageBrowserTest {
     /** Before the test's clusters are resolved, so a machine without a browser skips without starting brokers. */
     @BeforeEach
     void browserInstalled() {
+        requireBrowser();
+    }
+
+    /** Skips the calling test where Chromium, playwright-core or node is missing; under CI that is a failure. */
+    static void requireBrowser() {
         String missing = missing();
         if (missing != null && "true".equals(System.getenv("CI"))) {
             throw new AssertionError(missing + " is not installed; .ci/run should have installed it");
@@ -86,7 +91,8 @@ class StatusPageBrowserTest {
         }
         try (EmbeddedMirrorMaker mm = EmbeddedMirrorMaker.start("source", source.bootstrapServers(), "target", target.bootstrapServers(),
                  topic, ".*", Map.of());
-             RunningProxy proxy = proxyWithMirror(source, target, mm, Map.of());
+             // Sampled every 200 ms, so the plots have points on both sides of the switch within seconds.
+             RunningProxy proxy = proxyWithMirror(source, target, mm, Map.of("history.sample-interval", "200 ms"));
              WaveWorkload load = new WaveWorkload(proxy.bootstrapServers(), topic)) {
             // Traffic, so the page has request rates and replication lag to show.
             load.produce("ui-app", 20);
@@ -96,21 +102,7 @@ class StatusPageBrowserTest {
             String token = proxy.server().adminTokens().values().iterator().next();
             String page = proxy.admin("/ui") + "#token=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
             Files.deleteIfExists(SCREENSHOT);
-            Path log = Files.createTempFile("status-page", ".log");
-            Process node = new ProcessBuilder("node", CLIENTS.resolve("status-page.mjs").toString(), page, "ui-wave", SCREENSHOT.toString())
-                .directory(CLIENTS.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            boolean ended = node.waitFor(3, TimeUnit.MINUTES);
-            if (!ended) {
-                node.destroyForcibly();
-            }
-            String output = Files.readString(log);
-            Files.deleteIfExists(log);
-            System.out.println("STATUS-PAGE " + output.strip());
-            assertTrue(ended, "status-page.mjs did not finish in 3 minutes: " + output);
-            assertEquals(0, node.exitValue(), "status-page.mjs failed: " + output);
-
-            JsonNode seen = lastJsonLine(output);
-            assertTrue(seen.path("ok").asBoolean(), output);
+            JsonNode seen = runScript("status-page.mjs", page, "ui-wave", SCREENSHOT.toString());
             assertEquals("SWITCHED", seen.path("state").asText());
             assertTrue(seen.path("writePause").asText().matches("[\\d.,]+ ms"), "write pause shown: " + seen.path("writePause"));
             assertEquals("switched", seen.path("outcome").asText());
@@ -121,6 +113,8 @@ class StatusPageBrowserTest {
             assertTrue(seen.path("rates").path("target").asText().matches("[\\d.,]+"), "the producer's requests reach the target: " + seen);
             // Clients are grouped by application: the workload's producer is one.
             assertTrue(seen.path("applications").toString().contains("producer:"), "applications shown: " + seen.path("applications"));
+            plotsShowTheSwitch(seen.path("plots"));
+
             // The token left the address bar; nothing came from elsewhere; every data call carried the token.
             assertEquals(proxy.admin("/ui").toString(), seen.path("urlAfterLoad").asText());
             assertEquals(0, seen.path("externalRequests").size(), seen.toString());
@@ -134,18 +128,87 @@ class StatusPageBrowserTest {
             assertEquals(200, wave.statusCode(), wave.body());
             assertEquals("SWITCHED", json(wave).get("state").asText());
 
-            assertTrue(Files.size(SCREENSHOT) > 10_000, "screenshot written to " + SCREENSHOT);
-            // The test keeps its screenshot in target/; the README's copy is refreshed only when asked,
-            // so that an ordinary build leaves the working tree clean.
-            if (System.getenv("UPDATE_README_SCREENSHOT") != null && Files.isDirectory(README_SCREENSHOT.getParent())) {
-                Files.copy(SCREENSHOT, README_SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
-            }
+            updateReadmeScreenshot(SCREENSHOT, README_SCREENSHOT);
         }
     }
 
-    private static JsonNode lastJsonLine(String output) throws IOException {
+    /**
+     * The plots drew real samples: the switch as a write-pause point and a mark, the producer's
+     * requests stepping from the source before the mark to the target after it, the wave's lag, and
+     * the errors sent to move the producer.
+     */
+    private static void plotsShowTheSwitch(JsonNode plots) {
+        JsonNode pauses = plots.path("pauses");
+        assertTrue(pauses.path("series").path("ui-wave").size() >= 1, "the switch's write pause is a point: " + pauses);
+        assertTrue(pauses.path("series").path("ui-wave").get(0).get(1).asDouble() > 0, pauses.toString());
+        long mark = pauses.path("marks").get(0).asLong();
+        JsonNode requests = plots.path("requests").path("series");
+        double sourceBefore = mean(requests.path("source"), t -> t < mark);
+        double sourceAfter = mean(requests.path("source"), t -> t > mark);
+        double targetBefore = mean(requests.path("target"), t -> t < mark);
+        double targetAfter = mean(requests.path("target"), t -> t > mark);
+        String rates = "source " + sourceBefore + " -> " + sourceAfter + ", target " + targetBefore + " -> " + targetAfter + " req/s";
+        System.out.println("STATUS-PAGE plotted requests per second around the switch: " + rates);
+        assertTrue(sourceBefore > sourceAfter, "the source's rate drops at the switch: " + rates);
+        assertTrue(targetAfter > targetBefore, "the target's rate rises at the switch: " + rates);
+        assertTrue(targetAfter > sourceAfter, "after the switch the producer writes to the target: " + rates);
+        assertTrue(plots.path("lag").path("series").path("ui-wave").size() > 0, "the wave's lag is plotted: " + plots.path("lag"));
+        boolean sentErrors = false;
+        for (JsonNode series : plots.path("errors").path("series")) {
+            for (JsonNode point : series) {
+                sentErrors |= point.get(1).asDouble() > 0;
+            }
+        }
+        assertTrue(sentErrors, "the errors that moved the producer are plotted: " + plots.path("errors"));
+        assertTrue(plots.has("stale"), "stale clients are plotted: " + plots.fieldNames());
+    }
+
+    /** The mean value of the points ([time, value]) whose time passes {@code when}; 0 for none. */
+    private static double mean(JsonNode points, java.util.function.LongPredicate when) {
+        double sum = 0;
+        int n = 0;
+        for (JsonNode p : points) {
+            if (when.test(p.get(0).asLong())) {
+                sum += p.get(1).asDouble();
+                n++;
+            }
+        }
+        return n == 0 ? 0 : sum / n;
+    }
+
+    /**
+     * Runs one of src/test/clients' browser scripts to its end (3 minutes at most) and returns the JSON
+     * line it prints last, which says what the page showed; fails unless the script did every step.
+     */
+    static JsonNode runScript(String script, String... args) throws IOException, InterruptedException {
+        Path log = Files.createTempFile(script, ".log");
+        List<String> command = new java.util.ArrayList<>(List.of("node", CLIENTS.resolve(script).toString()));
+        command.addAll(List.of(args));
+        Process node = new ProcessBuilder(command).directory(CLIENTS.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        boolean ended = node.waitFor(3, TimeUnit.MINUTES);
+        if (!ended) {
+            node.destroyForcibly();
+        }
+        String output = Files.readString(log);
+        Files.deleteIfExists(log);
+        System.out.println(script + " " + output.strip());
+        assertTrue(ended, script + " did not finish in 3 minutes: " + output);
+        assertEquals(0, node.exitValue(), script + " failed: " + output);
         List<String> lines = output.lines().filter(l -> l.startsWith("{")).toList();
-        assertTrue(!lines.isEmpty(), "no JSON line from status-page.mjs: " + output);
-        return JSON.readTree(lines.get(lines.size() - 1));
+        assertTrue(!lines.isEmpty(), "no JSON line from " + script + ": " + output);
+        JsonNode seen = JSON.readTree(lines.get(lines.size() - 1));
+        assertTrue(seen.path("ok").asBoolean(), output);
+        return seen;
+    }
+
+    /**
+     * Tests keep their screenshots in target/; the README's copy in docs/ is refreshed only when asked
+     * (UPDATE_README_SCREENSHOT set), so that an ordinary build leaves the working tree clean.
+     */
+    static void updateReadmeScreenshot(Path screenshot, Path readmeCopy) throws IOException {
+        assertTrue(Files.size(screenshot) > 10_000, "screenshot written to " + screenshot);
+        if (System.getenv("UPDATE_README_SCREENSHOT") != null && Files.isDirectory(readmeCopy.getParent())) {
+            Files.copy(screenshot, readmeCopy, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 }

@@ -242,6 +242,113 @@ function renderErrors(samples, errorRates) {
       'the errors the proxy sends on purpose after a route change.'));
 }
 
+// ---------------------------------------------------------------- rendering: the last hour (GET /history)
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+/** The legend's swatch-N classes in app.css use the same colours, in the same order. */
+const PALETTE = ['#175cd3', '#1f7a3d', '#c4320a', '#6941c6', '#0e9384', '#b54708', '#c11574', '#475467'];
+const PLOT = { w: 560, h: 170, left: 48, right: 10, top: 10, bottom: 22 };
+
+/** An SVG element: the same as h(), in the SVG namespace. Attributes only: the page's policy allows no inline style. */
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v !== null && v !== undefined) el.setAttribute(k, String(v));
+  }
+  for (const c of children.flat()) {
+    if (c !== null && c !== undefined) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+/** One member of every sample as series: name -> [[time in ms, value], ...], oldest first. */
+function seriesOf(samples, member) {
+  const out = new Map();
+  for (const sample of samples) {
+    const t = Date.parse(sample.at);
+    for (const [name, v] of Object.entries(sample[member] || {})) {
+      if (!out.has(name)) out.set(name, []);
+      out.get(name).push([t, v]);
+    }
+  }
+  return out;
+}
+
+/** A round number at or above v, for the top of the y axis. */
+function axisTop(v) {
+  if (!(v > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  return [1, 2, 2.5, 5, 10].map((m) => m * p).find((m) => m >= v);
+}
+
+function clock(t) {
+  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+/**
+ * One plot as inline SVG: a line per series (or dots, for events), time from `from` to `to`, switches
+ * as dashed marks. Each series carries what it drew in data-series and data-points ([[time, value], ...]).
+ */
+function plot(key, title, unit, series, { from, to, marks, dots }) {
+  let max = 0;
+  for (const points of series.values()) for (const [, v] of points) max = Math.max(max, v);
+  const top = axisTop(max);
+  const x = (t) => (PLOT.left + ((t - from) / Math.max(1, to - from)) * (PLOT.w - PLOT.left - PLOT.right)).toFixed(1);
+  const y = (v) => (PLOT.top + (1 - v / top) * (PLOT.h - PLOT.top - PLOT.bottom)).toFixed(1);
+  const chart = svg('svg', { viewBox: `0 0 ${PLOT.w} ${PLOT.h}`, 'data-plot': key, role: 'img', 'aria-label': title },
+    svg('line', { class: 'axis', x1: PLOT.left, y1: y(0), x2: PLOT.w - PLOT.right, y2: y(0) }),
+    svg('line', { class: 'axis', x1: PLOT.left, y1: PLOT.top, x2: PLOT.left, y2: y(0) }),
+    svg('text', { class: 'tick', x: PLOT.left - 4, y: PLOT.top + 8, 'text-anchor': 'end' }, fmt(top, top < 10 ? 1 : 0)),
+    svg('text', { class: 'tick', x: PLOT.left - 4, y: y(0), 'text-anchor': 'end' }, '0'),
+    svg('text', { class: 'tick', x: PLOT.left, y: PLOT.h - 6 }, clock(from)),
+    svg('text', { class: 'tick', x: PLOT.w - PLOT.right, y: PLOT.h - 6, 'text-anchor': 'end' }, clock(to)));
+  for (const m of marks.filter((t) => t >= from && t <= to)) {
+    chart.append(svg('line', { class: 'switch-mark', x1: x(m), y1: PLOT.top, x2: x(m), y2: y(0), 'data-mark': m }));
+  }
+  const names = [...series.keys()].sort();
+  names.forEach((name, i) => {
+    const points = series.get(name);
+    const colour = PALETTE[i % PALETTE.length];
+    const data = { 'data-series': name, 'data-points': JSON.stringify(points) };
+    if (dots) {
+      chart.append(svg('g', { ...data, fill: colour }, points.map(([t, v]) => svg('circle', { cx: x(t), cy: y(v), r: 4 },
+        svg('title', null, `${name}: ${fmt(v, 1)} ${unit} at ${clock(t)}`)))));
+    } else {
+      chart.append(svg('polyline', { ...data, fill: 'none', stroke: colour, 'stroke-width': 1.5,
+        points: points.map(([t, v]) => `${x(t)},${y(v)}`).join(' ') }));
+    }
+  });
+  if (!names.length) chart.append(svg('text', { class: 'empty', x: PLOT.w / 2, y: PLOT.h / 2, 'text-anchor': 'middle' }, 'nothing yet'));
+  return h('div', { class: 'plot' },
+    h('h4', null, title, ' ', h('span', { class: 'muted' }, `(${unit})`)),
+    chart,
+    h('div', { class: 'legend' }, names.map((name, i) => h('span', null, h('span', { class: `swatch swatch-${i % PALETTE.length}` }), name))));
+}
+
+function renderHistory(r) {
+  const box = $('plots');
+  if (!r.ok) {
+    box.replaceChildren(h('p', { class: 'note bad' }, errorText(r.status, r.body)));
+    return;
+  }
+  const samples = r.body.samples || [];
+  const span = r.body.capacity * r.body.intervalMs;
+  const to = samples.length ? Date.parse(samples[samples.length - 1].at) : Date.now();
+  // The last hour, or since the first sample when the proxy started less than an hour ago.
+  const from = samples.length > 1 ? Math.max(to - span, Date.parse(samples[0].at)) : to - span;
+  const view = { from, to, marks: [], dots: false };
+  const pauses = seriesOf(samples, 'writePausesMs');
+  for (const points of pauses.values()) view.marks.push(...points.map(([t]) => t));
+  $('history-summary').textContent = `${fmt(samples.length)} samples, one every ${fmt(r.body.intervalMs / 1000, 1)} s, `
+    + `kept in memory since ${new Date(r.body.startedAt).toLocaleString()}; dashed lines are switches.`;
+  box.replaceChildren(
+    plot('requests', 'Requests per second per cluster', 'req/s', seriesOf(samples, 'requestsPerSecond'), view),
+    plot('lag', 'Replication lag per wave', "records, as of each wave's last check or switch", seriesOf(samples, 'replicationLag'), view),
+    plot('pauses', 'Write pause of each switch', 'ms', pauses, { ...view, dots: true }),
+    plot('stale', 'Stale clients per cluster', 'connections', seriesOf(samples, 'staleClients'), view),
+    plot('errors', 'Errors sent to move clients', 'per second, by code', seriesOf(samples, 'forcedErrorsPerSecond'), view));
+}
+
 // ---------------------------------------------------------------- rendering: waves
 
 const waveCards = new Map();
@@ -543,13 +650,14 @@ async function poll() {
   clearTimeout(timer);
   try {
     const authed = Boolean(token());
-    const [health, metrics, waves, clients] = await Promise.allSettled([
+    const [health, metrics, waves, clients, history] = await Promise.allSettled([
       call('GET', '/health'),
       call('GET', '/metrics'),
       authed ? call('GET', '/waves') : null,
       authed ? call('GET', '/clients') : null,
+      authed ? call('GET', '/history') : null,
     ]);
-    const unauthorized = [waves, clients].find((r) => r.status === 'rejected' && r.reason instanceof Unauthorized);
+    const unauthorized = [waves, clients, history].find((r) => r.status === 'rejected' && r.reason instanceof Unauthorized);
     const h0 = health.status === 'fulfilled' && typeof health.value.body === 'object' ? health.value.body : null;
     renderHealth(h0);
     $('refreshed').textContent = `updated ${new Date().toLocaleTimeString()}`;
@@ -559,7 +667,7 @@ async function poll() {
     }
     if (!authed) return;
     showStatus();
-    const failed = [health, metrics, waves, clients].filter((r) => r.status === 'rejected');
+    const failed = [health, metrics, waves, clients, history].filter((r) => r.status === 'rejected');
     banner(failed.length ? `Cannot reach the admin endpoint: ${failed[0].reason.message}` : null);
     const now = performance.now();
     const samples = metrics.status === 'fulfilled' && typeof metrics.value.body === 'string' ? parseMetrics(metrics.value.body) : [];
@@ -573,6 +681,7 @@ async function poll() {
       renderWaves(r.ok ? { list: r.body.waves || [] } : { error: errorText(r.status, r.body) }, samples);
     }
     if (clients.status === 'fulfilled') renderClients(clients.value);
+    if (history.status === 'fulfilled') renderHistory(history.value);
   } finally {
     polling = false;
     timer = setTimeout(poll, again ? 0 : POLL_MS);
