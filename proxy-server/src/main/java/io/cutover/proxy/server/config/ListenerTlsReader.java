@@ -55,7 +55,13 @@ final class ListenerTlsReader {
         if (reload.isNegative() || reload.isZero()) {
             throw new ConfigError(ProxyConfigLoader.key(base + ".reload-interval") + " must be a positive duration, was " + reload);
         }
-        return new ListenerTlsConfig(key, clientCa, clientAuth, protocols, reload);
+        String rules = root.getString(base + ".principal-mapping-rules");
+        try {
+            org.apache.kafka.common.security.ssl.SslPrincipalMapper.fromRules(rules);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(ProxyConfigLoader.key(base + ".principal-mapping-rules") + ": " + e.getMessage(), e);
+        }
+        return new ListenerTlsConfig(key, clientCa, clientAuth, protocols, reload, rules);
     }
 
     private static ListenerTlsConfig.ClientAuth clientAuth(String value, String base) {

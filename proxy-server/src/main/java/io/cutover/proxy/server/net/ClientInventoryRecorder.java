@@ -65,7 +65,7 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
         ctx.fireChannelRead(request);
     }
 
-    private boolean principalRecorded;
+    private String recordedPrincipal;
 
     private void record(ChannelHandlerContext ctx, RequestFrame request) {
         if (record == null) {
@@ -74,10 +74,11 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
                 remote == null ? "?" : remote.getAddress().getHostAddress(), conn.cluster());
         }
         record.used(request.apiKey());
-        if (!principalRecorded && conn.principal() != null) {
-            // Requests reach here only after the login (listener.sasl): the first one records who logged in.
-            principalRecorded = true;
-            record.principal(conn.principal());
+        String principal = conn.principal();
+        if (principal != recordedPrincipal) {
+            // A certificate's subject from the handshake, then (with listener.sasl) the user who logged in.
+            recordedPrincipal = principal;
+            record.principal(principal);
         }
         long now = System.currentTimeMillis();
         if (now - lastSeenMillis > 1_000) {

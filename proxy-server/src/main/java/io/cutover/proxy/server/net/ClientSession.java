@@ -33,6 +33,7 @@ final class ClientSession {
     private ClientRoutes routes;
     private boolean closed;
     private String principal;
+    private boolean certificateLooked;
     private Runnable onClose = () -> { };
 
     ClientSession(ProxyContext proxy, Channel client, UpstreamTarget target, boolean bootstrapListener) {
@@ -117,8 +118,20 @@ final class ClientSession {
         this.onClose = action;
     }
 
-    /** The user this client logged in to the proxy as (listener.sasl), or null. */
+    /**
+     * Who the client is: the user it logged in to the proxy as (listener.sasl), else the subject of
+     * the certificate it presented (listener.tls with client-auth, mapped by principal-mapping-rules),
+     * else null.
+     */
     String principal() {
+        if (principal == null && !certificateLooked) {
+            var tls = proxy.config().listener().tls();
+            var handler = tls == null ? null : client.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+            if (handler != null && handler.handshakeFuture().isSuccess()) {
+                certificateLooked = true;
+                principal = tls.principalOf(handler.engine().getSession());
+            }
+        }
         return principal;
     }
 

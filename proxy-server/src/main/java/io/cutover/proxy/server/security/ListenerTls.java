@@ -52,6 +52,25 @@ public final class ListenerTls {
         return tls;
     }
 
+    /**
+     * The principal of a client that presented a certificate on {@code session}, by the configured
+     * mapping rules; null when it presented none.
+     */
+    public String principalOf(javax.net.ssl.SSLSession session) {
+        try {
+            java.security.cert.Certificate[] peer = session.getPeerCertificates();
+            if (peer.length == 0 || !(peer[0] instanceof java.security.cert.X509Certificate cert)) {
+                return null;
+            }
+            return org.apache.kafka.common.security.ssl.SslPrincipalMapper.fromRules(config().principalMappingRules())
+                .getName(cert.getSubjectX500Principal().getName());
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     public ListenerTlsConfig config() {
         return config;
     }

@@ -318,6 +318,7 @@ class SecuredClusterTest {
         Map<String, Object> overrides = tlsListener(server.certificatePem(), server.keyPem());
         overrides.put("listener.tls.client-auth", "required");
         overrides.put("listener.tls.ca-file", pki.caPem().toString());
+        overrides.put("listener.tls.principal-mapping-rules", "RULE:^.*O=([^,]+).*$/$1/,DEFAULT");
         try (RunningProxy proxy = RunningProxy.in(secured.bootstrapServers(), overrides);
              LogCapture log = LogCapture.connections()) {
             Map<String, Object> anonymous = tlsToProxy();
@@ -337,6 +338,9 @@ class SecuredClusterTest {
             try (Admin admin = Clients.admin(proxy.bootstrapServers(), withCertificate)) {
                 assertEquals(1, admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size());
             }
+            // The certificate's subject, mapped by the rules, is the client's principal in the inventory.
+            String clients = proxy.send("GET", "/clients", null, Map.of()).body().replace(" ", "");
+            assertTrue(clients.contains("\"principal\":\"app-client\""), clients);
         }
     }
 }
