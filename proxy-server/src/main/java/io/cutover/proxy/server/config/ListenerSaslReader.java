@@ -17,6 +17,14 @@ final class ListenerSaslReader {
     private ListenerSaslReader() {
     }
 
+    private static java.time.Duration lifetime(Config root) {
+        java.time.Duration d = root.getDuration(BASE + ".session-lifetime");
+        if (d.isNegative()) {
+            throw new ConfigError(ProxyConfigLoader.key(BASE + ".session-lifetime") + " must not be negative, was " + d);
+        }
+        return d;
+    }
+
     /** The listener's SASL, or null when off. */
     static ListenerSasl read(Config root) {
         String usersFile = root.getString(BASE + ".users-file").trim();
@@ -37,7 +45,7 @@ final class ListenerSaslReader {
                 + "(cutover-proxy users add NAME --file FILE writes it)");
         }
         try {
-            return new ListenerSasl(mechanisms, SaslUsers.read(Path.of(usersFile)));
+            return new ListenerSasl(mechanisms, SaslUsers.read(Path.of(usersFile)), lifetime(root));
         } catch (IOException | RuntimeException e) {
             throw new ConfigError(ProxyConfigLoader.key(BASE + ".users-file") + ": cannot read " + usersFile + ": " + e.getMessage(), e);
         }

@@ -19,12 +19,15 @@ import org.apache.kafka.common.protocol.Errors;
  * ApiVersions, then SaslHandshake (v1) names a mechanism and SaslAuthenticate carries its tokens,
  * answered here and never forwarded (the proxy reaches each cluster with its own credentials). Any
  * other request before the login succeeds closes the connection, as a broker does; so does a failed
- * login, after its error answer, with one log line naming the user, never the secret. Sessions do
- * not expire (session lifetime 0), so a client never re-authenticates and a second handshake is
- * refused. The connection to a broker opens only after the login (see ConnectionPair#awaitLogin).
+ * login, after its error answer, with one log line that never carries the secret. The connection
+ * to a broker opens only after the login (see ConnectionPair#awaitLogin).
+ *
+ * <p>With a session lifetime (KIP-368), the login's answer tells the client how long it holds; the
+ * client logs in again on the same connection before then (as the same user), and a connection
+ * that sends a request past its session's end without having done so is closed.
  */
 final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter implements BodyNeed {
-    private enum State { HANDSHAKE, AUTHENTICATE, AUTHENTICATED }
+    private enum State { HANDSHAKE, AUTHENTICATE, AUTHENTICATED, REAUTHENTICATE }
 
     /** Fired down the pipeline once the client has logged in: the upstream side opens then. */
     static final Object LOGGED_IN = new Object() {
@@ -37,19 +40,23 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
     private final ClientSession session;
     private final ResponseReceiver responses;
     private final ListenerSasl sasl;
+    private final long lifetimeNanos;
     private State state = State.HANDSHAKE;
     private SaslServer server;
     private ChannelHandlerContext ctx;
+    private String user;
+    private long expiresAtNanos;
 
     ClientSaslAuthenticator(ClientSession session, ResponseReceiver responses, ListenerSasl sasl) {
         this.session = session;
         this.responses = responses;
         this.sasl = sasl;
+        this.lifetimeNanos = sasl.sessionLifetime().toNanos();
     }
 
     @Override
     public boolean needsBody(ApiKeys api, short version) {
-        return state != State.AUTHENTICATED && (api == ApiKeys.SASL_HANDSHAKE || api == ApiKeys.SASL_AUTHENTICATE);
+        return api == ApiKeys.SASL_HANDSHAKE || api == ApiKeys.SASL_AUTHENTICATE;
     }
 
     @Override
@@ -60,11 +67,16 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         RequestFrame request = (RequestFrame) msg;
-        if (state == State.AUTHENTICATED) {
-            if (request.api == ApiKeys.SASL_HANDSHAKE || request.api == ApiKeys.SASL_AUTHENTICATE) {
+        boolean sasl = request.api == ApiKeys.SASL_HANDSHAKE || request.api == ApiKeys.SASL_AUTHENTICATE;
+        if (state == State.AUTHENTICATED || state == State.REAUTHENTICATE) {
+            if (sasl) {
+                reauthenticate(request);
+                return;
+            }
+            if (lifetimeNanos > 0 && state == State.AUTHENTICATED && System.nanoTime() - expiresAtNanos > 0) {
                 request.release();
-                session.fail(ProxyError.UNAUTHENTICATED_REQUEST, request.api.name + " after the login: sessions do not expire here, "
-                    + "so there is nothing to re-authenticate");
+                session.fail(ProxyError.AUTHENTICATION_FAILED, "the session of " + user + " ended (listener.sasl.session-lifetime) and the "
+                    + "client did not log in again (KIP-368)");
                 return;
             }
             ctx.fireChannelRead(request);
@@ -72,7 +84,7 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
         }
         switch (request.api) {
             case API_VERSIONS -> ctx.fireChannelRead(request);
-            case SASL_HANDSHAKE -> handshake(request);
+            case SASL_HANDSHAKE -> handshake(request, State.HANDSHAKE);
             case SASL_AUTHENTICATE -> authenticate(request);
             default -> {
                 request.release();
@@ -82,8 +94,23 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    private void handshake(RequestFrame request) {
-        if (state != State.HANDSHAKE) {
+    /** KIP-368: a logged-in client logs in again, on the same connection, before its session ends. */
+    private void reauthenticate(RequestFrame request) {
+        if (lifetimeNanos == 0) {
+            request.release();
+            session.fail(ProxyError.UNAUTHENTICATED_REQUEST, request.api.name + " after the login: sessions do not end here "
+                + "(listener.sasl.session-lifetime is 0), so there is nothing to re-authenticate");
+            return;
+        }
+        if (request.api == ApiKeys.SASL_HANDSHAKE) {
+            handshake(request, State.AUTHENTICATED);
+        } else {
+            authenticate(request);
+        }
+    }
+
+    private void handshake(RequestFrame request, State expected) {
+        if (state != expected) {
             request.release();
             session.fail(ProxyError.AUTHENTICATION_FAILED, "a second SaslHandshake before SaslAuthenticate");
             return;
@@ -109,37 +136,57 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
             session.failAfterAnswers(ProxyError.AUTHENTICATION_FAILED, e.getMessage());
             return;
         }
-        state = State.AUTHENTICATE;
+        state = expected == State.HANDSHAKE ? State.AUTHENTICATE : State.REAUTHENTICATE;
         responses.answer(request, answer.setErrorCode(Errors.NONE.code()));
     }
 
     private void authenticate(RequestFrame request) {
-        if (state != State.AUTHENTICATE) {
+        if (state != State.AUTHENTICATE && state != State.REAUTHENTICATE) {
             request.release();
             session.fail(ProxyError.AUTHENTICATION_FAILED, "SaslAuthenticate before SaslHandshake");
             return;
         }
         byte[] token = ((SaslAuthenticateRequestData) request.body()).authBytes();
-        SaslAuthenticateResponseData answer = new SaslAuthenticateResponseData().setSessionLifetimeMs(0);
+        SaslAuthenticateResponseData answer = new SaslAuthenticateResponseData();
         byte[] challenge;
         try {
             challenge = server.evaluateResponse(token);
         } catch (SaslException | SaslAuthenticationException e) {
-            String why = e.getMessage() == null ? "Authentication failed" : e.getMessage();
-            responses.answer(request, answer.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code())
-                .setErrorMessage("Authentication failed during authentication due to invalid credentials with SASL mechanism "
-                    + server.getMechanismName()).setAuthBytes(new byte[0]));
-            session.failAfterAnswers(ProxyError.AUTHENTICATION_FAILED, server.getMechanismName() + " login refused: " + why);
-            dispose();
+            refuse(request, answer, e.getMessage() == null ? "Authentication failed" : e.getMessage());
             return;
         }
-        responses.answer(request, answer.setErrorCode(Errors.NONE.code()).setAuthBytes(challenge == null ? new byte[0] : challenge));
-        if (server.isComplete()) {
-            session.authenticated(server.getAuthorizationID());
-            state = State.AUTHENTICATED;
-            dispose();
-            ctx.fireUserEventTriggered(LOGGED_IN);
+        if (!server.isComplete()) {
+            responses.answer(request, answer.setErrorCode(Errors.NONE.code()).setAuthBytes(challenge == null ? new byte[0] : challenge));
+            return;
         }
+        String who = server.getAuthorizationID();
+        if (state == State.REAUTHENTICATE && !who.equals(user)) {
+            refuse(request, answer, "logged in again as " + who + ", not as " + user + " (a connection keeps its user)");
+            return;
+        }
+        long lifetimeMs = lifetimeNanos / 1_000_000;
+        responses.answer(request, answer.setErrorCode(Errors.NONE.code()).setAuthBytes(challenge == null ? new byte[0] : challenge)
+            .setSessionLifetimeMs(lifetimeMs));
+        expiresAtNanos = System.nanoTime() + lifetimeNanos;
+        dispose();
+        if (state == State.REAUTHENTICATE) {
+            state = State.AUTHENTICATED;
+            session.reauthenticated(who);
+            return;
+        }
+        user = who;
+        state = State.AUTHENTICATED;
+        session.authenticated(who);
+        ctx.fireUserEventTriggered(LOGGED_IN);
+    }
+
+    private void refuse(RequestFrame request, SaslAuthenticateResponseData answer, String why) {
+        String mechanism = server.getMechanismName();
+        responses.answer(request, answer.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code())
+            .setErrorMessage("Authentication failed during authentication due to invalid credentials with SASL mechanism " + mechanism)
+            .setAuthBytes(new byte[0]));
+        session.failAfterAnswers(ProxyError.AUTHENTICATION_FAILED, mechanism + " login refused: " + why);
+        dispose();
     }
 
     private void dispose() {

@@ -135,6 +135,10 @@ final class ClientSession {
         return principal;
     }
 
+    void reauthenticated(String user) {
+        proxy.connectionLog().info("{} logged in again as {} (KIP-368)", describeClient(), user);
+    }
+
     void authenticated(String user) {
         this.principal = user;
         proxy.connectionLog().info("{} logged in as {}", describeClient(), user);

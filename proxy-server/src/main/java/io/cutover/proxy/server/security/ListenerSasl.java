@@ -24,10 +24,17 @@ public final class ListenerSasl {
 
     private final List<String> mechanisms;
     private final SaslUsers users;
+    private final java.time.Duration sessionLifetime;
 
-    public ListenerSasl(List<String> mechanisms, SaslUsers users) {
+    public ListenerSasl(List<String> mechanisms, SaslUsers users, java.time.Duration sessionLifetime) {
         this.mechanisms = List.copyOf(mechanisms);
         this.users = users;
+        this.sessionLifetime = sessionLifetime;
+    }
+
+    /** How long a login holds (KIP-368); zero for as long as the connection. */
+    public java.time.Duration sessionLifetime() {
+        return sessionLifetime;
     }
 
     public List<String> mechanisms() {

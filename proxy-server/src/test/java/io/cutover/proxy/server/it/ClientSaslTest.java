@@ -194,4 +194,50 @@ class ClientSaslTest {
             assertTrue(log.contains("logged in as alice"));
         }
     }
+
+    /**
+     * KIP-368: with a session lifetime, the Java client logs in again on its connections before the
+     * session ends and goes on producing; a client that does not is closed at its next request.
+     */
+    @Test
+    void sessionsEndAndClientsLogInAgainOnTheSameConnection(EmbeddedKafkaCluster cluster, @TempDir Path dir) throws Exception {
+        String topic = Clients.unique("sasl-reauth");
+        try (Admin admin = Clients.admin(cluster.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        try (LogCapture log = LogCapture.connections();
+             RunningProxy proxy = RunningProxy.in(cluster, Map.of("listener.sasl.enabled", true,
+                 "listener.sasl.users-file", usersFile(dir).toString(), "listener.sasl.session-lifetime", "2 seconds"));
+             KafkaProducer<String, String> producer = Clients.producer(proxy.bootstrapServers(), login("SCRAM-SHA-512", "alice",
+                 PASSWORD))) {
+            long start = System.nanoTime();
+            int acked = 0;
+            // Past three session lifetimes of steady writes on the same connections.
+            while (System.nanoTime() - start < Duration.ofSeconds(7).toNanos()) {
+                producer.send(new ProducerRecord<>(topic, "v" + acked)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                acked++;
+            }
+            assertTrue(log.contains("logged in again as alice"), "the client re-authenticated");
+            assertFalse(log.contains("did not log in again"), "no connection was closed for an ended session");
+
+            // A client that logs in (PLAIN) and then lets its session end is closed at its next request.
+            try (RawKafkaClient raw = RawKafkaClient.connect(proxy.bootstrapServers())) {
+                raw.setTimeoutMillis(10_000);
+                raw.send(ApiKeys.SASL_HANDSHAKE, (short) 1, new org.apache.kafka.common.message.SaslHandshakeRequestData()
+                    .setMechanism("PLAIN"));
+                raw.receive(ApiKeys.SASL_HANDSHAKE, (short) 1);
+                raw.send(ApiKeys.SASL_AUTHENTICATE, (short) 2, new org.apache.kafka.common.message.SaslAuthenticateRequestData()
+                    .setAuthBytes(("\u0000alice\u0000" + PASSWORD).getBytes(StandardCharsets.UTF_8)));
+                var answer = raw.receive(ApiKeys.SASL_AUTHENTICATE, (short) 2)
+                    .as(org.apache.kafka.common.message.SaslAuthenticateResponseData.class);
+                assertEquals(0, answer.errorCode(), answer.toString());
+                assertEquals(2000, answer.sessionLifetimeMs());
+                long ends = System.nanoTime() + Duration.ofMillis(answer.sessionLifetimeMs()).toNanos();
+                Await.until("the session's end", Duration.ofSeconds(10), () -> System.nanoTime() - ends > 0);
+                raw.send(ApiKeys.METADATA, (short) 12, new MetadataRequestData());
+                assertTrue(raw.closedByPeer());
+            }
+            Await.until("a log line for the ended session", Duration.ofSeconds(10), () -> log.contains("did not log in again"));
+        }
+    }
 }
