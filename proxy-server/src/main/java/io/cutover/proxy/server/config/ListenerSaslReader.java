@@ -45,7 +45,8 @@ final class ListenerSaslReader {
                 + "(cutover-proxy users add NAME --file FILE writes it)");
         }
         try {
-            return new ListenerSasl(mechanisms, SaslUsers.read(Path.of(usersFile)), lifetime(root));
+            return new ListenerSasl(mechanisms, SaslUsers.read(Path.of(usersFile)), lifetime(root),
+                root.getBoolean(BASE + ".accept-old-librdkafka-nonce"));
         } catch (IOException | RuntimeException e) {
             throw new ConfigError(ProxyConfigLoader.key(BASE + ".users-file") + ": cannot read " + usersFile + ": " + e.getMessage(), e);
         }

@@ -168,6 +168,7 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
         responses.answer(request, answer.setErrorCode(Errors.NONE.code()).setAuthBytes(challenge == null ? new byte[0] : challenge)
             .setSessionLifetimeMs(lifetimeMs));
         expiresAtNanos = System.nanoTime() + lifetimeNanos;
+        boolean oldLibrdkafka = ListenerSasl.oldLibrdkafkaNonce(server);
         dispose();
         if (state == State.REAUTHENTICATE) {
             state = State.AUTHENTICATED;
@@ -176,7 +177,7 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
         }
         user = who;
         state = State.AUTHENTICATED;
-        session.authenticated(who);
+        session.authenticated(who, oldLibrdkafka);
         ctx.fireUserEventTriggered(LOGGED_IN);
     }
 

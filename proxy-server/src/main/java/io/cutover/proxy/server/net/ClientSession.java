@@ -139,9 +139,10 @@ final class ClientSession {
         proxy.connectionLog().info("{} logged in again as {} (KIP-368)", describeClient(), user);
     }
 
-    void authenticated(String user) {
+    void authenticated(String user, boolean oldLibrdkafkaNonce) {
         this.principal = user;
-        proxy.connectionLog().info("{} logged in as {}", describeClient(), user);
+        proxy.connectionLog().info("{} logged in as {}{}", describeClient(), user, oldLibrdkafkaNonce
+            ? " (a librdkafka before 2.6.1: its repeated SCRAM nonce was accepted; a Kafka 4.x broker would refuse it)" : "");
     }
 
     boolean isClosed() {

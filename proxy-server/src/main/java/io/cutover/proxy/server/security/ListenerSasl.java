@@ -1,23 +1,15 @@
 package io.cutover.proxy.server.security;
 
 import java.nio.charset.StandardCharsets;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
-import java.util.Map;
-import javax.security.auth.callback.Callback;
-import javax.security.auth.callback.NameCallback;
-import javax.security.auth.callback.UnsupportedCallbackException;
 import javax.security.sasl.SaslException;
 import javax.security.sasl.SaslServer;
-import org.apache.kafka.common.security.scram.ScramCredentialCallback;
 import org.apache.kafka.common.security.scram.internals.ScramMechanism;
-import org.apache.kafka.common.security.scram.internals.ScramSaslServer;
-import org.apache.kafka.common.security.token.delegation.internals.DelegationTokenCredentialCallback;
 
 /**
  * SASL terminated at the proxy's listeners (listener.sasl): the mechanisms offered and the users
- * they authenticate. Makes one SASL server per authentication: Kafka's own SCRAM server, given the
- * user's stored credential, or a PLAIN check against the stored credentials. Immutable.
+ * they authenticate. Makes one SASL server per authentication: SCRAM (Kafka's own message and key
+ * classes, see ScramServer) or PLAIN, both checked against the stored credentials. Immutable.
  */
 public final class ListenerSasl {
     public static final String PLAIN = "PLAIN";
@@ -25,11 +17,13 @@ public final class ListenerSasl {
     private final List<String> mechanisms;
     private final SaslUsers users;
     private final java.time.Duration sessionLifetime;
+    private final boolean acceptOldLibrdkafkaNonce;
 
-    public ListenerSasl(List<String> mechanisms, SaslUsers users, java.time.Duration sessionLifetime) {
+    public ListenerSasl(List<String> mechanisms, SaslUsers users, java.time.Duration sessionLifetime, boolean acceptOldLibrdkafkaNonce) {
         this.mechanisms = List.copyOf(mechanisms);
         this.users = users;
         this.sessionLifetime = sessionLifetime;
+        this.acceptOldLibrdkafkaNonce = acceptOldLibrdkafkaNonce;
     }
 
     /** How long a login holds (KIP-368); zero for as long as the connection. */
@@ -50,27 +44,16 @@ public final class ListenerSasl {
         if (PLAIN.equals(mechanism)) {
             return new PlainServer(users);
         }
-        ScramMechanism scram = ScramMechanism.forMechanismName(mechanism);
         try {
-            return new ScramSaslServer(scram, Map.of(), callbacks -> credentials(callbacks, scram));
-        } catch (NoSuchAlgorithmException e) {
+            return new ScramServer(ScramMechanism.forMechanismName(mechanism), users, acceptOldLibrdkafkaNonce);
+        } catch (java.security.GeneralSecurityException e) {
             throw new SaslException(mechanism + " is not available in this JVM", e);
         }
     }
 
-    private void credentials(Callback[] callbacks, ScramMechanism mechanism) throws UnsupportedCallbackException {
-        String user = null;
-        for (Callback c : callbacks) {
-            if (c instanceof NameCallback n) {
-                user = n.getDefaultName();
-            } else if (c instanceof DelegationTokenCredentialCallback) {
-                continue; // delegation tokens are a broker's; none authenticate here
-            } else if (c instanceof ScramCredentialCallback s) {
-                s.scramCredential(user == null ? null : users.credential(user, mechanism));
-            } else {
-                throw new UnsupportedCallbackException(c);
-            }
-        }
+    /** True when {@code server} logged in a librdkafka before 2.6.1 by accepting its repeated SCRAM nonce. */
+    public static boolean oldLibrdkafkaNonce(SaslServer server) {
+        return server instanceof ScramServer s && s.oldLibrdkafkaNonce();
     }
 
     /** SASL/PLAIN (RFC 4616): one message, [authzid] NUL authcid NUL password. */

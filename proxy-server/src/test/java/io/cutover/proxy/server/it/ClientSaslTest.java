@@ -160,11 +160,10 @@ class ClientSaslTest {
 
     /**
      * Non-Java clients log in to the proxy: kafkajs with SCRAM-SHA-512 and PLAIN, librdkafka
-     * (Debian's 2.0.2) with PLAIN. librdkafka before 2.6.1 repeats the client nonce in its SCRAM
-     * final message, which Kafka's SCRAM server refuses; see docs/security.md.
+     * (Debian's 2.0.2) with PLAIN and SCRAM-SHA-512, the latter thanks to the accepted nonce quirk.
      */
     @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"kafkajs, SCRAM-SHA-512", "kafkajs, PLAIN", "librdkafka, PLAIN"})
+    @CsvSource({"kafkajs, SCRAM-SHA-512", "kafkajs, PLAIN", "librdkafka, PLAIN", "librdkafka, SCRAM-SHA-512"})
     void nonJavaClientsLogInToTheProxy(String kind, String mechanism, EmbeddedKafkaCluster cluster, @TempDir Path dir)
         throws Exception {
         Path clients = Path.of("src/test/clients").toAbsolutePath();
@@ -238,6 +237,57 @@ class ClientSaslTest {
                 assertTrue(raw.closedByPeer());
             }
             Await.until("a log line for the ended session", Duration.ofSeconds(10), () -> log.contains("did not log in again"));
+        }
+    }
+
+    /**
+     * Debian's kcat 2.0.2 (librdkafka before 2.6.1) logs in with SCRAM-SHA-512, whose final message
+     * repeats the client nonce: a Kafka 4.x broker refuses it; the proxy accepts it by default and
+     * says so, and refuses it like a 4.x broker with listener.sasl.accept-old-librdkafka-nonce = false.
+     */
+    @ParameterizedTest(name = "accept-old-librdkafka-nonce={0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void kcatLogsInWithScramDespiteItsRepeatedNonceUnlessSwitchedOff(boolean accept, EmbeddedKafkaCluster cluster, @TempDir Path dir)
+        throws Exception {
+        boolean present = Files.isExecutable(Path.of("/usr/bin/kcat"));
+        if (!present && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("kcat is not installed; .ci/run should have installed it");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(present, "kcat is not installed here (CI installs it)");
+        String topic = Clients.unique("sasl-kcat");
+        try (Admin admin = Clients.admin(cluster.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        try (LogCapture log = LogCapture.connections();
+             RunningProxy proxy = RunningProxy.in(cluster, Map.of("listener.sasl.enabled", true,
+                 "listener.sasl.users-file", usersFile(dir).toString(), "listener.sasl.accept-old-librdkafka-nonce", accept))) {
+            List<String> command = List.of("/usr/bin/kcat", "-b", proxy.bootstrapServers(), "-X", "security.protocol=SASL_PLAINTEXT",
+                "-X", "sasl.mechanisms=SCRAM-SHA-512", "-X", "sasl.username=alice", "-X", "sasl.password=" + PASSWORD,
+                "-m", "15", "-P", "-t", topic);
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getOutputStream().write("from-kcat\n".getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "kcat finished");
+            String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            System.out.println("SASL-kcat accept=" + accept + " exit=" + p.exitValue() + " " + printed.trim());
+            if (accept) {
+                assertEquals(0, p.exitValue(), printed);
+                assertTrue(log.contains("logged in as alice", "librdkafka before 2.6.1"), log.lines().toString());
+                try (KafkaConsumer<String, String> c = Clients.consumer(cluster.bootstrapServers(), null, Map.of())) {
+                    var tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+                    c.assign(List.of(tp));
+                    c.seekToBeginning(List.of(tp));
+                    List<String> got = new ArrayList<>();
+                    Await.until("kcat's record in the topic", Duration.ofSeconds(30), () -> {
+                        c.poll(Duration.ofMillis(200)).forEach(r -> got.add(r.value()));
+                        return got.contains("from-kcat");
+                    });
+                }
+            } else {
+                assertTrue(p.exitValue() != 0 || !printed.isEmpty(), printed);
+                Await.until("the refused login is logged", Duration.ofSeconds(30), () -> log.contains("login refused", "nonce"));
+                assertFalse(log.contains("logged in as alice"));
+            }
         }
     }
 }
