@@ -220,6 +220,9 @@ public final class ClientInventory {
         if (s.principal() != null) {
             n.put("principal", s.principal());
         }
+        if (s.oldScramNonce()) {
+            n.put("oldLibrdkafkaScramNonce", true);
+        }
         if (s.groupProtocol() != null) {
             n.put("groupProtocol", s.groupProtocol());
         }
@@ -304,7 +307,7 @@ public final class ClientInventory {
                     n.path("idempotent").asBoolean(), n.path("transactional").asBoolean(),
                     n.hasNonNull("cluster") ? n.get("cluster").asText() : null, 0, Instant.parse(n.get("firstSeen").asText()),
                     Instant.parse(n.get("lastSeen").asText()), n.hasNonNull("groupProtocol") ? n.get("groupProtocol").asText() : null,
-                    n.hasNonNull("principal") ? n.get("principal").asText() : null);
+                    n.hasNonNull("principal") ? n.get("principal").asText() : null, n.path("oldLibrdkafkaScramNonce").asBoolean());
                 if (clients.size() < cap) {
                     clients.put(s.clientId() + "@" + s.address(), ClientRecord.restore(s));
                 }

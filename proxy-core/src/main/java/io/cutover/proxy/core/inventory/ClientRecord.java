@@ -30,6 +30,7 @@ public final class ClientRecord {
     private volatile boolean idempotent;
     private volatile String groupProtocol;
     private volatile String principal;
+    private volatile boolean oldScramNonce;
     private final Map<String, Integer> connections = new ConcurrentHashMap<>();
     private volatile String lastCluster;
     private final long firstSeenMillis;
@@ -61,6 +62,11 @@ public final class ClientRecord {
     /** The user the client logged in to the proxy as (listener.sasl); the last one seen counts. */
     public void principal(String user) {
         principal = user;
+    }
+
+    /** The client logged in with the repeated SCRAM nonce of librdkafka before 2.6.1, which a Kafka 4.x broker refuses. */
+    public void oldScramNonce() {
+        oldScramNonce = true;
     }
 
     public void software(String name, String version) {
@@ -151,7 +157,7 @@ public final class ClientRecord {
         return new Snapshot(clientId, address, softwareName, softwareVersion, apiNames, new TreeSet<>(produced), new TreeSet<>(fetched),
             new TreeSet<>(groups), new TreeSet<>(transactionalIds), idempotent, !transactionalIds.isEmpty(), cluster,
             now.values().stream().mapToInt(Integer::intValue).sum(), Instant.ofEpochMilli(firstSeenMillis), Instant.ofEpochMilli(lastSeenMillis),
-            groupProtocol, principal);
+            groupProtocol, principal, oldScramNonce);
     }
 
     /** Restores what a snapshot held (after a restart): the client is known, not connected. */
@@ -173,6 +179,7 @@ public final class ClientRecord {
         r.idempotent = s.idempotent();
         r.groupProtocol = s.groupProtocol();
         r.principal = s.principal();
+        r.oldScramNonce = s.oldScramNonce();
         r.lastCluster = s.cluster();
         return r;
     }
@@ -180,14 +187,14 @@ public final class ClientRecord {
     public record Snapshot(String clientId, String address, String softwareName, String softwareVersion, Set<String> apis,
                            Set<String> produced, Set<String> fetched, Set<String> groups, Set<String> transactionalIds,
                            boolean idempotent, boolean transactional, String cluster, int connections, Instant firstSeen,
-                           Instant lastSeen, String groupProtocol, String principal) {
+                           Instant lastSeen, String groupProtocol, String principal, boolean oldScramNonce) {
         /** As before principals were recorded. */
         public Snapshot(String clientId, String address, String softwareName, String softwareVersion, Set<String> apis,
                         Set<String> produced, Set<String> fetched, Set<String> groups, Set<String> transactionalIds,
                         boolean idempotent, boolean transactional, String cluster, int connections, Instant firstSeen,
                         Instant lastSeen, String groupProtocol) {
             this(clientId, address, softwareName, softwareVersion, apis, produced, fetched, groups, transactionalIds, idempotent,
-                transactional, cluster, connections, firstSeen, lastSeen, groupProtocol, null);
+                transactional, cluster, connections, firstSeen, lastSeen, groupProtocol, null, false);
         }
     }
 }

@@ -79,6 +79,9 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
             // A certificate's subject from the handshake, then (with listener.sasl) the user who logged in.
             recordedPrincipal = principal;
             record.principal(principal);
+            if (conn.oldScramNonce()) {
+                record.oldScramNonce();
+            }
         }
         long now = System.currentTimeMillis();
         if (now - lastSeenMillis > 1_000) {

@@ -34,6 +34,7 @@ final class ClientSession {
     private boolean closed;
     private String principal;
     private boolean certificateLooked;
+    private boolean oldScramNonce;
     private Runnable onClose = () -> { };
 
     ClientSession(ProxyContext proxy, Channel client, UpstreamTarget target, boolean bootstrapListener) {
@@ -139,8 +140,14 @@ final class ClientSession {
         proxy.connectionLog().info("{} logged in again as {} (KIP-368)", describeClient(), user);
     }
 
+    /** The client logged in with librdkafka's repeated SCRAM nonce (listener.sasl.accept-old-librdkafka-nonce). */
+    boolean oldScramNonce() {
+        return oldScramNonce;
+    }
+
     void authenticated(String user, boolean oldLibrdkafkaNonce) {
         this.principal = user;
+        this.oldScramNonce = oldLibrdkafkaNonce;
         proxy.connectionLog().info("{} logged in as {}{}", describeClient(), user, oldLibrdkafkaNonce
             ? " (a librdkafka before 2.6.1: its repeated SCRAM nonce was accepted; a Kafka 4.x broker would refuse it)" : "");
     }

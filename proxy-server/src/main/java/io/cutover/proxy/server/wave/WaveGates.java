@@ -105,6 +105,11 @@ public final class WaveGates {
                 m.put("clientId", c.clientId());
                 m.put("address", c.address());
                 m.put("software", (c.softwareName() == null ? "?" : c.softwareName()) + " " + (c.softwareVersion() == null ? "" : c.softwareVersion()));
+                if (c.oldScramNonce()) {
+                    warnings.add("client " + c.clientId() + " (" + c.address() + ") logs in with the SCRAM nonce of librdkafka before 2.6.1, "
+                        + "which the proxy accepts (listener.sasl.accept-old-librdkafka-nonce) but a Kafka 4.x broker refuses: it must "
+                        + "go through the proxy, or be upgraded to librdkafka 2.6.1 or later before it connects to a 4.x target directly");
+                }
             } else {
                 warnings.add("client " + c.clientId() + " (" + c.address() + ") uses the wave's topics or groups but is outside the wave's "
                     + "clients selector: it stays on the source for them");

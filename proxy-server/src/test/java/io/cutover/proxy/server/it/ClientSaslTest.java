@@ -273,6 +273,8 @@ class ClientSaslTest {
             if (accept) {
                 assertEquals(0, p.exitValue(), printed);
                 assertTrue(log.contains("logged in as alice", "librdkafka before 2.6.1"), log.lines().toString());
+                String clients = proxy.send("GET", "/clients", null, Map.of()).body().replace(" ", "");
+                assertTrue(clients.contains("\"oldLibrdkafkaScramNonce\":true"), "the inventory flags the client: " + clients);
                 try (KafkaConsumer<String, String> c = Clients.consumer(cluster.bootstrapServers(), null, Map.of())) {
                     var tp = new org.apache.kafka.common.TopicPartition(topic, 0);
                     c.assign(List.of(tp));
