@@ -24,6 +24,8 @@ import java.util.TreeMap;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A wave's readiness gates, computed from live data each time: topics on the target, replication
@@ -31,6 +33,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * evidence, so an operator sees why, not only whether.
  */
 public final class WaveGates {
+    private static final Logger LOG = LoggerFactory.getLogger(WaveGates.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Topic configs whose difference between the clusters is worth a warning. */
     private static final Set<String> COMPARED_CONFIGS = Set.of("cleanup.policy", "retention.ms", "retention.bytes",
@@ -200,12 +203,29 @@ public final class WaveGates {
                 }
             }
         }
+        if (problems.isEmpty() && mapping == OffsetMapping.MIRRORMAKER2) {
+            warmTails(tps.get(0));
+        }
         evidence.set("problems", strings(problems));
         return new GateResult("replication-caught-up", "Replication to the target has caught up", problems.isEmpty(), evidence, List.of(),
             mapping == OffsetMapping.MIRRORMAKER2
                 ? "Check MirrorMaker 2 replicates these topics (topics regex, IdentityReplicationPolicy, offset-syncs topic "
                 + "waves.mirrormaker2.offset-syncs-topic) and wait for the lag to fall."
                 : "Wait for the replicator to catch up.");
+    }
+
+    /**
+     * A switch reads partitions' last records with one consumer per cluster. Connecting it while
+     * the wave is checked, not when the operator switches, keeps a slow new connection (a broker
+     * under load, a TLS handshake) out of the switch; the switch still connects if this failed.
+     */
+    private void warmTails(TopicPartition tp) {
+        try {
+            admins.tails().warm(ProxyConfig.SOURCE, tp);
+            admins.tails().warm(ProxyConfig.TARGET, tp);
+        } catch (RuntimeException e) {
+            LOG.debug("could not connect the switch's partition readers yet: {}", e.toString());
+        }
     }
 
     private GateResult groups(Wave wave) {
