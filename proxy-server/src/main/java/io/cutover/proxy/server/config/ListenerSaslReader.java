@@ -1,6 +1,7 @@
 package io.cutover.proxy.server.config;
 
 import com.typesafe.config.Config;
+import io.cutover.proxy.server.security.JwtLogins;
 import io.cutover.proxy.server.security.ListenerSasl;
 import io.cutover.proxy.server.security.SaslUsers;
 import java.io.IOException;
@@ -12,9 +13,24 @@ import java.util.Set;
 /** Reads {@code listener.sasl}: SASL terminated at the proxy's listeners. */
 final class ListenerSaslReader {
     private static final String BASE = "listener.sasl";
-    private static final Set<String> MECHANISMS = Set.of("SCRAM-SHA-512", "SCRAM-SHA-256", ListenerSasl.PLAIN);
+    private static final Set<String> MECHANISMS = Set.of("SCRAM-SHA-512", "SCRAM-SHA-256", ListenerSasl.PLAIN, ListenerSasl.OAUTHBEARER);
 
     private ListenerSaslReader() {
+    }
+
+    private static JwtLogins jwt(Config root) {
+        String jwks = root.getString(BASE + ".oauthbearer.jwks-file").trim();
+        String issuer = root.getString(BASE + ".oauthbearer.issuer").trim();
+        String audience = root.getString(BASE + ".oauthbearer.audience").trim();
+        if (jwks.isEmpty() || issuer.isEmpty() || audience.isEmpty()) {
+            throw new ConfigError(ProxyConfigLoader.key(BASE + ".oauthbearer") + ": OAUTHBEARER needs jwks-file, issuer and audience "
+                + "(the keys tokens are signed with, who issues them, and for whom)");
+        }
+        try {
+            return JwtLogins.create(Path.of(jwks), issuer, audience);
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigError(ProxyConfigLoader.key(BASE + ".oauthbearer.jwks-file") + ": " + e.getMessage(), e);
+        }
     }
 
     private static java.time.Duration lifetime(Config root) {
@@ -38,7 +54,12 @@ final class ListenerSaslReader {
         List<String> mechanisms = root.getStringList(BASE + ".mechanisms");
         if (mechanisms.isEmpty() || !MECHANISMS.containsAll(mechanisms) || new LinkedHashSet<>(mechanisms).size() != mechanisms.size()) {
             throw new ConfigError(ProxyConfigLoader.key(BASE + ".mechanisms") + " is " + mechanisms
-                + "; list one or more of SCRAM-SHA-512, SCRAM-SHA-256, PLAIN, each once");
+                + "; list one or more of SCRAM-SHA-512, SCRAM-SHA-256, PLAIN, OAUTHBEARER, each once");
+        }
+        JwtLogins jwt = mechanisms.contains(ListenerSasl.OAUTHBEARER) ? jwt(root) : null;
+        boolean passwords = mechanisms.stream().anyMatch(m -> !m.equals(ListenerSasl.OAUTHBEARER));
+        if (!passwords) {
+            return new ListenerSasl(mechanisms, null, lifetime(root), false, jwt);
         }
         if (usersFile.isEmpty()) {
             throw new ConfigError(ProxyConfigLoader.key(BASE + ".users-file") + " is not set: SASL needs the users clients log in as "
@@ -46,7 +67,7 @@ final class ListenerSaslReader {
         }
         try {
             return new ListenerSasl(mechanisms, SaslUsers.read(Path.of(usersFile)), lifetime(root),
-                root.getBoolean(BASE + ".accept-old-librdkafka-nonce"));
+                root.getBoolean(BASE + ".accept-old-librdkafka-nonce"), jwt);
         } catch (IOException | RuntimeException e) {
             throw new ConfigError(ProxyConfigLoader.key(BASE + ".users-file") + ": cannot read " + usersFile + ": " + e.getMessage(), e);
         }

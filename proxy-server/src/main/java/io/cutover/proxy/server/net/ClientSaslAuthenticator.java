@@ -6,13 +6,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import javax.security.sasl.SaslException;
 import javax.security.sasl.SaslServer;
-import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.message.SaslAuthenticateRequestData;
 import org.apache.kafka.common.message.SaslAuthenticateResponseData;
 import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.message.SaslHandshakeResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.security.authenticator.SaslInternalConfigs;
 
 /**
  * Logs a client in to the proxy (listener.sasl) before anything it sends goes further: it may ask
@@ -131,7 +131,7 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
         }
         try {
             server = sasl.newServer(mechanism);
-        } catch (SaslException e) {
+        } catch (SaslException | RuntimeException e) {
             responses.answer(request, answer.setErrorCode(Errors.UNSUPPORTED_SASL_MECHANISM.code()));
             session.failAfterAnswers(ProxyError.AUTHENTICATION_FAILED, e.getMessage());
             return;
@@ -151,7 +151,8 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
         byte[] challenge;
         try {
             challenge = server.evaluateResponse(token);
-        } catch (SaslException | SaslAuthenticationException e) {
+        } catch (SaslException | RuntimeException e) {
+            // A mechanism's own parsing may throw any runtime exception on a hostile token: a refusal, never a leak.
             refuse(request, answer, e.getMessage() == null ? "Authentication failed" : e.getMessage());
             return;
         }
@@ -164,10 +165,10 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
             refuse(request, answer, "logged in again as " + who + ", not as " + user + " (a connection keeps its user)");
             return;
         }
-        long lifetimeMs = lifetimeNanos / 1_000_000;
+        long lifetimeMs = sessionMs();
         responses.answer(request, answer.setErrorCode(Errors.NONE.code()).setAuthBytes(challenge == null ? new byte[0] : challenge)
             .setSessionLifetimeMs(lifetimeMs));
-        expiresAtNanos = System.nanoTime() + lifetimeNanos;
+        expiresAtNanos = System.nanoTime() + lifetimeMs * 1_000_000;
         boolean oldLibrdkafka = ListenerSasl.oldLibrdkafkaNonce(server);
         dispose();
         if (state == State.REAUTHENTICATE) {
@@ -179,6 +180,18 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
         state = State.AUTHENTICATED;
         session.authenticated(who, oldLibrdkafka);
         ctx.fireUserEventTriggered(LOGGED_IN);
+    }
+
+    /**
+     * The session given to a client that just logged in: listener.sasl.session-lifetime, but never
+     * past the expiry of a bearer token (as a broker does), so an expired token cannot be used on.
+     */
+    private long sessionMs() {
+        long configured = lifetimeNanos / 1_000_000;
+        if (configured == 0 || !(server.getNegotiatedProperty(SaslInternalConfigs.CREDENTIAL_LIFETIME_MS_SASL_NEGOTIATED_PROPERTY_KEY) instanceof Long expiresAt)) {
+            return configured;
+        }
+        return Math.max(0, Math.min(configured, expiresAt - System.currentTimeMillis()));
     }
 
     private void refuse(RequestFrame request, SaslAuthenticateResponseData answer, String why) {

@@ -13,17 +13,26 @@ import org.apache.kafka.common.security.scram.internals.ScramMechanism;
  */
 public final class ListenerSasl {
     public static final String PLAIN = "PLAIN";
+    public static final String OAUTHBEARER = "OAUTHBEARER";
 
     private final List<String> mechanisms;
     private final SaslUsers users;
     private final java.time.Duration sessionLifetime;
     private final boolean acceptOldLibrdkafkaNonce;
+    private final JwtLogins jwt;
 
     public ListenerSasl(List<String> mechanisms, SaslUsers users, java.time.Duration sessionLifetime, boolean acceptOldLibrdkafkaNonce) {
+        this(mechanisms, users, sessionLifetime, acceptOldLibrdkafkaNonce, null);
+    }
+
+    /** {@code users} may be null when only OAUTHBEARER is offered; {@code jwt} null unless it is. */
+    public ListenerSasl(List<String> mechanisms, SaslUsers users, java.time.Duration sessionLifetime, boolean acceptOldLibrdkafkaNonce,
+                        JwtLogins jwt) {
         this.mechanisms = List.copyOf(mechanisms);
         this.users = users;
         this.sessionLifetime = sessionLifetime;
         this.acceptOldLibrdkafkaNonce = acceptOldLibrdkafkaNonce;
+        this.jwt = jwt;
     }
 
     /** How long a login holds (KIP-368); zero for as long as the connection. */
@@ -43,6 +52,10 @@ public final class ListenerSasl {
     public SaslServer newServer(String mechanism) throws SaslException {
         if (PLAIN.equals(mechanism)) {
             return new PlainServer(users);
+        }
+        if (OAUTHBEARER.equals(mechanism)) {
+            // Kafka's own OAUTHBEARER server (RFC 7628 messages), with the proxy's JWT checks.
+            return new org.apache.kafka.common.security.oauthbearer.internals.OAuthBearerSaslServer(jwt);
         }
         try {
             return new ScramServer(ScramMechanism.forMechanismName(mechanism), users, acceptOldLibrdkafkaNonce);

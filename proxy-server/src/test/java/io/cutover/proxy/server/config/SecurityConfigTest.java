@@ -171,4 +171,23 @@ class SecurityConfigTest {
             assertTrue(e.getMessage().contains(f), "'" + e.getMessage() + "' says " + f);
         }
     }
+
+    @Test
+    void oauthbearerNeedsItsKeysIssuerAndAudienceButNoUsersFile() throws Exception {
+        String base = "cutover-proxy.listener.sasl { enabled = true, mechanisms = [OAUTHBEARER], ";
+        ConfigError unset = assertThrows(ConfigError.class, () -> parse(base + "oauthbearer.issuer = \"https://idp\" }", Map.of()));
+        assertTrue(unset.getMessage().contains("OAUTHBEARER needs jwks-file, issuer and audience"), unset.getMessage());
+
+        Path notJwks = tmp.resolve("keys.json");
+        Files.writeString(notJwks, "{\"hello\": 1}");
+        ConfigError bad = assertThrows(ConfigError.class, () -> parse(base + "oauthbearer { jwks-file = " + q(notJwks)
+            + ", issuer = \"https://idp\", audience = kafka } }", Map.of()));
+        assertTrue(bad.getMessage().contains("jwks-file") && bad.getMessage().contains("keys.json"), bad.getMessage());
+
+        Path jwks = tmp.resolve("jwks.json");
+        Files.writeString(jwks, new org.jose4j.jwk.JsonWebKeySet(org.jose4j.jwk.RsaJwkGenerator.generateJwk(2048)).toJson());
+        ProxyConfig ok = parse(base + "oauthbearer { jwks-file = " + q(jwks) + ", issuer = \"https://idp\", audience = kafka } }",
+            Map.of());
+        assertNotNull(ok);
+    }
 }

@@ -292,4 +292,87 @@ class ClientSaslTest {
             }
         }
     }
+
+    /** A JWT signed with {@code key}, from {@code issuer} for audience "cutover", expiring {@code expiresInSeconds} from now. */
+    private static String jwt(org.jose4j.jwk.RsaJsonWebKey key, String issuer, String subject, long expiresInSeconds) throws Exception {
+        org.jose4j.jwt.JwtClaims claims = new org.jose4j.jwt.JwtClaims();
+        claims.setIssuer(issuer);
+        claims.setAudience("cutover");
+        claims.setSubject(subject);
+        claims.setIssuedAtToNow();
+        org.jose4j.jwt.NumericDate exp = org.jose4j.jwt.NumericDate.now();
+        exp.addSeconds(expiresInSeconds);
+        claims.setExpirationTime(exp);
+        org.jose4j.jws.JsonWebSignature jws = new org.jose4j.jws.JsonWebSignature();
+        jws.setPayload(claims.toJson());
+        jws.setKey(key.getPrivateKey());
+        jws.setKeyIdHeaderValue(key.getKeyId());
+        jws.setAlgorithmHeaderValue(org.jose4j.jws.AlgorithmIdentifiers.RSA_USING_SHA256);
+        return jws.getCompactSerialization();
+    }
+
+    private static Map<String, Object> oauth(RunningProxy proxy, String token) {
+        Map<String, Object> c = new HashMap<>();
+        c.put("bootstrap.servers", proxy.bootstrapServers());
+        c.put("security.protocol", "SASL_PLAINTEXT");
+        c.put("sasl.mechanism", "OAUTHBEARER");
+        c.put("sasl.jaas.config", "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required token=\"" + token + "\";");
+        c.put("sasl.login.callback.handler.class", io.cutover.proxy.server.testkit.StaticJwtLoginHandler.class.getName());
+        c.put("default.api.timeout.ms", 15_000);
+        c.put("request.timeout.ms", 10_000);
+        return c;
+    }
+
+    /**
+     * OAUTHBEARER at the proxy: a JWT signed by a key of the configured JWKS file, from the configured
+     * issuer, for the configured audience, logs in as its subject; an expired one, one signed by
+     * another key, or one from another issuer is refused as a broker refuses it.
+     */
+    @Test
+    void jwtsSignedByTheConfiguredKeysLogInAndOthersAreRefused(EmbeddedKafkaCluster cluster, @TempDir Path dir) throws Exception {
+        org.jose4j.jwk.RsaJsonWebKey key = org.jose4j.jwk.RsaJwkGenerator.generateJwk(2048);
+        key.setKeyId("proxy-test-key");
+        org.jose4j.jwk.RsaJsonWebKey other = org.jose4j.jwk.RsaJwkGenerator.generateJwk(2048);
+        other.setKeyId("proxy-test-key");
+        Path jwks = dir.resolve("jwks.json");
+        Files.writeString(jwks, new org.jose4j.jwk.JsonWebKeySet(key).toJson());
+        assertFalse(Files.readString(jwks).contains("\"d\""), "only the public key is in the JWKS file");
+        try (LogCapture log = LogCapture.connections();
+             RunningProxy proxy = RunningProxy.in(cluster, Map.of("listener.sasl.enabled", true,
+                 "listener.sasl.mechanisms", List.of("OAUTHBEARER"), "listener.sasl.oauthbearer.jwks-file", jwks.toString(),
+                 "listener.sasl.oauthbearer.issuer", "https://idp.example", "listener.sasl.oauthbearer.audience", "cutover",
+                 "listener.sasl.session-lifetime", "1 hour"))) {
+            try (Admin admin = Admin.create(oauth(proxy, jwt(key, "https://idp.example", "orders-app", 600)))) {
+                assertTrue(admin.listTopics().names().get() != null);
+            }
+            assertTrue(log.contains("logged in as orders-app"), log.lines().toString());
+
+            // The session (KIP-368) ends when the token expires, not an hour later: a broker does the same.
+            try (RawKafkaClient raw = RawKafkaClient.connect(proxy.bootstrapServers())) {
+                raw.setTimeoutMillis(10_000);
+                raw.send(ApiKeys.SASL_HANDSHAKE, (short) 1, new org.apache.kafka.common.message.SaslHandshakeRequestData()
+                    .setMechanism("OAUTHBEARER"));
+                raw.receive(ApiKeys.SASL_HANDSHAKE, (short) 1);
+                String token = jwt(key, "https://idp.example", "short-lived", 30);
+                raw.send(ApiKeys.SASL_AUTHENTICATE, (short) 2, new org.apache.kafka.common.message.SaslAuthenticateRequestData()
+                    .setAuthBytes(("n,,\u0001auth=Bearer " + token + "\u0001\u0001").getBytes(StandardCharsets.UTF_8)));
+                var answer = raw.receive(ApiKeys.SASL_AUTHENTICATE, (short) 2)
+                    .as(org.apache.kafka.common.message.SaslAuthenticateResponseData.class);
+                assertEquals(0, answer.errorCode(), answer.toString());
+                assertTrue(answer.sessionLifetimeMs() > 20_000 && answer.sessionLifetimeMs() <= 30_000, answer.toString());
+            }
+            for (String bad : List.of(jwt(key, "https://idp.example", "orders-app", -600), jwt(other, "https://idp.example", "orders-app", 600),
+                jwt(key, "https://elsewhere.example", "orders-app", 600))) {
+                try (Admin admin = Admin.create(oauth(proxy, bad))) {
+                    ExecutionException e = assertThrows(ExecutionException.class, () -> admin.listTopics().names().get());
+                    assertInstanceOf(SaslAuthenticationException.class, e.getCause(), e.toString());
+                }
+            }
+            for (String why : List.of("expired", "not signed by a key of the configured JWKS file", "not from the configured issuer")) {
+                Await.until("a refused login logged as " + why, Duration.ofSeconds(10),
+                    () -> log.lines().stream().anyMatch(l -> l.contains("OAUTHBEARER login refused") && l.contains(why)));
+            }
+            assertFalse(log.lines().stream().anyMatch(l -> l.contains("eyJ")), "no token in the log");
+        }
+    }
 }
