@@ -206,7 +206,7 @@ public final class WaveReportHtml {
     }
 
     private void clients(List<WaveReport.MovedApplication> apps) {
-        open("clients", "Clients moved");
+        open("clientsMoved", "Clients moved");
         if (apps.isEmpty()) {
             out.append("<p class=\"muted\">The client inventory knows no client that the wave moves.</p>");
         }

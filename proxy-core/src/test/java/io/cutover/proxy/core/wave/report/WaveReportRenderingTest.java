@@ -26,7 +26,7 @@ class WaveReportRenderingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Instant T0 = Instant.parse("2026-12-05T10:00:00Z");
     private static final String HOSTILE = "<script>alert('x')</script>";
-    private static final List<String> SECTIONS = List.of("definition", "timeline", "gates", "rehearsal", "switches", "clients", "traffic",
+    private static final List<String> SECTIONS = List.of("definition", "timeline", "gates", "rehearsal", "switches", "clientsMoved", "traffic",
         "promote");
 
     /** A switch report as WaveSwitcher writes it: steps, what the fence held, each group's offsets per partition. */
