@@ -206,7 +206,7 @@ public final class WaveReportHtml {
     }
 
     private void clients(List<WaveReport.MovedApplication> apps) {
-        open("clientsMoved", "Clients moved");
+        open("clients", "Clients moved");
         if (apps.isEmpty()) {
             out.append("<p class=\"muted\">The client inventory knows no client that the wave moves.</p>");
         }
