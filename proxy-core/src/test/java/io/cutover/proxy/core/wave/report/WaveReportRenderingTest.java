@@ -26,8 +26,10 @@ class WaveReportRenderingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Instant T0 = Instant.parse("2026-12-05T10:00:00Z");
     private static final String HOSTILE = "<script>alert('x')</script>";
-    private static final List<String> SECTIONS = List.of("definition", "timeline", "gates", "rehearsal", "switches", "clients", "traffic",
+    private static final List<String> SECTIONS = List.of("definition", "timeline", "gates", "rehearsal", "switches", "clientsMoved", "traffic",
         "promote");
+    /** The HTML's section ids: the same, with the clients moved under "clients". */
+    private static final List<String> HTML_SECTIONS = SECTIONS.stream().map(x -> x.equals("clientsMoved") ? "clients" : x).toList();
 
     /** A switch report as WaveSwitcher writes it: steps, what the fence held, each group's offsets per partition. */
     private static ObjectNode switchReport(String direction, Instant startedAt, int groups, int partitions) {
@@ -108,7 +110,7 @@ class WaveReportRenderingTest {
         assertTrue(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"), "shown as text");
         assertFalse(html.contains("src=") || html.contains("href=") || html.contains("@import"), "nothing loaded from elsewhere");
         assertTrue(html.contains("@media print"), "printable");
-        for (String section : SECTIONS) {
+        for (String section : HTML_SECTIONS) {
             assertTrue(html.contains("data-section=\"" + section + "\""), section);
         }
     }
