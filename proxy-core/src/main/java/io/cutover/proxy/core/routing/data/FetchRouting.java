@@ -35,9 +35,7 @@ public final class FetchRouting {
             FetchTopic t = it.next();
             TopicResolution topic = TopicResolution.of(scope, version, t.topic(), t.topicId());
             if (!topic.routed()) {
-                if (misrouted == null) {
-                    misrouted = new Misrouted();
-                }
+                misrouted = Misrouted.orNew(misrouted);
                 for (FetchPartition p : t.partitions()) {
                     misrouted.add(t.topic(), t.topicId(), p.partition(), topic.error());
                 }

@@ -29,9 +29,7 @@ public final class ProduceRouting {
         for (TopicProduceData t : request.topicData()) {
             TopicResolution topic = TopicResolution.of(scope, version, t.name(), t.topicId());
             if (!topic.routed()) {
-                if (misrouted == null) {
-                    misrouted = new Misrouted();
-                }
+                misrouted = Misrouted.orNew(misrouted);
                 for (PartitionProduceData p : t.partitionData()) {
                     misrouted.add(t.name(), t.topicId(), p.index(), topic.error());
                 }
@@ -46,9 +44,7 @@ public final class ProduceRouting {
                     } else {
                         // No real producer id at hand yet: a retriable error, and the same batch
                         // (same sequence) comes back in a moment.
-                        if (misrouted == null) {
-                            misrouted = new Misrouted();
-                        }
+                        misrouted = Misrouted.orNew(misrouted);
                         misrouted.add(t.name(), t.topicId(), p.index(), Errors.NOT_ENOUGH_REPLICAS.code());
                         changed = true;
                     }
