@@ -70,7 +70,8 @@ public final class CapturesApi {
         try {
             c = hub.start(spec);
         } catch (CaptureConflictException e) {
-            throw new AdminException(409, e.getMessage());
+            String running = e.runningCapture();
+            throw new AdminException(409, running == null ? e.getMessage() : e.getMessage() + " (POST /captures/" + running + "/stop)");
         }
         ObjectNode after = toJson(c.status());
         audit.record(who, "start-capture", null, after);

@@ -2,6 +2,7 @@ package io.cutover.proxy.core.api;
 
 import java.util.Collection;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
 import org.apache.kafka.common.message.ApiVersionsResponseData.FinalizedFeatureKey;
@@ -32,54 +33,64 @@ public final class ApiVersionsIntersection {
             }
             short min = (short) Math.max(v.minVersion(), ApiSupport.minVersion(v.apiKey()));
             short max = (short) Math.min(v.maxVersion(), ApiSupport.maxVersion(v.apiKey()));
-            boolean everywhere = ApiSupport.handling(v.apiKey()) != ApiHandling.HIDDEN;
-            for (ApiVersionsResponseData other : clusters) {
-                ApiVersion o = other.apiKeys().find(v.apiKey());
-                if (o == null) {
-                    everywhere = false;
-                    break;
-                }
-                min = (short) Math.max(min, o.minVersion());
-                max = (short) Math.min(max, o.maxVersion());
+            if (ApiSupport.handling(v.apiKey()) == ApiHandling.HIDDEN) {
+                continue;
             }
-            if (everywhere && min <= max) {
-                out.apiKeys().add(new ApiVersion().setApiKey(v.apiKey()).setMinVersion(min).setMaxVersion(max));
+            Range common = common(new Range(min, max), clusters, c -> Range.of(c.apiKeys().find(v.apiKey())), false);
+            if (common != null && common.min <= common.max) {
+                out.apiKeys().add(new ApiVersion().setApiKey(v.apiKey()).setMinVersion(common.min).setMaxVersion(common.max));
             }
         }
         for (SupportedFeatureKey f : first.supportedFeatures()) {
-            short min = f.minVersion();
-            short max = f.maxVersion();
-            boolean everywhere = true;
-            for (ApiVersionsResponseData other : clusters) {
-                SupportedFeatureKey o = other.supportedFeatures().find(f.name());
-                if (o == null) {
-                    everywhere = false;
-                    break;
-                }
-                min = (short) Math.max(min, o.minVersion());
-                max = (short) Math.min(max, o.maxVersion());
-            }
-            if (everywhere && min <= max) {
-                out.supportedFeatures().add(new SupportedFeatureKey().setName(f.name()).setMinVersion(min).setMaxVersion(max));
+            Range common = common(new Range(f.minVersion(), f.maxVersion()), clusters,
+                c -> Range.of(c.supportedFeatures().find(f.name())), false);
+            if (common != null && common.min <= common.max) {
+                out.supportedFeatures().add(new SupportedFeatureKey().setName(f.name()).setMinVersion(common.min).setMaxVersion(common.max));
             }
         }
         for (FinalizedFeatureKey f : first.finalizedFeatures()) {
-            short min = f.minVersionLevel();
-            short max = f.maxVersionLevel();
-            boolean everywhere = true;
-            for (ApiVersionsResponseData other : clusters) {
-                FinalizedFeatureKey o = other.finalizedFeatures().find(f.name());
-                if (o == null) {
-                    everywhere = false;
-                    break;
-                }
-                min = (short) Math.min(min, o.minVersionLevel());
-                max = (short) Math.min(max, o.maxVersionLevel());
-            }
-            if (everywhere) {
-                out.finalizedFeatures().add(new FinalizedFeatureKey().setName(f.name()).setMinVersionLevel(min).setMaxVersionLevel(max));
+            // A finalized feature's level range is the lowest of each end, not the overlap.
+            Range common = common(new Range(f.minVersionLevel(), f.maxVersionLevel()), clusters,
+                c -> Range.of(c.finalizedFeatures().find(f.name())), true);
+            if (common != null) {
+                out.finalizedFeatures().add(new FinalizedFeatureKey().setName(f.name()).setMinVersionLevel(common.min)
+                    .setMaxVersionLevel(common.max));
             }
         }
         return out;
+    }
+
+    /**
+     * {@code start} narrowed by every cluster's range ({@code rangeIn}): the highest minimum (or,
+     * with {@code lowestMin}, the lowest) and the lowest maximum. Null when a cluster has none.
+     */
+    private static Range common(Range start, Collection<ApiVersionsResponseData> clusters,
+                                Function<ApiVersionsResponseData, Range> rangeIn, boolean lowestMin) {
+        short min = start.min;
+        short max = start.max;
+        for (ApiVersionsResponseData cluster : clusters) {
+            Range r = rangeIn.apply(cluster);
+            if (r == null) {
+                return null;
+            }
+            min = (short) (lowestMin ? Math.min(min, r.min) : Math.max(min, r.min));
+            max = (short) Math.min(max, r.max);
+        }
+        return new Range(min, max);
+    }
+
+    /** A range of versions (or, for a finalized feature, of levels). */
+    private record Range(short min, short max) {
+        static Range of(ApiVersion v) {
+            return v == null ? null : new Range(v.minVersion(), v.maxVersion());
+        }
+
+        static Range of(SupportedFeatureKey f) {
+            return f == null ? null : new Range(f.minVersion(), f.maxVersion());
+        }
+
+        static Range of(FinalizedFeatureKey f) {
+            return f == null ? null : new Range(f.minVersionLevel(), f.maxVersionLevel());
+        }
     }
 }

@@ -64,8 +64,7 @@ public final class CaptureHub {
     public synchronized Capture start(CaptureSpec spec) {
         Capture running = active;
         if (running != null && running.isRunning()) {
-            throw new CaptureConflictException("capture " + running.name() + " is running; stop it first (POST /captures/"
-                + running.name() + "/stop)");
+            throw CaptureConflictException.running(running.name());
         }
         Path file = directory.resolve(spec.name() + ".pcapng");
         if (Files.exists(file)) {

@@ -170,7 +170,7 @@ public final class SchemaWalker {
         }
     }
 
-    private static final class Tagged extends Node {
+    private static final class Tagged extends Node implements io.cutover.proxy.core.codec.TaggedFields.FieldAction<Visitor> {
         private final Map<Integer, Node> known;
 
         Tagged(Map<Integer, Node> known) {
@@ -179,29 +179,16 @@ public final class SchemaWalker {
 
         @Override
         int skip(ByteBuf buf, int pos, int end, Visitor v) {
-            long count = Varints.readUnsignedVarint(buf, pos, end);
-            pos = Varints.endOfUnsignedVarint(buf, pos, end);
-            if (count > end - pos) {
-                throw new MalformedFrameException("tagged-field count " + count + " at byte " + pos + " exceeds the bytes left in the frame");
+            return io.cutover.proxy.core.codec.TaggedFields.walk(buf, pos, end, this, v);
+        }
+
+        @Override
+        public void field(long tag, ByteBuf buf, int start, int end, Visitor v) {
+            Node field = tag > Integer.MAX_VALUE ? null : known.get((int) tag);
+            if (field != null && field.watchedWithin) {
+                // Only watched tagged fields are walked; the size already says where they end.
+                field.walk(buf, start, end, v);
             }
-            for (long i = 0; i < count; i++) {
-                long tag = Varints.readUnsignedVarint(buf, pos, end);
-                pos = Varints.endOfUnsignedVarint(buf, pos, end);
-                long size = Varints.readUnsignedVarint(buf, pos, end);
-                pos = Varints.endOfUnsignedVarint(buf, pos, end);
-                if (size > end - pos) {
-                    throw new MalformedFrameException("tagged field " + tag + " of " + size + " bytes at byte " + pos
-                        + " runs past the end of its frame");
-                }
-                int fieldEnd = pos + (int) size;
-                Node field = tag > Integer.MAX_VALUE ? null : known.get((int) tag);
-                if (field != null && field.watchedWithin) {
-                    // Only watched tagged fields are walked; the size already says where they end.
-                    field.walk(buf, pos, fieldEnd, v);
-                }
-                pos = fieldEnd;
-            }
-            return pos;
         }
     }
 

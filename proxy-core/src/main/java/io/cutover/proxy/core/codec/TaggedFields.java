@@ -7,8 +7,23 @@ final class TaggedFields {
     private TaggedFields() {
     }
 
+    /** What to do with one tagged field, given where its value lies; {@code context} is the caller's own. */
+    @FunctionalInterface
+    interface FieldAction<C> {
+        void field(long tag, ByteBuf buf, int start, int end, C context);
+    }
+
     /** Returns the absolute index just past the tagged-field section that starts at {@code pos}. */
     static int skip(ByteBuf buf, int pos, int end) {
+        return walk(buf, pos, end, null, null);
+    }
+
+    /**
+     * Walks the tagged-field section that starts at {@code pos}, handing each field to {@code action}
+     * (none: skipped) with {@code context}, so a caller on the request path need not allocate a
+     * capturing lambda. Returns the absolute index just past the section.
+     */
+    static <C> int walk(ByteBuf buf, int pos, int end, FieldAction<C> action, C context) {
         long count = Varints.readUnsignedVarint(buf, pos, end);
         pos = Varints.endOfUnsignedVarint(buf, pos, end);
         if (count > end - pos) {
@@ -24,7 +39,11 @@ final class TaggedFields {
                 // The message is built only here: a String per field would be an allocation per request.
                 throw new MalformedFrameException("tagged field " + tag + " of " + size + " bytes at byte " + pos + " runs past the end of the frame");
             }
-            pos += (int) size;
+            int fieldEnd = pos + (int) size;
+            if (action != null) {
+                action.field(tag, buf, pos, fieldEnd, context);
+            }
+            pos = fieldEnd;
         }
         return pos;
     }

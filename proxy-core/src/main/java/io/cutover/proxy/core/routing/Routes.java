@@ -63,7 +63,7 @@ public final class Routes {
         private final long current;
 
         public VersionConflictException(long expected, long current) {
-            super("route table is at version " + current + ", not " + expected + "; re-read it (GET /routes) and retry");
+            super("route table is at version " + current + ", not " + expected + "; re-read the route table and retry");
             this.current = current;
         }
 

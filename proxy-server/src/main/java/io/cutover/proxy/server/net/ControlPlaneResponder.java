@@ -1,6 +1,6 @@
 package io.cutover.proxy.server.net;
 
-import io.cutover.proxy.server.route.ControlPlaneAnswers;
+import io.cutover.proxy.server.route.ControlPlane;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -13,7 +13,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 final class ControlPlaneResponder extends ChannelInboundHandlerAdapter implements BodyNeed {
     private final ClientSession session;
     private final ResponseReceiver responses;
-    private final ControlPlaneAnswers answers;
+    private final ControlPlane answers;
 
     ControlPlaneResponder(ClientSession session, ResponseReceiver responses) {
         this.session = session;
@@ -23,13 +23,13 @@ final class ControlPlaneResponder extends ChannelInboundHandlerAdapter implement
 
     @Override
     public boolean needsBody(ApiKeys api, short version) {
-        return ControlPlaneAnswers.answers(api.id);
+        return ControlPlane.answers(api.id);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         RequestFrame request = (RequestFrame) msg;
-        if (!ControlPlaneAnswers.answers(request.apiKey())) {
+        if (!ControlPlane.answers(request.apiKey())) {
             ctx.fireChannelRead(request);
             return;
         }

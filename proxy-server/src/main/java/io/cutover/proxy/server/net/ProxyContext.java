@@ -6,7 +6,7 @@ import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
 import io.cutover.proxy.core.routing.data.ResponseRewriting;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
-import io.cutover.proxy.server.route.ControlPlaneAnswers;
+import io.cutover.proxy.server.route.ControlPlane;
 import io.cutover.proxy.server.route.RoutingState;
 import io.cutover.proxy.server.upstream.UpstreamConnector;
 import io.cutover.proxy.server.wire.Transport;
@@ -23,7 +23,7 @@ public record ProxyContext(
     UpstreamConnector upstreams,
     RateLimitedLog connectionLog,
     RoutingState routing,
-    ControlPlaneAnswers answers,
+    ControlPlane answers,
     CaptureHub captures,
     LiveConnections connections,
     io.cutover.proxy.server.wave.Fences fences,

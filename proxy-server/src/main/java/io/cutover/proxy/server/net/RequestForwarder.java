@@ -1,11 +1,11 @@
 package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.server.metrics.ProxyError;
+import io.cutover.proxy.server.wire.DecoderFailure;
 import io.cutover.proxy.server.wire.FrameException;
 import io.cutover.proxy.server.wire.KafkaFrameDecoder;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderException;
 
 /**
  * The end of the client side of the request path: sends each request that got this far upstream,
@@ -78,7 +78,7 @@ final class RequestForwarder extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        Throwable root = DecoderFailure.rootOf(cause);
         if (root instanceof FrameException fe) {
             session.fail(fe.error(), fe.getMessage());
         } else if (root instanceof java.io.IOException) {

@@ -2,10 +2,10 @@ package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.codec.MalformedFrameException;
 import io.cutover.proxy.core.node.NodeRegistry;
+import io.cutover.proxy.server.wire.DecoderFailure;
 import io.cutover.proxy.server.wire.FrameException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderException;
 
 /** Ties the upstream channel's lifecycle and writability to the connection pair. */
 final class UpstreamLifecycle extends ChannelInboundHandlerAdapter {
@@ -29,7 +29,7 @@ final class UpstreamLifecycle extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        Throwable root = DecoderFailure.rootOf(cause);
         String what;
         if (root instanceof FrameException || root instanceof MalformedFrameException) {
             what = "unusable response from upstream: " + root.getMessage();

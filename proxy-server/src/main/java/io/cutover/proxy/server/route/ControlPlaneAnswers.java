@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * cluster could say (its topics LEADER_NOT_AVAILABLE, its coordinators COORDINATOR_NOT_AVAILABLE).
  * Only when no cluster can answer does an answer fail (and the client's connection close).
  */
-public final class ControlPlaneAnswers {
+public final class ControlPlaneAnswers implements ControlPlane {
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneAnswers.class);
 
     private final RoutingState state;
@@ -52,12 +52,7 @@ public final class ControlPlaneAnswers {
         this.known = known;
     }
 
-    /** True for the APIs answered here. */
-    public static boolean answers(short apiKey) {
-        return apiKey == ApiKeys.API_VERSIONS.id || apiKey == ApiKeys.METADATA.id
-            || apiKey == ApiKeys.FIND_COORDINATOR.id || apiKey == ApiKeys.DESCRIBE_CLUSTER.id;
-    }
-
+    @Override
     public CompletionStage<ApiMessage> answer(ApiKeys api, short version, ApiMessage request, ClientRoutes routes) {
         return switch (api) {
             case API_VERSIONS -> apiVersions().thenApply(r -> r);

@@ -1,9 +1,9 @@
 package io.cutover.proxy.server.security;
 
 import io.cutover.proxy.server.net.RateLimitedLog;
+import io.cutover.proxy.server.wire.DecoderFailure;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import javax.net.ssl.SSLException;
@@ -31,7 +31,7 @@ final class TlsRefusals extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        Throwable root = DecoderFailure.rootOf(cause);
         if (root instanceof SSLException) {
             refuse(ctx, root);
             return;

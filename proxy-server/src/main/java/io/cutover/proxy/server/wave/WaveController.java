@@ -186,7 +186,7 @@ public final class WaveController implements WaveService {
         }
         if (w.state() != WaveState.READY) {
             return Outcome.conflict("wave " + name + " is " + w.state() + "; only a READY wave switches"
-                + (w.state() == WaveState.PLANNED || w.state() == WaveState.ROLLED_BACK ? " (POST /waves/" + name + "/check first)" : ""), w);
+                + (w.state() == WaveState.PLANNED || w.state() == WaveState.ROLLED_BACK ? "; check the wave first" : ""), w);
         }
         // The gates are checked again, on live data, right before the fence.
         List<GateResult> results;

@@ -79,7 +79,7 @@ public final class WaveGates {
         JsonNode r = wave.rehearsal();
         if (r == null) {
             return new GateResult("compatibility-rehearsal", "Recent traffic of the wave's clients replays cleanly against the target",
-                true, evidence, List.of("not rehearsed yet: POST /waves/" + wave.name() + "/rehearse replays captured traffic against the target"),
+                true, evidence, List.of("not rehearsed yet: rehearse the wave to replay captured traffic against the target"),
                 "");
         }
         evidence.put("at", r.path("at").asText());

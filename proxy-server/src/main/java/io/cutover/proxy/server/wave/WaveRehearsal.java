@@ -116,8 +116,8 @@ public final class WaveRehearsal {
                 return Path.of(c.file());
             }
         }
-        throw new IOException("no finished capture to rehearse from: capture the wave's clients first (POST /captures with a "
-            + "filter on their topics or client.id prefix, then POST /captures/{name}/stop)");
+        throw new IOException("no finished capture to rehearse from: capture the wave's clients first (a capture filtered on "
+            + "their topics or client.id prefix, then stopped)");
     }
 
     private static ReplayReport replay(Path file, InetSocketAddress to, Set<ApiKeys> apis, Predicate<String> clients,

@@ -135,7 +135,8 @@ class CaptureTest {
             assertEquals(201, proxy.send("POST", "/captures", "{\"name\":\"small\",\"maxBytes\":20000}", Map.of()).statusCode());
             var second = proxy.send("POST", "/captures", "{\"name\":\"second\"}", Map.of());
             assertEquals(409, second.statusCode(), "one capture at a time");
-            assertTrue(second.body().contains("small"), second.body());
+            assertTrue(second.body().contains("capture small is running; stop the capture first (POST /captures/small/stop)"),
+                second.body());
             try (KafkaProducer<String, String> producer = Clients.producer(proxy.bootstrapServers(), Map.of())) {
                 for (int i = 0; i < 50; i++) {
                     producer.send(new ProducerRecord<>(topic, "v".repeat(1000))).get(30, TimeUnit.SECONDS);

@@ -76,7 +76,7 @@ class WaveAbortTest {
 
             HttpResponse<String> refused = proxy.send("POST", "/waves/gated/switch", null, Map.of());
             assertEquals(409, refused.statusCode());
-            assertTrue(json(refused).get("error").asText().contains("check first"), refused.body());
+            assertTrue(json(refused).get("error").asText().contains("check the wave first"), refused.body());
 
             // The scorecard shows the same verdicts, as JSON and as text.
             JsonNode card = json(proxy.send("GET", "/waves/gated/scorecard", null, Map.of()));

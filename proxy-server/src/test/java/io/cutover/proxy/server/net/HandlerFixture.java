@@ -22,6 +22,7 @@ import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.config.ProxyConfigLoader;
 import io.cutover.proxy.server.metrics.ProxyError;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
+import io.cutover.proxy.server.route.ControlPlane;
 import io.cutover.proxy.server.route.RoutingState;
 import io.cutover.proxy.server.wave.ClientObservations;
 import io.cutover.proxy.server.wave.Fences;
@@ -39,6 +40,7 @@ import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -48,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * A ProxyContext with no sockets and no brokers, for EmbeddedChannel tests of the net handlers: the
  * default config, metrics in a SimpleMeterRegistry, in-memory routes and node ports, and real
  * producer ids from a queue the test fills. One cluster ("source") or two ("source" and "target",
- * routing mode). The transport, the upstream connector and the control-plane answers need the
- * network and are left null: no handler tested here touches them.
+ * routing mode). The transport and the upstream connector need the network and are left null: no
+ * handler tested here touches them. The control-plane answers are whatever the test cans in
+ * {@link #controlPlane}.
  */
 final class HandlerFixture {
     static final InetSocketAddress CLIENT_ADDRESS = new InetSocketAddress("10.0.0.7", 50_123);
@@ -63,6 +66,9 @@ final class HandlerFixture {
     final ClientInventory inventory = new ClientInventory(100, Duration.ofHours(1), Clock.systemUTC(), null);
     final CaptureHub captures;
     final ProxyContext proxy;
+    /** Answers the proxy gives ApiVersions, Metadata, FindCoordinator, DescribeCluster; none until a test cans one. */
+    ControlPlane controlPlane = (api, version, request, routes) ->
+        CompletableFuture.failedFuture(new IllegalStateException("no " + api + " answer canned"));
 
     private HandlerFixture(boolean twoClusters, Path captureDir) {
         String hocon = "cutover-proxy.clusters.source.bootstrap-servers = [\"source-kafka:9092\"]"
@@ -88,7 +94,8 @@ final class HandlerFixture {
             ProxyConfig.SOURCE, ProducerIdStore.none(), cluster -> realIds.get(cluster).poll());
         this.captures = new CaptureHub(captureDir, config.capture().queueBytes(), Clock.systemUTC());
         this.proxy = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), null, null,
-            new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing, null, captures,
+            new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
+            (api, version, request, clientRoutes) -> controlPlane.answer(api, version, request, clientRoutes), captures,
             new LiveConnections(), fences, new ClientObservations(), inventory);
     }
 

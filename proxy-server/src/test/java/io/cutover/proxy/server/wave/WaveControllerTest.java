@@ -114,7 +114,7 @@ class WaveControllerTest {
         Wave planned = value(waves.create(spec("w1", List.of("orders"), List.of()), "alice"));
 
         Outcome.Conflict<?> sw = assertInstanceOf(Outcome.Conflict.class, waves.switchWave("w1", "alice"));
-        assertEquals("wave w1 is PLANNED; only a READY wave switches (POST /waves/w1/check first)", sw.reason());
+        assertEquals("wave w1 is PLANNED; only a READY wave switches; check the wave first", sw.reason());
         assertEquals(planned, sw.current());
         assertNull(sw.evidence());
 

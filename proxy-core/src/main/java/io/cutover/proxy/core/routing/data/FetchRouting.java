@@ -24,44 +24,27 @@ import org.apache.kafka.common.record.internal.MutableRecordBatch;
  * truncation detection can fire falsely after a move.
  */
 public final class FetchRouting {
-    private static final short FIRST_TOPIC_ID_VERSION = 13;
-
     private FetchRouting() {
     }
 
     public static Routed route(FetchRequestData request, short version, RequestScope scope) {
-        boolean byId = version >= FIRST_TOPIC_ID_VERSION;
         Misrouted misrouted = null;
         boolean changed = false;
         Iterator<FetchTopic> it = request.topics().iterator();
         while (it.hasNext()) {
             FetchTopic t = it.next();
-            String name = byId ? scope.topicIds().nameOfVirtual(t.topicId()) : t.topic();
-            short error = Errors.NONE.code();
-            Uuid real = null;
-            if (name == null) {
-                error = Errors.UNKNOWN_TOPIC_ID.code();
-            } else if (scope.movedAway(name)) {
-                error = Errors.NOT_LEADER_OR_FOLLOWER.code();
-            } else if (byId && scope.virtualize()) {
-                real = scope.topicIds().realOfVirtual(scope.cluster(), t.topicId());
-                if (real == null) {
-                    error = Errors.UNKNOWN_TOPIC_ID.code();
-                }
-            }
-            if (error != Errors.NONE.code()) {
-                if (misrouted == null) {
-                    misrouted = new Misrouted();
-                }
+            TopicResolution topic = TopicResolution.of(scope, version, t.topic(), t.topicId());
+            if (!topic.routed()) {
+                misrouted = Misrouted.orNew(misrouted);
                 for (FetchPartition p : t.partitions()) {
-                    misrouted.add(t.topic(), t.topicId(), p.partition(), error);
+                    misrouted.add(t.topic(), t.topicId(), p.partition(), topic.error());
                 }
                 it.remove();
                 changed = true;
                 continue;
             }
-            if (real != null) {
-                t.setTopicId(real);
+            if (topic.realId() != null) {
+                t.setTopicId(topic.realId());
                 changed = true;
             }
             if (scope.virtualize()) {
@@ -73,7 +56,7 @@ public final class FetchRouting {
                 }
             }
         }
-        if (byId && scope.virtualize() && !request.forgottenTopicsData().isEmpty()) {
+        if (TopicResolution.byId(version) && scope.virtualize() && !request.forgottenTopicsData().isEmpty()) {
             List<ForgottenTopic> forgotten = new ArrayList<>();
             for (ForgottenTopic f : request.forgottenTopicsData()) {
                 Uuid real = scope.topicIds().realOfVirtual(scope.cluster(), f.topicId());
@@ -103,7 +86,7 @@ public final class FetchRouting {
     public static boolean complete(FetchResponseData response, short version, Misrouted misrouted, String cluster, TopicIds ids,
                                    boolean virtualize) {
         boolean changed = false;
-        boolean byId = version >= FIRST_TOPIC_ID_VERSION;
+        boolean byId = TopicResolution.byId(version);
         if (virtualize) {
             for (FetchableTopicResponse t : response.responses()) {
                 if (byId) {

@@ -21,9 +21,7 @@ public final class ListOffsetsRouting {
         while (it.hasNext()) {
             ListOffsetsTopic t = it.next();
             if (scope.movedAway(t.name())) {
-                if (misrouted == null) {
-                    misrouted = new Misrouted();
-                }
+                misrouted = Misrouted.orNew(misrouted);
                 for (ListOffsetsPartition p : t.partitions()) {
                     misrouted.add(t.name(), null, p.partitionIndex(), Errors.NOT_LEADER_OR_FOLLOWER.code());
                 }

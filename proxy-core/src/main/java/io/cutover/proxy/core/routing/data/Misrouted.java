@@ -17,6 +17,14 @@ public final class Misrouted {
 
     private final List<Partition> partitions = new ArrayList<>();
 
+    /**
+     * {@code misrouted}, or a new one when there is none yet: a request that keeps all its
+     * partitions allocates nothing.
+     */
+    static Misrouted orNew(Misrouted misrouted) {
+        return misrouted != null ? misrouted : new Misrouted();
+    }
+
     public void add(String topic, Uuid topicId, int partition, short errorCode) {
         partitions.add(new Partition(topic, topicId, partition, errorCode));
     }

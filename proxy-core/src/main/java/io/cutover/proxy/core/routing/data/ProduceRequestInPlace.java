@@ -37,7 +37,6 @@ public final class ProduceRequestInPlace {
     private static final int RECORDS = 3;
     private static final short FIRST_VERSION = 3;
     private static final short FIRST_FLEXIBLE_VERSION = 9;
-    private static final short FIRST_TOPIC_ID_VERSION = 13;
     /** Rewrites one pass plans; a request needing more goes the decoding path. */
     static final int MAX_REWRITES = 4096;
 
@@ -116,7 +115,7 @@ public final class ProduceRequestInPlace {
 
         void reset(short version, RequestScope scope) {
             this.flexible = version >= FIRST_FLEXIBLE_VERSION;
-            this.byId = version >= FIRST_TOPIC_ID_VERSION;
+            this.byId = TopicResolution.byId(version);
             this.scope = scope;
             this.decodingPath = false;
             this.topic = null;

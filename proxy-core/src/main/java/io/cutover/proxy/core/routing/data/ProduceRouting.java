@@ -19,36 +19,19 @@ import org.apache.kafka.common.protocol.Errors;
  * NOT_LEADER_OR_FOLLOWER, the rest go upstream with real topic ids (v13+).
  */
 public final class ProduceRouting {
-    private static final short FIRST_TOPIC_ID_VERSION = 13;
-
     private ProduceRouting() {
     }
 
     public static Routed route(ProduceRequestData request, short version, RequestScope scope) {
-        boolean byId = version >= FIRST_TOPIC_ID_VERSION;
         Misrouted misrouted = null;
         TopicProduceDataCollection kept = new TopicProduceDataCollection(request.topicData().size());
         boolean changed = false;
         for (TopicProduceData t : request.topicData()) {
-            String name = byId ? scope.topicIds().nameOfVirtual(t.topicId()) : t.name();
-            short error = Errors.NONE.code();
-            Uuid real = null;
-            if (name == null) {
-                error = Errors.UNKNOWN_TOPIC_ID.code();
-            } else if (scope.movedAway(name)) {
-                error = Errors.NOT_LEADER_OR_FOLLOWER.code();
-            } else if (byId && scope.virtualize()) {
-                real = scope.topicIds().realOfVirtual(scope.cluster(), t.topicId());
-                if (real == null) {
-                    error = Errors.UNKNOWN_TOPIC_ID.code();
-                }
-            }
-            if (error != Errors.NONE.code()) {
-                if (misrouted == null) {
-                    misrouted = new Misrouted();
-                }
+            TopicResolution topic = TopicResolution.of(scope, version, t.name(), t.topicId());
+            if (!topic.routed()) {
+                misrouted = Misrouted.orNew(misrouted);
                 for (PartitionProduceData p : t.partitionData()) {
-                    misrouted.add(t.name(), t.topicId(), p.index(), error);
+                    misrouted.add(t.name(), t.topicId(), p.index(), topic.error());
                 }
                 changed = true;
                 continue;
@@ -56,14 +39,12 @@ public final class ProduceRouting {
             if (scope.producers() != null) {
                 List<PartitionProduceData> ready = new ArrayList<>(t.partitionData().size());
                 for (PartitionProduceData p : t.partitionData()) {
-                    if (ProducerBatches.mapToCluster(p, name, scope)) {
+                    if (ProducerBatches.mapToCluster(p, topic.name(), scope)) {
                         ready.add(p);
                     } else {
                         // No real producer id at hand yet: a retriable error, and the same batch
                         // (same sequence) comes back in a moment.
-                        if (misrouted == null) {
-                            misrouted = new Misrouted();
-                        }
+                        misrouted = Misrouted.orNew(misrouted);
                         misrouted.add(t.name(), t.topicId(), p.index(), Errors.NOT_ENOUGH_REPLICAS.code());
                         changed = true;
                     }
@@ -76,9 +57,9 @@ public final class ProduceRouting {
                 }
             }
             // The topic id is part of the collection's key: add a copy rather than edit in place.
-            TopicProduceData copy = new TopicProduceData().setName(t.name()).setTopicId(real != null ? real : t.topicId())
+            TopicProduceData copy = new TopicProduceData().setName(t.name()).setTopicId(topic.realId() != null ? topic.realId() : t.topicId())
                 .setPartitionData(t.partitionData());
-            changed |= real != null;
+            changed |= topic.realId() != null;
             kept.add(copy);
         }
         if (!changed) {
@@ -104,7 +85,7 @@ public final class ProduceRouting {
                                    boolean virtualize) {
         boolean changed = false;
         if (virtualize) {
-            boolean byId = version >= FIRST_TOPIC_ID_VERSION;
+            boolean byId = TopicResolution.byId(version);
             TopicProduceResponseCollection topics = new TopicProduceResponseCollection(response.responses().size());
             for (TopicProduceResponse t : response.responses()) {
                 Uuid virtual = byId ? ids.virtualOfReal(cluster, t.topicId()) : null;
