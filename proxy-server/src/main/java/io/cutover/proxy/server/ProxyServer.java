@@ -38,6 +38,7 @@ import io.cutover.proxy.admin.RoutesApi;
 import io.cutover.proxy.admin.UiRoute;
 import io.cutover.proxy.core.node.NodeIdSpace;
 import io.cutover.proxy.core.node.NodeRegistry;
+import io.cutover.proxy.core.node.PortRange;
 import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
 import io.cutover.proxy.core.routing.data.ResponseRewriting;
 import io.cutover.proxy.core.rewrite.RewriteContext;
@@ -52,6 +53,10 @@ import io.cutover.proxy.core.virtual.TopicIds;
 import io.cutover.proxy.server.admin.AdminTokens;
 import io.cutover.proxy.server.config.ClusterConfig;
 import io.cutover.proxy.server.config.ProxyConfig;
+import io.cutover.proxy.server.fleet.FleetClusterId;
+import io.cutover.proxy.server.fleet.FleetNodePortStore;
+import io.cutover.proxy.server.fleet.FleetRouteStore;
+import io.cutover.proxy.server.fleet.FleetState;
 import io.cutover.proxy.server.discovery.ClusterDiscovery;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
 import io.cutover.proxy.server.net.BrokerListeners;
@@ -120,20 +125,30 @@ public final class ProxyServer implements AutoCloseable {
     private TransactionBoundaryGuard transactionGuard;
     private java.util.concurrent.ExecutorService routeChecks;
     private final FileProducerIdStore producerIds;
+    private final FleetState fleet;
 
     private ProxyServer(ProxyConfig config) {
         this.config = config;
         // State first: a corrupt state file stops the start before any thread or socket exists.
         Map<String, Integer> offsets = new LinkedHashMap<>();
         config.clusters().values().forEach(c -> offsets.put(c.name(), c.nodeIdOffset()));
-        this.nodes = new NodeRegistry(new NodeIdSpace(offsets), config.listener().brokerPorts(),
-            new FileNodePortStore(config.stateDir()));
+        // A fleet reads its shared state before anything else starts: a cold instance serves what the others serve.
+        this.fleet = config.fleet().enabled() ? FleetState.start(config.fleet(), config.clusters().get(config.fleet().stateCluster()))
+            : null;
+        PortRange brokerPorts = config.listener().brokerPorts();
+        this.nodes = new NodeRegistry(new NodeIdSpace(offsets), brokerPorts, fleet == null ? new FileNodePortStore(config.stateDir())
+            : new FleetNodePortStore(fleet, brokerPorts.first(), brokerPorts.last()));
         List<String> clusterNames = new ArrayList<>(config.clusters().keySet());
         boolean virtualize = config.twoClusters();
-        String clusterId = virtualize ? VirtualClusterId.loadOrCreate(config.stateDir()) : null;
-        Routes routes = new Routes(new FileRouteStore(config.stateDir()), clusterNames);
+        String clusterId = !virtualize ? null
+            : fleet != null ? FleetClusterId.loadOrCreate(fleet) : VirtualClusterId.loadOrCreate(config.stateDir());
+        FleetRouteStore fleetRoutes = fleet == null ? null : new FleetRouteStore(fleet);
+        Routes routes = new Routes(fleetRoutes != null ? fleetRoutes : new FileRouteStore(config.stateDir()), clusterNames);
+        if (fleetRoutes != null) {
+            fleetRoutes.follow(routes);
+        }
         AuditLog audit = new AuditLog(config.stateDir(), Clock.systemUTC());
-        if (virtualize) {
+        if (virtualize && fleet == null) {
             // A switch cut short by a crash is settled before any client connects.
             SwitchRecovery.reconcile(new FileSwitchJournal(config.stateDir()), new FileWaveStore(config.stateDir()), routes, audit,
                 Clock.systemUTC());
@@ -275,6 +290,9 @@ public final class ProxyServer implements AutoCloseable {
             if (producerIds != null) {
                 producerIds.close();
             }
+            if (fleet != null) {
+                fleet.close();
+            }
             throw e;
         }
     }
@@ -332,6 +350,10 @@ public final class ProxyServer implements AutoCloseable {
             offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory,
             routing.openTransactions()::isOpen);
         this.waves = new WaveController(new FileWaveStore(config.stateDir()), new FileSwitchJournal(config.stateDir()), audit, Clock.systemUTC(), routes, gates, switcher, registry);
+        if (fleet != null) {
+            waves.refuseSwitches("this instance is one of a fleet (fleet.enabled), and switches are not yet coordinated across "
+                + "instances: the others would keep writing to the source during the fence. Switch with fleet.enabled off, on one instance");
+        }
         if (offsetSyncs != null) {
             waves.followTopics(offsetSyncs::follow);
         }
@@ -477,6 +499,9 @@ public final class ProxyServer implements AutoCloseable {
         captures.close();
         if (producerIds != null) {
             producerIds.close();
+        }
+        if (fleet != null) {
+            fleet.close();
         }
     }
 

@@ -103,6 +103,10 @@ public final class NodeRegistry {
     }
 
     private VirtualNode allocate(String cluster, int upstreamId, int id, String host, int upstreamPort, String rack) {
+        Integer reserved = store.reserve(id, p -> ports.contains(p) && !snapshot.byPort.containsKey(p));
+        if (reserved != null) {
+            persisted.put(id, reserved);
+        }
         Integer saved = persisted.get(id);
         if (saved != null && !snapshot.byPort.containsKey(saved)) {
             VirtualNode node = new VirtualNode(id, saved, cluster, upstreamId, host, upstreamPort, rack);

@@ -52,9 +52,35 @@ public final class Routes {
         return next;
     }
 
+    /**
+     * Takes a table another instance of a fleet already stored, when it is newer than the live one;
+     * listeners run as for a local change. Older or equal versions (this instance's own write read
+     * back) are ignored.
+     */
+    public synchronized boolean adopt(RouteTable stored) {
+        if (stored.version() <= current.version()) {
+            return false;
+        }
+        stored.validate(clusters);
+        current = stored;
+        for (Consumer<RouteTable> l : listeners) {
+            l.accept(stored);
+        }
+        return true;
+    }
+
     /** Called after every change, on the thread that made it. */
     public void onChange(Consumer<RouteTable> listener) {
         listeners.add(listener);
+    }
+
+    /** The store could not be written (a fleet's state cluster did not answer): nothing changed here. */
+    public static final class StoreUnavailableException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public StoreUnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** The table changed between an operator's read and write. */

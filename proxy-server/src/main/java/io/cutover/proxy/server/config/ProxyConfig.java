@@ -20,7 +20,16 @@ public record ProxyConfig(
     Waves waves,
     Inventory inventory,
     History history,
+    Fleet fleet,
     Path stateDir) {
+
+    /**
+     * Several instances sharing their state in a compacted topic on {@code stateCluster}; off
+     * (enabled false) keeps the state directory's files.
+     */
+    public record Fleet(boolean enabled, String instanceId, String stateCluster, String stateTopic, short replicationFactor,
+                        int minInsyncReplicas, Duration timeout) {
+    }
 
     /** How often the in-memory history behind GET /history and the status page's plots is sampled. */
     public record History(Duration sampleInterval) {

@@ -149,7 +149,37 @@ public final class ProxyConfigLoader {
             throw new ConfigError(key("admin.tokens") + " is required when " + key("admin.bind-host") + " ("
                 + admin.bindHost() + ") is not a loopback address: the admin API changes routes");
         }
-        return new ProxyConfig(listener, clusters, admin, limits, discovery, routing, capture, waves, inventory, history, stateDir);
+        ProxyConfig.Fleet fleet = fleet(root, clusters);
+        return new ProxyConfig(listener, clusters, admin, limits, discovery, routing, capture, waves, inventory, history, fleet,
+            stateDir);
+    }
+
+    private static ProxyConfig.Fleet fleet(Config root, Map<String, ClusterConfig> clusters) {
+        String stateCluster = nonBlank(root, "fleet.state-cluster");
+        if (!clusters.containsKey(stateCluster)) {
+            throw new ConfigError(key("fleet.state-cluster") + " is " + stateCluster + "; name one of the clusters " + clusters.keySet());
+        }
+        int replication = positiveInt(root, "fleet.replication-factor");
+        int minInsync = positiveInt(root, "fleet.min-insync-replicas");
+        if (replication > Short.MAX_VALUE || minInsync > replication) {
+            throw new ConfigError(key("fleet.min-insync-replicas") + " (" + minInsync + ") must not exceed "
+                + key("fleet.replication-factor") + " (" + replication + ")");
+        }
+        String id = root.getString("fleet.instance-id").trim();
+        if (id.isEmpty()) {
+            // Unique per process on a host; a stable id (the pod's name) reads better in GET /fleet.
+            id = hostName() + "-" + ProcessHandle.current().pid();
+        }
+        return new ProxyConfig.Fleet(root.getBoolean("fleet.enabled"), id, stateCluster, nonBlank(root, "fleet.state-topic"),
+            (short) replication, minInsync, positiveDuration(root, "fleet.timeout"));
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "proxy";
+        }
     }
 
     private static ProxyConfig.Capture capture(Config root) {

@@ -58,7 +58,8 @@ public final class BrokerListeners implements PortBinder, AutoCloseable {
             brokerPorts.put(port, ch);
             LOG.info("listening on port {} for broker {} of {} (virtual node {})", port, node.upstreamId(), node.cluster(), node.id());
             return true;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Exception, not RuntimeException: Netty rethrows the native transport's bind failure (an IOException) unchecked.
             LOG.warn("cannot bind port {} for broker {} of {}: {}; trying another port", port, node.upstreamId(), node.cluster(),
                 e.toString());
             return false;

@@ -94,6 +94,8 @@ public final class RouteChanges implements RouteService {
             applied = routes.replace(current.version(), next);
         } catch (Routes.VersionConflictException e) {
             return new Outcome.Stale<>(e.currentVersion(), current.version());
+        } catch (Routes.StoreUnavailableException e) {
+            return new Outcome.Unavailable<>("the route change was not stored: " + e.getMessage(), current);
         }
         audit.record(who, action, RouteTableJson.toJson(current), RouteTableJson.toJson(applied));
         return Outcome.accepted(applied);

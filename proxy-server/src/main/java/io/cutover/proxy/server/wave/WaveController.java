@@ -54,6 +54,7 @@ public final class WaveController implements WaveService {
     private final Timer writePause;
     private final MeterRegistry registry;
     private WaveRehearsal rehearsal;
+    private String switchRefusal;
     private ClientInventory inventory;
     private TrafficHistory history;
     private final io.micrometer.core.instrument.MultiGauge states;
@@ -79,6 +80,11 @@ public final class WaveController implements WaveService {
     public synchronized void reportsFrom(ClientInventory inventory, TrafficHistory history) {
         this.inventory = inventory;
         this.history = history;
+    }
+
+    /** Switches and rollbacks are refused with {@code reason} (a fleet, until switches are coordinated across it). */
+    public synchronized void refuseSwitches(String reason) {
+        this.switchRefusal = reason;
     }
 
     /** Enables POST /waves/{name}/rehearse. */
@@ -204,6 +210,9 @@ public final class WaveController implements WaveService {
         if (w == null) {
             return notFound(name);
         }
+        if (switchRefusal != null) {
+            return Outcome.conflict("refused: " + switchRefusal, w);
+        }
         if (w.state() != WaveState.READY) {
             return Outcome.conflict("wave " + name + " is " + w.state() + "; only a READY wave switches"
                 + (w.state() == WaveState.PLANNED || w.state() == WaveState.ROLLED_BACK ? "; check the wave first" : ""), w);
@@ -255,6 +264,9 @@ public final class WaveController implements WaveService {
         }
         if (w.state() != WaveState.SWITCHED) {
             return Outcome.conflict("wave " + name + " is " + w.state() + "; only a SWITCHED wave rolls back", w);
+        }
+        if (switchRefusal != null) {
+            return Outcome.conflict("refused: " + switchRefusal, w);
         }
         SwitchRecorder journal;
         try {

@@ -1,0 +1,146 @@
+package io.cutover.proxy.server.fleet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Compare-and-set on the state topic. Kafka has no conditional append, but it has fencing: every
+ * instance writes under one shared transactional id, so starting a write (InitProducerId) ends any
+ * other instance's write in progress, committed or aborted. After that, reading the topic to its
+ * last stable offset shows every write that can ever commit before ours, so the version check is
+ * exact; if another instance starts a write before ours commits, ours is fenced and aborted, and
+ * the caller gets a conflict. Concurrent writers: exactly one commits, the others see a conflict,
+ * and no losing write is ever in the log as committed, so compaction (which keeps the last
+ * committed record of each entity) cannot bring one back. One write at a time per instance.
+ */
+final class StateWriter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String topic;
+    private final String instanceId;
+    private final Properties client;
+    private final Admin admin;
+    private final StateTail tail;
+    private final Duration timeout;
+
+    StateWriter(String topic, String instanceId, Properties client, Admin admin, StateTail tail, Duration timeout) {
+        this.topic = topic;
+        this.instanceId = instanceId;
+        this.client = client;
+        this.admin = admin;
+        this.tail = tail;
+        this.timeout = timeout;
+    }
+
+    /**
+     * Writes {@code body} as version {@code expectedVersion + 1} of {@code entity} if its version is
+     * still {@code expectedVersion} (0 when it was never written), and returns the entry once this
+     * instance has read it back.
+     */
+    synchronized StateEntry compareAndSet(String entity, long expectedVersion, JsonNode body) {
+        Properties p = new Properties();
+        p.putAll(client);
+        // Shared by every instance of the fleet: the fence between writers.
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "cutover-proxy-fleet-" + topic);
+        // A writer that dies mid-write holds back every reader (read_committed) until this passes.
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) Math.max(1_000, timeout.toMillis()));
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 10_000));
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "cutover-proxy-fleet-writer-" + instanceId);
+        boolean committing = false;
+        KafkaProducer<String, byte[]> producer;
+        try {
+            producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        } catch (KafkaException e) {
+            throw new StateUnavailableException("cannot create the fleet state writer: " + e.getMessage(), e);
+        }
+        try {
+            try {
+                producer.initTransactions();
+                long stable = lastStableOffset();
+                if (!tail.awaitPosition(stable, timeout)) {
+                    throw new StateUnavailableException("the fleet state topic " + topic + " was not read to its end within "
+                        + timeout.toMillis() + " ms; nothing was written", null);
+                }
+                StateEntry now = tail.entry(entity);
+                long current = now == null ? 0 : now.version();
+                if (current != expectedVersion) {
+                    throw new StateConflictException(entity + " is at version " + current + " in the fleet state, not " + expectedVersion
+                        + (now == null ? "" : " (written by instance " + now.writer() + ")"), current);
+                }
+                ObjectNode value = JSON.createObjectNode();
+                value.put("version", expectedVersion + 1);
+                value.put("writer", instanceId);
+                value.put("at", java.time.Instant.now().toString());
+                value.set("body", body);
+                producer.beginTransaction();
+                RecordMetadata written = producer.send(new ProducerRecord<>(topic, 0, entity, JSON.writeValueAsBytes(value)))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                committing = true;
+                producer.commitTransaction();
+                if (!tail.awaitPosition(written.offset() + 1, timeout)) {
+                    throw new StateUnavailableException(entity + " version " + (expectedVersion + 1) + " was written but not yet read "
+                        + "back within " + timeout.toMillis() + " ms", null);
+                }
+                StateEntry mine = tail.entry(entity);
+                if (mine == null || mine.version() != expectedVersion + 1 || mine.offset() != written.offset()) {
+                    throw new StateConflictException(entity + " was written at the same moment by another instance", mine == null ? 0
+                        : mine.version());
+                }
+                return mine;
+            } catch (ProducerFencedException | InvalidProducerEpochException e) {
+                throw fenced(entity, expectedVersion);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof ProducerFencedException || e.getCause() instanceof InvalidProducerEpochException) {
+                    throw fenced(entity, expectedVersion);
+                }
+                throw new StateUnavailableException("writing " + entity + " to the fleet state topic " + topic + ": " + e.getCause(),
+                    e.getCause());
+            } catch (TimeoutException | KafkaException e) {
+                throw new StateUnavailableException("writing " + entity + " to the fleet state topic " + topic + (committing
+                    ? " (its commit's outcome is unknown: read the state again)" : " (nothing was written)") + ": " + e, e);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StateUnavailableException("interrupted while writing " + entity, e);
+            }
+        } finally {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Another instance started a write after ours: it is writing the next version, so report that one. */
+    private StateConflictException fenced(String entity, long expectedVersion) {
+        return new StateConflictException("another instance wrote " + entity + " at the same moment; read it again and retry",
+            expectedVersion + 1);
+    }
+
+    private long lastStableOffset() throws InterruptedException, ExecutionException, TimeoutException {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+            .partitionResult(tp).get(timeout.toMillis(), TimeUnit.MILLISECONDS).offset();
+    }
+}
