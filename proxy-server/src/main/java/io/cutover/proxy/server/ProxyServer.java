@@ -32,6 +32,7 @@ import io.cutover.proxy.server.wave.WaveSwitcher;
 import io.cutover.proxy.core.capture.CaptureFilter;
 import io.cutover.proxy.core.capture.CaptureHub;
 import io.cutover.proxy.core.capture.CaptureSpec;
+import io.cutover.proxy.admin.FleetApi;
 import io.cutover.proxy.admin.HealthRoute;
 import io.cutover.proxy.admin.MetricsRoute;
 import io.cutover.proxy.admin.RoutesApi;
@@ -54,6 +55,7 @@ import io.cutover.proxy.server.admin.AdminTokens;
 import io.cutover.proxy.server.config.ClusterConfig;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.fleet.FleetClusterId;
+import io.cutover.proxy.server.fleet.FleetMembership;
 import io.cutover.proxy.server.fleet.FleetNodePortStore;
 import io.cutover.proxy.server.fleet.FleetRouteStore;
 import io.cutover.proxy.server.fleet.FleetState;
@@ -126,6 +128,7 @@ public final class ProxyServer implements AutoCloseable {
     private java.util.concurrent.ExecutorService routeChecks;
     private final FileProducerIdStore producerIds;
     private final FleetState fleet;
+    private FleetMembership membership;
 
     private ProxyServer(ProxyConfig config) {
         this.config = config;
@@ -255,6 +258,7 @@ public final class ProxyServer implements AutoCloseable {
             registerWaves(router, auth, audit, routes, topicIds);
             new ClientsApi(inventory).register(router, auth);
             new HistoryApi(history).register(router, auth);
+            new FleetApi(this::fleetView).register(router, auth);
             this.sampler = new HistorySampler(registry, () -> waves == null ? List.of() : waves.list(), history, Clock.systemUTC()).start();
             for (ListenerTls tls : new ListenerTls[] {config.listener().tls(), config.admin().tls()}) {
                 if (tls != null) {
@@ -274,6 +278,10 @@ public final class ProxyServer implements AutoCloseable {
             this.admin = AdminServer.start(config.admin().bindHost(), config.admin().port(), router, adminLoop, transport.serverChannel(),
                 adminTls == null ? null : adminTls::newHandler);
             LOG.info("admin endpoint on {}/ ({} transport)", adminUri(), transport.name());
+            if (fleet != null) {
+                this.membership = new FleetMembership(fleet, config.fleet().heartbeatInterval(), this::describeSelf, Clock.systemUTC());
+                membership.start();
+            }
         } catch (RuntimeException e) {
             // A port in use and the like: stop what already started, so nothing lingers.
             discovery.values().forEach(ClusterDiscovery::close);
@@ -430,6 +438,33 @@ public final class ProxyServer implements AutoCloseable {
         return new HealthRoute.Health(up > 0, details);
     }
 
+    /** This instance as the fleet sees it (GET /fleet, its heartbeat). */
+    private com.fasterxml.jackson.databind.node.ObjectNode describeSelf() {
+        com.fasterxml.jackson.databind.node.ObjectNode me = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        me.put("id", fleet == null ? "this" : fleet.instanceId());
+        me.put("bootstrap", bootstrapServers());
+        me.put("admin", adminUri().toString());
+        me.put("version", ProxyServer.class.getPackage().getImplementationVersion() == null ? "dev"
+            : ProxyServer.class.getPackage().getImplementationVersion());
+        HealthRoute.Health h = health();
+        me.put("state", !h.ready() ? "down" : "UP".equals(h.details().get("status")) ? "ready" : "degraded");
+        me.put("routesVersion", routing.routes().current().version());
+        me.put("connections", connections.size());
+        return me;
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode fleetView() {
+        if (membership != null) {
+            return membership.members();
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode single = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        single.put("instance", "this");
+        single.put("enabled", false);
+        single.putArray("instances").add(describeSelf().put("live", true));
+        single.put("live", 1);
+        return single;
+    }
+
     /** The address clients bootstrap from: advertised host, bound port. */
     public String bootstrapServers() {
         return config.listener().advertisedHost() + ":" + bootstrapBound.getPort();
@@ -499,6 +534,9 @@ public final class ProxyServer implements AutoCloseable {
         captures.close();
         if (producerIds != null) {
             producerIds.close();
+        }
+        if (membership != null) {
+            membership.close();
         }
         if (fleet != null) {
             fleet.close();

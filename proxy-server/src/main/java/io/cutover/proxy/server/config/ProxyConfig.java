@@ -28,7 +28,7 @@ public record ProxyConfig(
      * (enabled false) keeps the state directory's files.
      */
     public record Fleet(boolean enabled, String instanceId, String stateCluster, String stateTopic, short replicationFactor,
-                        int minInsyncReplicas, Duration timeout) {
+                        int minInsyncReplicas, Duration timeout, Duration heartbeatInterval) {
     }
 
     /** How often the in-memory history behind GET /history and the status page's plots is sampled. */

@@ -39,9 +39,12 @@ public final class FleetState implements AutoCloseable {
     private final Admin admin;
     private final StateTail tail;
     private final StateWriter writer;
+    private final Properties client;
+    private OwnEntityWriter own;
 
-    private FleetState(ProxyConfig.Fleet config, Admin admin, StateTail tail, StateWriter writer) {
+    private FleetState(ProxyConfig.Fleet config, Properties client, Admin admin, StateTail tail, StateWriter writer) {
         this.config = config;
+        this.client = client;
         this.admin = admin;
         this.tail = tail;
         this.writer = writer;
@@ -70,7 +73,7 @@ public final class FleetState implements AutoCloseable {
             }
             LOG.info("fleet state: instance {} read {} ({} records, entities {})", config.instanceId(), config.stateTopic(), stable,
                 tail.entries().keySet());
-            return new FleetState(config, admin, tail, new StateWriter(config.stateTopic(), config.instanceId(), client, admin, tail,
+            return new FleetState(config, client, admin, tail, new StateWriter(config.stateTopic(), config.instanceId(), client, admin, tail,
                 config.timeout()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -141,8 +144,59 @@ public final class FleetState implements AutoCloseable {
         return writer.compareAndSet(entity, expectedVersion, body);
     }
 
+    /** Every entity whose name starts with {@code prefix}, by name. */
+    public Map<String, StateEntry> entries(String prefix) {
+        Map<String, StateEntry> out = new java.util.TreeMap<>();
+        tail.entries().forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** Committed records of the state topic this instance has not read yet. */
+    public long lag() {
+        TopicPartition tp = new TopicPartition(config.stateTopic(), 0);
+        try {
+            long stable = admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                .partitionResult(tp).get(config.timeout().toMillis(), TimeUnit.MILLISECONDS).offset();
+            return Math.max(0, stable - tail.position());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } catch (ExecutionException | TimeoutException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Writes an entity only this instance writes (its own heartbeat), without compare-and-set:
+     * the version is the wall clock, so each write supersedes the last.
+     */
+    public void put(String entity, JsonNode body) {
+        ownWriter().put(entity, body);
+    }
+
+    /** Removes an entity only this instance writes; compaction then drops it from the topic. */
+    public void delete(String entity) {
+        ownWriter().delete(entity);
+    }
+
+    private synchronized OwnEntityWriter ownWriter() {
+        if (own == null) {
+            own = new OwnEntityWriter(config.stateTopic(), config.instanceId(), client, config.timeout());
+        }
+        return own;
+    }
+
     @Override
     public void close() {
+        synchronized (this) {
+            if (own != null) {
+                own.close();
+            }
+        }
         closeQuietly(admin, tail);
     }
 

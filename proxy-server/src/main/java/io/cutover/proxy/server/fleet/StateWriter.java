@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -12,6 +13,8 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -21,6 +24,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -69,7 +73,6 @@ final class StateWriter {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 10_000));
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "cutover-proxy-fleet-writer-" + instanceId);
-        boolean committing = false;
         KafkaProducer<String, byte[]> producer;
         try {
             producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
@@ -98,8 +101,15 @@ final class StateWriter {
                 producer.beginTransaction();
                 RecordMetadata written = producer.send(new ProducerRecord<>(topic, 0, entity, JSON.writeValueAsBytes(value)))
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                committing = true;
-                producer.commitTransaction();
+                try {
+                    producer.commitTransaction();
+                } catch (KafkaException commitFailed) {
+                    // Fenced, timed out, or refused (INVALID_TXN_STATE when another writer's start aborted ours):
+                    // whether the record counts is for the log to say.
+                    if (!committedAt(written.offset())) {
+                        throw fenced(entity, expectedVersion);
+                    }
+                }
                 if (!tail.awaitPosition(written.offset() + 1, timeout)) {
                     throw new StateUnavailableException(entity + " version " + (expectedVersion + 1) + " was written but not yet read "
                         + "back within " + timeout.toMillis() + " ms", null);
@@ -119,8 +129,7 @@ final class StateWriter {
                 throw new StateUnavailableException("writing " + entity + " to the fleet state topic " + topic + ": " + e.getCause(),
                     e.getCause());
             } catch (TimeoutException | KafkaException e) {
-                throw new StateUnavailableException("writing " + entity + " to the fleet state topic " + topic + (committing
-                    ? " (its commit's outcome is unknown: read the state again)" : " (nothing was written)") + ": " + e, e);
+                throw new StateUnavailableException("writing " + entity + " to the fleet state topic " + topic + ": " + e, e);
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             } catch (InterruptedException e) {
@@ -136,6 +145,42 @@ final class StateWriter {
     private StateConflictException fenced(String entity, long expectedVersion) {
         return new StateConflictException("another instance wrote " + entity + " at the same moment; read it again and retry",
             expectedVersion + 1);
+    }
+
+    /**
+     * Whether the record this writer sent at {@code offset} was committed. Waits until the log has
+     * settled its transaction (the last stable offset passed it), then reads committed records from
+     * there: an aborted record is skipped, so the first one read is ours only if it counts.
+     */
+    private boolean committedAt(long offset) throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (lastStableOffset() <= offset) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new StateUnavailableException("the outcome of this write is unknown (its transaction is still open at offset " + offset
+                    + "); read the state again", null);
+            }
+            Thread.sleep(50);
+        }
+        Properties p = new Properties();
+        p.putAll(client);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.assign(List.of(tp));
+            c.seek(tp, offset);
+            while (System.nanoTime() - deadline < 0) {
+                var records = c.poll(Duration.ofMillis(200));
+                if (!records.isEmpty()) {
+                    return records.iterator().next().offset() == offset;
+                }
+                if (c.position(tp) > offset) {
+                    return false;
+                }
+            }
+        }
+        throw new StateUnavailableException("the outcome of this write is unknown (its record could not be read back); read the state "
+            + "again", null);
     }
 
     private long lastStableOffset() throws InterruptedException, ExecutionException, TimeoutException {

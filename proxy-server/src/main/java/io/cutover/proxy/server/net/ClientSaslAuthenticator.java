@@ -166,9 +166,10 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
             return;
         }
         long lifetimeMs = sessionMs();
+        // The session is counted from before the answer leaves, so it never ends later than the client was told.
+        expiresAtNanos = System.nanoTime() + lifetimeMs * 1_000_000;
         responses.answer(request, answer.setErrorCode(Errors.NONE.code()).setAuthBytes(challenge == null ? new byte[0] : challenge)
             .setSessionLifetimeMs(lifetimeMs));
-        expiresAtNanos = System.nanoTime() + lifetimeMs * 1_000_000;
         boolean oldLibrdkafka = ListenerSasl.oldLibrdkafkaNonce(server);
         dispose();
         if (state == State.REAUTHENTICATE) {

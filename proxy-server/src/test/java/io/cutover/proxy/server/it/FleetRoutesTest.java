@@ -172,6 +172,48 @@ class FleetRoutesTest {
         }
     }
 
+    /**
+     * Membership: each instance announces itself in the state topic and GET /fleet on any instance
+     * lists all of them with the route-table version they serve; a stopped instance leaves the list.
+     */
+    @Test
+    void instancesAnnounceThemselvesAndAStoppedOneLeavesTheList(EmbeddedKafkaCluster source,
+                                                               @Brokers(name = "target") EmbeddedKafkaCluster target) {
+        String stateTopic = Clients.unique("fleet-members");
+        Map<String, Object> fast = new HashMap<>(fleet(stateTopic, "m1"));
+        fast.put("fleet.heartbeat-interval", "300 ms");
+        Map<String, Object> fast2 = new HashMap<>(fast);
+        fast2.put("fleet.instance-id", "m2");
+        try (RunningProxy m1 = RunningProxy.routing(source, target, fast)) {
+            try (RunningProxy m2 = RunningProxy.routing(source, target, fast2)) {
+                JsonNode seen = Await.until("m1 sees both instances live", Duration.ofSeconds(30), () -> fleetOf(m1),
+                    f -> f.path("live").asInt() == 2);
+                assertEquals("m1", seen.path("instance").asText());
+                for (JsonNode m : seen.path("instances")) {
+                    String id = m.path("id").asText();
+                    RunningProxy self = id.equals("m1") ? m1 : m2;
+                    assertEquals(self.bootstrapServers(), m.path("bootstrap").asText(), m.toString());
+                    assertEquals("ready", m.path("state").asText(), m.toString());
+                    assertEquals(routes(self).path("version").asLong(), m.path("routesVersion").asLong(), m.toString());
+                    assertTrue(m.path("stateLagRecords").asLong() >= 0, m.toString());
+                }
+                assertEquals(2, fleetOf(m2).path("live").asInt());
+            }
+            Await.until("m2 left the list", Duration.ofSeconds(30), () -> fleetOf(m1),
+                f -> f.path("instances").size() == 1 && f.path("instances").get(0).path("id").asText().equals("m1"));
+        }
+    }
+
+    private static JsonNode fleetOf(RunningProxy proxy) {
+        try {
+            HttpResponse<String> r = proxy.send("GET", "/fleet", null, Map.of());
+            assertEquals(200, r.statusCode(), r.body());
+            return JSON.readTree(r.body());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static String clusterId(RunningProxy proxy) throws Exception {
         try (Admin admin = Clients.admin(proxy.bootstrapServers())) {
             return admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS);

@@ -1,0 +1,66 @@
+package io.cutover.proxy.server.fleet;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Writes the entities that belong to one instance (its membership record), which no other
+ * instance writes, so they need no compare-and-set: one long-lived idempotent producer, sends
+ * not awaited (the next heartbeat supersedes a lost one).
+ */
+final class OwnEntityWriter implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String topic;
+    private final String instanceId;
+    private final KafkaProducer<String, byte[]> producer;
+
+    OwnEntityWriter(String topic, String instanceId, Properties client, Duration timeout) {
+        this.topic = topic;
+        this.instanceId = instanceId;
+        Properties p = new Properties();
+        p.putAll(client);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 10_000));
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "cutover-proxy-fleet-member-" + instanceId);
+        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    void put(String entity, JsonNode body) {
+        ObjectNode value = JSON.createObjectNode();
+        // The wall clock as version: later writes of this instance win; the state tail ignores older ones.
+        value.put("version", System.currentTimeMillis());
+        value.put("writer", instanceId);
+        value.put("at", Instant.now().toString());
+        value.set("body", body);
+        try {
+            producer.send(new ProducerRecord<>(topic, 0, entity, JSON.writeValueAsBytes(value)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void delete(String entity) {
+        producer.send(new ProducerRecord<>(topic, 0, entity, null));
+        producer.flush();
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(2));
+    }
+}
