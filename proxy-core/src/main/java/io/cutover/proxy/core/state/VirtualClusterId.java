@@ -17,6 +17,12 @@ public final class VirtualClusterId {
     private VirtualClusterId() {
     }
 
+    /** The saved id, or null when none was made yet. */
+    public static String load(Path stateDir) {
+        Path file = stateDir.resolve(FILE_NAME);
+        return Files.exists(file) ? loadOrCreate(stateDir) : null;
+    }
+
     public static String loadOrCreate(Path stateDir) {
         Path file = stateDir.resolve(FILE_NAME);
         try {

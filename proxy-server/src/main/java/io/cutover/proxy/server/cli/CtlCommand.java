@@ -28,6 +28,7 @@ final class CtlCommand {
         "  waves promote NAME --yes                   the point of no return",
         "  waves rehearse NAME [--produce]",
         "  clients                                    clients seen through the proxy",
+        "  fleet                                      the instances sharing this proxy's state (fleet.enabled)",
         "  captures                                   running and recent captures",
         "  captures start NAME                        [--topics a,b] [--client-id-prefix P] [--max-seconds N]",
         "  captures stop NAME",
@@ -71,6 +72,7 @@ final class CtlCommand {
                 case "routes" -> RoutesCtl.run(session, rest);
                 case "waves" -> WavesCtl.run(session, rest);
                 case "clients" -> ClientsCtl.run(session, rest);
+                case "fleet" -> FleetCtl.run(session, rest);
                 case "captures" -> CapturesCtl.run(session, rest);
                 default -> throw CtlFailure.usage("unknown command " + command, USAGE);
             }
@@ -96,6 +98,7 @@ final class CtlCommand {
             case "routes" -> RoutesCtl.USAGE;
             case "waves" -> WavesCtl.USAGE;
             case "clients" -> ClientsCtl.USAGE;
+            case "fleet" -> FleetCtl.USAGE;
             case "captures" -> CapturesCtl.USAGE;
             default -> USAGE;
         };

@@ -25,6 +25,7 @@ public final class Main {
         "       cutover-proxy replay FILE --bootstrap HOST:PORT [--speed N|max] [--topic-map A=B] [--json]  (replay --help)",
         "       cutover-proxy ctl COMMAND ...   a running proxy's admin API: routes, waves, clients, captures  (ctl --help)",
         "       cutover-proxy users add NAME --file FILE   a user clients log in to the proxy as (listener.sasl)  (users --help)",
+        "       cutover-proxy fleet import --config FILE   moves a single instance's state files into a fleet's state topic, once",
         "",
         "  --config FILE   run in front of the clusters FILE names (HOCON; see config/cutover-proxy.example.conf)",
         "  (no options)    run on an embedded default: two real single-node Kafka clusters (source, target) started in-process,",
@@ -52,6 +53,9 @@ public final class Main {
         }
         if (args.length > 0 && args[0].equals("ctl")) {
             return CtlCommand.run(args, 1, out, err);
+        }
+        if (args.length > 0 && args[0].equals("fleet")) {
+            return FleetImportCommand.run(args, 1, out, err);
         }
         if (args.length > 0 && args[0].equals("users")) {
             return UsersCommand.run(args, 1, in, out, err, System.getenv());

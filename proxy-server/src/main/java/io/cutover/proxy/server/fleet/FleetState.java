@@ -22,6 +22,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,11 +63,9 @@ public final class FleetState implements AutoCloseable {
         StateTail tail = null;
         try {
             ensureTopic(admin, config);
+            long stable = stableOffsetOnceKnown(admin, config);
             tail = new StateTail(config.stateTopic(), client);
             tail.start();
-            long stable = admin.listOffsets(Map.of(new TopicPartition(config.stateTopic(), 0), OffsetSpec.latest()),
-                new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(config.timeout().toMillis(), TimeUnit.MILLISECONDS)
-                .get(new TopicPartition(config.stateTopic(), 0)).offset();
             if (!tail.awaitPosition(stable, config.timeout())) {
                 throw new StateUnavailableException("could not read the fleet state topic " + config.stateTopic() + " on "
                     + cluster.name() + " to its end (" + stable + ") within " + config.timeout().toMillis() + " ms", null);
@@ -90,6 +89,26 @@ public final class FleetState implements AutoCloseable {
         }
     }
 
+    /** A topic just created is not known to every broker at once: ask again until it is, within the timeout. */
+    private static long stableOffsetOnceKnown(Admin admin, ProxyConfig.Fleet config) throws InterruptedException, ExecutionException,
+        TimeoutException {
+        TopicPartition tp = new TopicPartition(config.stateTopic(), 0);
+        long deadline = System.nanoTime() + config.timeout().toNanos();
+        while (true) {
+            try {
+                return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                    .partitionResult(tp).get(config.timeout().toMillis(), TimeUnit.MILLISECONDS).offset();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException
+                    || e.getCause() instanceof org.apache.kafka.common.errors.LeaderNotAvailableException)
+                    || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
     private static void ensureTopic(Admin admin, ProxyConfig.Fleet config) throws InterruptedException, ExecutionException,
         TimeoutException {
         NewTopic topic = new NewTopic(config.stateTopic(), 1, config.replicationFactor()).configs(Map.of(
@@ -99,6 +118,7 @@ public final class FleetState implements AutoCloseable {
             admin.createTopics(List.of(topic)).all().get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
             LOG.info("fleet state: created topic {} (compacted, replication factor {}, min.insync.replicas {})", config.stateTopic(),
                 config.replicationFactor(), config.minInsyncReplicas());
+            return;
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw e;
@@ -142,6 +162,16 @@ public final class FleetState implements AutoCloseable {
      */
     public StateEntry compareAndSet(String entity, long expectedVersion, JsonNode body) {
         return writer.compareAndSet(entity, expectedVersion, body);
+    }
+
+    /**
+     * Creates {@code entity} at {@code version} when the fleet does not have it yet (importing a single
+     * instance's state).
+     *
+     * @throws StateConflictException when it exists
+     */
+    public StateEntry create(String entity, long version, JsonNode body) {
+        return writer.write(entity, 0, version, body);
     }
 
     /** Every entity whose name starts with {@code prefix}, by name. */

@@ -63,6 +63,11 @@ final class StateWriter {
      * instance has read it back.
      */
     synchronized StateEntry compareAndSet(String entity, long expectedVersion, JsonNode body) {
+        return write(entity, expectedVersion, expectedVersion + 1, body);
+    }
+
+    /** As {@link #compareAndSet}, with the new version given: an import keeps the version the entity had in its file. */
+    synchronized StateEntry write(String entity, long expectedVersion, long newVersion, JsonNode body) {
         Properties p = new Properties();
         p.putAll(client);
         // Shared by every instance of the fleet: the fence between writers.
@@ -94,7 +99,7 @@ final class StateWriter {
                         + (now == null ? "" : " (written by instance " + now.writer() + ")"), current);
                 }
                 ObjectNode value = JSON.createObjectNode();
-                value.put("version", expectedVersion + 1);
+                value.put("version", newVersion);
                 value.put("writer", instanceId);
                 value.put("at", java.time.Instant.now().toString());
                 value.set("body", body);
@@ -111,11 +116,11 @@ final class StateWriter {
                     }
                 }
                 if (!tail.awaitPosition(written.offset() + 1, timeout)) {
-                    throw new StateUnavailableException(entity + " version " + (expectedVersion + 1) + " was written but not yet read "
+                    throw new StateUnavailableException(entity + " version " + newVersion + " was written but not yet read "
                         + "back within " + timeout.toMillis() + " ms", null);
                 }
                 StateEntry mine = tail.entry(entity);
-                if (mine == null || mine.version() != expectedVersion + 1 || mine.offset() != written.offset()) {
+                if (mine == null || mine.version() != newVersion || mine.offset() != written.offset()) {
                     throw new StateConflictException(entity + " was written at the same moment by another instance", mine == null ? 0
                         : mine.version());
                 }

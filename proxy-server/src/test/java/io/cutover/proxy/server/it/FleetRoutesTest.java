@@ -198,6 +198,16 @@ class FleetRoutesTest {
                     assertTrue(m.path("stateLagRecords").asLong() >= 0, m.toString());
                 }
                 assertEquals(2, fleetOf(m2).path("live").asInt());
+
+                // ctl fleet shows the same.
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                int code = io.cutover.proxy.server.cli.Main.run(new String[] {"ctl", "fleet", "--admin", m2.admin("").toString(),
+                    "--token", m2.server().adminTokens().values().iterator().next()},
+                    new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                    new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8));
+                String table = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+                assertEquals(0, code, table);
+                assertTrue(table.contains("m2 (this)") && table.contains("m1") && table.contains("2 of 2 instances live"), table);
             }
             Await.until("m2 left the list", Duration.ofSeconds(30), () -> fleetOf(m1),
                 f -> f.path("instances").size() == 1 && f.path("instances").get(0).path("id").asText().equals("m1"));
