@@ -20,7 +20,12 @@ public record ProxyConfig(
     Waves waves,
     Inventory inventory,
     History history,
+    Fleet fleet,
     Path stateDir) {
+
+    /** How this proxy leaves a fleet behind a load balancer: the open connections are closed over {@code drainPeriod}. */
+    public record Fleet(Duration drainPeriod) {
+    }
 
     /** How often the in-memory history behind GET /history and the status page's plots is sampled. */
     public record History(Duration sampleInterval) {

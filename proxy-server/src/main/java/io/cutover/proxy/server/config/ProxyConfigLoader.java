@@ -144,12 +144,13 @@ public final class ProxyConfigLoader {
         ProxyConfig.Inventory inventory = new ProxyConfig.Inventory(positiveInt(root, "inventory.max-clients"),
             positiveDuration(root, "inventory.retention"), positiveDuration(root, "inventory.save-interval"));
         ProxyConfig.History history = new ProxyConfig.History(positiveDuration(root, "history.sample-interval"));
+        ProxyConfig.Fleet fleet = new ProxyConfig.Fleet(positiveDuration(root, "fleet.drain-period"));
         checkPortsDisjoint(listener, admin);
         if (admin.tokens().isEmpty() && !isLoopback(admin.bindHost())) {
             throw new ConfigError(key("admin.tokens") + " is required when " + key("admin.bind-host") + " ("
                 + admin.bindHost() + ") is not a loopback address: the admin API changes routes");
         }
-        return new ProxyConfig(listener, clusters, admin, limits, discovery, routing, capture, waves, inventory, history, stateDir);
+        return new ProxyConfig(listener, clusters, admin, limits, discovery, routing, capture, waves, inventory, history, fleet, stateDir);
     }
 
     private static ProxyConfig.Capture capture(Config root) {
