@@ -1,6 +1,7 @@
 package io.cutover.proxy.server.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,7 @@ import io.cutover.proxy.server.testkit.Await;
 import io.cutover.proxy.server.testkit.Clients;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.OpenApiSpec;
+import io.cutover.proxy.server.testkit.RawKafkaClient;
 import io.cutover.proxy.server.testkit.RunningProxy;
 import io.cutover.proxy.server.testkit.Topics;
 import java.io.IOException;
@@ -41,6 +43,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -135,6 +141,7 @@ class DrainTest {
                 Await.until("acknowledged writes through the first proxy", PATIENCE, () -> acked.size() >= 2000);
                 try (RunningProxy other = RunningProxy.in(source, Map.of("fleet.drain-period", "2 seconds",
                     "listener.bootstrap-port", secondPort))) {
+                    assertEquals(200, other.get("/health/ready").statusCode(), "the rest of the fleet is ready for the moved clients");
                     int before = acked.size();
                     HttpResponse<String> drain = draining.send("POST", "/drain", null, Map.of());
                     assertEquals(202, drain.statusCode(), drain.body());
@@ -185,6 +192,45 @@ class DrainTest {
         });
         assertTrue(missing.isEmpty(), () -> missing.size() + " acknowledged values are not in the log, e.g. " + missing.subList(0, 1));
         assertTrue(doubled.isEmpty(), () -> doubled.size() + " values are in the log more than once, e.g. " + doubled.subList(0, 1));
+    }
+
+    /**
+     * A request still waiting when the drain reaches its connection is answered before the close:
+     * a Fetch the broker holds for its max wait (an empty partition, min bytes 1) keeps the
+     * connection open past the drain's start, its answer arrives, and only then does the
+     * connection close.
+     */
+    @Test
+    void aRequestStillWaitingIsAnsweredBeforeItsConnectionCloses(EmbeddedKafkaCluster source) throws Exception {
+        String topic = Clients.unique("drain-wait");
+        try (Admin admin = Clients.admin(source.bootstrapServers())) {
+            Topics.create(admin, new NewTopic(topic, 1, (short) 1));
+        }
+        int maxWaitMs = 3000;
+        try (RunningProxy proxy = RunningProxy.in(source, Map.of("fleet.drain-period", "100 milliseconds"));
+             RawKafkaClient client = RawKafkaClient.connect(proxy.bootstrapServers())) {
+            short v12 = 12;
+            FetchRequestData fetch = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(maxWaitMs).setMinBytes(1).setMaxBytes(1 << 20)
+                .setIsolationLevel((byte) 0).setSessionId(0).setSessionEpoch(-1)
+                .setTopics(List.of(new FetchRequestData.FetchTopic().setTopic(topic).setPartitions(List.of(
+                    new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0).setPartitionMaxBytes(1 << 20)))));
+            int correlationId = client.send(ApiKeys.FETCH, v12, fetch);
+            Await.until("the Fetch forwarded and waiting at the broker", PATIENCE,
+                () -> proxy.metric("cutover_proxy_cluster_requests_total", "api=\"Fetch\"") >= 1);
+
+            long drainAt = System.nanoTime();
+            assertEquals(202, proxy.send("POST", "/drain", null, Map.of()).statusCode());
+            assertFalse(proxy.server().drained().isDone(), "the connection waits for its Fetch's answer");
+
+            RawKafkaClient.Response answer = client.receive(ApiKeys.FETCH, v12);
+            assertEquals(correlationId, answer.correlationId());
+            assertEquals(Errors.NONE.code(), answer.as(FetchResponseData.class).errorCode());
+            assertTrue(client.closedByPeer(), "then the drain closes the connection");
+            Await.until("the drain over", PATIENCE, () -> proxy.server().drained().isDone());
+            assertTrue(System.nanoTime() - drainAt >= Duration.ofMillis(maxWaitMs / 2).toNanos(),
+                "the drain waited for the broker's answer rather than its own 100 ms period");
+            assertEquals(1, proxy.server().connectionsClosedByDrain());
+        }
     }
 
     /**
