@@ -33,7 +33,11 @@ import io.cutover.proxy.core.capture.CaptureFilter;
 import io.cutover.proxy.core.capture.CaptureHub;
 import io.cutover.proxy.core.capture.CaptureSpec;
 import io.cutover.proxy.admin.FleetApi;
+import io.cutover.proxy.admin.DrainApi;
 import io.cutover.proxy.admin.HealthRoute;
+import io.cutover.proxy.server.fleet.ProxyDrain;
+import io.cutover.proxy.server.fleet.Readiness;
+import io.cutover.proxy.server.net.ConnectionDrain;
 import io.cutover.proxy.admin.MetricsRoute;
 import io.cutover.proxy.admin.RoutesApi;
 import io.cutover.proxy.admin.UiRoute;
@@ -129,6 +133,8 @@ public final class ProxyServer implements AutoCloseable {
     private final FileProducerIdStore producerIds;
     private final FleetState fleet;
     private FleetMembership membership;
+    private ProxyDrain drain;
+    private Readiness readiness;
 
     private ProxyServer(ProxyConfig config) {
         this.config = config;
@@ -233,10 +239,20 @@ public final class ProxyServer implements AutoCloseable {
             discovery.values().forEach(d -> d.start(config.discovery().startupWait()));
             this.bootstrapBound = listeners.bindBootstrap(ProxyConfig.SOURCE);
 
+            this.drain = new ProxyDrain(listeners, new ConnectionDrain(connections), config.fleet().drainPeriod(), adminLoop,
+                Clock.systemUTC());
+            Gauge.builder("cutover.proxy.draining", drain, d -> d.draining() ? 1 : 0)
+                .description("1 from the moment the proxy drains (POST /drain, SIGTERM) until it exits").register(registry);
+            FunctionCounter.builder("cutover.proxy.drain.connections.closed", drain, d -> d.status().connectionsClosed())
+                .description("Client connections the drain closed, each once its requests were answered").register(registry);
+            this.readiness = new Readiness(listeners::listening, drain::draining, this::health);
+
             AdminAuth auth = new AdminAuth(adminTokens);
             AdminRouter router = new AdminRouter(auth)
                 .publicGet("/metrics", new MetricsRoute(registry::scrape))
                 .publicGet("/health", new HealthRoute(this::health))
+                .publicGet("/health/live", new HealthRoute(this::liveness))
+                .publicGet("/health/ready", new HealthRoute(readiness::check))
                 .publicGet("/openapi.json", new OpenApiRoute());
             new UiRoute().register(router);
             this.adminRouter = router;
@@ -259,6 +275,7 @@ public final class ProxyServer implements AutoCloseable {
             new ClientsApi(inventory).register(router, auth);
             new HistoryApi(history).register(router, auth);
             new FleetApi(this::fleetView).register(router, auth);
+            new DrainApi(drainer(audit)).register(router, auth);
             this.sampler = new HistorySampler(registry, () -> waves == null ? List.of() : waves.list(), history, Clock.systemUTC()).start();
             for (ListenerTls tls : new ListenerTls[] {config.listener().tls(), config.admin().tls()}) {
                 if (tls != null) {
@@ -446,8 +463,8 @@ public final class ProxyServer implements AutoCloseable {
         me.put("admin", adminUri().toString());
         me.put("version", ProxyServer.class.getPackage().getImplementationVersion() == null ? "dev"
             : ProxyServer.class.getPackage().getImplementationVersion());
-        HealthRoute.Health h = health();
-        me.put("state", !h.ready() ? "down" : "UP".equals(h.details().get("status")) ? "ready" : "degraded");
+        // ready, degraded, draining, starting or down: what GET /health/ready says
+        me.put("state", String.valueOf(readiness.check().details().get("status")));
         me.put("routesVersion", routing.routes().current().version());
         me.put("connections", connections.size());
         return me;
@@ -463,6 +480,71 @@ public final class ProxyServer implements AutoCloseable {
         single.putArray("instances").add(describeSelf().put("live", true));
         single.put("live", 1);
         return single;
+    }
+
+    /**
+     * GET /health/live: 200 while the proxy's event loops run, whatever the clusters do; a process
+     * that answers but whose loops stopped is to be restarted.
+     */
+    private HealthRoute.Health liveness() {
+        boolean live = !acceptors.isShuttingDown() && !workers.isShuttingDown();
+        return new HealthRoute.Health(live, Map.of("status", live ? "live" : "stopping"));
+    }
+
+    /** POST /drain: begins the drain (audited with who asked), and shows it. */
+    private DrainApi.Drainer drainer(AuditLog audit) {
+        return new DrainApi.Drainer() {
+            @Override
+            public boolean begin(String who) {
+                if (!drain("POST /drain by " + who)) {
+                    return false;
+                }
+                audit.record(who, "drain", null, new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(status()));
+                return true;
+            }
+
+            @Override
+            public Map<String, Object> status() {
+                ProxyDrain.Status d = drain.status();
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("status", d.drained() ? "drained" : d.draining() ? "draining" : "serving");
+                body.put("reason", d.started() == null ? null : d.started().reason());
+                body.put("startedAt", d.started() == null ? null : d.started().at().toString());
+                body.put("drainPeriodSeconds", d.period().toMillis() / 1000.0);
+                body.put("connectionsOpen", d.connectionsOpen());
+                body.put("connectionsClosed", d.connectionsClosed());
+                return body;
+            }
+        };
+    }
+
+    /**
+     * Begins the drain (POST /drain, SIGTERM): not ready from now on, listeners closed, client
+     * connections closed over fleet.drain-period once their requests are answered; then the action
+     * given to {@link #onDrained} runs. False when a drain is already under way.
+     */
+    public boolean drain(String reason) {
+        return drain.begin(reason);
+    }
+
+    /** What runs once a drain is over, on a thread of its own; the command line exits 0 there. Nothing by default. */
+    public void onDrained(Runnable action) {
+        drain.onDrained(action);
+    }
+
+    /** Completes when a drain is over: every client connection closed, or the period and grace passed. */
+    public java.util.concurrent.CompletableFuture<Void> drained() {
+        return drain.drained();
+    }
+
+    /** Writes whose outcome is unknown: sent through a connection that closed before their answer, or timed out. */
+    public UncertainWrites uncertainWrites() {
+        return connections.uncertain();
+    }
+
+    /** The connections a drain has closed so far. */
+    public long connectionsClosedByDrain() {
+        return drain.status().connectionsClosed();
     }
 
     /** The address clients bootstrap from: advertised host, bound port. */

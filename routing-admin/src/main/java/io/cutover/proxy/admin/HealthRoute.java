@@ -7,7 +7,8 @@ import java.util.function.Supplier;
 
 /**
  * GET /health: 200 while the proxy can serve some clients (status UP or DEGRADED), 503 when it can
- * serve none (DOWN), with each cluster's details.
+ * serve none (DOWN), with each cluster's details. GET /health/live and /health/ready answer the same
+ * way from their own checks: 200 or 503 with a small JSON body.
  */
 public final class HealthRoute implements AdminRoute {
     /** A health report: whether the proxy serves (200 rather than 503), and what the operator should see. */

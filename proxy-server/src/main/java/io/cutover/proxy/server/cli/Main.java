@@ -140,10 +140,14 @@ public final class Main {
             }
             stopped.countDown();
         }, "cutover-proxy-shutdown"));
+        // A drain (POST /drain or SIGTERM) ends the process once the clients are gone: exit 0, and
+        // the shutdown hook above stops the rest.
+        proxy.onDrained(() -> System.exit(0));
+        DrainOnSigterm.install(proxy);
         out.println();
         out.println("Cutover Proxy is running.");
         out.println("  Bootstrap servers : " + proxy.bootstrapServers() + "   <- point Kafka clients here");
-        out.println("  Admin             : " + proxy.adminUri() + "/   (/metrics, /health)");
+        out.println("  Admin             : " + proxy.adminUri() + "/   (/metrics, /health, /health/ready)");
         for (var c : config.clusters().values()) {
             out.println("  Upstream " + String.format("%-9s", c.name()) + ": " + c.bootstrapServersString()
                 + (embedded != null ? " (embedded broker)" : ""));
@@ -155,7 +159,7 @@ public final class Main {
         if (embedded != null) {
             embedded.forEach(out::println);
         }
-        out.println("Press Ctrl+C to stop.");
+        out.println("Press Ctrl+C to stop (SIGTERM or POST /drain drains first: fleet.drain-period).");
         out.flush();
         stopped.await();
         return 0;

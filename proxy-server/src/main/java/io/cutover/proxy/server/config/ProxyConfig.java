@@ -25,10 +25,12 @@ public record ProxyConfig(
 
     /**
      * Several instances sharing their state in a compacted topic on {@code stateCluster}; off
-     * (enabled false) keeps the state directory's files.
+     * (enabled false) keeps the state directory's files. A drain (POST /drain, SIGTERM) closes the open
+     * connections over {@code drainPeriod}.
      */
     public record Fleet(boolean enabled, String instanceId, String stateCluster, String stateTopic, short replicationFactor,
-                        int minInsyncReplicas, Duration timeout, Duration heartbeatInterval) {
+                        int minInsyncReplicas, Duration timeout, Duration heartbeatInterval,
+                        Duration drainPeriod) {
     }
 
     /** How often the in-memory history behind GET /history and the status page's plots is sampled. */

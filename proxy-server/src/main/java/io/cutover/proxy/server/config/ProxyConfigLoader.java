@@ -171,7 +171,8 @@ public final class ProxyConfigLoader {
             id = hostName() + "-" + ProcessHandle.current().pid();
         }
         return new ProxyConfig.Fleet(root.getBoolean("fleet.enabled"), id, stateCluster, nonBlank(root, "fleet.state-topic"),
-            (short) replication, minInsync, positiveDuration(root, "fleet.timeout"), positiveDuration(root, "fleet.heartbeat-interval"));
+            (short) replication, minInsync, positiveDuration(root, "fleet.timeout"), positiveDuration(root, "fleet.heartbeat-interval"),
+            positiveDuration(root, "fleet.drain-period"));
     }
 
     private static String hostName() {

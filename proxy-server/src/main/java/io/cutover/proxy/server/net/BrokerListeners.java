@@ -26,7 +26,8 @@ public final class BrokerListeners implements PortBinder, AutoCloseable {
     private final EventLoopGroup workers;
     private final ConnectionCounts openConnections;
     private final Map<Integer, Channel> brokerPorts = new ConcurrentHashMap<>();
-    private Channel bootstrap;
+    private volatile Channel bootstrap;
+    private volatile boolean stopped;
 
     public BrokerListeners(ProxyContext ctx, EventLoopGroup acceptors, EventLoopGroup workers) {
         this.ctx = ctx;
@@ -51,11 +52,19 @@ public final class BrokerListeners implements PortBinder, AutoCloseable {
         if (brokerPorts.containsKey(port)) {
             return true;
         }
+        if (stopped) {
+            // Draining: the broker keeps its port (saved for the next start), but nothing listens
+            // on it; clients reconnect to another proxy.
+            return true;
+        }
         ServerBootstrap b = serverBootstrap(new ClientChannelInitializer(ctx, openConnections,
             () -> new BrokerTarget(ctx.nodes(), node.id()), false));
         try {
             Channel ch = b.bind(ctx.config().listener().bindHost(), port).syncUninterruptibly().channel();
             brokerPorts.put(port, ch);
+            if (stopped) {
+                ch.close();
+            }
             LOG.info("listening on port {} for broker {} of {} (virtual node {})", port, node.upstreamId(), node.cluster(), node.id());
             return true;
         } catch (Exception e) {
@@ -80,6 +89,28 @@ public final class BrokerListeners implements PortBinder, AutoCloseable {
 
     public int openConnections() {
         return openConnections.total();
+    }
+
+    /** True while the bootstrap listener accepts connections (from the start until {@link #stopAccepting}). */
+    public boolean listening() {
+        Channel b = bootstrap;
+        return !stopped && b != null && b.isActive();
+    }
+
+    /**
+     * Closes every listening socket, so new connections are refused by the operating system (and a
+     * load balancer's TCP check fails); open connections are left alone. Ports of brokers seen from
+     * now on are not bound.
+     */
+    public void stopAccepting() {
+        stopped = true;
+        Channel b = bootstrap;
+        // Not waited for: this may run on an event loop.
+        if (b != null) {
+            b.close();
+        }
+        brokerPorts.values().forEach(Channel::close);
+        LOG.info("listeners closed: new connections are refused");
     }
 
     @Override

@@ -8,7 +8,8 @@ import java.net.InetSocketAddress;
 
 /**
  * Closes a new connection at once when limits.max-connections are already open, or
- * limits.max-connections-per-address from its peer address.
+ * limits.max-connections-per-address from its peer address, or when the proxy drains (one accepted
+ * in the instant before the listeners closed).
  */
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final ProxyContext proxy;
@@ -24,6 +25,11 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         InetAddress address = remote == null ? InetAddress.getLoopbackAddress() : remote.getAddress();
+        if (proxy.connections().draining()) {
+            proxy.connectionLog().info("refusing connection from {}: the proxy is draining", remote);
+            ctx.close();
+            return;
+        }
         ConnectionCounts.Refusal refused = counts.open(address);
         if (refused != null) {
             proxy.metrics().proxyError(ProxyError.CONNECTION_LIMIT);

@@ -33,6 +33,8 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
     private final ResponseQueue responses;
     private Channel upstream;
     private State state = State.NEW;
+    /** Set while the proxy drains this connection: runs once it is closed for the drain. */
+    private Runnable drained;
 
     ConnectionPair(ClientSession session) {
         this.session = session;
@@ -151,6 +153,11 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
         if (upstream != null) {
             upstream.flush();
         }
+        if (drained != null) {
+            // Requests a wave's fence held have just gone on; those that expect no answer (acks=0)
+            // leave nothing in flight to wait for, so look again once they are sent.
+            client.eventLoop().execute(this::closeIfDrained);
+        }
     }
 
     // ---- waves ------------------------------------------------------------------------------
@@ -173,6 +180,37 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
     @Override
     public boolean producing(Set<String> topics, TopicIds ids) {
         return PendingProduces.naming(responses.inFlight(), topics, ids);
+    }
+
+    // ---- the proxy's drain ------------------------------------------------------------------
+
+    @Override
+    public void drain(Runnable closed) {
+        if (state == State.CLOSED || drained != null) {
+            return;
+        }
+        drained = closed;
+        // What is still in the socket was not read, so it was never sent to a broker: the client
+        // sends it again after it reconnects. What was read is answered before the close.
+        clientReads.pause(ReadGate.DRAINING);
+        responses.whenEmpty(() -> client.eventLoop().execute(this::closeIfDrained));
+        closeIfDrained();
+    }
+
+    /** Closes a draining connection once nothing it sent is waiting: no answer owed, no request held by a fence. */
+    private void closeIfDrained() {
+        if (drained == null || state == State.CLOSED || responses.size() > 0 || clientReads.isPaused(ReadGate.FENCED)) {
+            return;
+        }
+        Runnable closed = drained;
+        drained = null;
+        session.proxy().connectionLog().info("closing {}: the proxy is draining (fleet.drain-period); every request it sent was answered",
+            session.describeClient());
+        // The answers already written go out first; the upstream side gets what was forwarded, then closes.
+        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        // Counted before it leaves the live connections: the last one's leaving ends the drain.
+        closed.run();
+        clientClosed(true);
     }
 
     // ---- backpressure -----------------------------------------------------------------------

@@ -4,7 +4,7 @@ import io.cutover.proxy.core.virtual.TopicIds;
 import io.netty.channel.EventLoop;
 import java.util.Set;
 
-/** What a wave's drain asks of each open client connection. */
+/** What a wave's drain, and the proxy's own drain, ask of each open client connection. */
 interface LiveConnection {
     String cluster();
 
@@ -14,4 +14,10 @@ interface LiveConnection {
 
     /** True while a Produce naming one of {@code topics} waits for its broker's answer. Call on {@link #eventLoop()}. */
     boolean producing(Set<String> topics, TopicIds ids);
+
+    /**
+     * Stops reading from the client and closes the connection once every request already read has
+     * been answered to it; {@code closed} runs then, on {@link #eventLoop()}. Call on {@link #eventLoop()}.
+     */
+    void drain(Runnable closed);
 }

@@ -6,14 +6,19 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The client connections open now, so a wave's drain can ask each, on its own event loop, whether
- * it still waits for a broker to answer a write. Touched once per connection, never per request.
+ * it still waits for a broker to answer a write, and the proxy's drain can close each in turn.
+ * Touched once per connection, never per request.
  */
 public final class LiveConnections {
     private final Set<LiveConnection> all = ConcurrentHashMap.newKeySet();
     private final UncertainWrites uncertain;
+    private final CompletableFuture<Void> allClosed = new CompletableFuture<>();
+    /** Set once the proxy drains: what to do with a connection that starts after that (one accepted just before the listeners closed, or one that logs in late). */
+    private volatile Consumer<LiveConnection> draining;
 
     /** With the defaults of {@code waves.unknown-outcome-window}. */
     public LiveConnections() {
@@ -34,10 +39,40 @@ public final class LiveConnections {
 
     void add(LiveConnection c) {
         all.add(c);
+        Consumer<LiveConnection> late = draining;
+        if (late != null) {
+            late.accept(c);
+        }
     }
 
     void remove(LiveConnection c) {
         all.remove(c);
+        if (draining != null && all.isEmpty()) {
+            allClosed.complete(null);
+        }
+    }
+
+    /** True once the proxy drains: new connections are refused. */
+    public boolean draining() {
+        return draining != null;
+    }
+
+    /**
+     * Marks the proxy draining and returns the connections open now, in no particular order.
+     * A connection that starts from now on is handed to {@code late} at once.
+     */
+    List<LiveConnection> beginDrain(Consumer<LiveConnection> late) {
+        draining = late;
+        List<LiveConnection> open = new ArrayList<>(all);
+        if (all.isEmpty()) {
+            allClosed.complete(null);
+        }
+        return open;
+    }
+
+    /** Completes once the proxy drains and no connection is open any more. */
+    public CompletableFuture<Void> allClosed() {
+        return allClosed;
     }
 
     public int size() {

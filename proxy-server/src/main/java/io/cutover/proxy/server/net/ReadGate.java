@@ -13,6 +13,8 @@ final class ReadGate {
     static final int TOO_MANY_IN_FLIGHT = 4;
     /** A wave's write fence holds a request of this connection; nothing after it may overtake it. */
     static final int FENCED = 8;
+    /** The proxy is draining: what was read is answered, nothing more is read, then the connection closes. */
+    static final int DRAINING = 16;
 
     private final Channel channel;
     private int reasons;

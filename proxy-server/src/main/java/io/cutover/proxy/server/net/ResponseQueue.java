@@ -26,6 +26,8 @@ final class ResponseQueue implements ResponseReceiver {
     private final int softLimit;
     private ReadGate upstreamReads;
     private boolean clientFlushPending;
+    /** Runs each time the last request waiting is answered; null unless the connection is draining. */
+    private Runnable whenEmpty;
 
     ResponseQueue(ClientSession session, ReadGate clientReads) {
         this.session = session;
@@ -142,6 +144,9 @@ final class ResponseQueue implements ResponseReceiver {
         if (inFlight.size() < softLimit) {
             clientReads.resume(ReadGate.TOO_MANY_IN_FLIGHT);
         }
+        if (whenEmpty != null && inFlight.size() == 0) {
+            whenEmpty.run();
+        }
         if (!client.isWritable() && upstreamReads != null && upstreamReads.pause(ReadGate.PEER_UNWRITABLE)) {
             metrics.upstreamReadPaused();
         }
@@ -164,6 +169,11 @@ final class ResponseQueue implements ResponseReceiver {
 
     int size() {
         return inFlight.size();
+    }
+
+    /** Calls {@code action} each time every request has been answered (it must not close the connection in the call). */
+    void whenEmpty(Runnable action) {
+        this.whenEmpty = action;
     }
 
     /** Releases every response still held; the connection is going away. */

@@ -132,6 +132,8 @@ class OpenApiConformanceTest {
 
     private void operations() {
         expect(200, "GET /health", plain("GET", "/health"));
+        expect(200, "GET /health/live", plain("GET", "/health/live"));
+        expect(200, "GET /health/ready", plain("GET", "/health/ready"));
         expect(200, "GET /metrics", plain("GET", "/metrics"));
         expect(200, "GET /openapi.json", plain("GET", "/openapi.json"));
         expect(200, "GET /history", call("GET", "/history", null));

@@ -22,6 +22,7 @@ import java.util.function.Predicate;
 final class ChildJvm {
     private final Process process;
     private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+    private Thread reader;
 
     private ChildJvm(Process process) {
         this.process = process;
@@ -56,6 +57,7 @@ final class ChildJvm {
             }
         }, "child-jvm-output-" + mainClass.substring(mainClass.lastIndexOf('.') + 1));
         reader.setDaemon(true);
+        child.reader = reader;
         reader.start();
         return child;
     }
@@ -82,6 +84,15 @@ final class ChildJvm {
         }
     }
 
+    /**
+     * SIGTERM: what an orchestrator sends before it replaces the process. Through its handle, not
+     * {@code Process.destroy()}, which also closes the pipe this class reads: what the process
+     * prints while it stops would be lost.
+     */
+    void terminate() {
+        process.toHandle().destroy();
+    }
+
     void kill() {
         process.destroyForcibly();
         awaitExit(Duration.ofSeconds(30));
@@ -92,6 +103,8 @@ final class ChildJvm {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new AssertionError("the child process did not exit within " + timeout + ":\n" + tail(20));
             }
+            // What it printed last may still be in the pipe: read to its end, so tail() has it.
+            reader.join(Duration.ofSeconds(5).toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);

@@ -136,6 +136,13 @@ public final class ProxyProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM: the proxy drains, then exits by itself; see {@link #awaitExit}. */
+    public void terminate() {
+        if (child != null) {
+            child.terminate();
+        }
+    }
+
     /** Waits for the process to exit by itself (a failpoint halting it, say); returns its exit code. */
     public int awaitExit(Duration timeout) {
         return child.awaitExit(timeout);
