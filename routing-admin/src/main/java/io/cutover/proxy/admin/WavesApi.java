@@ -50,6 +50,25 @@ public final class WavesApi implements AutoCloseable {
         this.service = service;
     }
 
+    /** The optional body {"force": true|false} of a switch or a rollback; no body is false. */
+    private static boolean force(AdminRequest req, String what) {
+        if (req.body().length == 0) {
+            return false;
+        }
+        JsonNode body = RoutesApi.parse(req);
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!field.equals("force")) {
+                throw new AdminException(400, "unknown field " + field + "; " + what + " takes force");
+            }
+        }
+        JsonNode f = body.get("force");
+        if (f != null && !f.isBoolean()) {
+            throw new AdminException(400, "force: must be true or false");
+        }
+        return f != null && f.asBoolean();
+    }
+
     public void register(AdminRouter router, AdminAuth auth) {
         router.get("/waves", auth.require((req, who) -> CompletableFuture.supplyAsync(() -> list(service.list()), worker)));
         router.post("/waves", auth.require((req, who) -> {
@@ -58,24 +77,12 @@ public final class WavesApi implements AutoCloseable {
         }));
         router.get("/waves/{name}", auth.require((req, who) -> wave(req, who, () -> service.get(req.pathParam("name")), 200)));
         router.post("/waves/{name}/check", auth.require((req, who) -> wave(req, who, () -> service.check(req.pathParam("name"), who), 200)));
-        router.post("/waves/{name}/switch", auth.require((req, who) -> wave(req, who, () -> service.switchWave(req.pathParam("name"), who), 200)));
+        router.post("/waves/{name}/switch", auth.require((req, who) -> {
+            boolean forced = force(req, "a switch");
+            return wave(req, who, () -> service.switchWave(req.pathParam("name"), forced, who), 200);
+        }));
         router.post("/waves/{name}/rollback", auth.require((req, who) -> {
-            boolean force = false;
-            if (req.body().length > 0) {
-                JsonNode body = RoutesApi.parse(req);
-                for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
-                    String field = it.next();
-                    if (!field.equals("force")) {
-                        throw new AdminException(400, "unknown field " + field + "; a rollback takes force");
-                    }
-                }
-                JsonNode f = body.get("force");
-                if (f != null && !f.isBoolean()) {
-                    throw new AdminException(400, "force: must be true or false");
-                }
-                force = f != null && f.asBoolean();
-            }
-            boolean forced = force;
+            boolean forced = force(req, "a rollback");
             return wave(req, who, () -> service.rollback(req.pathParam("name"), forced, who), 200);
         }));
         router.post("/waves/{name}/rehearse", auth.require((req, who) -> {

@@ -233,7 +233,7 @@ class WavesApiResponsesTest {
         }
 
         @Override
-        public Outcome<Wave> switchWave(String name, String who) {
+        public Outcome<Wave> switchWave(String name, boolean force, String who) {
             return wave;
         }
 

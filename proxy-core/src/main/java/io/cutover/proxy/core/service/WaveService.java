@@ -23,7 +23,12 @@ public interface WaveService {
 
     Outcome<Wave> check(String name, String who);
 
-    Outcome<Wave> switchWave(String name, String who);
+    /**
+     * Switches a READY wave. {@code force} passes over one gate only, consumers-without-group (the
+     * operator has seen to consumers that keep their offsets outside Kafka); with it a PLANNED wave
+     * whose only failing gate is that one switches too.
+     */
+    Outcome<Wave> switchWave(String name, boolean force, String who);
 
     Outcome<Wave> rollback(String name, boolean force, String who);
 

@@ -19,7 +19,8 @@ final class WavesCtl {
         "       cutover-proxy ctl waves check NAME               run the gates on live data now; READY when all pass",
         "       cutover-proxy ctl waves scorecard NAME           the readiness table, as the proxy prints it",
         "       cutover-proxy ctl waves report NAME              the cutover report as one HTML page (> report.html); --json for JSON",
-        "       cutover-proxy ctl waves switch NAME              fenced move of a READY wave to the target",
+        "       cutover-proxy ctl waves switch NAME [--force]    fenced move of a READY wave to the target (--force: despite",
+        "                                                        consumers that keep offsets outside Kafka; no other gate)",
         "       cutover-proxy ctl waves rollback NAME [--force]  back to the source (--force: even if the target was written to)",
         "       cutover-proxy ctl waves promote NAME --yes       the point of no return: rollback is refused afterwards",
         "       cutover-proxy ctl waves rehearse NAME [--produce]",
@@ -45,7 +46,7 @@ final class WavesCtl {
             case "check" -> check(s, s.answer(s.admin().post(path(name(rest), "/check"), null)));
             case "scorecard" -> scorecard(s, name(rest));
             case "report" -> report(s, name(rest));
-            case "switch" -> moved(s, s.answer(s.admin().post(path(name(rest), "/switch"), null)));
+            case "switch" -> switchWave(s, CtlArgs.parse(rest, Set.of(), Set.of("--force"), USAGE));
             case "rollback" -> rollback(s, CtlArgs.parse(rest, Set.of(), Set.of("--force"), USAGE));
             case "promote" -> promote(s, CtlArgs.parse(rest, Set.of(), Set.of("--yes"), USAGE));
             case "rehearse" -> rehearse(s, CtlArgs.parse(rest, Set.of(), Set.of("--produce"), USAGE));
@@ -229,6 +230,12 @@ final class WavesCtl {
             s.out().println("next: watch it; cutover-proxy ctl waves rollback " + name + " to go back, or waves promote " + name
                 + " --yes when sure");
         }
+    }
+
+    private static void switchWave(CtlSession s, CtlArgs a) throws CtlFailure {
+        String name = a.exactly("NAME").get(0);
+        ObjectNode body = a.has("--force") ? JsonNodeFactory.instance.objectNode().put("force", true) : null;
+        moved(s, s.answer(s.admin().post(path(name, "/switch"), body)));
     }
 
     private static void rollback(CtlSession s, CtlArgs a) throws CtlFailure {

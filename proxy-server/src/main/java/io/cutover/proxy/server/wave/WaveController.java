@@ -205,7 +205,7 @@ public final class WaveController implements WaveService {
     }
 
     @Override
-    public synchronized Outcome<Wave> switchWave(String name, String who) {
+    public synchronized Outcome<Wave> switchWave(String name, boolean force, String who) {
         Wave w = waves.get(name);
         if (w == null) {
             return notFound(name);
@@ -213,9 +213,13 @@ public final class WaveController implements WaveService {
         if (switchRefusal != null) {
             return Outcome.conflict("refused: " + switchRefusal, w);
         }
-        if (w.state() != WaveState.READY) {
-            return Outcome.conflict("wave " + name + " is " + w.state() + "; only a READY wave switches"
-                + (w.state() == WaveState.PLANNED || w.state() == WaveState.ROLLED_BACK ? "; check the wave first" : ""), w);
+        boolean forcible = force && (w.state() == WaveState.PLANNED || w.state() == WaveState.ROLLED_BACK);
+        if (w.state() != WaveState.READY && !forcible) {
+            String hint = w.state() != WaveState.PLANNED && w.state() != WaveState.ROLLED_BACK ? ""
+                : onlyFailing(w.gates(), WaveGates.CONSUMERS_WITHOUT_GROUP)
+                ? "; its only failing gate is " + WaveGates.CONSUMERS_WITHOUT_GROUP + ": once those consumers are seen to, switch with force"
+                : "; check the wave first";
+            return Outcome.conflict("wave " + name + " is " + w.state() + "; only a READY wave switches" + hint, w);
         }
         // The gates are checked again, on live data, right before the fence.
         List<GateResult> results;
@@ -229,11 +233,25 @@ public final class WaveController implements WaveService {
         }
         ArrayNode rows = rows(results);
         Wave checked = w.withGates(rows);
-        GateResult failing = results.stream().filter(g -> !g.passed()).findFirst().orElse(null);
+        GateResult overridden = null;
+        GateResult failing = null;
+        for (GateResult g : results) {
+            if (g.passed()) {
+                continue;
+            }
+            if (force && g.gate().equals(WaveGates.CONSUMERS_WITHOUT_GROUP)) {
+                overridden = g;
+            } else if (failing == null) {
+                failing = g;
+            }
+        }
         if (failing != null) {
             Wave back = checked.failed("gate " + failing.gate() + " failed", null);
             save(back, who, "switch-refused", w);
-            return new Outcome.Conflict<>("refused: gate " + failing.gate() + " failed: " + failing.evidence().path("problems"), back, failing);
+            String hint = !force && failing.gate().equals(WaveGates.CONSUMERS_WITHOUT_GROUP)
+                ? "; once those consumers are seen to, switch with force (it passes over this gate alone)" : "";
+            return new Outcome.Conflict<>("refused: gate " + failing.gate() + " failed: " + failing.evidence().path("problems") + hint, back,
+                failing);
         }
         SwitchRecorder journal;
         try {
@@ -242,13 +260,18 @@ public final class WaveController implements WaveService {
             return new Outcome.Unavailable<>("switch refused, nothing moved: " + e.getMessage(), checked);
         }
         WaveSwitcher.Outcome o = switcher.forward(checked, journal);
+        if (overridden != null) {
+            // The report says which gate the operator passed over, and whom it named.
+            o.report().putObject("forced").put("gate", overridden.gate()).set("problems", overridden.evidence().path("problems"));
+        }
         record(o, "forward");
         if (!o.switched()) {
             Wave back = checked.failed("switch aborted: " + o.reason(), o.report());
             save(back, who, "switch-aborted", w);
             return Outcome.conflict("switch aborted, clients stay on the source: " + o.reason(), back);
         }
-        Wave switched = checked.to(WaveState.SWITCHED, clock.instant(), who, "switched in " + o.report().path("writePauseMs").asDouble() + " ms")
+        Wave switched = checked.to(WaveState.SWITCHED, clock.instant(), who, "switched in " + o.report().path("writePauseMs").asDouble() + " ms"
+                + (overridden == null ? "" : ", forced past gate " + overridden.gate()))
             .withSwitch(o.report(), o.targetEnds());
         return afterFlip(switched, who, "switch-wave", w, journal, o);
     }
@@ -425,6 +448,20 @@ public final class WaveController implements WaveService {
                 io.micrometer.core.instrument.Tags.of("wave", w.name(), "state", w.state().name()), 1));
         }
         states.register(rows, true);
+    }
+
+    /** True when {@code gate} is the one failing gate among the rows of the last check. */
+    private static boolean onlyFailing(com.fasterxml.jackson.databind.JsonNode rows, String gate) {
+        if (rows == null) {
+            return false;
+        }
+        List<String> failing = new java.util.ArrayList<>();
+        rows.forEach(r -> {
+            if ("FAIL".equals(r.path("status").asText())) {
+                failing.add(r.path("gate").asText());
+            }
+        });
+        return failing.equals(List.of(gate));
     }
 
     private static ArrayNode rows(List<GateResult> results) {

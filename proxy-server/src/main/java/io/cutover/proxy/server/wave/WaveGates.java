@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class WaveGates {
     private static final Logger LOG = LoggerFactory.getLogger(WaveGates.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The one gate a forced switch may pass over. */
+    public static final String CONSUMERS_WITHOUT_GROUP = "consumers-without-group";
     /** Topic configs whose difference between the clusters is worth a warning. */
     private static final Set<String> COMPARED_CONFIGS = Set.of("cleanup.policy", "retention.ms", "retention.bytes",
         "min.insync.replicas", "max.message.bytes", "compression.type", "message.timestamp.type");
@@ -66,6 +68,7 @@ public final class WaveGates {
         gates.add(topicsOnTarget(wave, sourcePartitions));
         gates.add(replication(wave, sourcePartitions));
         gates.add(groups(wave));
+        gates.add(consumersWithoutGroup(wave));
         gates.add(apiVersions());
         gates.add(openTransactions(wave, current));
         gates.add(clients(wave));
@@ -248,8 +251,24 @@ public final class WaveGates {
                 warnings.add("group " + g + " has no committed offsets for the wave's topics on the source");
             }
         }
-        Set<String> groupless = inventory.groupless(topics);
+        evidence.set("problems", strings(problems));
+        return new GateResult("groups-in-wave", "Every consumer group reading the wave's topics moves with it", problems.isEmpty(),
+            evidence, warnings, "Add the groups named to the wave (or move them first in their own wave).");
+    }
+
+    /**
+     * Consumers that assign() partitions and keep their positions outside Kafka (Flink, Spark, ...)
+     * resume from those positions after a switch. Under mirrormaker2 the target's offsets differ, so
+     * they would skip or re-read records: the gate fails, naming them, and only a forced switch
+     * (the operator has seen to them) goes ahead. Under identity mapping the positions stay valid.
+     */
+    private GateResult consumersWithoutGroup(Wave wave) {
+        Set<String> groupless = inventory.groupless(new HashSet<>(wave.topics()));
+        ObjectNode evidence = JSON.createObjectNode();
+        evidence.put("mapping", mapping.configName());
         evidence.set("consumersWithoutGroup", strings(new ArrayList<>(groupless)));
+        List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
         if (!groupless.isEmpty()) {
             String what = "clients " + groupless + " fetch the wave's topics without a consumer group (assign() with offsets kept "
                 + "outside Kafka)";
@@ -260,9 +279,10 @@ public final class WaveGates {
             }
         }
         evidence.set("problems", strings(problems));
-        return new GateResult("groups-in-wave", "Every consumer group reading the wave's topics moves with it", problems.isEmpty(),
-            evidence, warnings, "Add the groups named to the wave (or move them first in their own wave); consumers that keep "
-                + "offsets outside Kafka need an offset-preserving replicator (waves.mapping = identity) or their own translation.");
+        return new GateResult(CONSUMERS_WITHOUT_GROUP, "No consumer of the wave's topics keeps its offsets outside Kafka",
+            problems.isEmpty(), evidence, warnings, "Stop those consumers and have them start on the target from translated "
+                + "offsets (or their own checkpoints mapped by hand), or use an offset-preserving replicator (waves.mapping = "
+                + "identity); then switch with force, which overrides this gate alone.");
     }
 
     private GateResult apiVersions() {

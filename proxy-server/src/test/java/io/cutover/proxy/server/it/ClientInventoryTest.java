@@ -101,7 +101,7 @@ class ClientInventoryTest {
             assertEquals("inv-consumer", gate.get("evidence").get("moving").get(0).get("clientId").asText(), gate.toString());
             assertTrue(gate.get("warnings").toString().contains("inv-producer"), gate.toString());
             // Under the mirrormaker2 mapping its offsets cannot be translated: the wave is refused, naming it.
-            JsonNode groupsGate = WaveAbortTest.gate(card.get("gates"), "groups-in-wave");
+            JsonNode groupsGate = WaveAbortTest.gate(card.get("gates"), "consumers-without-group");
             assertEquals("FAIL", groupsGate.get("status").asText(), groupsGate.toString());
             assertTrue(groupsGate.get("evidence").get("consumersWithoutGroup").toString().contains("inv-assigner"), groupsGate.toString());
             assertTrue(groupsGate.get("evidence").get("consumersWithoutGroup").toString()
@@ -109,6 +109,10 @@ class ClientInventoryTest {
             assertTrue(!groupsGate.get("evidence").get("consumersWithoutGroup").toString().contains("inv-consumer"),
                 "a subscribed member is not groupless: " + groupsGate);
             assertTrue(groupsGate.get("evidence").get("problems").toString().contains("cannot be translated"), groupsGate.toString());
+            // Force passes over that gate alone: the topic is not even on the target here, and that gate still refuses the switch.
+            var forced = proxy.send("POST", "/waves/inv/switch", "{\"force\":true}", Map.of());
+            assertEquals(409, forced.statusCode(), forced.body());
+            assertTrue(forced.body().contains("gate topics-on-target failed"), forced.body());
             state = proxy.stateDir();
         }
         try (RunningProxy again = RunningProxy.start(source.bootstrapServers(), overrides, state)) {

@@ -98,7 +98,7 @@ class WaveControllerTest {
     @Test
     void anUnknownWaveIsNotFoundForEveryOperation() {
         WaveController waves = controller();
-        List<Outcome<?>> outcomes = List.of(waves.get("nope"), waves.check("nope", "a"), waves.switchWave("nope", "a"),
+        List<Outcome<?>> outcomes = List.of(waves.get("nope"), waves.check("nope", "a"), waves.switchWave("nope", false, "a"),
             waves.rollback("nope", false, "a"), waves.promote("nope", "a"), waves.rehearse("nope", false, null, "a"),
             waves.scorecard("nope"), waves.scorecardText("nope"));
         for (Outcome<?> o : outcomes) {
@@ -113,7 +113,7 @@ class WaveControllerTest {
         WaveController waves = controller();
         Wave planned = value(waves.create(spec("w1", List.of("orders"), List.of()), "alice"));
 
-        Outcome.Conflict<?> sw = assertInstanceOf(Outcome.Conflict.class, waves.switchWave("w1", "alice"));
+        Outcome.Conflict<?> sw = assertInstanceOf(Outcome.Conflict.class, waves.switchWave("w1", false, "alice"));
         assertEquals("wave w1 is PLANNED; only a READY wave switches; check the wave first", sw.reason());
         assertEquals(planned, sw.current());
         assertNull(sw.evidence());
