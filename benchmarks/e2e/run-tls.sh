@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# End-to-end benchmark over TLS: Kafka's own ProducerPerformance and ConsumerPerformance against one
+# real broker over three paths, all SASL_SSL with SCRAM-SHA-512, in one run, rotating the order each
+# round:
+#
+#   direct-tls - clients straight to the broker's SASL_SSL listener
+#   l4-tls     - through haproxy in `mode tcp` to a second SASL_SSL listener of the broker that
+#                advertises haproxy's port: TLS and SASL are end to end client <-> broker, haproxy
+#                only moves bytes (the floor for any proxy)
+#   proxy-tls  - through Cutover Proxy terminating TLS and SASL on both sides: clients log in to
+#                the proxy (listener.tls + listener.sasl, a users file made by
+#                `bin/cutover-proxy users add`), the proxy logs in to the broker over SASL_SSL with
+#                its own user (clusters.source.security)
+#
+# The proxy runs with the launcher's default JVM settings (no JAVA_OPTS), as users start it, and
+# with the JDK's TLS engine (the only one it uses).
+#
+# Certificates are made at run time in the work directory with the JDK's keytool: a CA, a broker
+# and a proxy certificate (SAN IP:127.0.0.1 and DNS:localhost) signed by it; clients trust the CA
+# as a PEM file. SCRAM users are created at format time (StorageTool format --add-scram): `bench`
+# for the clients, `cutover-proxy` for the proxy. The controller and inter-broker listeners are
+# PLAINTEXT on 127.0.0.1; topics are created there.
+#
+# Per path and round: produce RECORDS x 1 KiB records unthrottled (acks=1, linger.ms=5,
+# batch.size=65536), then consume them unthrottled. Before the measured rounds each path gets one
+# unmeasured warm-up (WARMUP_RECORDS). Prints medians over the rounds, ratios between the arms,
+# CPU seconds per GB moved of haproxy, the proxy and the broker, peak RSS, and writes the same as
+# JSON to benchmarks/e2e/target/results-tls.json. The goal it reports against: proxy-tls produce
+# and consume throughput at least 0.9x direct-tls.
+#
+# Usage: benchmarks/e2e/run-tls.sh   (ROUNDS=3 RECORDS=300000 WARMUP_RECORDS=100000 by default;
+#        KEEP_WORK=1 keeps the work directory with the certificates, configs and logs)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$ROOT/benchmarks/e2e"
+OUT="$HERE/target"
+LIBS="$OUT/libs"
+ROUNDS="${ROUNDS:-3}"
+RECORDS="${RECORDS:-300000}"
+WARMUP_RECORDS="${WARMUP_RECORDS:-100000}"
+KEEP_WORK="${KEEP_WORK:-0}"
+GOAL=0.9
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+KEYTOOL="${JAVA_HOME:+$JAVA_HOME/bin/}keytool"
+export JAVA
+mkdir -p "$OUT"
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+wait_for() { # wait_for DESCRIPTION SECONDS COMMAND...
+  local what="$1" secs="$2"; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then log "timed out waiting for $what"; return 1; fi
+    sleep 0.2
+  done
+}
+
+# --- tools -----------------------------------------------------------------------------------
+if [ ! -d "$LIBS" ] || [ -z "$(ls "$LIBS" 2>/dev/null)" ]; then
+  log "fetching the Kafka 4.3.1 broker and perf tool jars"
+  "$ROOT/mvnw" -B -ntp -q -f "$HERE/pom.xml" package
+fi
+if ! command -v haproxy >/dev/null; then
+  log "installing haproxy"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo -n"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq haproxy >/dev/null
+fi
+HAPROXY="$(command -v haproxy)"
+
+WORK="$(mktemp -d /tmp/cutover-e2e-tls.XXXXXX)"
+PIDS=()
+TOOL_PID=""
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "$TOOL_PID" "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for pid in "$TOOL_PID" "${PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+  if [ "$KEEP_WORK" = 1 ]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Passwords for this run only; they live in environment variables and in the work directory, which
+# is removed on exit.
+secret() { python3 -c 'import secrets; print(secrets.token_hex(16))'; }
+STORE_PW="$(secret)"
+export BENCH_PASSWORD="$(secret)" BENCH_PROXY_UPSTREAM_PASSWORD="$(secret)" BENCH_PROXY_KEYSTORE_PASSWORD="$STORE_PW"
+
+# --- certificates ----------------------------------------------------------------------------
+log "making a CA, a broker and a proxy certificate with keytool"
+kt() { "$KEYTOOL" "$@" -storepass "$STORE_PW" -noprompt >>"$WORK/keytool.log" 2>&1; }
+kt -genkeypair -alias ca -keyalg RSA -keysize 2048 -validity 30 -dname "CN=cutover-bench-ca" \
+  -ext bc:c -ext ku:c=keyCertSign,cRLSign -keystore "$WORK/ca.p12" -storetype PKCS12
+kt -exportcert -rfc -alias ca -keystore "$WORK/ca.p12" -file "$WORK/ca.pem"
+for name in broker proxy; do
+  kt -genkeypair -alias "$name" -keyalg RSA -keysize 2048 -validity 30 -dname "CN=$name" \
+    -keystore "$WORK/$name.p12" -storetype PKCS12
+  kt -certreq -alias "$name" -keystore "$WORK/$name.p12" -file "$WORK/$name.csr"
+  kt -gencert -alias ca -keystore "$WORK/ca.p12" -infile "$WORK/$name.csr" -outfile "$WORK/$name.crt" -rfc -validity 30 \
+    -ext "SAN=IP:127.0.0.1,DNS:localhost" -ext ku:c=digitalSignature,keyEncipherment -ext eku=serverAuth,clientAuth
+  kt -importcert -alias ca -file "$WORK/ca.pem" -keystore "$WORK/$name.p12"
+  kt -importcert -alias "$name" -file "$WORK/$name.crt" -keystore "$WORK/$name.p12"
+done
+
+# --- broker ----------------------------------------------------------------------------------
+INTERNAL_PORT=$(free_port); DIRECT_PORT=$(free_port); L4_BROKER_PORT=$(free_port); CONTROLLER_PORT=$(free_port)
+HAPROXY_PORT=$(free_port)
+SCRAM_JAAS="org.apache.kafka.common.security.scram.ScramLoginModule required;"
+cat > "$WORK/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
+listeners=INTERNAL://127.0.0.1:$INTERNAL_PORT,DIRECT://127.0.0.1:$DIRECT_PORT,L4://127.0.0.1:$L4_BROKER_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=INTERNAL://127.0.0.1:$INTERNAL_PORT,DIRECT://127.0.0.1:$DIRECT_PORT,L4://127.0.0.1:$HAPROXY_PORT
+listener.security.protocol.map=INTERNAL:PLAINTEXT,DIRECT:SASL_SSL,L4:SASL_SSL,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=INTERNAL
+controller.listener.names=CONTROLLER
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.direct.scram-sha-512.sasl.jaas.config=$SCRAM_JAAS
+listener.name.l4.scram-sha-512.sasl.jaas.config=$SCRAM_JAAS
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$WORK/broker.p12
+ssl.keystore.password=$STORE_PW
+ssl.key.password=$STORE_PW
+ssl.client.auth=none
+log.dirs=$WORK/data
+num.partitions=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+EOF
+cat > "$WORK/log4j2.properties" <<'EOF'
+rootLogger.level = warn
+rootLogger.appenderRef.console.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+logger.server.name = kafka.server.KafkaRaftServer
+logger.server.level = info
+EOF
+KAFKA_OPTS=(-Xms1g -Xmx1g "-Dlog4j2.configurationFile=$WORK/log4j2.properties")
+log "formatting (with the SCRAM users) and starting the broker"
+"$JAVA" -cp "$LIBS/*" kafka.tools.StorageTool format -t "$("$JAVA" -cp "$LIBS/*" kafka.tools.StorageTool random-uuid)" \
+  -c "$WORK/server.properties" \
+  --add-scram "SCRAM-SHA-512=[name=bench,password=$BENCH_PASSWORD]" \
+  --add-scram "SCRAM-SHA-512=[name=cutover-proxy,password=$BENCH_PROXY_UPSTREAM_PASSWORD]" >"$WORK/format.log" 2>&1
+"$JAVA" "${KAFKA_OPTS[@]}" -cp "$LIBS/*" kafka.Kafka "$WORK/server.properties" >"$WORK/broker.log" 2>&1 &
+BROKER_PID=$!
+PIDS+=($BROKER_PID)
+wait_for "the broker" 90 grep -q "Kafka Server started" "$WORK/broker.log"
+
+# --- haproxy (L4, TLS passed through) --------------------------------------------------------
+cat > "$WORK/haproxy.cfg" <<EOF
+global
+  maxconn 4000
+defaults
+  mode tcp
+  timeout connect 10s
+  timeout client 10m
+  timeout server 10m
+frontend kafka
+  bind 127.0.0.1:$HAPROXY_PORT
+  default_backend broker
+backend broker
+  server b1 127.0.0.1:$L4_BROKER_PORT
+EOF
+"$HAPROXY" -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 &
+HAPROXY_PID=$!
+PIDS+=($HAPROXY_PID)
+
+# --- Cutover Proxy: TLS + SASL on both sides -------------------------------------------------
+# `users add` also builds the proxy if needed, so the proxy below starts straight into its JVM.
+log "building (if needed) Cutover Proxy and writing its users file"
+"$ROOT/bin/cutover-proxy" users add bench --file "$WORK/users.json" --password-env BENCH_PASSWORD >"$WORK/users.log" 2>&1 \
+  || { cat "$WORK/users.log" >&2; exit 1; }
+PROXY_PORT=$(free_port); PROXY_ADMIN=$(free_port); PROXY_FIRST=$(( 25000 + PROXY_PORT % 1000 ))
+cat > "$WORK/proxy.conf" <<EOF
+cutover-proxy {
+  listener {
+    bootstrap-port = $PROXY_PORT
+    broker-ports { first = $PROXY_FIRST, last = $((PROXY_FIRST + 20)) }
+    tls {
+      enabled = true
+      keystore { file = "$WORK/proxy.p12", type = PKCS12, password-env = "BENCH_PROXY_KEYSTORE_PASSWORD" }
+    }
+    sasl { enabled = true, mechanisms = ["SCRAM-SHA-512"], users-file = "$WORK/users.json" }
+  }
+  clusters.source {
+    bootstrap-servers = ["127.0.0.1:$DIRECT_PORT"]
+    security {
+      protocol = SASL_SSL
+      tls.ca-file = "$WORK/ca.pem"
+      sasl { mechanism = SCRAM-SHA-512, username = "cutover-proxy", password-env = "BENCH_PROXY_UPSTREAM_PASSWORD" }
+    }
+  }
+  admin.port = $PROXY_ADMIN
+  state-dir = "$WORK/proxy-state"
+}
+EOF
+log "starting Cutover Proxy (TLS and SASL terminated on both sides)"
+"$ROOT/bin/cutover-proxy" --config "$WORK/proxy.conf" >"$WORK/proxy.log" 2>&1 &
+PROXY_PID=$!
+PIDS+=($PROXY_PID)
+wait_for "the proxy" 300 curl -sf "http://127.0.0.1:$PROXY_ADMIN/health"
+
+# The TLS engine the proxy uses: the JDK's SSLEngine (SslProvider.JDK; no native engine is built
+# in). Its listener line, if it logged one, is quoted in the output.
+TLS_ENGINE="JDK"
+TLS_LOG_LINE="$(grep -i -m 1 -e 'engine' -e 'listener TLS on' "$WORK/proxy.log" | sed 's/^[[:space:]]*//' || true)"
+
+# --- client configs --------------------------------------------------------------------------
+cat > "$WORK/client.properties" <<EOF
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="bench" password="$BENCH_PASSWORD";
+ssl.truststore.type=PEM
+ssl.truststore.location=$WORK/ca.pem
+EOF
+: > "$WORK/internal.properties"   # TopicCommand on the PLAINTEXT internal listener
+
+declare -A BOOTSTRAP=([direct-tls]="127.0.0.1:$DIRECT_PORT" [l4-tls]="127.0.0.1:$HAPROXY_PORT" [proxy-tls]="127.0.0.1:$PROXY_PORT")
+declare -A PID_OF=([l4-tls]=$HAPROXY_PID [proxy-tls]=$PROXY_PID)
+
+cpu_seconds() { # utime+stime of a process, in seconds
+  python3 - "$1" <<'EOF'
+import os, sys
+fields = open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")", 1)[1].split()
+print((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+EOF
+}
+peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+
+# A Kafka tool in the background, waited for, so that an interrupt reaches cleanup at once and the
+# tool is ended with everything else. run_tool OUTPUT-FILE CLASS ARGS...
+run_tool() {
+  local out="$1"; shift
+  "$JAVA" -Xmx512m "-Dlog4j2.configurationFile=$WORK/log4j2.properties" -cp "$LIBS/*" "$@" >"$out" 2>"$out.err" &
+  TOOL_PID=$!
+  local rc=0
+  wait "$TOOL_PID" || rc=$?
+  TOOL_PID=""
+  if [ "$rc" -ne 0 ]; then log "failed ($rc): ${*:1:1}"; tail -n 20 "$out" "$out.err" >&2; return "$rc"; fi
+}
+create_topic() {
+  run_tool "$WORK/topic.out" org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$INTERNAL_PORT" \
+    --command-config "$WORK/internal.properties" --create --topic "$1" --partitions 1 --replication-factor 1
+}
+produce() { # produce OUTPUT BOOTSTRAP TOPIC RECORDS
+  run_tool "$1" org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$2" --topic "$3" \
+    --command-config "$WORK/client.properties" --num-records "$4" --record-size 1024 --throughput -1 \
+    --command-property acks=1 linger.ms=5 batch.size=65536
+}
+consume() { # consume OUTPUT BOOTSTRAP TOPIC RECORDS
+  run_tool "$1" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$2" --topic "$3" \
+    --command-config "$WORK/client.properties" --num-records "$4" --timeout 120000 --hide-header
+}
+
+RESULTS="$OUT/raw-results-tls.jsonl"
+: > "$RESULTS"
+PATHS=(direct-tls l4-tls proxy-tls)
+N=${#PATHS[@]}
+if [ "$WARMUP_RECORDS" -gt 0 ]; then
+  for path in "${PATHS[@]}"; do
+    log "warm-up, $path: $WARMUP_RECORDS records through and back (not measured)"
+    create_topic "warmup-$path"
+    produce "$WORK/out" "${BOOTSTRAP[$path]}" "warmup-$path" "$WARMUP_RECORDS"
+    consume "$WORK/out" "${BOOTSTRAP[$path]}" "warmup-$path" "$WARMUP_RECORDS"
+  done
+fi
+for round in $(seq 1 "$ROUNDS"); do
+  for i in $(seq 0 $((N - 1))); do
+    path="${PATHS[$(( (i + round - 1) % N ))]}"
+    bootstrap="${BOOTSTRAP[$path]}"
+    topic="bench-$path-$round"
+    create_topic "$topic"
+    cpu_before=0
+    [ -n "${PID_OF[$path]:-}" ] && cpu_before=$(cpu_seconds "${PID_OF[$path]}")
+    broker_before=$(cpu_seconds "$BROKER_PID")
+    log "round $round, $path: produce $RECORDS x 1 KiB, acks=1, unthrottled"
+    produce "$WORK/produce.out" "$bootstrap" "$topic" "$RECORDS"
+    log "round $round, $path: consume $RECORDS, unthrottled"
+    consume "$WORK/consume.out" "$bootstrap" "$topic" "$RECORDS"
+    cpu=""
+    [ -n "${PID_OF[$path]:-}" ] && cpu=$(python3 -c "print($(cpu_seconds "${PID_OF[$path]}") - $cpu_before)")
+    broker_cpu=$(python3 -c "print($(cpu_seconds "$BROKER_PID") - $broker_before)")
+    python3 - "$path" "$round" "$(tail -n 1 "$WORK/produce.out")" "$(tail -n 1 "$WORK/consume.out")" "$cpu" "$broker_cpu" \
+      "$RECORDS" >>"$RESULTS" <<'EOF'
+import json, re, sys
+path, rnd, produce, consume, cpu, broker_cpu, records = sys.argv[1:8]
+m = re.search(r"([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, "
+              r"(\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th", produce)
+if not m:
+    raise SystemExit(f"cannot parse ProducerPerformance output: {produce!r}")
+fields = [f.strip() for f in consume.split(",")]
+if len(fields) < 10:
+    raise SystemExit(f"cannot parse ConsumerPerformance output: {consume!r}")
+print(json.dumps({"path": path, "round": int(rnd),
+                  "produce": {"records_per_sec": float(m[1]), "mb_per_sec": float(m[2]), "avg_ms": float(m[3]),
+                              "p50_ms": int(m[5]), "p99_ms": int(m[7])},
+                  "consume": {"mb": float(fields[2]), "mb_per_sec": float(fields[3]), "fetch_mb_per_sec": float(fields[8])},
+                  "cpu_seconds": float(cpu) if cpu else None, "broker_cpu_seconds": float(broker_cpu),
+                  "mb_moved": int(records) * 1024 / 1048576 * 2}))
+EOF
+  done
+done
+
+# The proxy arm must really have been TLS + SASL on both sides: clients logged in to the proxy as
+# bench, and the proxy's cluster is up (it logged in to the broker as cutover-proxy over SASL_SSL).
+grep -q "logged in as bench" "$WORK/proxy.log" || { log "the proxy never logged a client in as bench"; exit 1; }
+curl -sf "http://127.0.0.1:$PROXY_ADMIN/health" >"$WORK/health.json"
+grep -q '"DOWN"' "$WORK/health.json" && { log "the proxy reports a cluster DOWN: $(cat "$WORK/health.json")"; exit 1; }
+
+L4_RSS=$(peak_rss_mb "$HAPROXY_PID"); PROXY_RSS=$(peak_rss_mb "$PROXY_PID"); BROKER_RSS=$(peak_rss_mb "$BROKER_PID")
+python3 - "$RESULTS" "$OUT/results-tls.json" "$L4_RSS" "$PROXY_RSS" "$BROKER_RSS" "$ROUNDS" "$RECORDS" "$WARMUP_RECORDS" \
+  "$TLS_ENGINE" "$TLS_LOG_LINE" "$GOAL" <<'EOF'
+import json, statistics, subprocess, sys, datetime, os
+raw, out, l4_rss, proxy_rss, broker_rss, rounds, records, warmup, engine, engine_line, goal = sys.argv[1:12]
+goal = float(goal)
+rows = [json.loads(l) for l in open(raw)]
+ARMS = ("direct-tls", "l4-tls", "proxy-tls")
+def vals(path, f):
+    return [f(r) for r in rows if r["path"] == path]
+m = {}
+for p in ARMS:
+    mb = sum(vals(p, lambda r: r["mb_moved"]))
+    m[p] = {
+        "produce_mb_s": statistics.median(vals(p, lambda r: r["produce"]["mb_per_sec"])),
+        "consume_mb_s": statistics.median(vals(p, lambda r: r["consume"]["fetch_mb_per_sec"])),
+        "produce_mb_s_rounds": vals(p, lambda r: r["produce"]["mb_per_sec"]),
+        "consume_mb_s_rounds": vals(p, lambda r: r["consume"]["fetch_mb_per_sec"]),
+        "broker_cpu_seconds_per_gb_moved": sum(vals(p, lambda r: r["broker_cpu_seconds"])) / (mb / 1024),
+    }
+    if p != "direct-tls":
+        cpu = sum(vals(p, lambda r: r["cpu_seconds"]))
+        m[p]["cpu_seconds_total"] = cpu
+        m[p]["cpu_seconds_per_gb_moved"] = cpu / (mb / 1024)
+m["l4-tls"]["peak_rss_mb"] = float(l4_rss); m["proxy-tls"]["peak_rss_mb"] = float(proxy_rss)
+def ratio(a, b):
+    return a / b if b else None
+ratios = {}
+for k in ("produce_mb_s", "consume_mb_s"):
+    ratios[k] = {"proxy-tls/direct-tls": ratio(m["proxy-tls"][k], m["direct-tls"][k]),
+                 "l4-tls/direct-tls": ratio(m["l4-tls"][k], m["direct-tls"][k]),
+                 "proxy-tls/l4-tls": ratio(m["proxy-tls"][k], m["l4-tls"][k])}
+ratios["cpu_per_gb"] = {"proxy/haproxy": ratio(m["proxy-tls"]["cpu_seconds_per_gb_moved"], m["l4-tls"]["cpu_seconds_per_gb_moved"])}
+goal_met = {k: ratios[k]["proxy-tls/direct-tls"] is not None and ratios[k]["proxy-tls/direct-tls"] >= goal
+            for k in ("produce_mb_s", "consume_mb_s")}
+cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
+java = subprocess.run([os.environ.get("JAVA", "java"), "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+machine = {"cores": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+           "cpu": cpu_model, "java": java, "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+json.dump({"machine": machine, "rounds": int(rounds), "records": int(records), "warmup_records": int(warmup),
+           "security": "SASL_SSL, SCRAM-SHA-512", "proxy_tls_engine": engine, "proxy_tls_log_line": engine_line,
+           "broker_peak_rss_mb": float(broker_rss), "medians": m, "ratios": ratios,
+           "goal": {"proxy-tls/direct-tls at least": goal, "met": goal_met}, "runs": rows}, open(out, "w"), indent=2)
+f = lambda x: "-" if x is None else (f"{x:.3f}" if isinstance(x, float) and x < 10 else f"{x:.1f}")
+print(f"\nMachine: {machine['cores']} cores, {machine['memory_gb']} GiB, {machine['cpu']}; {machine['java']}; {machine['date']}")
+print(f"All arms SASL_SSL with SCRAM-SHA-512. Proxy TLS engine: {engine}" + (f" ({engine_line})" if engine_line else ""))
+print(f"Medians over {rounds} rounds ({records} x 1 KiB records per produce run, acks=1, linger.ms=5, batch.size=65536;"
+      f" one warm-up of {warmup} per arm):\n")
+print(f"{'':16}{'direct-tls':>11}{'l4-tls':>9}{'proxy-tls':>10}   {'proxy/direct':>12}{'l4/direct':>10}{'proxy/l4':>9}")
+for k, label in (("produce_mb_s", "produce MB/s"), ("consume_mb_s", "consume MB/s")):
+    print(f"{label:16}{f(m['direct-tls'][k]):>11}{f(m['l4-tls'][k]):>9}{f(m['proxy-tls'][k]):>10}   "
+          f"{f(ratios[k]['proxy-tls/direct-tls']):>12}{f(ratios[k]['l4-tls/direct-tls']):>10}{f(ratios[k]['proxy-tls/l4-tls']):>9}")
+rnd = lambda xs: "[" + ", ".join(f"{x:.1f}" for x in xs) + "]"
+print("\nPer round, produce / consume MB/s: " + "; ".join(
+    f"{p} {rnd(m[p]['produce_mb_s_rounds'])} / {rnd(m[p]['consume_mb_s_rounds'])}" for p in ARMS))
+print(f"CPU seconds per GB moved: haproxy {f(m['l4-tls']['cpu_seconds_per_gb_moved'])}, proxy "
+      f"{f(m['proxy-tls']['cpu_seconds_per_gb_moved'])} ({f(ratios['cpu_per_gb']['proxy/haproxy'])}x haproxy)")
+print("Broker CPU seconds per GB moved: " + ", ".join(f"{p} {f(m[p]['broker_cpu_seconds_per_gb_moved'])}" for p in ARMS))
+print(f"Peak RSS: haproxy {m['l4-tls']['peak_rss_mb']} MB, proxy {m['proxy-tls']['peak_rss_mb']} MB, broker {float(broker_rss)} MB")
+print(f"Goal (proxy-tls at least {goal}x direct-tls): produce {'met' if goal_met['produce_mb_s'] else 'not met'} "
+      f"({f(ratios['produce_mb_s']['proxy-tls/direct-tls'])}x), consume {'met' if goal_met['consume_mb_s'] else 'not met'} "
+      f"({f(ratios['consume_mb_s']['proxy-tls/direct-tls'])}x)")
+print(f"JSON: {out}")
+EOF
