@@ -63,6 +63,13 @@ import io.cutover.proxy.server.fleet.FleetMembership;
 import io.cutover.proxy.server.fleet.FleetNodePortStore;
 import io.cutover.proxy.server.fleet.FleetRouteStore;
 import io.cutover.proxy.server.fleet.FleetState;
+import io.cutover.proxy.server.fleet.FleetWaveStore;
+import io.cutover.proxy.server.fleet.StateFenceBoard;
+import io.cutover.proxy.core.wave.WaveStore;
+import io.cutover.proxy.server.wave.BoardPeerFences;
+import io.cutover.proxy.server.wave.FenceBoard;
+import io.cutover.proxy.server.wave.PeerFenceFollower;
+import io.cutover.proxy.server.wave.LeaseHold;
 import io.cutover.proxy.server.discovery.ClusterDiscovery;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
 import io.cutover.proxy.server.net.BrokerListeners;
@@ -132,6 +139,9 @@ public final class ProxyServer implements AutoCloseable {
     private java.util.concurrent.ExecutorService routeChecks;
     private final FileProducerIdStore producerIds;
     private final FleetState fleet;
+    private final WaveStore waveStore;
+    private PeerFenceFollower peerFences;
+    private LeaseHold leaseHold;
     private FleetMembership membership;
     private ProxyDrain drain;
     private Readiness readiness;
@@ -157,10 +167,10 @@ public final class ProxyServer implements AutoCloseable {
             fleetRoutes.follow(routes);
         }
         AuditLog audit = new AuditLog(config.stateDir(), Clock.systemUTC());
-        if (virtualize && fleet == null) {
-            // A switch cut short by a crash is settled before any client connects.
-            SwitchRecovery.reconcile(new FileSwitchJournal(config.stateDir()), new FileWaveStore(config.stateDir()), routes, audit,
-                Clock.systemUTC());
+        this.waveStore = fleet == null ? new FileWaveStore(config.stateDir()) : new FleetWaveStore(fleet);
+        if (virtualize) {
+            // A switch cut short by a crash is settled before any client connects (in a fleet, by the instance that ran it).
+            SwitchRecovery.reconcile(new FileSwitchJournal(config.stateDir()), waveStore, routes, audit, Clock.systemUTC());
         }
         // Producer ids are mapped only between two clusters; the journal is read and compacted here.
         this.producerIds = virtualize ? new FileProducerIdStore(config.stateDir(), RoutingState.PRODUCER_ID_RETENTION, Clock.systemUTC())
@@ -374,10 +384,21 @@ public final class ProxyServer implements AutoCloseable {
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
             offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory,
             routing.openTransactions()::isOpen);
-        this.waves = new WaveController(new FileWaveStore(config.stateDir()), new FileSwitchJournal(config.stateDir()), audit, Clock.systemUTC(), routes, gates, switcher, registry);
-        if (fleet != null) {
-            waves.refuseSwitches("this instance is one of a fleet (fleet.enabled), and switches are not yet coordinated across "
-                + "instances: the others would keep writing to the source during the fence. Switch with fleet.enabled off, on one instance");
+        this.waves = new WaveController(waveStore, new FileSwitchJournal(config.stateDir()), audit, Clock.systemUTC(), routes, gates,
+            switcher, registry);
+        if (waveStore instanceof FleetWaveStore shared) {
+            // Waves saved through any instance are every instance's; a switch fences every instance before it flips.
+            shared.follow(waves::adopt);
+            FenceBoard board = new StateFenceBoard(fleet, config.fleet().heartbeatInterval());
+            switcher.coordinateWith(new BoardPeerFences(board));
+            this.peerFences = switcher.follower(board, waves::wave, board.lease());
+            peerFences.start();
+            this.leaseHold = new LeaseHold(fences, fleet::lastOwnWriteReadBackAt, board.lease(), waves::list, w.fenceMaxBytes());
+            leaseHold.start();
+            Gauge.builder("cutover.proxy.fleet.lease.holding", leaseHold, l -> l.holding() ? 1 : 0)
+                .description("1 while this instance holds the writes of the waves that may switch: its heartbeats have not reached "
+                    + "the fleet's state topic within its lease")
+                .register(registry);
         }
         if (offsetSyncs != null) {
             waves.followTopics(offsetSyncs::follow);
@@ -616,6 +637,12 @@ public final class ProxyServer implements AutoCloseable {
         captures.close();
         if (producerIds != null) {
             producerIds.close();
+        }
+        if (leaseHold != null) {
+            leaseHold.close();
+        }
+        if (peerFences != null) {
+            peerFences.close();
         }
         if (membership != null) {
             membership.close();

@@ -15,7 +15,7 @@ import java.util.List;
  * The waves as {@code waves.json} in the state directory, written whole, atomically, before a
  * transition takes effect; a corrupt file stops the start (as routes.json does).
  */
-public final class FileWaveStore {
+public final class FileWaveStore implements WaveStore {
     public static final String FILE_NAME = "waves.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -25,6 +25,7 @@ public final class FileWaveStore {
         this.file = stateDir.resolve(FILE_NAME);
     }
 
+    @Override
     public List<Wave> load() {
         byte[] bytes = AtomicFiles.readIfPresent(file);
         if (bytes == null) {
@@ -40,6 +41,11 @@ public final class FileWaveStore {
         } catch (IOException | RuntimeException e) {
             throw new CorruptStateException(file, e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void save(Wave changed, List<Wave> all) {
+        save(all);
     }
 
     public void save(List<Wave> waves) {

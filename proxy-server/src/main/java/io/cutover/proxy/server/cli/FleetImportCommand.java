@@ -84,6 +84,12 @@ final class FleetImportCommand {
                 new TreeMap<>(ports).forEach((id, port) -> p.put(Integer.toString(id), port));
                 refused += put(fleet, FleetNodePortStore.ENTITY, 1, body, out, err);
             }
+            // Each wave keeps its state, history and last switch; an interrupted switch is settled by
+            // the single instance's next start, not imported half-way (the journal stays local).
+            for (io.cutover.proxy.core.wave.Wave wave : new io.cutover.proxy.core.wave.FileWaveStore(dir).load()) {
+                refused += put(fleet, io.cutover.proxy.server.fleet.FleetWaveStore.PREFIX + wave.name(), 1,
+                    io.cutover.proxy.core.wave.WaveJson.toJson(wave), out, err);
+            }
             String clusterId = VirtualClusterId.load(dir);
             if (clusterId != null) {
                 refused += put(fleet, FleetClusterId.ENTITY, 1, JsonNodeFactory.instance.objectNode().put("id", clusterId), out, err);

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 public final class FleetMembership implements AutoCloseable {
     public static final String PREFIX = "member/";
     private static final Logger LOG = LoggerFactory.getLogger(FleetMembership.class);
-    private static final int MISSED_BEATS = 3;
+    static final int MISSED_BEATS = 3;
 
     private final FleetState state;
     private final Duration interval;

@@ -154,6 +154,11 @@ public final class FleetState implements AutoCloseable {
         tail.onChange(entity, listener);
     }
 
+    /** Called for every new version of every entity whose name starts with {@code prefix}, on the same listener thread. */
+    public void onChangePrefix(String prefix, Consumer<StateEntry> listener) {
+        tail.onChangePrefix(prefix, listener);
+    }
+
     /**
      * Writes version {@code expectedVersion + 1} of {@code entity}.
      *
@@ -206,6 +211,14 @@ public final class FleetState implements AutoCloseable {
      */
     public void put(String entity, JsonNode body) {
         ownWriter().put(entity, body);
+    }
+
+    /**
+     * When the latest of this instance's own writes (its heartbeats) was sent that the state cluster
+     * acknowledged and this instance has read back since, epoch ms: its lease runs from there.
+     */
+    public long lastOwnWriteReadBackAt() {
+        return ownWriter().lastReadBackSendMs(tail.position());
     }
 
     /** Removes an entity only this instance writes; compaction then drops it from the topic. */

@@ -24,6 +24,9 @@ final class OwnEntityWriter implements AutoCloseable {
     private final String topic;
     private final String instanceId;
     private final KafkaProducer<String, byte[]> producer;
+    /** Acknowledged writes (their offset and when they were sent) not yet known to be read back; bounded by the heartbeat rate. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<long[]> acked = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private volatile long readBackSendMs = System.currentTimeMillis();
 
     OwnEntityWriter(String topic, String instanceId, Properties client, Duration timeout) {
         this.topic = topic;
@@ -42,16 +45,39 @@ final class OwnEntityWriter implements AutoCloseable {
 
     void put(String entity, JsonNode body) {
         ObjectNode value = JSON.createObjectNode();
+        long now = System.currentTimeMillis();
         // The wall clock as version: later writes of this instance win; the state tail ignores older ones.
-        value.put("version", System.currentTimeMillis());
+        value.put("version", now);
         value.put("writer", instanceId);
         value.put("at", Instant.now().toString());
         value.set("body", body);
         try {
-            producer.send(new ProducerRecord<>(topic, 0, entity, JSON.writeValueAsBytes(value)));
+            producer.send(new ProducerRecord<>(topic, 0, entity, JSON.writeValueAsBytes(value)), (md, e) -> {
+                if (e == null) {
+                    acked.add(new long[] {md.offset(), now});
+                }
+            });
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * When the latest of these writes was sent that the state cluster acknowledged and this
+     * instance has read back ({@code position}: the next offset its tail reads). Read back matters:
+     * everything the fleet committed before it (a flipped route table) has then been read too.
+     */
+    long lastReadBackSendMs(long position) {
+        long[] a;
+        while ((a = acked.peek()) != null && a[0] < position) {
+            acked.poll();
+            readBackSendMs = Math.max(readBackSendMs, a[1]);
+        }
+        // A tail that stopped reading must not leave this queue growing with every heartbeat.
+        while (acked.size() > 1_000) {
+            acked.poll();
+        }
+        return readBackSendMs;
     }
 
     void delete(String entity) {

@@ -37,6 +37,7 @@ final class StateTail implements AutoCloseable {
     private final TopicPartition partition;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, List<Consumer<StateEntry>>> listeners = new ConcurrentHashMap<>();
+    private final List<Map.Entry<String, Consumer<StateEntry>>> prefixListeners = new CopyOnWriteArrayList<>();
     private final ExecutorService dispatch;
     private final Thread thread;
     private final Object progress = new Object();
@@ -83,6 +84,11 @@ final class StateTail implements AutoCloseable {
 
     void onChange(String entity, Consumer<StateEntry> listener) {
         listeners.computeIfAbsent(entity, e -> new CopyOnWriteArrayList<>()).add(listener);
+    }
+
+    /** Like {@link #onChange}, for every entity whose name starts with {@code prefix} (waves, fences). */
+    void onChangePrefix(String prefix, Consumer<StateEntry> listener) {
+        prefixListeners.add(Map.entry(prefix, listener));
     }
 
     /** Waits until everything below {@code offset} has been read; false when {@code timeout} passed first. */
@@ -154,16 +160,23 @@ final class StateTail implements AutoCloseable {
         entries = Map.copyOf(next);
         List<Consumer<StateEntry>> ls = listeners.get(entity);
         if (ls != null) {
-            for (Consumer<StateEntry> l : ls) {
-                dispatch.execute(() -> {
-                    try {
-                        l.accept(entry);
-                    } catch (RuntimeException e) {
-                        LOG.warn("fleet state: applying {} version {} failed: {}", entity, entry.version(), e.toString());
-                    }
-                });
+            ls.forEach(l -> notify(l, entry));
+        }
+        for (Map.Entry<String, Consumer<StateEntry>> p : prefixListeners) {
+            if (entity.startsWith(p.getKey())) {
+                notify(p.getValue(), entry);
             }
         }
+    }
+
+    private void notify(Consumer<StateEntry> listener, StateEntry entry) {
+        dispatch.execute(() -> {
+            try {
+                listener.accept(entry);
+            } catch (RuntimeException e) {
+                LOG.warn("fleet state: applying {} version {} failed: {}", entry.entity(), entry.version(), e.toString());
+            }
+        });
     }
 
     @Override

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.state.AuditLog;
 import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.wave.FileSwitchJournal;
-import io.cutover.proxy.core.wave.FileWaveStore;
+import io.cutover.proxy.core.wave.WaveStore;
 import io.cutover.proxy.core.wave.SwitchJournal;
 import io.cutover.proxy.core.wave.Wave;
 import io.cutover.proxy.core.wave.WaveState;
@@ -37,7 +37,7 @@ public final class SwitchRecovery {
     public record Settled(String wave, String operation, String step, String outcome) {
     }
 
-    public static Optional<Settled> reconcile(FileSwitchJournal journal, FileWaveStore store, Routes routes, AuditLog audit, Clock clock) {
+    public static Optional<Settled> reconcile(FileSwitchJournal journal, WaveStore store, Routes routes, AuditLog audit, Clock clock) {
         Optional<SwitchJournal> open = journal.inProgress();
         if (open.isEmpty()) {
             return Optional.empty();
@@ -77,7 +77,7 @@ public final class SwitchRecovery {
         }
         if (settled != w) {
             all.replaceAll(x -> x.name().equals(w.name()) ? settled : x);
-            store.save(all);
+            store.save(settled, all);
         }
         ObjectNode before = JSON.createObjectNode().put("wave", w.name()).put("state", w.state().name())
             .put("journalStep", j.step().label());

@@ -13,7 +13,7 @@ import io.cutover.proxy.core.service.WaveService;
 import io.cutover.proxy.core.service.WaveSpec;
 import io.cutover.proxy.core.state.AuditLog;
 import io.cutover.proxy.core.wave.FileSwitchJournal;
-import io.cutover.proxy.core.wave.FileWaveStore;
+import io.cutover.proxy.core.wave.WaveStore;
 import io.cutover.proxy.core.wave.GateResult;
 import io.cutover.proxy.core.wave.Wave;
 import io.cutover.proxy.core.wave.WaveState;
@@ -44,7 +44,7 @@ public final class WaveController implements WaveService {
 
     private final Map<String, Wave> waves = new LinkedHashMap<>();
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WaveController.class);
-    private final FileWaveStore store;
+    private final WaveStore store;
     private final FileSwitchJournal journal;
     private final AuditLog audit;
     private final Clock clock;
@@ -92,7 +92,7 @@ public final class WaveController implements WaveService {
         this.rehearsal = rehearsal;
     }
 
-    public WaveController(FileWaveStore store, FileSwitchJournal journal, AuditLog audit, Clock clock, Routes routes, WaveGates gates,
+    public WaveController(WaveStore store, FileSwitchJournal journal, AuditLog audit, Clock clock, Routes routes, WaveGates gates,
                           WaveSwitcher switcher, MeterRegistry registry) {
         this.store = store;
         this.journal = journal;
@@ -114,6 +114,19 @@ public final class WaveController implements WaveService {
         publishStates();
     }
 
+    /**
+     * Takes a wave another instance of the fleet saved, when {@code newer} says this copy is older
+     * (checked under this lock, so an operation in progress here finishes on the copy it began with).
+     */
+    public synchronized void adopt(Wave w, java.util.function.BooleanSupplier newer) {
+        if (!newer.getAsBoolean()) {
+            return;
+        }
+        waves.put(w.name(), w);
+        publishStates();
+        topicsToFollow.accept(liveTopics());
+    }
+
     public synchronized Wave wave(String name) {
         return waves.get(name);
     }
@@ -131,6 +144,10 @@ public final class WaveController implements WaveService {
 
     @Override
     public synchronized Outcome<Wave> create(WaveSpec spec, String who) {
+        return stored(() -> doCreate(spec, who));
+    }
+
+    private Outcome<Wave> doCreate(WaveSpec spec, String who) {
         Wave w;
         try {
             w = Wave.planned(spec.name(), spec.topics(), spec.groups(), spec.clients(), clock.instant(), who);
@@ -160,6 +177,10 @@ public final class WaveController implements WaveService {
 
     @Override
     public synchronized Outcome<Wave> check(String name, String who) {
+        return stored(() -> doCheck(name, who));
+    }
+
+    private Outcome<Wave> doCheck(String name, String who) {
         Wave w = waves.get(name);
         if (w == null) {
             return notFound(name);
@@ -206,6 +227,10 @@ public final class WaveController implements WaveService {
 
     @Override
     public synchronized Outcome<Wave> switchWave(String name, boolean force, String who) {
+        return stored(() -> doSwitchWave(name, force, who));
+    }
+
+    private Outcome<Wave> doSwitchWave(String name, boolean force, String who) {
         Wave w = waves.get(name);
         if (w == null) {
             return notFound(name);
@@ -278,6 +303,10 @@ public final class WaveController implements WaveService {
 
     @Override
     public synchronized Outcome<Wave> rollback(String name, boolean force, String who) {
+        return stored(() -> doRollback(name, force, who));
+    }
+
+    private Outcome<Wave> doRollback(String name, boolean force, String who) {
         Wave w = waves.get(name);
         if (w == null) {
             return notFound(name);
@@ -311,6 +340,10 @@ public final class WaveController implements WaveService {
 
     @Override
     public synchronized Outcome<Wave> promote(String name, String who) {
+        return stored(() -> doPromote(name, who));
+    }
+
+    private Outcome<Wave> doPromote(String name, String who) {
         Wave w = waves.get(name);
         if (w == null) {
             return notFound(name);
@@ -420,7 +453,7 @@ public final class WaveController implements WaveService {
         List<Wave> all = new ArrayList<>(waves.values());
         all.removeIf(x -> x.name().equals(next.name()));
         all.add(next);
-        store.save(all);
+        store.save(next, all);
         waves.put(next.name(), next);
         publishStates();
         topicsToFollow.accept(liveTopics());
@@ -472,6 +505,17 @@ public final class WaveController implements WaveService {
 
     private static String failedNames(List<GateResult> results) {
         return String.join(", ", results.stream().filter(g -> !g.passed()).map(GateResult::gate).toList());
+    }
+
+    /** An operation whose save the store refused: another instance got there first, or the fleet's state cannot be reached. */
+    private static Outcome<Wave> stored(java.util.function.Supplier<Outcome<Wave>> operation) {
+        try {
+            return operation.get();
+        } catch (WaveStore.StaleWaveException e) {
+            return Outcome.conflict(e.getMessage());
+        } catch (Routes.StoreUnavailableException e) {
+            return Outcome.unavailable("the waves' store cannot be reached: " + e.getMessage());
+        }
     }
 
     private static <T> Outcome<T> notFound(String name) {

@@ -47,6 +47,8 @@ public final class WaveSwitcher {
     private static final Duration REJOIN_WAIT = Duration.ofSeconds(30);
 
     private final Routes routes;
+    private final FenceSteps steps;
+    private volatile PeerFences peers = PeerFences.NONE;
     private final RouteChangeGuard transactionGuard;
     private final Fences fences;
     private final LiveConnections connections;
@@ -77,17 +79,21 @@ public final class WaveSwitcher {
         this.reverseIdentity = reverseIdentity;
         this.fenceTimeout = fenceTimeout;
         this.fenceMaxBytes = fenceMaxBytes;
+        this.steps = new FenceSteps(transactionGuard, connections, topicIds, fenceTimeout, fenceMaxBytes);
+    }
+
+    /** In a fleet: every switch raises its fence on the other instances too, and flips only once they all hold. */
+    public void coordinateWith(PeerFences peers) {
+        this.peers = peers;
+    }
+
+    /** This instance's part in the switches other instances of the fleet run, with this switcher's fences and steps. */
+    public PeerFenceFollower follower(FenceBoard board, java.util.function.Function<String, Wave> waves, Duration grace) {
+        return new PeerFenceFollower(board, fences, steps, routes, waves, inventory, fenceMaxBytes, transactionOpen, grace);
     }
 
     /** What a switch or rollback did: whether it went through, why not, its report, and the target's ends after it. */
     public record Outcome(boolean switched, String reason, ObjectNode report, Map<String, Long> targetEnds) {
-    }
-
-    /** A step refused to go on; the switch aborts with this reason. */
-    private static final class Abort extends RuntimeException {
-        Abort(String reason) {
-            super(reason, null, false, false);
-        }
     }
 
     /** Source to target; each step is written to {@code journal} before it acts. */
@@ -125,7 +131,7 @@ public final class WaveSwitcher {
             // fence only waits for the last few milliseconds of writes, not for a replicator hiccup.
             try {
                 awaitReplicated(null, admins.endOffsets(from, partitions), System.nanoTime() + fenceTimeout.multipliedBy(6).toNanos());
-            } catch (Abort | ClusterAdmins.ClusterCallException e) {
+            } catch (SwitchAbort | ClusterAdmins.ClusterCallException e) {
                 return aborted(report, "before the fence: " + e.getMessage(), null, 0, journal);
             }
             if (mapping == OffsetMapping.MIRRORMAKER2 && !partitions.isEmpty()) {
@@ -148,9 +154,9 @@ public final class WaveSwitcher {
         // Writes of unknown outcome settle before the fence, not under it (the drain checks again).
         try {
             long t = System.nanoTime();
-            awaitSettled(from, topics, t + fenceTimeout.multipliedBy(6).toNanos(), "before the fence");
+            steps.awaitSettled(from, topics, t + fenceTimeout.multipliedBy(6).toNanos(), "before the fence");
             report.put("unknownOutcomeWaitMs", ms(System.nanoTime() - t));
-        } catch (Abort e) {
+        } catch (SwitchAbort e) {
             return aborted(report, e.getMessage(), null, 0, journal);
         }
         // A transaction's writes and its coordinator stay on one cluster: the transactional ids that
@@ -176,7 +182,7 @@ public final class WaveSwitcher {
         }
         // Open transactions end by themselves: wait for them before the writes are held, so they do
         // not count in the write pause (and cannot be split by it).
-        String refused = awaitTransactionsEnded(current, next, fence);
+        String refused = steps.awaitTransactionsEnded(current, next, fence);
         if (refused != null) {
             return aborted(report, "gate no-open-transactions failed: " + refused, fence.movesTransactions() ? fence : null, boundary, journal);
         }
@@ -198,12 +204,25 @@ public final class WaveSwitcher {
                 return aborted(report, "another wave is switching; retry when it is done", null, 0, journal);
             }
         }
+        // The other instances of a fleet hold the wave's writes too, and drain their own, while this one drains.
+        PeerFences.PeerFence peerFence;
+        try {
+            peerFence = peers.raise(wave, from, to, transactionalIds, next, deadline);
+        } catch (RuntimeException e) {
+            return aborted(report, "could not post the fence to the rest of the fleet: " + e.getMessage(), fence, fenced, journal);
+        }
         report.put("fenceMs", ms(System.nanoTime() - fenced));
         Map<String, Long> targetEnds;
         try {
             long t = System.nanoTime();
-            drain(fence, from, topics, deadline);
+            steps.drain(fence, from, topics, deadline);
             report.put("drainMs", ms(System.nanoTime() - t));
+            t = System.nanoTime();
+            String notHeld = peerFence.awaitHeld(deadline);
+            if (notHeld != null) {
+                throw new SwitchAbort(notHeld);
+            }
+            report.put("fleetHoldMs", ms(System.nanoTime() - t));
 
             journal.step(SwitchStep.SYNCED, report, null);
             t = System.nanoTime();
@@ -214,7 +233,7 @@ public final class WaveSwitcher {
             Map<TopicPartition, Long> fromEndsAgain = admins.endOffsets(from, partitions);
             if (!fromEndsAgain.equals(fromEnds)) {
                 if (!onlyMarkersAdded(from, fromEnds, fromEndsAgain)) {
-                    throw new Abort("the end offsets of " + from + " moved while the wave's writes were held at the proxy ("
+                    throw new SwitchAbort("the end offsets of " + from + " moved while the wave's writes were held at the proxy ("
                         + moved(fromEnds, fromEndsAgain) + "): something writes to " + from + " around the proxy");
                 }
                 // A coordinator writes a transaction's markers after it answered EndTxn; they hold no records.
@@ -235,7 +254,7 @@ public final class WaveSwitcher {
             journal.step(SwitchStep.GROUPS_CARRIED, report, forward ? targetEnds : null);
             t = System.nanoTime();
             report.set("groups", carryGroups(wave, from, to, sourceEnds, targetEndsNow, preCarried));
-            checkFence(fence, deadline, "carrying the groups' offsets");
+            steps.checkFence(fence, deadline, "carrying the groups' offsets");
             Set<String> members = inventory.membersOf(new HashSet<>(wave.groups()));
             if (!members.isEmpty()) {
                 fences.expectRejoin(new RejoinGate(topics, new HashSet<>(wave.groups()), to, members,
@@ -251,14 +270,19 @@ public final class WaveSwitcher {
             try {
                 routes.replace(now.version(), flipped);
             } catch (Routes.VersionConflictException e) {
-                throw new Abort("the route table changed during the switch; retry");
+                throw new SwitchAbort("the route table changed during the switch; retry");
             }
             journal.point("routes-written");
+            report.put("flippedAtEpochMs", System.currentTimeMillis());
             report.put("flipMs", ms(System.nanoTime() - t));
             report.put("routesVersion", flipped.version());
-        } catch (Abort | ClusterAdmins.ClusterCallException | SwitchRecorder.JournalUnwritable e) {
+        } catch (SwitchAbort | ClusterAdmins.ClusterCallException | SwitchRecorder.JournalUnwritable e) {
+            peerFence.abort(e.getMessage());
+            peerFence.report(report);
             return aborted(report, e.getMessage(), fence, fenced, journal);
         } catch (RuntimeException e) {
+            peerFence.abort("unexpected failure: " + e);
+            peerFence.report(report);
             return aborted(report, "unexpected failure: " + e, fence, fenced, journal);
         }
         // Past the flip nothing aborts: the routes point at the destination, so the held requests go there.
@@ -269,6 +293,9 @@ public final class WaveSwitcher {
             report.put("warning", e.getMessage() + " (the routes were written; a restart completes the switch)");
         }
         long t = System.nanoTime();
+        // The flipped routes are on the board before this release: every instance routes by them when it lowers its fence.
+        peerFence.release(routes.current().version());
+        peerFence.report(report);
         fences.lower(fence);
         long released = System.nanoTime();
         report.put("releaseMs", ms(released - t));
@@ -297,22 +324,6 @@ public final class WaveSwitcher {
         return new Outcome(false, reason, report, null);
     }
 
-    private void drain(WriteFence fence, String from, Set<String> topics, long deadline) {
-        while (true) {
-            checkFence(fence, deadline, "draining writes already sent to " + from);
-            boolean producing;
-            try {
-                producing = connections.producing(from, topics, topicIds).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (Exception e) {
-                throw new Abort("draining: " + e);
-            }
-            if (!producing && settled(from, topics, deadline, "draining writes already sent to " + from)) {
-                return;
-            }
-            LockSupport.parkNanos(POLL_NANOS);
-        }
-    }
-
     private boolean onlyMarkersAdded(String cluster, Map<TopicPartition, Long> before, Map<TopicPartition, Long> after) {
         for (Map.Entry<TopicPartition, Long> e : after.entrySet()) {
             long was = before.getOrDefault(e.getKey(), 0L);
@@ -321,55 +332,6 @@ public final class WaveSwitcher {
             }
         }
         return true;
-    }
-
-    /**
-     * Waits (up to routing.transaction-wait) until no open transaction would be split by {@code next};
-     * returns why not, or null. Meanwhile the connections held at the transaction boundary look at
-     * their request again now and then, in case it belongs to a transaction begun meanwhile.
-     */
-    private String awaitTransactionsEnded(RouteTable current, RouteTable next, WriteFence fence) {
-        java.util.concurrent.CompletableFuture<java.util.Optional<String>> admitted = transactionGuard.admit(current, next).toCompletableFuture();
-        try {
-            while (true) {
-                try {
-                    java.util.Optional<String> refused = admitted.get(RECONSIDER_NANOS, TimeUnit.NANOSECONDS);
-                    return refused.orElse(null);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    if (fence.movesTransactions()) {
-                        fence.reconsider();
-                    }
-                }
-            }
-        } catch (ExecutionException e) {
-            return String.valueOf(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        }
-    }
-
-    /**
-     * Waits until no write of unknown outcome to the wave's topics on {@code from} can still be
-     * applied; aborts at once when one would outlast {@code deadline}.
-     */
-    private void awaitSettled(String from, Set<String> topics, long deadline, String during) {
-        while (!settled(from, topics, deadline, during)) {
-            LockSupport.parkNanos(POLL_NANOS);
-        }
-    }
-
-    private boolean settled(String from, Set<String> topics, long deadline, String during) {
-        long now = System.nanoTime();
-        UncertainWrites.Pending pending = connections.uncertain().latest(from, topics, now);
-        if (pending == null) {
-            return true;
-        }
-        if (pending.settlesAtNanos() - deadline > 0) {
-            throw new Abort(during + ": " + pending.describe(now) + "; switching now could leave it behind on " + from
-                + " while its retry lands on the other cluster, so retry the switch after that");
-        }
-        return false;
     }
 
     /** Waits until the target holds everything below the source's (fenced) ends, through the offset mapping. */
@@ -394,11 +356,11 @@ public final class WaveSwitcher {
                 return targetEnds;
             }
             if (System.nanoTime() - deadline > 0) {
-                throw new Abort("the target did not catch up within " + (fence == null ? "6 x " : "") + "waves.fence-timeout ("
+                throw new SwitchAbort("the target did not catch up within " + (fence == null ? "6 x " : "") + "waves.fence-timeout ("
                     + fenceTimeout.toMillis() + " ms): " + behind);
             }
             if (fence != null) {
-                checkFence(fence, deadline, "waiting for the target to catch up");
+                steps.checkFence(fence, deadline, "waiting for the target to catch up");
             }
             LockSupport.parkNanos(POLL_NANOS * 5);
         }
@@ -449,11 +411,11 @@ public final class WaveSwitcher {
                 return sourceEnds;
             }
             if (!force) {
-                throw new Abort("records were written to the target since the switch and the reverse replication has not caught up: "
+                throw new SwitchAbort("records were written to the target since the switch and the reverse replication has not caught up: "
                     + behind + "; wait, or roll back with force");
             }
         } else if (!force) {
-            throw new Abort("records were written to the target since the switch (" + String.join(", ", written)
+            throw new SwitchAbort("records were written to the target since the switch (" + String.join(", ", written)
                 + ") and no reverse replication is configured (waves.reverse-mapping = none): rolling back would leave them "
                 + "behind on the target. Roll back with {\"force\": true} to accept that");
         }
@@ -565,15 +527,6 @@ public final class WaveSwitcher {
             g.put("uncommittedAtSwitch", uncommitted);
             // A member may re-read what it consumed but had not committed, plus what the translation could not place exactly.
             g.put("maxRedelivery", slack + uncommitted);
-        }
-    }
-
-    private void checkFence(WriteFence fence, long deadline, String during) {
-        if (fence.overflowed()) {
-            throw new Abort("more than waves.fence-max-bytes (" + fenceMaxBytes + ") of requests held while " + during);
-        }
-        if (System.nanoTime() - deadline > 0) {
-            throw new Abort("waves.fence-timeout (" + fenceTimeout.toMillis() + " ms) reached while " + during);
         }
     }
 

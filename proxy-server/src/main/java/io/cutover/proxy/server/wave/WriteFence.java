@@ -110,8 +110,16 @@ public final class WriteFence {
         return released;
     }
 
+    /**
+     * A fence over {@code topics} and {@code groups} towards either cluster, for every client: what an
+     * instance of a fleet cut off from the others raises over the waves that may switch ({@link LeaseHold}).
+     */
+    public static WriteFence anyCluster(Set<String> topics, Set<String> groups, long maxBytes) {
+        return new WriteFence(topics, groups, null, ClientSelector.ANY, maxBytes);
+    }
+
     public boolean covers(String cluster, ClientSelector.ClientIdentity client) {
-        return !released && fromCluster.equals(cluster) && (clients.isAny() || clients.matches(client));
+        return !released && (fromCluster == null || fromCluster.equals(cluster)) && (clients.isAny() || clients.matches(client));
     }
 
     /** A connection starts holding; {@code releaser} hands its requests back (it must be idempotent). */

@@ -14,6 +14,7 @@ import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.RunningProxy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +49,8 @@ class FleetImportTest {
         try (RunningProxy alone = RunningProxy.routing(source, target, Map.of())) {
             alone.flip("topic", "orders", "target");
             alone.flip("group", "billing", "target");
+            HttpResponse<String> wave = alone.send("POST", "/waves", "{\"name\":\"invoices\",\"topics\":[\"invoices\"]}", Map.of());
+            assertEquals(201, wave.statusCode(), wave.body());
             routes = JSON.readTree(alone.send("GET", "/routes", null, Map.of()).body());
             ports = ports(alone);
             range = alone.server().config().listener().brokerPorts();
@@ -61,7 +64,7 @@ class FleetImportTest {
         Run first = run("fleet", "import", "--config", config.toString());
         assertEquals(0, first.code, first.toString());
         assertTrue(first.out.contains("routes: imported (version 2)") && first.out.contains("node-ports: imported")
-            && first.out.contains("cluster-id: imported"), first.toString());
+            && first.out.contains("cluster-id: imported") && first.out.contains("wave/invoices: imported"), first.toString());
         Run again = run("fleet", "import", "--config", config.toString());
         assertEquals(0, again.code, again.toString());
         assertTrue(again.out.contains("routes: already in the fleet, the same"), again.toString());
@@ -74,6 +77,8 @@ class FleetImportTest {
             assertEquals(routes, JSON.readTree(first1.send("GET", "/routes", null, Map.of()).body()));
             assertEquals(clusterId, clusterId(first1));
             assertEquals(ports, ports(first1));
+            JsonNode wave = JSON.readTree(first1.send("GET", "/waves/invoices", null, Map.of()).body());
+            assertEquals("PLANNED", wave.path("state").asText(), wave.toString());
             // The fleet goes on from the imported version.
             first1.flip("topic", "payments", "target");
             assertEquals(3, JSON.readTree(first1.send("GET", "/routes", null, Map.of()).body()).get("version").asInt());

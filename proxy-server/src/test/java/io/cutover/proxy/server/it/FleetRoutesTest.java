@@ -53,6 +53,14 @@ class FleetRoutesTest {
             "fleet.replication-factor", 1, "fleet.min-insync-replicas", 1);
     }
 
+    private static JsonNode json(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (Exception e) {
+            throw new AssertionError("not JSON: " + body, e);
+        }
+    }
+
     private static JsonNode routes(RunningProxy proxy) {
         try {
             return JSON.readTree(proxy.send("GET", "/routes", null, Map.of()).body());
@@ -145,12 +153,13 @@ class FleetRoutesTest {
             portsOfA = ports(a);
             rangeOfA = a.server().config().listener().brokerPorts();
 
-            // Wave switches are refused until they are coordinated across the fleet.
+            // Waves are the fleet's too: one created through a is listed by b.
             HttpResponse<String> created = a.send("POST", "/waves", "{\"name\":\"w\",\"topics\":[\"" + topic + "\"]}", Map.of());
             assertEquals(201, created.statusCode(), created.body());
-            HttpResponse<String> switched = a.send("POST", "/waves/w/switch", null, Map.of());
-            assertEquals(409, switched.statusCode(), switched.body());
-            assertTrue(switched.body().contains("fleet"), switched.body());
+            JsonNode seenByB = Await.until("b knows wave w", Duration.ofSeconds(30), () -> b.send("GET", "/waves/w", null, Map.of()),
+                r -> r.statusCode() == 200).body().transform(FleetRoutesTest::json);
+            assertEquals("PLANNED", seenByB.path("state").asText());
+            assertEquals(JSON.readTree(created.body()).path("topics"), seenByB.path("topics"));
         }
         Collections.sort(convergenceMs);
         Collections.sort(writeMs);

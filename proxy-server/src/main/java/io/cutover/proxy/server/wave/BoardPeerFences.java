@@ -1,0 +1,171 @@
+package io.cutover.proxy.server.wave;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cutover.proxy.core.routing.RouteTable;
+import io.cutover.proxy.core.routing.RouteTableJson;
+import io.cutover.proxy.core.wave.Wave;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A switch's fence over a fleet, through the {@link FenceBoard}: the switching instance posts the
+ * fence, waits for every live instance's acknowledgement that it holds the wave's writes and has
+ * drained them, and waits out the lease of every silent one, so that no instance can still write
+ * the wave's topics to the cluster they leave once the routes flip. Then it posts the release (or
+ * the abort).
+ */
+public final class BoardPeerFences implements PeerFences {
+    private static final long POLL_NANOS = 2_000_000L;
+
+    private final FenceBoard board;
+
+    public BoardPeerFences(FenceBoard board) {
+        this.board = board;
+    }
+
+    @Override
+    public PeerFence raise(Wave wave, String from, String to, WaveTransactionalIds transactionalIds, RouteTable next, long deadlineNanos) {
+        String switchId = UUID.randomUUID().toString();
+        Map<String, Long> live = new TreeMap<>(board.live());
+        Map<String, Long> silent = new TreeMap<>(board.silent());
+        ObjectNode fence = JsonNodeFactory.instance.objectNode();
+        fence.put("switchId", switchId);
+        fence.put("phase", FenceRecord.RAISE);
+        fence.put("wave", wave.name());
+        fence.put("from", from);
+        fence.put("to", to);
+        fence.set("transactionalIds", transactionalIds.toJson());
+        fence.set("next", RouteTableJson.toJson(next));
+        // The others' clocks count the fence's end from this wall-clock deadline (clocks kept in sync, as for Kafka).
+        fence.put("deadlineEpochMs", System.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+        long raised = System.nanoTime();
+        if (!live.isEmpty() || !silent.isEmpty()) {
+            board.post(FenceBoard.FENCE + board.self(), fence);
+        }
+        return new Raised(switchId, fence, live, silent, raised);
+    }
+
+    private final class Raised implements PeerFence {
+        private final String switchId;
+        private final ObjectNode fence;
+        private final Map<String, Long> live;
+        private final Map<String, Long> silent;
+        private final long raised;
+        private final Map<String, Double> heldAfterMs = new TreeMap<>();
+        private double leaseWaitMs;
+        private long leaseEndsAt;
+        private boolean posted;
+
+        Raised(String switchId, ObjectNode fence, Map<String, Long> live, Map<String, Long> silent, long raised) {
+            this.switchId = switchId;
+            this.fence = fence;
+            this.live = live;
+            this.silent = silent;
+            this.raised = raised;
+            this.posted = !live.isEmpty() || !silent.isEmpty();
+        }
+
+        @Override
+        public String awaitHeld(long deadlineNanos) {
+            List<String> waiting = new ArrayList<>(live.keySet());
+            while (!waiting.isEmpty()) {
+                for (var it = waiting.iterator(); it.hasNext(); ) {
+                    String instance = it.next();
+                    JsonNode ack = board.read(FenceBoard.ACK + instance);
+                    if (ack == null || !switchId.equals(ack.path("switchId").asText())) {
+                        continue;
+                    }
+                    String phase = ack.path("phase").asText();
+                    if (FenceRecord.REFUSED.equals(phase)) {
+                        return "instance " + instance + " could not hold the wave's writes: " + ack.path("reason").asText();
+                    }
+                    if (FenceRecord.HELD.equals(phase)) {
+                        heldAfterMs.put(instance, (System.nanoTime() - raised) / 1e6);
+                        it.remove();
+                    }
+                }
+                if (waiting.isEmpty()) {
+                    break;
+                }
+                if (System.nanoTime() - deadlineNanos > 0) {
+                    return "instance(s) " + waiting + " of the fleet did not acknowledge the fence within waves.fence-timeout";
+                }
+                LockSupport.parkNanos(POLL_NANOS);
+            }
+            // A silent instance may still route the wave's writes until its lease runs out; after that it holds them itself.
+            long leaseEnd = 0;
+            String last = null;
+            for (Map.Entry<String, Long> s : silent.entrySet()) {
+                long end = board.leaseEndsAt(s.getValue());
+                if (end > leaseEnd) {
+                    leaseEnd = end;
+                    last = s.getKey();
+                }
+            }
+            leaseEndsAt = leaseEnd;
+            long waitMs = leaseEnd - System.currentTimeMillis();
+            if (waitMs > 0) {
+                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs) - deadlineNanos > 0) {
+                    return "instance " + last + " of the fleet was last heard from at " + Instant.ofEpochMilli(silent.get(last))
+                        + "; it may route the wave's writes until its lease ends at " + Instant.ofEpochMilli(leaseEnd)
+                        + ", after waves.fence-timeout: retry after that";
+                }
+                long t = System.nanoTime();
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(waitMs));
+                leaseWaitMs = (System.nanoTime() - t) / 1e6;
+            }
+            return null;
+        }
+
+        @Override
+        public void release(long routesVersion) {
+            post(FenceRecord.RELEASE, routesVersion, null);
+        }
+
+        @Override
+        public void abort(String reason) {
+            post(FenceRecord.ABORT, 0, reason);
+        }
+
+        private void post(String phase, long routesVersion, String reason) {
+            if (!posted) {
+                return;
+            }
+            ObjectNode end = fence.deepCopy();
+            end.remove("next");
+            end.put("phase", phase);
+            if (routesVersion > 0) {
+                end.put("routesVersion", routesVersion);
+            }
+            if (reason != null) {
+                end.put("reason", reason);
+            }
+            board.post(FenceBoard.FENCE + board.self(), end);
+        }
+
+        @Override
+        public void report(ObjectNode report) {
+            if (!posted) {
+                return;
+            }
+            ObjectNode fleet = report.putObject("fleet");
+            fleet.put("switchId", switchId);
+            ObjectNode held = fleet.putObject("heldAfterMs");
+            heldAfterMs.forEach(held::put);
+            silent.keySet().forEach(fleet.putArray("silentInstances")::add);
+            fleet.put("leaseWaitMs", leaseWaitMs);
+            if (leaseEndsAt > 0) {
+                fleet.put("leaseEndsAt", Instant.ofEpochMilli(leaseEndsAt).toString());
+                fleet.put("leaseEndsAtEpochMs", leaseEndsAt);
+            }
+        }
+    }
+}
