@@ -240,6 +240,7 @@ public final class FleetState implements AutoCloseable {
                 own.close();
             }
         }
+        writer.close();
         closeQuietly(admin, tail);
     }
 

@@ -37,6 +37,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * the caller gets a conflict. Concurrent writers: exactly one commits, the others see a conflict,
  * and no losing write is ever in the log as committed, so compaction (which keeps the last
  * committed record of each entity) cannot bring one back. One write at a time per instance.
+ *
+ * <p>The producer of a write is kept for the next one: as long as no other instance has started a
+ * write since, it is still the fleet's one writer and need not start again (a switch's flip costs
+ * one transaction, not a new producer). Once another instance has, it is fenced; the write then
+ * starts again with a new producer, reading the state again, so a real conflict is still one.
  */
 final class StateWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,6 +52,8 @@ final class StateWriter {
     private final Admin admin;
     private final StateTail tail;
     private final Duration timeout;
+    /** The producer of this instance's last write, kept while no other instance has written since. */
+    private KafkaProducer<String, byte[]> producer;
 
     StateWriter(String topic, String instanceId, Properties client, Admin admin, StateTail tail, Duration timeout) {
         this.topic = topic;
@@ -68,6 +75,53 @@ final class StateWriter {
 
     /** As {@link #compareAndSet}, with the new version given: an import keeps the version the entity had in its file. */
     synchronized StateEntry write(String entity, long expectedVersion, long newVersion, JsonNode body) {
+        if (producer != null) {
+            // The producer of this instance's last write is still the fleet's writer unless another
+            // instance started a write since: then it is fenced, and the write starts again from
+            // InitProducerId (re-reading the state, so a real conflict is still a conflict).
+            try {
+                return attempt(producer, entity, expectedVersion, newVersion, body);
+            } catch (StaleWriterException e) {
+                discard();
+            }
+        }
+        producer = newProducer();
+        try {
+            producer.initTransactions();
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            discard();
+            throw fenced(entity, expectedVersion);
+        } catch (KafkaException e) {
+            discard();
+            throw new StateUnavailableException("starting a write of " + entity + " to the fleet state topic " + topic + ": " + e, e);
+        }
+        try {
+            return attempt(producer, entity, expectedVersion, newVersion, body);
+        } catch (StaleWriterException e) {
+            discard();
+            throw fenced(entity, expectedVersion);
+        }
+    }
+
+    /** The cached producer was fenced by another instance's write: start again with a new one. */
+    private static final class StaleWriterException extends RuntimeException {
+        StaleWriterException() {
+            super(null, null, false, false);
+        }
+    }
+
+    private void discard() {
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+            producer = null;
+        }
+    }
+
+    synchronized void close() {
+        discard();
+    }
+
+    private KafkaProducer<String, byte[]> newProducer() {
         Properties p = new Properties();
         p.putAll(client);
         // Shared by every instance of the fleet: the fence between writers.
@@ -78,15 +132,21 @@ final class StateWriter {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 10_000));
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "cutover-proxy-fleet-writer-" + instanceId);
-        KafkaProducer<String, byte[]> producer;
         try {
-            producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+            return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         } catch (KafkaException e) {
             throw new StateUnavailableException("cannot create the fleet state writer: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * One write with {@code producer}, which has initialised its transactions (now or for an earlier
+     * write). A write that fails leaves no producer behind: its state is unknown.
+     */
+    private StateEntry attempt(KafkaProducer<String, byte[]> producer, String entity, long expectedVersion, long newVersion, JsonNode body) {
+        boolean open = false;
         try {
             try {
-                producer.initTransactions();
                 long stable = lastStableOffset();
                 if (!tail.awaitPosition(stable, timeout)) {
                     throw new StateUnavailableException("the fleet state topic " + topic + " was not read to its end within "
@@ -104,15 +164,17 @@ final class StateWriter {
                 value.put("at", java.time.Instant.now().toString());
                 value.set("body", body);
                 producer.beginTransaction();
+                open = true;
                 RecordMetadata written = producer.send(new ProducerRecord<>(topic, 0, entity, JSON.writeValueAsBytes(value)))
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 try {
                     producer.commitTransaction();
+                    open = false;
                 } catch (KafkaException commitFailed) {
                     // Fenced, timed out, or refused (INVALID_TXN_STATE when another writer's start aborted ours):
                     // whether the record counts is for the log to say.
                     if (!committedAt(written.offset())) {
-                        throw fenced(entity, expectedVersion);
+                        throw new StaleWriterException();
                     }
                 }
                 if (!tail.awaitPosition(written.offset() + 1, timeout)) {
@@ -126,10 +188,10 @@ final class StateWriter {
                 }
                 return mine;
             } catch (ProducerFencedException | InvalidProducerEpochException e) {
-                throw fenced(entity, expectedVersion);
+                throw new StaleWriterException();
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof ProducerFencedException || e.getCause() instanceof InvalidProducerEpochException) {
-                    throw fenced(entity, expectedVersion);
+                    throw new StaleWriterException();
                 }
                 throw new StateUnavailableException("writing " + entity + " to the fleet state topic " + topic + ": " + e.getCause(),
                     e.getCause());
@@ -142,7 +204,10 @@ final class StateWriter {
                 throw new StateUnavailableException("interrupted while writing " + entity, e);
             }
         } finally {
-            producer.close(Duration.ofSeconds(5));
+            if (open) {
+                // Failed with its transaction open (or its commit's outcome unknown): this producer is not used again.
+                discard();
+            }
         }
     }
 
