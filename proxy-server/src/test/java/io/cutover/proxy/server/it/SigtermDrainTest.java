@@ -9,6 +9,7 @@ import io.cutover.proxy.server.testkit.Await;
 import io.cutover.proxy.server.testkit.Clients;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.ProxyProcess;
+import io.cutover.proxy.server.testkit.TopicLog;
 import io.cutover.proxy.server.testkit.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,11 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -77,21 +75,7 @@ class SigtermDrainTest {
             }
         }
         assertNull(failed.get(), () -> "send threw: " + failed.get());
-        Map<String, Integer> inLog = new HashMap<>();
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(source.bootstrapServers(), null, Map.of())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                assertTrue(System.nanoTime() < deadline, "the log was not read to its end within " + PATIENCE);
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
-                    inLog.merge(r.value(), 1, Integer::sum);
-                }
-            }
-        }
+        Map<String, Integer> inLog = TopicLog.valueCounts(source.bootstrapServers(), topic);
         List<String> missing = new ArrayList<>();
         for (String v : acked) {
             if (!inLog.containsKey(v)) {
