@@ -27,6 +27,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Whole Fetch response frames, as the target sends them, virtualised where they lie. */
 class FetchResponseInPlaceTest {
+    private static final InPlaceResponseFrames<FetchResponseData> FRAMES =
+        new InPlaceResponseFrames<>(ApiKeys.FETCH, FetchResponseInPlace::tryRewrite);
+
     private final DataScopes scopes = new DataScopes();
 
     private static MemoryRecords batch(long baseOffset, int leaderEpoch) {
@@ -48,13 +51,7 @@ class FetchResponseInPlaceTest {
         partition.accept(p);
         FetchableTopicResponse t = new FetchableTopicResponse().setPartitions(new ArrayList<>(List.of(p)));
         InPlaceResponseFrames.nameTopic(version, t::setTopicId, ORDERS_ON_TARGET, t::setTopic);
-        FetchResponseData response = new FetchResponseData();
-        response.responses().add(t);
-        return InPlaceResponseFrames.encode(ApiKeys.FETCH, version, response);
-    }
-
-    private static FetchResponseData decode(ByteBuf frame, short version) {
-        return InPlaceResponseFrames.decode(frame, ApiKeys.FETCH, version);
+        return FRAMES.encode(version, new FetchResponseData().setResponses(new ArrayList<>(List.of(t))));
     }
 
     @ParameterizedTest
@@ -63,7 +60,7 @@ class FetchResponseInPlaceTest {
         ByteBuf frame = frame(version, p -> { });
         try {
             assertTrue(FetchResponseInPlace.tryRewrite(frame, version, "target", scopes.ids));
-            FetchableTopicResponse t = decode(frame, version).responses().get(0);
+            FetchableTopicResponse t = FRAMES.decode(frame, version).responses().get(0);
             if (version >= FIRST_BY_ID) {
                 assertEquals(scopes.virtual(STAYS), t.topicId());
             } else {
@@ -88,7 +85,7 @@ class FetchResponseInPlaceTest {
         PartitionData p = new PartitionData().setPartitionIndex(0).setRecords(batch(0, 17));
         FetchResponseData response = new FetchResponseData();
         response.responses().add(new FetchableTopicResponse().setTopicId(new Uuid(9, 9)).setPartitions(new ArrayList<>(List.of(p))));
-        ByteBuf frame = InPlaceResponseFrames.encode(ApiKeys.FETCH, version, response);
+        ByteBuf frame = FRAMES.encode(version, response);
         assertUntouchedAndRefused(frame, version);
     }
 
@@ -113,6 +110,6 @@ class FetchResponseInPlaceTest {
     }
 
     private void assertUntouchedAndRefused(ByteBuf frame, short version) {
-        InPlaceResponseFrames.assertUntouchedAndRefused(FetchResponseInPlace::tryRewrite, frame, version, scopes.ids);
+        FRAMES.assertUntouchedAndRefused(frame, version, scopes.ids);
     }
 }

@@ -14,12 +14,14 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 
 /**
- * Whole response frames as a broker sends them, for the tests of the in-place rewrites
+ * Whole response frames of one API as a broker sends them, for the tests of its in-place rewrite
  * ({@link FetchResponseInPlace}, {@link ProduceResponseInPlace}): a topic named by id from version
  * {@value #FIRST_BY_ID} on and by name before, the frame encoded with its header and read back
  * without moving it, and the check that a refused frame is left exactly as it came.
+ *
+ * @param <M> the API's response message
  */
-final class InPlaceResponseFrames {
+final class InPlaceResponseFrames<M extends ApiMessage> {
     /** Fetch and Produce responses both name topics by id from v13. */
     static final short FIRST_BY_ID = 13;
 
@@ -29,7 +31,12 @@ final class InPlaceResponseFrames {
         boolean tryRewrite(ByteBuf frame, short version, String cluster, TopicIds ids);
     }
 
-    private InPlaceResponseFrames() {
+    private final ApiKeys api;
+    private final InPlaceRewrite rewrite;
+
+    InPlaceResponseFrames(ApiKeys api, InPlaceRewrite rewrite) {
+        this.api = api;
+        this.rewrite = rewrite;
     }
 
     /**
@@ -46,18 +53,18 @@ final class InPlaceResponseFrames {
     }
 
     /** The whole frame of {@code response}, its header included. */
-    static ByteBuf encode(ApiKeys api, short version, ApiMessage response) {
+    ByteBuf encode(short version, M response) {
         return MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 5, api, version, response);
     }
 
     /** The response in {@code frame}, read from a duplicate so that the frame can be read again. */
     @SuppressWarnings("unchecked")
-    static <M extends ApiMessage> M decode(ByteBuf frame, ApiKeys api, short version) {
+    M decode(ByteBuf frame, short version) {
         return (M) MessageCodec.decodeResponse(frame.duplicate(), api, version);
     }
 
     /** The rewrite refuses the frame (it needs the full rewrite) and has written nothing; releases the frame. */
-    static void assertUntouchedAndRefused(InPlaceRewrite rewrite, ByteBuf frame, short version, TopicIds ids) {
+    void assertUntouchedAndRefused(ByteBuf frame, short version, TopicIds ids) {
         byte[] before = ByteBufUtil.getBytes(frame);
         try {
             assertFalse(rewrite.tryRewrite(frame, version, "target", ids));
