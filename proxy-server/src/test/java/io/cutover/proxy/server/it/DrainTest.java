@@ -125,12 +125,7 @@ class DrainTest {
         try (RunningProxy draining = RunningProxy.in(source, fleet)) {
             AtomicInteger exits = new AtomicInteger();
             draining.server().onDrained(exits::incrementAndGet);
-            Map<String, Object> producerConfig = new HashMap<>();
-            producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-            producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-            producerConfig.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-            producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-            producerConfig.put(ProducerConfig.BATCH_SIZE_CONFIG, 2048);
+            Map<String, Object> producerConfig = idempotentSmallBatches();
             producerConfig.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
             String bootstrap = draining.bootstrapServers() + ",127.0.0.1:" + secondPort;
             KafkaProducer<String, String> producer = Clients.producer(bootstrap, producerConfig);
@@ -229,6 +224,17 @@ class DrainTest {
                 "the drain waited for the broker's answer rather than its own 100 ms period");
             assertEquals(1, proxy.server().connectionsClosedByDrain());
         }
+    }
+
+    /** A producer's settings for many small idempotent acks=all batches in flight, which a drain must not lose or double. */
+    static Map<String, Object> idempotentSmallBatches() {
+        Map<String, Object> producerConfig = new HashMap<>();
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        producerConfig.put(ProducerConfig.BATCH_SIZE_CONFIG, 2048);
+        return producerConfig;
     }
 
     /**

@@ -13,7 +13,6 @@ import io.cutover.proxy.server.testkit.TopicLog;
 import io.cutover.proxy.server.testkit.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,12 +46,7 @@ class SigtermDrainTest {
         AtomicReference<Exception> failed = new AtomicReference<>();
         AtomicBoolean sending = new AtomicBoolean(true);
         try (ProxyProcess proxy = ProxyProcess.start(source.bootstrapServers(), null, Map.of("fleet.drain-period", "2 seconds"))) {
-            Map<String, Object> producerConfig = new HashMap<>();
-            producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-            producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-            producerConfig.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-            producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-            producerConfig.put(ProducerConfig.BATCH_SIZE_CONFIG, 2048);
+            Map<String, Object> producerConfig = DrainTest.idempotentSmallBatches();
             producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 5_000);
             producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 4_000);
             KafkaProducer<String, String> producer = Clients.producer(proxy.bootstrapServers(), producerConfig);
