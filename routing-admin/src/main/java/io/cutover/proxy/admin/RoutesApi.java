@@ -21,6 +21,9 @@ import java.util.concurrent.CompletionStage;
  */
 public final class RoutesApi {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How each request forces a change past the readers of the topics it moves. */
+    private static final String FORCE_PUT = "?force=true";
+    private static final String FORCE_FLIP = "\"force\": true";
 
     private final RouteService routes;
 
@@ -49,7 +52,7 @@ public final class RoutesApi {
         return routes.replace(live -> RouteTableJson.replacementFromJson(body, live), expected, "true".equals(req.queryParam("force")), who)
             .thenApply(outcome -> {
                 RefusalLog.note(req, who, outcome);
-                return respond(outcome, null);
+                return respond(outcome, null, FORCE_PUT);
             });
     }
 
@@ -82,17 +85,21 @@ public final class RoutesApi {
                     throw unreadable;
                 }
                 RefusalLog.note(req, who, outcome);
-                return respond(outcome, ifMatch);
+                return respond(outcome, ifMatch, FORCE_FLIP);
             });
         }
         return routes.flip(rule, basedOn, force, who).thenApply(outcome -> {
             RefusalLog.note(req, who, outcome);
-            return respond(outcome, ifMatch);
+            return respond(outcome, ifMatch, FORCE_FLIP);
         });
     }
 
-    /** @param ifMatch the If-Match a flip was sent with (null for PUT): a flip quotes it back as sent when the table moved on */
-    static AdminResponse respond(Outcome<RouteTable> outcome, String ifMatch) {
+    /**
+     * @param ifMatch the If-Match a flip was sent with (null for PUT): a flip quotes it back as sent when the table moved on
+     * @param force   how this request is forced ({@link #FORCE_PUT}, {@link #FORCE_FLIP}), named with the wave's
+     *                endpoint when the service refused to move topics that are being read
+     */
+    static AdminResponse respond(Outcome<RouteTable> outcome, String ifMatch, String force) {
         if (outcome instanceof Outcome.Accepted<RouteTable> a) {
             return withVersion(AdminResponse.json(200, RouteTableJson.toJson(a.value())), a.value());
         }
@@ -102,7 +109,11 @@ public final class RoutesApi {
                 ? "route table is at version " + s.current() + ", not " + ifMatch
                 : "route table is at version " + s.current() + ", not " + s.expected() + "; re-read it (GET /routes) and retry");
         }
-        return AdminResponse.error(status, OutcomeStatus.reason(outcome));
+        String reason = OutcomeStatus.reason(outcome);
+        if (outcome instanceof Outcome.Conflict<RouteTable> c && c.evidence() instanceof RouteService.MovesReaders) {
+            reason += ": create a wave with POST /waves, or repeat with " + force;
+        }
+        return AdminResponse.error(status, reason);
     }
 
     private static AdminResponse withVersion(AdminResponse r, RouteTable t) {

@@ -105,6 +105,21 @@ class RoutesApiResponsesTest {
     }
 
     @Test
+    void aRefusalForReadersSaysHowThisRequestMovesThemWithAWaveOrForced() throws Exception {
+        String reason = "refused: this change moves topics that are being read: group billing. Move readers with a wave, "
+            + "which carries their offsets, or force the change to move them anyway";
+        service.outcome = new Outcome.Conflict<>(reason, null, new RouteService.MovesReaders(List.of("group billing")));
+
+        AdminResponse flip = send("POST", "/routes/flip", "{\"resource\":\"topic\",\"pattern\":\"orders\",\"cluster\":\"target\"}", Map.of());
+        assertEquals(409, flip.status());
+        assertEquals(reason + ": create a wave with POST /waves, or repeat with \"force\": true", error(flip));
+
+        AdminResponse put = send("PUT", "/routes", "{\"rules\":[]}", Map.of("if-match", "\"0\""));
+        assertEquals(409, put.status());
+        assertEquals(reason + ": create a wave with POST /waves, or repeat with ?force=true", error(put));
+    }
+
+    @Test
     void aFlipReportsAnInvalidRuleBeforeAnUnreadableIfMatchAndNeverAppliesIt() throws Exception {
         String flip = "{\"resource\":\"topic\",\"pattern\":\"orders\",\"cluster\":\"elsewhere\"}";
         service.outcome = Outcome.invalid("rule", "unknown cluster elsewhere");

@@ -2,6 +2,7 @@ package io.cutover.proxy.core.service;
 
 import io.cutover.proxy.core.routing.RouteRule;
 import io.cutover.proxy.core.routing.RouteTable;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 import java.util.function.UnaryOperator;
@@ -25,4 +26,17 @@ public interface RouteService {
 
     /** Adds or replaces one rule; {@code basedOn} empty takes whatever version is live. */
     CompletionStage<Outcome<RouteTable>> flip(RouteRule rule, OptionalLong basedOn, boolean force, String who);
+
+    /**
+     * The evidence of a {@link Outcome.Conflict} that refused a plain change because it moves topics
+     * that are being read: a wave moves them with their offsets, {@code force} without. Callers add
+     * how to do either in their own terms.
+     *
+     * @param readers one sentence per group or client that reads a moved topic
+     */
+    record MovesReaders(List<String> readers) {
+        public MovesReaders {
+            readers = List.copyOf(readers);
+        }
+    }
 }

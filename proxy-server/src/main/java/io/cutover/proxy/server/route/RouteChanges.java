@@ -73,7 +73,7 @@ public final class RouteChanges implements RouteService {
             : readers.readersOfMovedTopics(current, next);
         return readersFound.thenCompose(found -> {
             if (!found.isEmpty()) {
-                return done(Outcome.conflict(movesReaders(found)));
+                return done(new Outcome.Conflict<>(movesReaders(found), null, new MovesReaders(found)));
             }
             return guard.admit(current, next).thenApply(refused -> refused.isPresent()
                 ? Outcome.<RouteTable>conflict(refused.get())
@@ -84,8 +84,8 @@ public final class RouteChanges implements RouteService {
     private static String movesReaders(List<String> found) {
         return "refused: this change moves topics that are being read, and a plain route change "
             + "carries no consumer offsets (their positions would be applied to the other cluster's log, skipping or "
-            + "re-reading records): " + String.join("; ", found) + ". Move readers with a wave (POST /waves), which "
-            + "carries their offsets, or repeat with \"force\": true (PUT: ?force=true) to move them anyway";
+            + "re-reading records): " + String.join("; ", found) + ". Move readers with a wave, which carries their "
+            + "offsets, or force the change to move them anyway";
     }
 
     private Outcome<RouteTable> write(String who, String action, RouteTable current, RouteTable next) {

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EmbeddedDemoTest {
     private static final Duration DEADLINE = Duration.ofSeconds(20);
-    /** Below the ephemeral range, and away from RunningProxy's ranges (20000 + pid-spread, 40 at a time). */
+    /** Below the ephemeral range, and away from the ranges PortRanges hands out (20000-26999). */
     private static final int FIRST_BROKER_PORT = 28000 + (int) (ProcessHandle.current().pid() % 50) * 80;
 
     @Test

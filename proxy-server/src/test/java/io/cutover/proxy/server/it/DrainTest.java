@@ -15,6 +15,7 @@ import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.OpenApiSpec;
 import io.cutover.proxy.server.testkit.RawKafkaClient;
 import io.cutover.proxy.server.testkit.RunningProxy;
+import io.cutover.proxy.server.testkit.TopicLog;
 import io.cutover.proxy.server.testkit.Topics;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -37,12 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -127,12 +125,7 @@ class DrainTest {
         try (RunningProxy draining = RunningProxy.in(source, fleet)) {
             AtomicInteger exits = new AtomicInteger();
             draining.server().onDrained(exits::incrementAndGet);
-            Map<String, Object> producerConfig = new HashMap<>();
-            producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-            producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-            producerConfig.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-            producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-            producerConfig.put(ProducerConfig.BATCH_SIZE_CONFIG, 2048);
+            Map<String, Object> producerConfig = idempotentSmallBatches();
             producerConfig.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
             String bootstrap = draining.bootstrapServers() + ",127.0.0.1:" + secondPort;
             KafkaProducer<String, String> producer = Clients.producer(bootstrap, producerConfig);
@@ -174,7 +167,7 @@ class DrainTest {
             }
         }
         assertNull(failed.get(), () -> "send threw: " + failed.get());
-        Map<String, Integer> inLog = valuesInLog(source, topic);
+        Map<String, Integer> inLog = TopicLog.valueCounts(source.bootstrapServers(), topic);
         List<String> missing = new ArrayList<>();
         List<String> doubled = new ArrayList<>();
         for (String v : acked) {
@@ -233,6 +226,17 @@ class DrainTest {
         }
     }
 
+    /** A producer's settings for many small idempotent acks=all batches in flight, which a drain must not lose or double. */
+    static Map<String, Object> idempotentSmallBatches() {
+        Map<String, Object> producerConfig = new HashMap<>();
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        producerConfig.put(ProducerConfig.BATCH_SIZE_CONFIG, 2048);
+        return producerConfig;
+    }
+
     /**
      * Sends "v-0", "v-1", ... while {@code sending}, with at most {@link #OUTSTANDING} unanswered, so
      * that send() never blocks on a full buffer while no proxy takes the writes; {@code acked} gets
@@ -262,26 +266,6 @@ class DrainTest {
         }, "drain-test-sender");
         t.start();
         return t;
-    }
-
-    /** Every value of the topic, read directly from the broker (not through a proxy), with how often it is there. */
-    private static Map<String, Integer> valuesInLog(EmbeddedKafkaCluster cluster, String topic) {
-        Map<String, Integer> counts = new HashMap<>();
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(cluster.bootstrapServers(), null, Map.of())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                assertTrue(System.nanoTime() < deadline, "the log was not read to its end within " + PATIENCE);
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
-                    counts.merge(r.value(), 1, Integer::sum);
-                }
-            }
-        }
-        return counts;
     }
 
     private static void assertRefused(String hostPort) {

@@ -13,6 +13,7 @@ import io.cutover.proxy.server.testkit.Brokers;
 import io.cutover.proxy.server.testkit.Clients;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.RunningProxy;
+import io.cutover.proxy.server.testkit.TopicLog;
 import io.cutover.proxy.server.testkit.Topics;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -28,11 +29,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -109,7 +107,7 @@ class FleetRoutesTest {
             try (KafkaProducer<String, String> producer = Clients.producer(b.bootstrapServers(), Map.of())) {
                 producer.send(new ProducerRecord<>(topic, "through-b")).get(30, TimeUnit.SECONDS);
             }
-            assertEquals(List.of("through-b"), values(target.bootstrapServers(), topic));
+            assertEquals(List.of("through-b"), TopicLog.values(target.bootstrapServers(), topic));
 
             // Two operators, one through each instance, both working from the same version.
             int wins = 0;
@@ -254,40 +252,9 @@ class FleetRoutesTest {
         }
     }
 
-    private static List<String> values(String bootstrap, String topic) {
-        List<String> out = new ArrayList<>();
-        TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<String, String> c = Clients.consumer(bootstrap, null, Map.of())) {
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (c.position(tp) < end && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                    out.add(r.value());
-                }
-            }
-        }
-        return out;
-    }
-
     /** Committed records of the route table in the state topic (beside it: the cluster id and node ports). */
     private static long committedRecords(String bootstrap, String topic) {
-        Map<String, Object> readCommitted = new HashMap<>();
-        readCommitted.put("isolation.level", "read_committed");
-        TopicPartition tp = new TopicPartition(topic, 0);
-        long count = 0;
-        try (KafkaConsumer<String, String> c = Clients.consumer(bootstrap, null, readCommitted)) {
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (c.position(tp) < end && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                    count += "routes".equals(r.key()) ? 1 : 0;
-                }
-            }
-        }
-        return count;
+        return TopicLog.records(bootstrap, topic, Map.of("isolation.level", "read_committed")).stream()
+            .filter(r -> "routes".equals(r.key())).count();
     }
 }

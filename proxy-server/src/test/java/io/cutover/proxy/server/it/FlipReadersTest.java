@@ -82,6 +82,7 @@ class FlipReadersTest {
             HttpResponse<String> put = proxy.send("PUT", "/routes", table, Map.of("If-Match", "\"" + version + "\""));
             assertEquals(409, put.statusCode(), put.body());
             assertTrue(put.body().contains(read2) && put.body().contains("group " + group), put.body());
+            assertTrue(put.body().contains("POST /waves") && put.body().contains("?force=true"), "PUT's own way past it: " + put.body());
             HttpResponse<String> putForced = proxy.send("PUT", "/routes?force=true", table, Map.of("If-Match", "\"" + version + "\""));
             assertEquals(200, putForced.statusCode(), putForced.body());
             assertEquals(400, proxy.send("POST", "/routes/flip",

@@ -9,10 +9,10 @@ import io.cutover.proxy.server.testkit.Await;
 import io.cutover.proxy.server.testkit.Clients;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.ProxyProcess;
+import io.cutover.proxy.server.testkit.TopicLog;
 import io.cutover.proxy.server.testkit.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,11 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -49,12 +46,7 @@ class SigtermDrainTest {
         AtomicReference<Exception> failed = new AtomicReference<>();
         AtomicBoolean sending = new AtomicBoolean(true);
         try (ProxyProcess proxy = ProxyProcess.start(source.bootstrapServers(), null, Map.of("fleet.drain-period", "2 seconds"))) {
-            Map<String, Object> producerConfig = new HashMap<>();
-            producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-            producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-            producerConfig.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-            producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-            producerConfig.put(ProducerConfig.BATCH_SIZE_CONFIG, 2048);
+            Map<String, Object> producerConfig = DrainTest.idempotentSmallBatches();
             producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 5_000);
             producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 4_000);
             KafkaProducer<String, String> producer = Clients.producer(proxy.bootstrapServers(), producerConfig);
@@ -77,21 +69,7 @@ class SigtermDrainTest {
             }
         }
         assertNull(failed.get(), () -> "send threw: " + failed.get());
-        Map<String, Integer> inLog = new HashMap<>();
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(source.bootstrapServers(), null, Map.of())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                assertTrue(System.nanoTime() < deadline, "the log was not read to its end within " + PATIENCE);
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
-                    inLog.merge(r.value(), 1, Integer::sum);
-                }
-            }
-        }
+        Map<String, Integer> inLog = TopicLog.valueCounts(source.bootstrapServers(), topic);
         List<String> missing = new ArrayList<>();
         for (String v : acked) {
             if (!inLog.containsKey(v)) {

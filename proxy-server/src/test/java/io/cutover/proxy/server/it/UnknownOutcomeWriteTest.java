@@ -16,6 +16,7 @@ import io.cutover.proxy.server.testkit.FaultRelay;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.RawKafkaClient;
 import io.cutover.proxy.server.testkit.RunningProxy;
+import io.cutover.proxy.server.testkit.TopicLog;
 import io.cutover.proxy.server.testkit.Topics;
 import io.cutover.proxy.server.testkit.WaveWorkload;
 import java.net.http.HttpResponse;
@@ -26,8 +27,6 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -134,20 +133,7 @@ class UnknownOutcomeWriteTest {
     }
 
     private static long offsetOf(String bootstrap, String topic, String value) {
-        TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<String, String> c = Clients.consumer(bootstrap, null, Map.of())) {
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (c.position(tp) < end && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
-                    if (value.equals(r.value())) {
-                        return r.offset();
-                    }
-                }
-            }
-            return -1;
-        }
+        return TopicLog.records(bootstrap, topic).stream().filter(r -> value.equals(r.value())).mapToLong(ConsumerRecord::offset)
+            .findFirst().orElse(-1);
     }
 }

@@ -11,6 +11,7 @@ import io.cutover.proxy.core.routing.RouteRule;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.service.Outcome;
+import io.cutover.proxy.core.service.RouteService;
 import io.cutover.proxy.core.state.AuditLog;
 import io.cutover.proxy.core.state.FileRouteStore;
 import java.nio.file.Files;
@@ -107,6 +108,8 @@ class RouteChangesTest {
         Outcome<RouteTable> refused = await(changes.flip(ORDERS_TO_TARGET, OptionalLong.empty(), false, "alice"));
         Outcome.Conflict<?> c = assertInstanceOf(Outcome.Conflict.class, refused);
         assertTrue(c.reason().contains("group billing has offsets committed on source for [orders]"), c.reason());
+        assertFalse(c.reason().contains("POST") || c.reason().contains("?force"), "the admin API names its own endpoints: " + c.reason());
+        assertEquals(new RouteService.MovesReaders(List.of("group billing has offsets committed on source for [orders]")), c.evidence());
         assertEquals(0, routes.current().version());
 
         Outcome<RouteTable> forced = await(changes.flip(ORDERS_TO_TARGET, OptionalLong.empty(), true, "alice"));

@@ -17,12 +17,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** A proxy in front of a test cluster, on free ports, with its own state directory. */
 public final class RunningProxy implements AutoCloseable {
-    /** Broker port ranges below the ephemeral range, so brokers' own ports never collide with them. */
-    private static final AtomicInteger NEXT_RANGE = new AtomicInteger(20000 + (int) (ProcessHandle.current().pid() % 50) * 100);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final ProxyServer server;
@@ -33,9 +30,12 @@ public final class RunningProxy implements AutoCloseable {
         this.stateDir = stateDir;
     }
 
-    /** The first of 40 consecutive free-to-use ports for one proxy (bootstrap, brokers, admin). */
+    /**
+     * The first of 40 consecutive free-to-use ports for one proxy (bootstrap, brokers, admin), which
+     * no other test JVM on this machine hands out ({@link PortRanges}).
+     */
     public static int nextPortRange() {
-        return NEXT_RANGE.getAndAdd(40);
+        return PortRanges.next();
     }
 
     public static RunningProxy in(EmbeddedKafkaCluster cluster) {

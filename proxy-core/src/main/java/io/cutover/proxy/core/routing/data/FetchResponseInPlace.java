@@ -1,12 +1,10 @@
 package io.cutover.proxy.core.routing.data;
 
-import io.cutover.proxy.core.codec.ResponseFrames;
 import io.cutover.proxy.core.codec.SchemaWalker;
 import io.cutover.proxy.core.codec.Varints;
 import io.cutover.proxy.core.virtual.TopicIds;
 import io.netty.buffer.ByteBuf;
 import java.util.List;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 
@@ -18,27 +16,16 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * rewrite: {@link #tryRewrite} says so by returning false before it changes anything.
  */
 public final class FetchResponseInPlace {
-    private static final int TOPIC_ID = 0;
-    private static final int RECORDS = 1;
-    private static final int NODE_ENDPOINTS = 2;
-    private static final int CURRENT_LEADER = 3;
-    private static final int DIVERGING_EPOCH = 4;
-    private static final int SNAPSHOT_ID = 5;
-    private static final int PREFERRED_READ_REPLICA = 6;
+    private static final int RECORDS = TopicIdSwap.FIRST_OWN_WATCH;
+    private static final int DIVERGING_EPOCH = RECORDS + 1;
+    private static final int SNAPSHOT_ID = RECORDS + 2;
+    private static final int PREFERRED_READ_REPLICA = RECORDS + 3;
     private static final int FIRST_FLEXIBLE_VERSION = 12;
 
-    private static final SchemaWalker[] WALKERS = new SchemaWalker[FetchResponseData.SCHEMAS.length];
+    private static final SchemaWalker[] WALKERS = TopicIdSwap.walkers(FetchResponseData.SCHEMAS, "responses.partitions.current_leader",
+        List.of("responses.partitions.records", "responses.partitions.diverging_epoch", "responses.partitions.snapshot_id",
+            "responses.partitions.preferred_read_replica"));
     private static final ThreadLocal<Pass> PASS = ThreadLocal.withInitial(Pass::new);
-
-    static {
-        for (int v = 0; v < WALKERS.length; v++) {
-            if (FetchResponseData.SCHEMAS[v] != null) {
-                WALKERS[v] = SchemaWalker.compile(FetchResponseData.SCHEMAS[v], List.of("responses.topic_id", "responses.partitions.records",
-                    "node_endpoints", "responses.partitions.current_leader", "responses.partitions.diverging_epoch",
-                    "responses.partitions.snapshot_id", "responses.partitions.preferred_read_replica"));
-            }
-        }
-    }
 
     private FetchResponseInPlace() {
     }
@@ -48,60 +35,31 @@ public final class FetchResponseInPlace {
      * the full rewrite.
      */
     public static boolean tryRewrite(ByteBuf frame, short version, String cluster, TopicIds ids) {
-        if (version >= WALKERS.length) {
-            return false;
-        }
-        int body = frame.readerIndex() + ResponseFrames.bodyOffset(frame, ApiKeys.FETCH.responseHeaderVersion(version));
         Pass pass = PASS.get();
-        boolean flexible = version >= FIRST_FLEXIBLE_VERSION;
-        // First pass: only look. The second writes, once it is known that nothing needs the full rewrite.
-        pass.reset(false, flexible, cluster, ids);
-        WALKERS[version].walk(frame, body, frame.writerIndex(), pass);
-        if (pass.needsFullRewrite) {
-            return false;
-        }
-        pass.reset(true, flexible, cluster, ids);
-        WALKERS[version].walk(frame, body, frame.writerIndex(), pass);
-        return true;
+        pass.flexible = version >= FIRST_FLEXIBLE_VERSION;
+        return pass.rewrite(WALKERS, ApiKeys.FETCH, frame, version, cluster, ids);
     }
 
-    /** One per event loop thread, reused. */
-    private static final class Pass implements SchemaWalker.Visitor {
-        boolean write;
+    /** One per event loop thread, reused: topic ids as every in-place pass, and the records' batch epochs. */
+    private static final class Pass extends TopicIdSwap {
         boolean flexible;
-        boolean needsFullRewrite;
-        String cluster;
-        TopicIds ids;
-
-        void reset(boolean write, boolean flexible, String cluster, TopicIds ids) {
-            this.write = write;
-            this.flexible = flexible;
-            this.needsFullRewrite = false;
-            this.cluster = cluster;
-            this.ids = ids;
-        }
 
         @Override
-        public void field(int watch, ByteBuf buf, int offset, int length) {
+        void ownField(int watch, ByteBuf buf, int offset, int length) {
             switch (watch) {
-                case TOPIC_ID -> {
-                    Uuid virtual = ids.virtualOfReal(cluster, new Uuid(buf.getLong(offset), buf.getLong(offset + 8)));
-                    if (virtual == null) {
-                        // Not known yet (learnt soon, see TopicIds.onMiss): the full rewrite leaves it as it is.
-                        needsFullRewrite = true;
-                    } else if (write) {
-                        buf.setLong(offset, virtual.getMostSignificantBits());
-                        buf.setLong(offset + 8, virtual.getLeastSignificantBits());
-                    }
-                }
                 case RECORDS -> {
-                    if (write) {
+                    if (writing()) {
                         withholdBatchEpochs(buf, offset, length, flexible);
+                    } else {
+                        writes();
                     }
                 }
-                case NODE_ENDPOINTS, DIVERGING_EPOCH, SNAPSHOT_ID -> needsFullRewrite = true;
-                case CURRENT_LEADER -> needsFullRewrite |= buf.getInt(offset) >= 0 || buf.getInt(offset + 4) >= 0;
-                case PREFERRED_READ_REPLICA -> needsFullRewrite |= buf.getInt(offset) >= 0;
+                case DIVERGING_EPOCH, SNAPSHOT_ID -> needsFullRewrite();
+                case PREFERRED_READ_REPLICA -> {
+                    if (buf.getInt(offset) >= 0) {
+                        needsFullRewrite();
+                    }
+                }
                 default -> {
                 }
             }

@@ -2,15 +2,11 @@ package io.cutover.proxy.core.routing.data;
 
 import static io.cutover.proxy.core.routing.data.DataScopes.ORDERS_ON_TARGET;
 import static io.cutover.proxy.core.routing.data.DataScopes.STAYS;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.cutover.proxy.core.routing.data.InPlaceResponseFrames.FIRST_BY_ID;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cutover.proxy.core.codec.MessageCodec;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Whole Fetch response frames, as the target sends them, virtualised where they lie. */
 class FetchResponseInPlaceTest {
-    private static final short FIRST_BY_ID = 13;
+    private static final InPlaceResponseFrames<FetchResponseData> FRAMES =
+        new InPlaceResponseFrames<>(ApiKeys.FETCH, FetchResponseInPlace::tryRewrite);
 
     private final DataScopes scopes = new DataScopes();
 
@@ -53,18 +50,8 @@ class FetchResponseInPlaceTest {
         PartitionData p = new PartitionData().setPartitionIndex(0).setHighWatermark(2).setRecords(twoBatches());
         partition.accept(p);
         FetchableTopicResponse t = new FetchableTopicResponse().setPartitions(new ArrayList<>(List.of(p)));
-        if (version >= FIRST_BY_ID) {
-            t.setTopicId(ORDERS_ON_TARGET);
-        } else {
-            t.setTopic(STAYS);
-        }
-        FetchResponseData response = new FetchResponseData();
-        response.responses().add(t);
-        return MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 5, ApiKeys.FETCH, version, response);
-    }
-
-    private static FetchResponseData decode(ByteBuf frame, short version) {
-        return (FetchResponseData) MessageCodec.decodeResponse(frame.duplicate(), ApiKeys.FETCH, version);
+        InPlaceResponseFrames.nameTopic(version, t::setTopicId, ORDERS_ON_TARGET, t::setTopic);
+        return FRAMES.encode(version, new FetchResponseData().setResponses(new ArrayList<>(List.of(t))));
     }
 
     @ParameterizedTest
@@ -73,7 +60,7 @@ class FetchResponseInPlaceTest {
         ByteBuf frame = frame(version, p -> { });
         try {
             assertTrue(FetchResponseInPlace.tryRewrite(frame, version, "target", scopes.ids));
-            FetchableTopicResponse t = decode(frame, version).responses().get(0);
+            FetchableTopicResponse t = FRAMES.decode(frame, version).responses().get(0);
             if (version >= FIRST_BY_ID) {
                 assertEquals(scopes.virtual(STAYS), t.topicId());
             } else {
@@ -98,7 +85,7 @@ class FetchResponseInPlaceTest {
         PartitionData p = new PartitionData().setPartitionIndex(0).setRecords(batch(0, 17));
         FetchResponseData response = new FetchResponseData();
         response.responses().add(new FetchableTopicResponse().setTopicId(new Uuid(9, 9)).setPartitions(new ArrayList<>(List.of(p))));
-        ByteBuf frame = MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 5, ApiKeys.FETCH, version, response);
+        ByteBuf frame = FRAMES.encode(version, response);
         assertUntouchedAndRefused(frame, version);
     }
 
@@ -123,12 +110,6 @@ class FetchResponseInPlaceTest {
     }
 
     private void assertUntouchedAndRefused(ByteBuf frame, short version) {
-        byte[] before = ByteBufUtil.getBytes(frame);
-        try {
-            assertFalse(FetchResponseInPlace.tryRewrite(frame, version, "target", scopes.ids));
-            assertArrayEquals(before, ByteBufUtil.getBytes(frame), "nothing written before the answer is known");
-        } finally {
-            frame.release();
-        }
+        FRAMES.assertUntouchedAndRefused(frame, version, scopes.ids);
     }
 }

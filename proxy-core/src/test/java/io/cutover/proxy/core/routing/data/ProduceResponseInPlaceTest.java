@@ -2,20 +2,21 @@ package io.cutover.proxy.core.routing.data;
 
 import static io.cutover.proxy.core.routing.data.DataScopes.ORDERS_ON_TARGET;
 import static io.cutover.proxy.core.routing.data.DataScopes.STAYS;
+import static io.cutover.proxy.core.routing.data.InPlaceResponseFrames.FIRST_BY_ID;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cutover.proxy.core.codec.MessageCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.UnpooledByteBufAllocator;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponseCollection;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
@@ -24,27 +25,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Whole Produce response frames, as the target sends them, virtualised where they lie. */
 class ProduceResponseInPlaceTest {
-    private static final short FIRST_BY_ID = 13;
+    private static final InPlaceResponseFrames<ProduceResponseData> FRAMES =
+        new InPlaceResponseFrames<>(ApiKeys.PRODUCE, ProduceResponseInPlace::tryRewrite);
 
     private final DataScopes scopes = new DataScopes();
 
     private static ByteBuf frame(short version, Uuid topicId, Consumer<PartitionProduceResponse> partition) {
         PartitionProduceResponse p = new PartitionProduceResponse().setIndex(0).setBaseOffset(41).setLogAppendTimeMs(-1).setLogStartOffset(0);
         partition.accept(p);
-        TopicProduceResponse t = new TopicProduceResponse();
-        t.partitionResponses().add(p);
-        if (version >= FIRST_BY_ID) {
-            t.setTopicId(topicId);
-        } else {
-            t.setName(STAYS);
-        }
-        ProduceResponseData response = new ProduceResponseData().setThrottleTimeMs(3);
-        response.responses().add(t);
-        return MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 5, ApiKeys.PRODUCE, version, response);
-    }
-
-    private static ProduceResponseData decode(ByteBuf frame, short version) {
-        return (ProduceResponseData) MessageCodec.decodeResponse(frame.duplicate(), ApiKeys.PRODUCE, version);
+        TopicProduceResponse t = new TopicProduceResponse().setPartitionResponses(new ArrayList<>(List.of(p)));
+        InPlaceResponseFrames.nameTopic(version, t::setTopicId, topicId, t::setName);
+        return FRAMES.encode(version, new ProduceResponseData().setThrottleTimeMs(3)
+            .setResponses(new TopicProduceResponseCollection(List.of(t).iterator())));
     }
 
     @ParameterizedTest
@@ -53,7 +45,7 @@ class ProduceResponseInPlaceTest {
         ByteBuf frame = frame(version, ORDERS_ON_TARGET, p -> { });
         try {
             assertTrue(ProduceResponseInPlace.tryRewrite(frame, version, "target", scopes.ids));
-            ProduceResponseData response = decode(frame, version);
+            ProduceResponseData response = FRAMES.decode(frame, version);
             TopicProduceResponse t = response.responses().iterator().next();
             if (version >= FIRST_BY_ID) {
                 assertEquals(scopes.virtual(STAYS), t.topicId());
@@ -106,8 +98,7 @@ class ProduceResponseInPlaceTest {
         t.partitionResponses().add(new PartitionProduceResponse().setIndex(0));
         response.responses().add(t);
         response.nodeEndpoints().add(new ProduceResponseData.NodeEndpoint().setNodeId(2).setHost("broker-2").setPort(9092));
-        assertUntouchedAndRefused(MessageCodec.encodeResponse(UnpooledByteBufAllocator.DEFAULT, 5, ApiKeys.PRODUCE, version, response),
-            version);
+        assertUntouchedAndRefused(FRAMES.encode(version, response), version);
     }
 
     @Test
@@ -117,9 +108,9 @@ class ProduceResponseInPlaceTest {
         ByteBuf decoded = frame(version, ORDERS_ON_TARGET, p -> { });
         try {
             assertTrue(ProduceResponseInPlace.tryRewrite(inPlace, version, "target", scopes.ids));
-            ProduceResponseData full = decode(decoded, version);
+            ProduceResponseData full = FRAMES.decode(decoded, version);
             ProduceRouting.complete(full, version, null, "target", scopes.ids, true);
-            assertEquals(full, decode(inPlace, version));
+            assertEquals(full, FRAMES.decode(inPlace, version));
         } finally {
             inPlace.release();
             decoded.release();
@@ -127,12 +118,6 @@ class ProduceResponseInPlaceTest {
     }
 
     private void assertUntouchedAndRefused(ByteBuf frame, short version) {
-        byte[] before = ByteBufUtil.getBytes(frame);
-        try {
-            assertFalse(ProduceResponseInPlace.tryRewrite(frame, version, "target", scopes.ids));
-            assertArrayEquals(before, ByteBufUtil.getBytes(frame), "nothing written before the answer is known");
-        } finally {
-            frame.release();
-        }
+        FRAMES.assertUntouchedAndRefused(frame, version, scopes.ids);
     }
 }
