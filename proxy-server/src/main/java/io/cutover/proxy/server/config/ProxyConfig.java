@@ -60,12 +60,25 @@ public record ProxyConfig(
     public record Routing(Duration transactionWait) {
     }
 
-    /** {@code tls} is null when the listeners speak plaintext. */
-    /** The Kafka listeners; {@code tls} and {@code sasl} are null when off. */
+    /**
+     * The Kafka listeners; {@code tls} and {@code sasl} are null when off. {@code bindPortOffset}:
+     * each port (bootstrap and brokers) is bound at its number plus this offset and advertised at
+     * its number, for a balancer that maps the ports clients see onto each instance's.
+     */
     public record Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts, ListenerTls tls,
-                           ListenerSasl sasl) {
+                           ListenerSasl sasl, int bindPortOffset) {
+        public Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts, ListenerTls tls,
+                        ListenerSasl sasl) {
+            this(bindHost, bootstrapPort, advertisedHost, brokerPorts, tls, sasl, 0);
+        }
+
         public Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts) {
             this(bindHost, bootstrapPort, advertisedHost, brokerPorts, null, null);
+        }
+
+        /** The port a listener advertised at {@code port} binds. */
+        public int bindPort(int port) {
+            return port == 0 ? 0 : port + bindPortOffset;
         }
     }
 

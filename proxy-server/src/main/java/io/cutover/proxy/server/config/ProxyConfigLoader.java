@@ -119,7 +119,8 @@ public final class ProxyConfigLoader {
             nonBlank(root, "listener.advertised-host"),
             brokerPorts(root),
             listenerTls(ListenerTlsReader.read(root, files), "listener.tls"),
-            ListenerSaslReader.read(root));
+            ListenerSaslReader.read(root),
+            root.getInt("listener.bind-port-offset"));
         Map<String, ClusterConfig> clusters = clusters(root, files);
         ProxyConfig.Admin admin = new ProxyConfig.Admin(nonBlank(root, "admin.bind-host"), port(root, "admin.port", true),
             tokens(root), listenerTls(ListenerTlsReader.read(root, files, "admin.tls"), "admin.tls"));
@@ -336,6 +337,11 @@ public final class ProxyConfigLoader {
 
     private static void checkPortsDisjoint(ProxyConfig.Listener listener, ProxyConfig.Admin admin) {
         PortRange range = listener.brokerPorts();
+        int offset = listener.bindPortOffset();
+        if (offset != 0 && (range.first() + offset < 1 || range.last() + offset > 65535
+            || listener.bootstrapPort() != 0 && (listener.bootstrapPort() + offset < 1 || listener.bootstrapPort() + offset > 65535))) {
+            throw new ConfigError(key("listener.bind-port-offset") + " (" + offset + ") moves a listener port out of 1-65535");
+        }
         if (listener.bootstrapPort() != 0 && range.contains(listener.bootstrapPort())) {
             throw new ConfigError(key("listener.bootstrap-port") + " (" + listener.bootstrapPort()
                 + ") lies inside listener.broker-ports");

@@ -2,6 +2,7 @@ package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.node.PortBinder;
 import io.cutover.proxy.core.node.VirtualNode;
+import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.wire.Watermarks;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -41,7 +42,8 @@ public final class BrokerListeners implements PortBinder, AutoCloseable {
     public InetSocketAddress bindBootstrap(String cluster) {
         BootstrapTarget target = new BootstrapTarget(ctx.config().clusters().get(cluster));
         ServerBootstrap b = serverBootstrap(new ClientChannelInitializer(ctx, openConnections, () -> target, true));
-        bootstrap = b.bind(ctx.config().listener().bindHost(), ctx.config().listener().bootstrapPort()).syncUninterruptibly().channel();
+        ProxyConfig.Listener listener = ctx.config().listener();
+        bootstrap = b.bind(listener.bindHost(), listener.bindPort(listener.bootstrapPort())).syncUninterruptibly().channel();
         InetSocketAddress local = (InetSocketAddress) bootstrap.localAddress();
         LOG.info("bootstrap listener on {} (advertised as {}:{})", local, ctx.config().listener().advertisedHost(), local.getPort());
         return local;
@@ -60,12 +62,13 @@ public final class BrokerListeners implements PortBinder, AutoCloseable {
         ServerBootstrap b = serverBootstrap(new ClientChannelInitializer(ctx, openConnections,
             () -> new BrokerTarget(ctx.nodes(), node.id()), false));
         try {
-            Channel ch = b.bind(ctx.config().listener().bindHost(), port).syncUninterruptibly().channel();
+            Channel ch = b.bind(ctx.config().listener().bindHost(), ctx.config().listener().bindPort(port)).syncUninterruptibly().channel();
             brokerPorts.put(port, ch);
             if (stopped) {
                 ch.close();
             }
-            LOG.info("listening on port {} for broker {} of {} (virtual node {})", port, node.upstreamId(), node.cluster(), node.id());
+            LOG.info("listening on port {} for broker {} of {} (virtual node {}{})", ctx.config().listener().bindPort(port), node.upstreamId(),
+                node.cluster(), node.id(), port == ctx.config().listener().bindPort(port) ? "" : ", advertised as port " + port);
             return true;
         } catch (Exception e) {
             // Exception, not RuntimeException: Netty rethrows the native transport's bind failure (an IOException) unchecked.

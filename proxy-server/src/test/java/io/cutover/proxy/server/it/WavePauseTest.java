@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The write pause of 20 switches under load: one idempotent producer writes to 20 topics through
+ * The write pause of 20 switches under load: idempotent producers write to 20 topics through
  * the proxy without stopping, and 20 waves (one topic and one group each) switch one after another,
  * with MirrorMaker 2 as a separate process, as teams run it. Half the groups have committed offsets
  * to carry, half have never committed. Prints WAVE-PAUSE per switch with where the pause went, the
@@ -45,17 +45,62 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class WavePauseTest {
     private static final int WAVES = 20;
 
+    /** What a run of switches measured: each switch's write pause and client-visible stall, in ms. */
+    record Pauses(List<Double> writePauses, List<Double> clientStalls) {
+        String summary(String label) {
+            return String.format("%s switches=%d writePause medianMs=%.1f p90Ms=%.1f maxMs=%.1f minMs=%.1f; clientStall medianMs=%.1f "
+                    + "p90Ms=%.1f maxMs=%.1f", label, writePauses.size(), median(writePauses), percentile(writePauses, 0.9),
+                percentile(writePauses, 1.0), percentile(writePauses, 0.0), median(clientStalls), percentile(clientStalls, 0.9),
+                percentile(clientStalls, 1.0));
+        }
+
+        private static double median(List<Double> values) {
+            List<Double> sorted = new ArrayList<>(values);
+            sorted.sort(Double::compare);
+            int n = sorted.size();
+            return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        }
+
+        private static double percentile(List<Double> values, double q) {
+            List<Double> sorted = new ArrayList<>(values);
+            sorted.sort(Double::compare);
+            return q == 0 ? sorted.get(0) : sorted.get((int) Math.ceil(sorted.size() * q) - 1);
+        }
+    }
+
     @Test
     void twentySwitchesUnderLoad(EmbeddedKafkaCluster source, @Brokers(name = "target") EmbeddedKafkaCluster target) throws Exception {
         String prefix = Clients.unique("pause");
+        try (MirrorMakerProcess mm = MirrorMakerProcess.start(source.bootstrapServers(), target.bootstrapServers(), prefix + "-.*");
+             RunningProxy proxy = RunningProxy.routing(source, target,
+                 Map.of("waves.mirrormaker2.offset-syncs-topic", mm.offsetSyncsTopic(), "waves.max-ready-lag", 500))) {
+            Pauses p = switchUnderLoad(source, target, prefix, List.of(proxy), WAVES);
+            System.out.println("WAVE-PAUSE-SUMMARY " + p.summary("one instance"));
+        }
+    }
+
+    /**
+     * Creates {@code waves} topics and one wave each (with a group), writes to all of them through
+     * every proxy at once (one idempotent producer per proxy, about 500 records/s in all), switches
+     * the waves one after another through the first proxy, and checks that every acknowledged
+     * record is on the target once, in order.
+     */
+    static Pauses switchUnderLoad(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, String prefix, List<RunningProxy> proxies,
+                                  int waves) throws Exception {
         List<String> topics = new ArrayList<>();
-        for (int i = 0; i < WAVES; i++) {
+        for (int i = 0; i < waves; i++) {
             topics.add(prefix + "-" + i);
         }
         try (Admin admin = Clients.admin(source.bootstrapServers())) {
             List<NewTopic> create = new ArrayList<>();
             topics.forEach(t -> create.add(new NewTopic(t, 2, (short) 1)));
             admin.createTopics(create).all().get();
+            // Even waves' groups have offsets to carry; odd ones never committed (their coordinator
+            // lookups on the target happen before the fence all the same).
+            for (int i = 0; i < waves; i += 2) {
+                admin.alterConsumerGroupOffsets(prefix + "-g" + i,
+                    Map.of(new org.apache.kafka.common.TopicPartition(topics.get(i), 0), new OffsetAndMetadata(1))).all().get();
+            }
         }
         // Sent time and acknowledgement latency of every record, for the stall each switch causes at the client.
         java.util.concurrent.ConcurrentLinkedQueue<long[]> latencies = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -64,25 +109,17 @@ class WavePauseTest {
         topics.forEach(t -> acked.put(t, ConcurrentHashMap.newKeySet()));
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicBoolean producing = new AtomicBoolean(true);
-        List<Double> pauses = new ArrayList<>();
-        try (MirrorMakerProcess mm = MirrorMakerProcess.start(source.bootstrapServers(), target.bootstrapServers(), prefix + "-.*");
-             RunningProxy proxy = RunningProxy.routing(source, target,
-                 Map.of("waves.mirrormaker2.offset-syncs-topic", mm.offsetSyncsTopic(), "waves.max-ready-lag", 500))) {
-            // Even waves' groups have offsets to carry; odd ones never committed (their coordinator
-            // lookups on the target happen before the fence all the same).
-            try (Admin admin = Clients.admin(source.bootstrapServers())) {
-                for (int i = 0; i < WAVES; i += 2) {
-                    admin.alterConsumerGroupOffsets(prefix + "-g" + i,
-                        Map.of(new org.apache.kafka.common.TopicPartition(topics.get(i), 0), new OffsetAndMetadata(1))).all().get();
-                }
-            }
+        List<Thread> producers = new ArrayList<>();
+        for (int k = 0; k < proxies.size(); k++) {
+            RunningProxy proxy = proxies.get(k);
+            String name = "p" + k;
             Thread producer = new Thread(() -> {
                 try (KafkaProducer<String, String> p = Clients.producer(proxy.bootstrapServers(),
                     Map.of("acks", "all", "enable.idempotence", "true", "linger.ms", 0, "delivery.timeout.ms", 120_000))) {
                     long n = 0;
                     while (producing.get()) {
-                        String topic = topics.get((int) (n % WAVES));
-                        String value = "p-" + n++;
+                        String topic = topics.get((int) (n % waves));
+                        String value = name + "-" + n++;
                         long sent = System.nanoTime();
                         sentTimes.add(sent);
                         p.send(new ProducerRecord<>(topic, value), (md, e) -> {
@@ -93,76 +130,75 @@ class WavePauseTest {
                                 latencies.add(new long[] {sent, System.nanoTime() - sent});
                             }
                         });
-                        Thread.sleep(2); // the load's pacing: about 500 records/s
+                        Thread.sleep(2L * proxies.size()); // the load's pacing: about 500 records/s over all proxies
                     }
                     p.flush();
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
                 }
-            }, "pause-producer");
+            }, "pause-producer-" + name);
+            producers.add(producer);
             producer.start();
-            Await.until("load on every topic", Duration.ofSeconds(60), () -> acked.values().stream().allMatch(s -> s.size() > 5));
-
-            List<Double> stalls = new ArrayList<>();
-            for (int i = 0; i < WAVES; i++) {
-                String wave = "pause-" + i;
-                createReady(proxy, wave, topics.get(i), List.of(prefix + "-g" + i));
-                long before = System.nanoTime();
-                HttpResponse<String> r = proxy.send("POST", "/waves/" + wave + "/switch", null, Map.of());
-                long after = System.nanoTime();
-                assertEquals(200, r.statusCode(), r.body());
-                double pause = json(r).get("lastSwitch").get("writePauseMs").asDouble();
-                pauses.add(pause);
-                var sw = json(r).get("lastSwitch");
-                // The client's view: the longest acknowledgement wait of a record sent while the switch ran.
-                long sentBy = sentTimes.stream().filter(t -> t <= after).count();
-                try {
-                    Await.until("records sent by the end of switch " + i + " acknowledged", Duration.ofSeconds(60),
-                        () -> latencies.stream().filter(l -> l[0] <= after).count() >= sentBy);
-                } catch (AssertionError stuck) {
-                    // What each cluster holds of the switched topic, batch by batch, to tell where a sequence went.
-                    for (int part = 0; part < 2; part++) {
-                        io.cutover.proxy.server.testkit.LogBatches.of(source, topics.get(i), part).forEach(System.out::println);
-                        io.cutover.proxy.server.testkit.LogBatches.of(target, topics.get(i), part).forEach(System.out::println);
-                    }
-                    throw stuck;
-                }
-                double stall = latencies.stream().filter(l -> l[0] >= before && l[0] <= after).mapToLong(l -> l[1]).max().orElse(0)
-                    / 1e6;
-                stalls.add(stall);
-                System.out.println("WAVE-PAUSE wave=" + wave + " writePauseMs=" + pause + " clientStallMs=" + Math.round(stall * 100) / 100.0
-                    + " fenceMs=" + sw.path("fenceMs") + " drainMs=" + sw.path("drainMs") + " syncMs=" + sw.path("syncMs")
-                    + " carryMs=" + sw.path("carryMs") + " persistMs=" + sw.path("persistMs") + " flipMs=" + sw.path("flipMs")
-                    + " releaseMs=" + sw.path("releaseMs") + " preSyncMs=" + sw.path("preSyncMs") + " preCarryMs=" + sw.path("preCarryMs")
-                    + " held=" + sw.get("heldRequests"));
-            }
-            producing.set(false);
-            producer.join(60_000);
-            assertNull(failure.get(), () -> "producer failure: " + failure.get());
-
-            List<Double> sorted = new ArrayList<>(pauses);
-            sorted.sort(Double::compare);
-            double median = (sorted.get(WAVES / 2 - 1) + sorted.get(WAVES / 2)) / 2;
-            System.out.printf("WAVE-PAUSE-SUMMARY switches=%d medianMs=%.1f p90Ms=%.1f maxMs=%.1f minMs=%.1f%n", WAVES, median,
-                sorted.get((int) Math.ceil(WAVES * 0.9) - 1), sorted.get(WAVES - 1), sorted.get(0));
-            stalls.sort(Double::compare);
-            System.out.printf("WAVE-STALL-SUMMARY switches=%d medianMs=%.1f p90Ms=%.1f maxMs=%.1f (longest acknowledgement wait at the client"
-                + " of a record sent during a switch)%n", WAVES, (stalls.get(WAVES / 2 - 1) + stalls.get(WAVES / 2)) / 2,
-                stalls.get((int) Math.ceil(WAVES * 0.9) - 1), stalls.get(WAVES - 1));
-
-            // Every acknowledged record is on the target, once, in the order produced.
-            for (String topic : topics) {
-                Map<Integer, List<String>> targetLog = log(target.bootstrapServers(), topic, 2);
-                Set<String> onTarget = new HashSet<>();
-                targetLog.forEach((p, values) -> {
-                    assertEquals(new HashSet<>(values).size(), values.size(), topic + "-" + p + ": no record twice");
-                    assertEquals(sortedBySequence(values), values, topic + "-" + p + ": in produced order");
-                    values.forEach(v -> onTarget.add(p + ":" + v));
-                });
-                Set<String> missing = new HashSet<>(acked.get(topic));
-                missing.removeAll(onTarget);
-                assertEquals(Set.of(), missing, topic + ": acknowledged records missing on the target");
-            }
         }
+        RunningProxy proxy = proxies.get(0);
+        Await.until("load on every topic", Duration.ofSeconds(60), () -> acked.values().stream().allMatch(s -> s.size() > 5));
+
+        List<Double> pauses = new ArrayList<>();
+        List<Double> stalls = new ArrayList<>();
+        for (int i = 0; i < waves; i++) {
+            String wave = prefix + "-w" + i;
+            createReady(proxy, wave, topics.get(i), List.of(prefix + "-g" + i));
+            long before = System.nanoTime();
+            HttpResponse<String> r = proxy.send("POST", "/waves/" + wave + "/switch", null, Map.of());
+            long after = System.nanoTime();
+            assertEquals(200, r.statusCode(), r.body());
+            double pause = json(r).get("lastSwitch").get("writePauseMs").asDouble();
+            pauses.add(pause);
+            var sw = json(r).get("lastSwitch");
+            // The client's view: the longest acknowledgement wait of a record sent while the switch ran.
+            long sentBy = sentTimes.stream().filter(t -> t <= after).count();
+            try {
+                Await.until("records sent by the end of switch " + i + " acknowledged", Duration.ofSeconds(60),
+                    () -> latencies.stream().filter(l -> l[0] <= after).count() >= sentBy);
+            } catch (AssertionError stuck) {
+                // What each cluster holds of the switched topic, batch by batch, to tell where a sequence went.
+                for (int part = 0; part < 2; part++) {
+                    io.cutover.proxy.server.testkit.LogBatches.of(source, topics.get(i), part).forEach(System.out::println);
+                    io.cutover.proxy.server.testkit.LogBatches.of(target, topics.get(i), part).forEach(System.out::println);
+                }
+                throw stuck;
+            }
+            double stall = latencies.stream().filter(l -> l[0] >= before && l[0] <= after).mapToLong(l -> l[1]).max().orElse(0) / 1e6;
+            stalls.add(stall);
+            System.out.println("WAVE-PAUSE instances=" + proxies.size() + " wave=" + wave + " writePauseMs=" + pause + " clientStallMs="
+                + Math.round(stall * 100) / 100.0 + " fenceMs=" + sw.path("fenceMs") + " drainMs=" + sw.path("drainMs")
+                + " fleetHoldMs=" + sw.path("fleetHoldMs") + " syncMs=" + sw.path("syncMs") + " carryMs=" + sw.path("carryMs")
+                + " persistMs=" + sw.path("persistMs") + " flipMs=" + sw.path("flipMs") + " releaseMs=" + sw.path("releaseMs")
+                + " preSyncMs=" + sw.path("preSyncMs") + " preCarryMs=" + sw.path("preCarryMs") + " held=" + sw.get("heldRequests"));
+        }
+        producing.set(false);
+        for (Thread t : producers) {
+            t.join(60_000);
+        }
+        assertNull(failure.get(), () -> "producer failure: " + failure.get());
+
+        // Every acknowledged record is on the target, once, in the order produced.
+        for (String topic : topics) {
+            Map<Integer, List<String>> targetLog = log(target.bootstrapServers(), topic, 2);
+            Set<String> onTarget = new HashSet<>();
+            targetLog.forEach((p, values) -> {
+                assertEquals(new HashSet<>(values).size(), values.size(), topic + "-" + p + ": no record twice");
+                for (int k = 0; k < proxies.size(); k++) {
+                    String mine = "p" + k + "-";
+                    List<String> ofProducer = values.stream().filter(v -> v.startsWith(mine)).toList();
+                    assertEquals(sortedBySequence(ofProducer), ofProducer, topic + "-" + p + ": in produced order");
+                }
+                values.forEach(v -> onTarget.add(p + ":" + v));
+            });
+            Set<String> missing = new HashSet<>(acked.get(topic));
+            missing.removeAll(onTarget);
+            assertEquals(Set.of(), missing, topic + ": acknowledged records missing on the target");
+        }
+        return new Pauses(pauses, stalls);
     }
 }

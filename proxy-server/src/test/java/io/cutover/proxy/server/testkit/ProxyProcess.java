@@ -54,6 +54,17 @@ public final class ProxyProcess implements AutoCloseable {
     /** As {@link #start(String, String, Map)}, with {@code -D} system properties for every launch of the process. */
     public static ProxyProcess start(String sourceBootstrap, String targetBootstrap, Map<String, Object> overrides,
                                      Map<String, String> systemProperties) {
+        return start(sourceBootstrap, targetBootstrap, first -> overrides, systemProperties);
+    }
+
+    /**
+     * As {@link #start(String, String, Map, Map)}, with overrides that depend on the first port of the
+     * range this process gets (its bootstrap port; brokers follow, admin is first + 38): for
+     * instances behind a balancer, which bind their own range and advertise the balancer's.
+     */
+    public static ProxyProcess start(String sourceBootstrap, String targetBootstrap,
+                                     java.util.function.IntFunction<Map<String, Object>> overridesForFirstPort,
+                                     Map<String, String> systemProperties) {
         Path stateDir;
         try {
             stateDir = Files.createTempDirectory("cutover-proxy-process");
@@ -71,7 +82,7 @@ public final class ProxyProcess implements AutoCloseable {
         keys.put("listener.broker-ports.last", first + 37);
         keys.put("admin.port", first + 38);
         keys.put("state-dir", stateDir.toString());
-        keys.putAll(overrides);
+        keys.putAll(overridesForFirstPort.apply(first));
         StringBuilder conf = new StringBuilder("cutover-proxy {\n");
         keys.forEach((k, v) -> conf.append("  ").append(k).append(" = ").append(hocon(v)).append('\n'));
         conf.append("}\n");
