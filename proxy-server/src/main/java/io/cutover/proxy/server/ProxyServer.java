@@ -59,6 +59,7 @@ import io.cutover.proxy.server.admin.AdminTokens;
 import io.cutover.proxy.server.config.ClusterConfig;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.fleet.FleetClusterId;
+import io.cutover.proxy.server.fleet.FleetConsumerFacts;
 import io.cutover.proxy.server.fleet.FleetMembership;
 import io.cutover.proxy.server.fleet.FleetNodePortStore;
 import io.cutover.proxy.server.fleet.FleetRouteStore;
@@ -143,6 +144,7 @@ public final class ProxyServer implements AutoCloseable {
     private PeerFenceFollower peerFences;
     private LeaseHold leaseHold;
     private FleetMembership membership;
+    private FleetConsumerFacts consumerFacts;
     private ProxyDrain drain;
     private Readiness readiness;
 
@@ -390,7 +392,13 @@ public final class ProxyServer implements AutoCloseable {
             // Waves saved through any instance are every instance's; a switch fences every instance before it flips.
             shared.follow(waves::adopt);
             FenceBoard board = new StateFenceBoard(fleet, config.fleet().heartbeatInterval());
-            switcher.coordinateWith(new BoardPeerFences(board));
+            BoardPeerFences peers = new BoardPeerFences(board);
+            peers.settleLeftover(waves::wave, routes.current());
+            switcher.coordinateWith(peers);
+            this.consumerFacts = new FleetConsumerFacts(fleet, () -> inventory.sharedConsumerFacts(fleet.instanceId()),
+                config.fleet().heartbeatInterval(), Clock.systemUTC());
+            consumerFacts.start();
+            gates.consumersFrom(consumerFacts::fleetWide);
             this.peerFences = switcher.follower(board, waves::wave, board.lease());
             peerFences.start();
             this.leaseHold = new LeaseHold(fences, fleet::lastOwnWriteReadBackAt, board.lease(), waves::list, w.fenceMaxBytes());
@@ -640,6 +648,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (leaseHold != null) {
             leaseHold.close();
+        }
+        if (consumerFacts != null) {
+            consumerFacts.close();
         }
         if (peerFences != null) {
             peerFences.close();

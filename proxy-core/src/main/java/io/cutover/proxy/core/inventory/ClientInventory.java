@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.apache.kafka.common.protocol.ApiKeys;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -31,6 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ClientInventory {
     public static final String FILE_NAME = "clients.json";
+    static final int SHARED_CONSUMERS = 2_000;
+    static final int SHARED_NAMES_PER_CONSUMER = 50;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Map<String, ClientRecord> clients = new ConcurrentHashMap<>();
@@ -127,28 +128,20 @@ public final class ClientInventory {
     }
 
     /**
-     * Client ids that fetched one of {@code topics} without ever joining a group: consumers that
-     * assign() their partitions and resume from positions of their own (Flink, Spark and the like).
-     * Some commit under a group id all the same, without joining it; they count too, since what they
-     * resume from is their own checkpoint, which no offset carry can translate. Membership is read
-     * from the APIs a client used (JoinGroup, or a KIP-848 or Streams group heartbeat), across all of
-     * its connections, so a consumer whose coordinator and fetch connections differ is seen whole.
+     * The consumers this instance has seen, for the consumers-without-group gate. Membership is read
+     * from the APIs a client used across all of its connections, so a consumer whose coordinator and
+     * fetch connections differ is seen whole; in a fleet, the instances' facts are merged.
      */
-    public Set<String> groupless(Set<String> topics) {
-        Set<String> out = new TreeSet<>();
-        clients.values().forEach(r -> {
-            ClientRecord.Snapshot s = r.snapshot();
-            if (!joinsGroups(s) && s.fetched().stream().anyMatch(topics::contains)) {
-                out.add(s.groups().isEmpty() ? s.clientId()
-                    : s.clientId() + " (commits under " + String.join(", ", s.groups()) + " without joining)");
-            }
-        });
-        return out;
+    public ConsumerFacts consumerFacts(String instance) {
+        return ConsumerFacts.of(instance, snapshot(), cap);
     }
 
-    private static boolean joinsGroups(ClientRecord.Snapshot s) {
-        return s.apis().contains(ApiKeys.JOIN_GROUP.name) || s.apis().contains(ApiKeys.CONSUMER_GROUP_HEARTBEAT.name)
-            || s.apis().contains(ApiKeys.STREAMS_GROUP_HEARTBEAT.name);
+    /**
+     * As {@link #consumerFacts(String)}, small enough to share through the fleet's state topic in one
+     * record (under its 1 MiB default): at most 2,000 consumers and 50 topics and groups each.
+     */
+    public ConsumerFacts sharedConsumerFacts(String instance) {
+        return ConsumerFacts.of(instance, snapshot(), Math.min(cap, SHARED_CONSUMERS), SHARED_NAMES_PER_CONSUMER);
     }
 
     public int cap() {

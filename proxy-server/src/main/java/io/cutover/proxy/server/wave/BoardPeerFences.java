@@ -53,6 +53,30 @@ public final class BoardPeerFences implements PeerFences {
         return new Raised(switchId, fence, live, silent, raised);
     }
 
+    /**
+     * At start, before any switch here: a fence this instance posted and never released or aborted
+     * belongs to a switch cut short by its crash. The others hold the wave's writes for it until its
+     * deadline; tell them how it ended instead, as the start settled it: released if the routes
+     * already send the wave where the switch was going, aborted if not.
+     */
+    public void settleLeftover(java.util.function.Function<String, Wave> waves, RouteTable current) {
+        JsonNode own = board.read(FenceBoard.FENCE + board.self());
+        if (own == null || !FenceRecord.RAISE.equals(own.path("phase").asText())) {
+            return;
+        }
+        Wave wave = waves.apply(own.path("wave").asText());
+        ObjectNode end = ((ObjectNode) own).deepCopy();
+        end.remove("next");
+        if (wave != null && WaveRoutes.pointAt(current, wave, own.path("to").asText())) {
+            end.put("phase", FenceRecord.RELEASE);
+            end.put("routesVersion", current.version());
+        } else {
+            end.put("phase", FenceRecord.ABORT);
+            end.put("reason", "the switching instance " + board.self() + " stopped before it flipped the routes; undone at its start");
+        }
+        board.post(FenceBoard.FENCE + board.self(), end);
+    }
+
     private final class Raised implements PeerFence {
         private final String switchId;
         private final ObjectNode fence;

@@ -113,6 +113,10 @@ public final class PeerFenceFollower implements AutoCloseable {
         if (already != null && already.switchId().equals(switchId)) {
             return;
         }
+        if (already != null) {
+            // An instance runs one switch at a time: a new one means the last ended without a word (it crashed).
+            lower(coordinator, already.switchId(), 0, "superseded by its next switch");
+        }
         Wave wave = waves.apply(post.path("wave").asText());
         if (wave == null) {
             ack(coordinator, switchId, FenceRecord.REFUSED, "this instance does not know wave " + post.path("wave").asText());

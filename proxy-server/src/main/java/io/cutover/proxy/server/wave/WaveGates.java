@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.inventory.ClientInventory;
 import io.cutover.proxy.core.inventory.ClientRecord;
+import io.cutover.proxy.core.inventory.ConsumerFacts;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.wave.GateResult;
 import io.cutover.proxy.core.wave.OffsetMapping;
@@ -20,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.TreeMap;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -49,10 +51,12 @@ public final class WaveGates {
     private final ClusterLink targetLink;
     private final long maxReadyLag;
     private final ClientInventory inventory;
+    private volatile Supplier<ConsumerFacts> consumers;
 
     public WaveGates(ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, ClientObservations observations,
                      OpenTransactions transactions, ClusterLink targetLink, long maxReadyLag, ClientInventory inventory) {
         this.inventory = inventory;
+        this.consumers = () -> inventory.consumerFacts("this");
         this.admins = admins;
         this.mapping = mapping;
         this.syncs = syncs;
@@ -60,6 +64,11 @@ public final class WaveGates {
         this.transactions = transactions;
         this.targetLink = targetLink;
         this.maxReadyLag = maxReadyLag;
+    }
+
+    /** Where the consumers-without-group gate learns who joined a group: in a fleet, every live instance. */
+    public void consumersFrom(Supplier<ConsumerFacts> facts) {
+        this.consumers = facts;
     }
 
     public List<GateResult> check(Wave wave, RouteTable current) {
@@ -263,9 +272,14 @@ public final class WaveGates {
      * (the operator has seen to them) goes ahead. Under identity mapping the positions stay valid.
      */
     private GateResult consumersWithoutGroup(Wave wave) {
-        Set<String> groupless = inventory.groupless(new HashSet<>(wave.topics()));
+        ConsumerFacts facts = consumers.get();
+        Set<String> groupless = facts.groupless(new HashSet<>(wave.topics()));
         ObjectNode evidence = JSON.createObjectNode();
         evidence.put("mapping", mapping.configName());
+        evidence.set("instances", strings(new ArrayList<>(facts.sources())));
+        if (facts.truncated()) {
+            evidence.put("truncated", "an instance knows more consumers than it shares (inventory.max-clients); some may be missing");
+        }
         evidence.set("consumersWithoutGroup", strings(new ArrayList<>(groupless)));
         List<String> problems = new ArrayList<>();
         List<String> warnings = new ArrayList<>();

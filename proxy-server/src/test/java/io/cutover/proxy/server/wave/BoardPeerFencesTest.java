@@ -169,4 +169,33 @@ class BoardPeerFencesTest {
             in(100)).awaitHeld(in(100));
         assertTrue(why != null && why.contains("instance s") && why.contains("lease ends"), why);
     }
+
+    @Test
+    void aFenceLeftRaisedByACrashIsSettledAtTheNextStartAsTheRoutesSay() {
+        Board board = new Board();
+        board.live.put("b", System.currentTimeMillis());
+        RouteTable before = RouteTable.initial();
+        RouteTable flipped = WaveRoutes.pointing(before, WAVE, "target");
+        new BoardPeerFences(board).raise(WAVE, "source", "target", WaveTransactionalIds.NONE, flipped, in(60_000));
+        String switchId = board.posts.get(FenceBoard.FENCE + "a").path("switchId").asText();
+
+        // Restarted before the flip: the others are told the switch is off, not left holding until its deadline.
+        new BoardPeerFences(board).settleLeftover(name -> WAVE, before);
+        JsonNode settled = board.posts.get(FenceBoard.FENCE + "a");
+        assertEquals(FenceRecord.ABORT, settled.path("phase").asText());
+        assertEquals(switchId, settled.path("switchId").asText());
+        assertTrue(settled.path("reason").asText().contains("stopped before it flipped"), settled.toString());
+
+        // Restarted after the flip: a release naming the routes it serves.
+        new BoardPeerFences(board).raise(WAVE, "source", "target", WaveTransactionalIds.NONE, flipped, in(60_000));
+        new BoardPeerFences(board).settleLeftover(name -> WAVE, flipped);
+        settled = board.posts.get(FenceBoard.FENCE + "a");
+        assertEquals(FenceRecord.RELEASE, settled.path("phase").asText());
+        assertEquals(flipped.version(), settled.path("routesVersion").asLong());
+
+        // Nothing left raised: a start posts nothing more.
+        board.posts.clear();
+        new BoardPeerFences(board).settleLeftover(name -> WAVE, flipped);
+        assertTrue(board.posts.isEmpty(), board.posts.toString());
+    }
 }

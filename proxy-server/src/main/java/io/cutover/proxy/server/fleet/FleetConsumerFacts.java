@@ -1,0 +1,93 @@
+package io.cutover.proxy.server.fleet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cutover.proxy.core.inventory.ConsumerFacts;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Shares each instance's consumer facts (who joined a group, who fetched what) through the state
+ * topic, as {@code consumers/<instance-id>}, and merges the live instances' facts for the wave gates.
+ * Behind a balancer a consumer's JoinGroup may reach one instance and its Fetch another; alone, the
+ * second would take it for a consumer without a group and refuse the switch.
+ *
+ * <p>An instance writes its facts only when they changed, at most once a heartbeat interval, so a
+ * quiet fleet adds nothing to the topic. Facts of an instance whose heartbeats stopped are left
+ * out: its clients have reconnected elsewhere and are told about by the instance they reached.
+ */
+public final class FleetConsumerFacts implements AutoCloseable {
+    public static final String PREFIX = "consumers/";
+    private static final Logger LOG = LoggerFactory.getLogger(FleetConsumerFacts.class);
+
+    private final FleetState state;
+    private final Supplier<ConsumerFacts> local;
+    private final Duration interval;
+    private final Clock clock;
+    private final ScheduledExecutorService timer;
+    private JsonNode published;
+
+    public FleetConsumerFacts(FleetState state, Supplier<ConsumerFacts> local, Duration interval, Clock clock) {
+        this.state = state;
+        this.local = local;
+        this.interval = interval;
+        this.clock = clock;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fleet-consumer-facts");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void start() {
+        timer.scheduleWithFixedDelay(this::publish, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void publish() {
+        try {
+            JsonNode now = local.get().toJson();
+            if (!now.equals(published)) {
+                state.put(PREFIX + state.instanceId(), now);
+                published = now;
+            }
+        } catch (RuntimeException e) {
+            // The state cluster is down: the next round tries again with whatever the facts are then.
+            LOG.debug("fleet consumer facts not written: {}", e.toString());
+        }
+    }
+
+    /** This instance's facts now, with those every other live instance last wrote. */
+    public ConsumerFacts fleetWide() {
+        ConsumerFacts all = local.get();
+        Map<String, StateEntry> members = state.entries(FleetMembership.PREFIX);
+        long now = clock.millis();
+        for (StateEntry e : state.entries(PREFIX).values()) {
+            String instance = e.entity().substring(PREFIX.length());
+            StateEntry beat = members.get(FleetMembership.PREFIX + instance);
+            boolean live = beat != null && now - beat.version() <= interval.toMillis() * FleetMembership.MISSED_BEATS;
+            if (live && !instance.equals(state.instanceId())) {
+                all = all.merge(ConsumerFacts.fromJson(instance, e.body()));
+            }
+        }
+        return all;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(2, TimeUnit.SECONDS);
+            state.delete(PREFIX + state.instanceId());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.debug("fleet: could not remove this instance's consumer facts: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package io.cutover.proxy.server.it;
+
+import static io.cutover.proxy.server.it.WaveSwitchTest.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cutover.proxy.core.state.Failpoints;
+import io.cutover.proxy.server.embedded.EmbeddedKafkaCluster;
+import io.cutover.proxy.server.testkit.Await;
+import io.cutover.proxy.server.testkit.Brokers;
+import io.cutover.proxy.server.testkit.Clients;
+import io.cutover.proxy.server.testkit.Haproxy;
+import io.cutover.proxy.server.testkit.KafkaClusterExtension;
+import io.cutover.proxy.server.testkit.MirrorMakerProcess;
+import io.cutover.proxy.server.testkit.ProxyProcess;
+import io.cutover.proxy.server.testkit.RunningProxy;
+import io.cutover.proxy.server.testkit.WaveWorkload;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Three proxy processes in a fleet behind haproxy in TCP mode, in front of a source and a target
+ * cluster with MirrorMaker 2 as a separate process. Idempotent producers and consumer groups of both
+ * protocols connect through the balancer, so each client's connections are spread over the
+ * instances. Under that load: a switch and a rollback coordinated over the fleet, the switching
+ * instance killed (SIGKILL semantics) before and after its flip, and a rolling restart of all three
+ * by SIGTERM. Afterwards no acknowledged record is lost, none is on a cluster twice, and the groups
+ * read everything.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class FleetProcessTest {
+    private static final int INSTANCES = 3;
+    private static final int PARTITIONS = WaveSwitchTest.PARTITIONS;
+
+    @Test
+    @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
+    void switchesKillsAndARollingRestartBehindABalancerLoseNothingAndWriteNothingTwice(
+        EmbeddedKafkaCluster source, @Brokers(name = "target") EmbeddedKafkaCluster target) throws Exception {
+        String topic = Clients.unique("fleet-proc");
+        String classic = Clients.unique("fleet-proc-classic");
+        String modern = Clients.unique("fleet-proc-848");
+        String stateTopic = Clients.unique("fleet-proc-state");
+        String wave = "orders";
+        try (Admin admin = Clients.admin(source.bootstrapServers())) {
+            io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, PARTITIONS, (short) 1));
+        }
+        int advertised = RunningProxy.nextPortRange();
+        List<Path> failpoints = new ArrayList<>();
+        List<ProxyProcess> fleet = new ArrayList<>();
+        List<Haproxy.Backend> backends = new ArrayList<>();
+        try (MirrorMakerProcess mm = MirrorMakerProcess.start(source.bootstrapServers(), target.bootstrapServers(), topic)) {
+            for (int i = 0; i < INSTANCES; i++) {
+                Path armed = Files.createTempFile("cutover-fleet-failpoints", ".txt");
+                failpoints.add(armed);
+                String id = "p" + i;
+                fleet.add(ProxyProcess.start(source.bootstrapServers(), target.bootstrapServers(), first -> {
+                    Map<String, Object> o = new HashMap<>();
+                    // Every instance advertises the balancer's ports and binds its own, as on hosts of their own.
+                    o.put("listener.bootstrap-port", advertised);
+                    o.put("listener.broker-ports.first", advertised + 1);
+                    o.put("listener.broker-ports.last", advertised + 37);
+                    o.put("listener.bind-port-offset", first - advertised);
+                    o.put("fleet.enabled", true);
+                    o.put("fleet.instance-id", id);
+                    o.put("fleet.state-topic", stateTopic);
+                    o.put("fleet.replication-factor", 1);
+                    o.put("fleet.min-insync-replicas", 1);
+                    o.put("fleet.heartbeat-interval", "500 ms");
+                    o.put("fleet.drain-period", "2 seconds");
+                    o.put("waves.mirrormaker2.offset-syncs-topic", mm.offsetSyncsTopic());
+                    o.put("waves.max-ready-lag", 500);
+                    backends.add(new Haproxy.Backend(id, first - advertised, first + 38));
+                    return o;
+                }, Map.of("cutover.failpoints.file", armed.toString())));
+            }
+            ProxyProcess p0 = fleet.get(0);
+            ProxyProcess p1 = fleet.get(1);
+            ProxyProcess p2 = fleet.get(2);
+            awaitFleet(fleet);
+            try (Haproxy balancer = Haproxy.start(advertised, advertised + 37, backends);
+                 WaveWorkload load = new WaveWorkload(balancer.bootstrapServers(), topic);
+                 WaveWorkload load2 = new WaveWorkload(balancer.bootstrapServers(), topic)) {
+                load.produce("app-a", 5).consume(classic, "classic");
+                load2.produce("app-b", 5).consume(modern, "consumer");
+                Await.until("traffic through the balancer", Duration.ofSeconds(90), () -> load.ackedCount() > 200 && load2.ackedCount() > 200
+                    && !load.consumed(classic).isEmpty() && !load2.consumed(modern).isEmpty());
+
+                assertEquals(201, p0.send("POST", "/waves", "{\"name\":\"" + wave + "\",\"topics\":[\"" + topic + "\"],\"groups\":[\""
+                    + classic + "\",\"" + modern + "\"]}").statusCode());
+                awaitReady(p0, wave);
+
+                // A switch through p1 holds the writes of p0 and p2 before it flips; a rollback through p2.
+                HttpResponse<String> switched = p1.send("POST", "/waves/" + wave + "/switch", null);
+                assertEquals(200, switched.statusCode(), switched.body());
+                JsonNode report = json(switched).get("lastSwitch");
+                System.out.println("FLEET-PROC switch " + report.path("writePauseMs") + " ms, fleet " + report.path("fleet"));
+                assertTrue(report.path("fleet").path("heldAfterMs").has("p0") && report.path("fleet").path("heldAfterMs").has("p2"),
+                    report.toString());
+                awaitAgreement(fleet, wave, topic, "target");
+                HttpResponse<String> back = p2.send("POST", "/waves/" + wave + "/rollback", "{\"force\":true}");
+                assertEquals(200, back.statusCode(), back.body());
+                awaitAgreement(fleet, wave, topic, "source");
+
+                // The switching instance killed before its flip: undone. After its flip: completed when it starts again.
+                awaitReady(p0, wave);
+                assertEquals("undone", crashSwitch(p0, failpoints.get(0), "switch.synced", wave));
+                awaitFleet(fleet);
+                awaitAgreement(fleet, wave, topic, "source");
+                awaitReady(p0, wave);
+                assertEquals("completed", crashSwitch(p0, failpoints.get(0), "switch.routes-written", wave));
+                awaitFleet(fleet);
+                awaitAgreement(fleet, wave, topic, "target");
+
+                // A rolling restart of every instance, each drained by SIGTERM, under load.
+                for (ProxyProcess p : fleet) {
+                    int before = load.ackedCount() + load2.ackedCount();
+                    p.terminate();
+                    assertEquals(0, p.awaitExit(Duration.ofSeconds(60)), "a drained instance exits 0:\n" + p.tail(20));
+                    p.restart();
+                    awaitFleet(fleet);
+                    Await.until("writes go on through the balancer", Duration.ofSeconds(60),
+                        () -> load.ackedCount() + load2.ackedCount() > before + 200);
+                }
+
+                load.stopProducing();
+                load2.stopProducing();
+                Await.until("both groups read every acknowledged record", Duration.ofSeconds(180),
+                    () -> load.consumedAll(classic) && load2.consumedAll(modern));
+                assertNull(load.failure(), () -> "client failure: " + load.failure());
+                assertNull(load2.failure(), () -> "client failure: " + load2.failure());
+
+                // Every acknowledged record is on a cluster (the source, or the target for what was
+                // written while switched), and no cluster holds one twice.
+                Set<String> stored = new HashSet<>();
+                for (EmbeddedKafkaCluster cluster : List.of(source, target)) {
+                    for (Map.Entry<Integer, List<String>> part : WaveSwitchTest.log(cluster.bootstrapServers(), topic).entrySet()) {
+                        List<String> values = part.getValue();
+                        assertEquals(new HashSet<>(values).size(), values.size(), cluster.name() + " " + topic + "-" + part.getKey()
+                            + ": a record written twice");
+                        values.forEach(v -> stored.add(part.getKey() + ":" + v));
+                    }
+                }
+                List<String> lost = new ArrayList<>();
+                for (WaveWorkload w : List.of(load, load2)) {
+                    w.acked().forEach(a -> {
+                        if (!stored.contains(a.partition() + ":" + a.value())) {
+                            lost.add(a.value());
+                        }
+                    });
+                }
+                assertTrue(lost.isEmpty(), lost.size() + " acknowledged records on neither cluster: " + lost.subList(0, Math.min(10, lost.size())));
+                System.out.println("FLEET-PROC acknowledged " + (load.ackedCount() + load2.ackedCount()) + ", lost 0, written twice 0");
+            }
+        } finally {
+            fleet.forEach(ProxyProcess::close);
+        }
+    }
+
+    /** Every instance is up, and the first lists all of them live. */
+    private static void awaitFleet(List<ProxyProcess> fleet) {
+        Await.until("all " + fleet.size() + " instances live", Duration.ofSeconds(60), () -> {
+            try {
+                return json(fleet.get(0).send("GET", "/fleet", null)).path("live").asInt() == fleet.size();
+            } catch (UncheckedIOException e) {
+                return false;
+            }
+        });
+    }
+
+    private static void awaitReady(ProxyProcess p, String wave) {
+        Await.until("wave " + wave + " READY", Duration.ofSeconds(90),
+            () -> json(p.send("POST", "/waves/" + wave + "/check", null)).path("state").asText().equals("READY"));
+    }
+
+    /** On every instance, the wave's state and its routes both say the wave's topic is on {@code cluster}. */
+    private static void awaitAgreement(List<ProxyProcess> fleet, String wave, String topic, String cluster) {
+        for (ProxyProcess p : fleet) {
+            Await.until("instance at " + p.bootstrapServers() + ": wave " + wave + " and routes on " + cluster, Duration.ofSeconds(60), () -> {
+                String state = json(p.send("GET", "/waves/" + wave, null)).path("state").asText();
+                boolean waveOnTarget = state.equals("SWITCHED");
+                boolean routesOnTarget = topicCluster(json(p.send("GET", "/routes", null)), topic).equals("target");
+                return waveOnTarget == cluster.equals("target") && routesOnTarget == cluster.equals("target");
+            });
+        }
+    }
+
+    /** The cluster the route table sends {@code topic} to: its literal topic rule's, or the default. */
+    private static String topicCluster(JsonNode routes, String topic) {
+        for (JsonNode r : routes.path("rules")) {
+            if (r.path("resource").asText().equals("topic") && r.path("pattern").asText().equals(topic)) {
+                return r.path("cluster").asText();
+            }
+        }
+        return routes.path("defaultCluster").asText();
+    }
+
+    /**
+     * Arms {@code failpoint} in {@code coordinator}, asks it to switch, sees it halt there, starts it
+     * again, and says whether the switch was completed or undone once it settled.
+     */
+    private static String crashSwitch(ProxyProcess coordinator, Path armed, String failpoint, String wave) throws Exception {
+        Files.writeString(armed, failpoint);
+        try {
+            HttpResponse<String> r = coordinator.send("POST", "/waves/" + wave + "/switch", null);
+            throw new AssertionError("answered " + r.statusCode() + " instead of halting at " + failpoint + ": " + r.body());
+        } catch (UncheckedIOException expected) {
+            // the connection died with the process
+        }
+        assertEquals(Failpoints.EXIT_STATUS, coordinator.awaitExit(Duration.ofSeconds(30)), "halted at " + failpoint);
+        Files.writeString(armed, "");
+        coordinator.restart();
+        String state = json(coordinator.send("GET", "/waves/" + wave, null)).path("state").asText();
+        return state.equals("SWITCHED") ? "completed" : "undone";
+    }
+}
