@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.inventory.ClientInventory;
+import io.cutover.proxy.core.state.Failpoints;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.RouteTableJson;
 import io.cutover.proxy.core.routing.Routes;
@@ -144,6 +145,7 @@ public final class PeerFenceFollower implements AutoCloseable {
                 fence.holdWrites();
             }
             steps.drain(fence, from, new HashSet<>(wave.topics()), deadline);
+            Failpoints.reached("peer-fence.drained");
             ack(coordinator, switchId, FenceRecord.HELD, null);
         } catch (SwitchAbort e) {
             lower(coordinator, switchId, 0, "refused: " + e.getMessage());
