@@ -209,7 +209,10 @@ public final class ProxyServer implements AutoCloseable {
                 new RoutingContext(clusterNames, Map.copyOf(rewrites), topicIds, virtualize, clusterId), ProxyConfig.SOURCE,
                 producerIds != null ? producerIds : fleetProducerIds != null ? fleetProducerIds : ProducerIdStore.none());
             if (fleetProducerIds != null) {
-                fleetProducerIds.follow(routing.producers()::adopt);
+                fleetProducerIds.follow(r -> {
+                    routing.producers().adopt(r);
+                    routing.transactionalProducers().adoptSaved(r);
+                });
             }
             routing.start(config.discovery().startupWait());
             if (virtualize) {

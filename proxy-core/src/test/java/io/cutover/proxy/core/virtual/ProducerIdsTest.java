@@ -269,4 +269,29 @@ class ProducerIdsTest {
         store.behind = false;
         assertTrue(m.realFor(7L, TARGET, "orders", this::fresh) >= 0, "retried once the state is read");
     }
+
+    @Test
+    void aTransactionalProducerInitialisedThroughAnotherInstanceIsMappedHereAsThere() {
+        RecordingStore storeA = new RecordingStore();
+        TransactionalProducers a = new TransactionalProducers(SOURCE, storeA, List.of(), clock::get);
+        long[] v = a.initialized("txn-f", 60_000, TARGET, 5L, (short) 2, this::fresh);
+        TransactionalProducers b = new TransactionalProducers(SOURCE, new RecordingStore(), List.of(), clock::get);
+        assertNull(b.transactionalId(v[0]), "b has not heard of it yet");
+
+        storeA.saved.forEach(b::adoptSaved);
+        assertEquals("txn-f", b.transactionalId(v[0]));
+        assertEquals(a.real(v[0], TARGET), b.real(v[0], TARGET), "the same real id and epoch offset on the target");
+        assertEquals(60_000, b.transactionTimeoutMs(v[0]));
+
+        // a's own record read back changes nothing there; an older one read late changes nothing here.
+        clock.addAndGet(1_000);
+        assertTrue(a.adopted(v[0], SOURCE, 77L, (short) 0), "the transactional id moves to the source through a");
+        TransactionalProducers.Real moved = a.real(v[0], SOURCE);
+        storeA.saved.forEach(a::adoptSaved);
+        assertEquals(moved, a.real(v[0], SOURCE));
+        b.adoptSaved(storeA.saved.get(storeA.saved.size() - 1));
+        b.adoptSaved(storeA.saved.get(0));
+        assertEquals(moved, b.real(v[0], SOURCE), "the newest state counts");
+        assertNull(b.real(v[0], TARGET), "ids held on the cluster it left are stale");
+    }
 }
