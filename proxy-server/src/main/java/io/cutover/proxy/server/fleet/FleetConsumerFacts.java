@@ -1,11 +1,11 @@
 package io.cutover.proxy.server.fleet;
 
+import io.cutover.proxy.server.concurrent.DaemonScheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cutover.proxy.core.inventory.ConsumerFacts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -38,11 +38,7 @@ public final class FleetConsumerFacts implements AutoCloseable {
         this.local = local;
         this.interval = interval;
         this.clock = clock;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fleet-consumer-facts");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = DaemonScheduler.named("fleet-consumer-facts");
     }
 
     public void start() {

@@ -1,5 +1,6 @@
 package io.cutover.proxy.server.fleet;
 
+import io.cutover.proxy.server.concurrent.DaemonScheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -7,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -37,11 +37,7 @@ public final class FleetMembership implements AutoCloseable {
         this.interval = interval;
         this.self = self;
         this.clock = clock;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fleet-heartbeat");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = DaemonScheduler.named("fleet-heartbeat");
     }
 
     public void start() {
