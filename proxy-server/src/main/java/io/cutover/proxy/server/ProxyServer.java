@@ -25,6 +25,7 @@ import io.cutover.proxy.server.route.FlipReaders;
 import io.cutover.proxy.server.route.ReaderCheck;
 import io.cutover.proxy.server.route.RouteChanges;
 import io.cutover.proxy.server.wave.SwitchRecovery;
+import io.cutover.proxy.server.wave.OrphanedSwitches;
 import io.cutover.proxy.server.wave.WaveController;
 import io.cutover.proxy.server.wave.WaveGates;
 import io.cutover.proxy.server.wave.WaveRehearsal;
@@ -60,6 +61,7 @@ import io.cutover.proxy.server.config.ClusterConfig;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.fleet.FleetClusterId;
 import io.cutover.proxy.server.fleet.FleetConsumerFacts;
+import io.cutover.proxy.server.fleet.FleetSwitchJournal;
 import io.cutover.proxy.server.fleet.FleetProducerIdStore;
 import io.cutover.proxy.server.fleet.FleetMembership;
 import io.cutover.proxy.server.fleet.FleetNodePortStore;
@@ -144,6 +146,7 @@ public final class ProxyServer implements AutoCloseable {
     private final WaveStore waveStore;
     private PeerFenceFollower peerFences;
     private LeaseHold leaseHold;
+    private OrphanedSwitches orphanedSwitches;
     private FleetMembership membership;
     private FleetConsumerFacts consumerFacts;
     private ProxyDrain drain;
@@ -173,7 +176,7 @@ public final class ProxyServer implements AutoCloseable {
         this.waveStore = fleet == null ? new FileWaveStore(config.stateDir()) : new FleetWaveStore(fleet);
         if (virtualize) {
             // A switch cut short by a crash is settled before any client connects (in a fleet, by the instance that ran it).
-            SwitchRecovery.reconcile(new FileSwitchJournal(config.stateDir()), waveStore, routes, audit, Clock.systemUTC());
+            SwitchRecovery.reconcile(switchJournal(), waveStore, routes, audit, Clock.systemUTC());
         }
         // Producer ids are mapped only between two clusters; the journal is read and compacted here.
         this.producerIds = virtualize && fleet == null
@@ -369,6 +372,12 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    /** Where this instance journals its switches: its state directory, or the fleet's state topic. */
+    private io.cutover.proxy.core.wave.SwitchJournalStore switchJournal() {
+        return fleet == null ? new FileSwitchJournal(config.stateDir())
+            : new FleetSwitchJournal(fleet, fleet.instanceId(), config.fleet().timeout());
+    }
+
     public ClientInventory inventory() {
         return inventory;
     }
@@ -396,7 +405,7 @@ public final class ProxyServer implements AutoCloseable {
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
             offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory,
             routing.openTransactions()::isOpen);
-        this.waves = new WaveController(waveStore, new FileSwitchJournal(config.stateDir()), audit, Clock.systemUTC(), routes, gates,
+        this.waves = new WaveController(waveStore, switchJournal(), audit, Clock.systemUTC(), routes, gates,
             switcher, registry);
         if (waveStore instanceof FleetWaveStore shared) {
             // Waves saved through any instance are every instance's; a switch fences every instance before it flips.
@@ -404,6 +413,13 @@ public final class ProxyServer implements AutoCloseable {
             FenceBoard board = new StateFenceBoard(fleet, config.fleet().heartbeatInterval());
             BoardPeerFences peers = new BoardPeerFences(board);
             peers.settleLeftover(waves::wave, routes.current());
+            // A switch whose instance died during it and stays down is settled by the others.
+            this.orphanedSwitches = new OrphanedSwitches(
+                () -> FleetSwitchJournal.orphans(fleet, config.fleet().heartbeatInterval(), System.currentTimeMillis()),
+                // A store of its own: what it settles is then read back by this instance's waves like any other write.
+                instance -> new FleetSwitchJournal(fleet, instance, config.fleet().timeout()), new FleetWaveStore(fleet), routes, audit,
+                Clock.systemUTC(), peers, waves::wave, config.fleet().heartbeatInterval());
+            orphanedSwitches.start();
             switcher.coordinateWith(peers);
             this.consumerFacts = new FleetConsumerFacts(fleet, () -> inventory.sharedConsumerFacts(fleet.instanceId()),
                 config.fleet().heartbeatInterval(), Clock.systemUTC());
@@ -655,6 +671,9 @@ public final class ProxyServer implements AutoCloseable {
         captures.close();
         if (producerIds != null) {
             producerIds.close();
+        }
+        if (orphanedSwitches != null) {
+            orphanedSwitches.close();
         }
         if (leaseHold != null) {
             leaseHold.close();

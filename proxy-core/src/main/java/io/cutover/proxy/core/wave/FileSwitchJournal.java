@@ -31,7 +31,7 @@ import java.util.Optional;
  * and the flip with the target's ends): an fsync under the write fence costs milliseconds, and tens
  * of them on a busy disk, while the other steps only say how far a switch got.
  */
-public final class FileSwitchJournal {
+public final class FileSwitchJournal implements SwitchJournalStore {
     public static final String FILE_NAME = "switch-journal.jsonl";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -45,7 +45,12 @@ public final class FileSwitchJournal {
         return file;
     }
 
-    /** The switch that was in progress when the proxy stopped, if one was. */
+    @Override
+    public String where() {
+        return file.toString();
+    }
+
+    @Override
     public Optional<SwitchJournal> inProgress() {
         JsonNode last = lastLine();
         JsonNode n = last == null ? null : last.get("inProgress");
@@ -63,6 +68,7 @@ public final class FileSwitchJournal {
      * Appends {@code entry} as the step the switch is at; returns once the operating system has it,
      * and with {@code durable} once it is on disk.
      */
+    @Override
     public void record(SwitchJournal entry, boolean durable) {
         ObjectNode line = JSON.createObjectNode();
         line.set("inProgress", toJson(entry));
@@ -87,6 +93,7 @@ public final class FileSwitchJournal {
     }
 
     /** The switch ended ({@code outcome}: switched, aborted, completed-at-start, undone-at-start): nothing is in progress. */
+    @Override
     public void finish(SwitchJournal entry, String outcome, Instant now) {
         ObjectNode last = toJson(entry);
         last.put("outcome", outcome);
@@ -127,7 +134,8 @@ public final class FileSwitchJournal {
         return last;
     }
 
-    static ObjectNode toJson(SwitchJournal j) {
+    /** A journal entry as the file and the fleet's state topic hold it. */
+    public static ObjectNode toJson(SwitchJournal j) {
         ObjectNode n = JSON.createObjectNode();
         n.put("wave", j.wave());
         n.put("operation", j.operation());
@@ -146,7 +154,8 @@ public final class FileSwitchJournal {
         return n;
     }
 
-    static SwitchJournal fromJson(JsonNode n) {
+    /** Reads {@link #toJson}'s form; IllegalArgumentException when it does not parse. */
+    public static SwitchJournal fromJson(JsonNode n) {
         String operation = required(n, "operation");
         if (!operation.equals("switch") && !operation.equals("rollback")) {
             throw new IllegalArgumentException("operation: " + operation + " is neither switch nor rollback");

@@ -60,7 +60,15 @@ public final class BoardPeerFences implements PeerFences {
      * already send the wave where the switch was going, aborted if not.
      */
     public void settleLeftover(java.util.function.Function<String, Wave> waves, RouteTable current) {
-        JsonNode own = board.read(FenceBoard.FENCE + board.self());
+        settleLeftoverOf(board.self(), waves, current);
+    }
+
+    /**
+     * The same for instance {@code coordinator}'s fence, by another instance once it has settled that
+     * instance's switch for it (it did not come back): the others stop holding at once.
+     */
+    public void settleLeftoverOf(String coordinator, java.util.function.Function<String, Wave> waves, RouteTable current) {
+        JsonNode own = board.read(FenceBoard.FENCE + coordinator);
         if (own == null || !FenceRecord.RAISE.equals(own.path("phase").asText())) {
             return;
         }
@@ -72,9 +80,9 @@ public final class BoardPeerFences implements PeerFences {
             end.put("routesVersion", current.version());
         } else {
             end.put("phase", FenceRecord.ABORT);
-            end.put("reason", "the switching instance " + board.self() + " stopped before it flipped the routes; undone at its start");
+            end.put("reason", "the switching instance " + coordinator + " stopped before it flipped the routes; undone");
         }
-        board.post(FenceBoard.FENCE + board.self(), end);
+        board.post(FenceBoard.FENCE + coordinator, end);
     }
 
     private final class Raised implements PeerFence {

@@ -2,7 +2,7 @@ package io.cutover.proxy.server.wave;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.state.Failpoints;
-import io.cutover.proxy.core.wave.FileSwitchJournal;
+import io.cutover.proxy.core.wave.SwitchJournalStore;
 import io.cutover.proxy.core.wave.SwitchJournal;
 import io.cutover.proxy.core.wave.SwitchStep;
 import java.time.Clock;
@@ -27,19 +27,19 @@ final class SwitchRecorder {
         }
     }
 
-    private final FileSwitchJournal journal;
+    private final SwitchJournalStore journal;
     private final Clock clock;
     private SwitchJournal entry;
     private long persistNanos;
 
-    private SwitchRecorder(FileSwitchJournal journal, Clock clock, SwitchJournal entry) {
+    private SwitchRecorder(SwitchJournalStore journal, Clock clock, SwitchJournal entry) {
         this.journal = journal;
         this.clock = clock;
         this.entry = entry;
     }
 
     /** Records the intent of a switch (forward) or rollback; throws {@link JournalUnwritable} when it cannot. */
-    static SwitchRecorder begin(FileSwitchJournal journal, Clock clock, String wave, boolean forward, boolean force, String who) {
+    static SwitchRecorder begin(SwitchJournalStore journal, Clock clock, String wave, boolean forward, boolean force, String who) {
         SwitchRecorder r = new SwitchRecorder(journal, clock, SwitchJournal.intent(wave, forward, force, who, clock.instant()));
         r.write(true);
         Failpoints.reached(r.entry.operation() + "." + SwitchStep.INTENT.label());
@@ -77,7 +77,7 @@ final class SwitchRecorder {
             journal.finish(entry.at(entry.step(), clock.instant(), report, null), outcome, clock.instant());
         } catch (RuntimeException e) {
             LOG.warn("wave {}: {} ended ({}), but {} could not be updated ({}); the next start reconciles it", entry.wave(),
-                entry.operation(), outcome, journal.file(), e.toString());
+                entry.operation(), outcome, journal.where(), e.toString());
         }
     }
 
@@ -86,7 +86,7 @@ final class SwitchRecorder {
         try {
             journal.record(entry, durable);
         } catch (RuntimeException e) {
-            throw new JournalUnwritable("cannot write the switch journal " + journal.file() + ": " + e.getMessage(), e);
+            throw new JournalUnwritable("cannot write the switch journal " + journal.where() + ": " + e.getMessage(), e);
         } finally {
             persistNanos += System.nanoTime() - t0;
         }

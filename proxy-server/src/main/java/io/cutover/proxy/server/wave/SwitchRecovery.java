@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.state.AuditLog;
 import io.cutover.proxy.core.routing.Routes;
-import io.cutover.proxy.core.wave.FileSwitchJournal;
+import io.cutover.proxy.core.wave.SwitchJournalStore;
 import io.cutover.proxy.core.wave.WaveStore;
 import io.cutover.proxy.core.wave.SwitchJournal;
 import io.cutover.proxy.core.wave.Wave;
@@ -37,7 +37,7 @@ public final class SwitchRecovery {
     public record Settled(String wave, String operation, String step, String outcome) {
     }
 
-    public static Optional<Settled> reconcile(FileSwitchJournal journal, WaveStore store, Routes routes, AuditLog audit, Clock clock) {
+    public static Optional<Settled> reconcile(SwitchJournalStore journal, WaveStore store, Routes routes, AuditLog audit, Clock clock) {
         Optional<SwitchJournal> open = journal.inProgress();
         if (open.isEmpty()) {
             return Optional.empty();
@@ -77,7 +77,16 @@ public final class SwitchRecovery {
         }
         if (settled != w) {
             all.replaceAll(x -> x.name().equals(w.name()) ? settled : x);
-            store.save(settled, all);
+            try {
+                store.save(settled, all);
+            } catch (WaveStore.StaleWaveException e) {
+                // In a fleet: another instance settled this switch first (from the same shared routes), or an
+                // operator has moved the wave on since. Either way what is there stands; only the journal is closed.
+                journal.finish(j, outcome, clock.instant());
+                LOG.info("wave {}: the {} in progress when this instance stopped was settled elsewhere meanwhile ({})", w.name(),
+                    j.operation(), e.getMessage());
+                return Optional.of(new Settled(w.name(), j.operation(), j.step().label(), outcome));
+            }
         }
         ObjectNode before = JSON.createObjectNode().put("wave", w.name()).put("state", w.state().name())
             .put("journalStep", j.step().label());

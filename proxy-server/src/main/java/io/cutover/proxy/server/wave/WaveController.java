@@ -12,7 +12,7 @@ import io.cutover.proxy.core.service.Outcome;
 import io.cutover.proxy.core.service.WaveService;
 import io.cutover.proxy.core.service.WaveSpec;
 import io.cutover.proxy.core.state.AuditLog;
-import io.cutover.proxy.core.wave.FileSwitchJournal;
+import io.cutover.proxy.core.wave.SwitchJournalStore;
 import io.cutover.proxy.core.wave.WaveStore;
 import io.cutover.proxy.core.wave.GateResult;
 import io.cutover.proxy.core.wave.Wave;
@@ -45,7 +45,7 @@ public final class WaveController implements WaveService {
     private final Map<String, Wave> waves = new LinkedHashMap<>();
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WaveController.class);
     private final WaveStore store;
-    private final FileSwitchJournal journal;
+    private final SwitchJournalStore journal;
     private final AuditLog audit;
     private final Clock clock;
     private final Routes routes;
@@ -92,7 +92,7 @@ public final class WaveController implements WaveService {
         this.rehearsal = rehearsal;
     }
 
-    public WaveController(WaveStore store, FileSwitchJournal journal, AuditLog audit, Clock clock, Routes routes, WaveGates gates,
+    public WaveController(WaveStore store, SwitchJournalStore journal, AuditLog audit, Clock clock, Routes routes, WaveGates gates,
                           WaveSwitcher switcher, MeterRegistry registry) {
         this.store = store;
         this.journal = journal;
