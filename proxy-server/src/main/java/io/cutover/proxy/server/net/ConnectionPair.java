@@ -4,6 +4,7 @@ import io.cutover.proxy.core.codec.ProduceRequestFrames;
 import io.cutover.proxy.core.virtual.TopicIds;
 import io.cutover.proxy.server.metrics.ProxyError;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
+import io.cutover.proxy.server.security.UpstreamAuthenticationException;
 import io.cutover.proxy.server.upstream.UpstreamConnector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -274,5 +275,18 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
     @Override
     public void upstreamFailed(String reason) {
         session.fail(ProxyError.UPSTREAM_FAILURE, reason);
+    }
+
+    @Override
+    public void upstreamAuthenticated() {
+        session.clusterAccepted();
+    }
+
+    @Override
+    public void upstreamLoginFailed(UpstreamAuthenticationException e) {
+        // A client whose login waits for the cluster's verdict is answered as the cluster answered; any other is closed.
+        if (!session.clusterRefused(e)) {
+            upstreamFailed("upstream connection failed: " + e);
+        }
     }
 }

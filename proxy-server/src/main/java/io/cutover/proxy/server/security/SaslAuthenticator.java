@@ -213,7 +213,8 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
     private void onAuthenticate(ChannelHandlerContext ctx, SaslAuthenticateResponseData answer) throws SaslException {
         Errors error = Errors.forCode(answer.errorCode());
         if (error != Errors.NONE) {
-            fail(ctx, error.name() + (answer.errorMessage() == null ? "" : ": " + answer.errorMessage()), null);
+            String message = answer.errorMessage() == null ? error.message() : answer.errorMessage();
+            fail(ctx, error.name() + ": " + message, null, error == Errors.SASL_AUTHENTICATION_FAILED ? message : null);
             return;
         }
         if (!sasl.isComplete()) {
@@ -234,6 +235,7 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
         state = State.DONE;
         deadline.cancel(false);
         dispose();
+        ctx.fireUserEventTriggered(UpstreamSecurity.AUTHENTICATED);
         held.removeAndWriteAll();
         ctx.flush();
         if (received.isReadable()) {
@@ -244,6 +246,10 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
 
     /** Fails the channel once: the exception first, so handlers behind see why before the writes fail and the close. */
     private void fail(ChannelHandlerContext ctx, String why, Throwable cause) {
+        fail(ctx, why, cause, null);
+    }
+
+    private void fail(ChannelHandlerContext ctx, String why, Throwable cause, String brokerRefusal) {
         if (state == State.DONE || state == State.FAILED) {
             return;
         }
@@ -253,7 +259,7 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
         }
         dispose();
         UpstreamAuthenticationException e = new UpstreamAuthenticationException("cluster " + cluster + " did not authenticate the proxy as "
-            + credentials.username() + " with " + credentials.mechanism() + ": " + why, cause);
+            + credentials.username() + " with " + credentials.mechanism() + ": " + why, cause, brokerRefusal);
         ctx.fireExceptionCaught(e);
         held.removeAndFailAll(e);
         ctx.close();

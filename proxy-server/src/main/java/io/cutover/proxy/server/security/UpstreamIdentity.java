@@ -1,0 +1,49 @@
+package io.cutover.proxy.server.security;
+
+import io.cutover.proxy.server.config.IdentityMode;
+import io.cutover.proxy.server.config.SaslCredentials;
+import javax.security.sasl.SaslServer;
+
+/**
+ * Whom a client's connection to a cluster authenticates as, settled once, when the client has
+ * logged in to the proxy (listener.sasl), from the cluster's identity mode. The connection then
+ * serves that client alone: it is opened for the client's connection, authenticated once, and
+ * closed with it, so two principals never share an authenticated connection.
+ */
+public sealed interface UpstreamIdentity {
+    /** The cluster's service credential (identity mode service, or a cluster without SASL). */
+    record Service() implements UpstreamIdentity {
+    }
+
+    /**
+     * The client's own user on the cluster. With {@code clusterDecides} (passthrough) the proxy has
+     * not checked the secret itself: the client's login is answered once the cluster has.
+     */
+    record As(SaslCredentials credentials, boolean clusterDecides) implements UpstreamIdentity {
+    }
+
+    /** The client cannot reach the cluster as itself; {@code reason} names the principal, never a secret. */
+    record Refused(String reason) implements UpstreamIdentity {
+    }
+
+    /** Settles it for {@code principal}, which {@code server} (complete, not yet disposed) logged in. */
+    static UpstreamIdentity of(ClusterSecurity security, String principal, SaslServer server) {
+        if (!security.config().usesSasl()) {
+            return new Service();
+        }
+        return switch (security.identity()) {
+            case SERVICE -> new Service();
+            case MAPPED -> {
+                SaslCredentials mapped = security.mappedCredentials(principal);
+                yield mapped == null ? new Refused("principal " + principal + " has no user on cluster " + security.cluster()
+                    + " in identity.mapping-file (identity mode mapped)") : new As(mapped, false);
+            }
+            case PASSTHROUGH -> {
+                SaslCredentials own = ListenerSasl.passedThrough(server);
+                // The cluster has the last word: PLAIN's password is not checked here at all, and a token it refuses must refuse the login.
+                yield own == null ? new Refused(server.getMechanismName() + " hands the proxy no password or token to pass on to cluster "
+                    + security.cluster() + " (identity mode passthrough)") : new As(own, true);
+            }
+        };
+    }
+}
