@@ -254,9 +254,15 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
                 loggedInPassedThrough(who);
                 return;
             }
-            String brokerSaid = refused.brokerRefusal() != null ? refused.brokerRefusal()
-                : "Authentication failed during authentication due to invalid credentials with SASL mechanism " + mechanism;
-            responses.answer(login, answer.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code()).setErrorMessage(brokerSaid)
+            if (refused.brokerRefusal() == null) {
+                // Not a verdict on the credentials (no answer in time, a broken exchange): closed unanswered, the client retries.
+                login.release();
+                dispose();
+                session.fail(ProxyError.UPSTREAM_FAILURE, "cluster " + cluster.cluster() + " could not check the " + mechanism + " login of "
+                    + who + " (identity mode passthrough): " + refused.getMessage());
+                return;
+            }
+            responses.answer(login, answer.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code()).setErrorMessage(refused.brokerRefusal())
                 .setAuthBytes(new byte[0]));
             session.failAfterAnswers(ProxyError.AUTHENTICATION_FAILED, mechanism + " login of " + who + " refused by cluster "
                 + cluster.cluster() + " (identity mode passthrough): " + refused.getMessage());

@@ -58,14 +58,28 @@ class UpstreamIdentityTest {
     private static final String CAROL_PASSWORD = "carol-plain-secret";
     private static final String CLIENT_PASSWORD = "proxy-login-secret";
 
+    private static final String ISSUER = "https://idp.example";
+    /** Every token the proxy takes names this audience; the cluster takes those that also name its own. */
+    private static final String PROXY_AUDIENCE = "cutover";
+    private static final String CLUSTER_AUDIENCE = "kafka-identity";
+    /** A token's subject, known to the cluster's ACLs only. */
+    private static final String ERIN = "erin";
+
     private static SecuredKafkaCluster cluster;
+    private static Path idp;
+    private static org.jose4j.jwk.RsaJsonWebKey signingKey;
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = SecuredKafkaCluster.startAuthorizing("identity", Map.of(CAROL, CAROL_PASSWORD));
+        idp = Files.createTempDirectory("identity-idp");
+        signingKey = org.jose4j.jwk.RsaJwkGenerator.generateJwk(2048);
+        signingKey.setKeyId("identity-test");
+        Path jwks = Files.writeString(idp.resolve("jwks.json"), new org.jose4j.jwk.JsonWebKeySet(signingKey).toJson());
+        cluster = SecuredKafkaCluster.startAuthorizing("identity", Map.of(CAROL, CAROL_PASSWORD),
+            new SecuredKafkaCluster.BearerTokens(jwks, ISSUER, CLUSTER_AUDIENCE));
         cluster.addScramUser(ORDERS_APP, ORDERS_APP_PASSWORD);
         cluster.addScramUser(AUDITOR, AUDITOR_PASSWORD);
         String any = ResourcePattern.WILDCARD_RESOURCE;
@@ -76,6 +90,8 @@ class UpstreamIdentityTest {
         cluster.allow(ORDERS_APP, ResourceType.GROUP, "orders-", AclOperation.READ);
         cluster.allow(CAROL, ResourceType.TOPIC, "payments-", AclOperation.WRITE, AclOperation.READ, AclOperation.DESCRIBE);
         cluster.allow(CAROL, ResourceType.GROUP, "payments-", AclOperation.READ);
+        cluster.allow(ERIN, ResourceType.TOPIC, "invoices-", AclOperation.WRITE, AclOperation.READ, AclOperation.DESCRIBE);
+        cluster.allow(ERIN, ResourceType.GROUP, "invoices-", AclOperation.READ);
     }
 
     @AfterAll
@@ -83,6 +99,34 @@ class UpstreamIdentityTest {
         if (cluster != null) {
             cluster.close();
         }
+    }
+
+    /** A JWT of {@code subject} from the test's identity provider, for {@code audiences}, valid ten minutes. */
+    private static String token(String subject, String... audiences) throws Exception {
+        org.jose4j.jwt.JwtClaims claims = new org.jose4j.jwt.JwtClaims();
+        claims.setIssuer(ISSUER);
+        claims.setAudience(audiences);
+        claims.setSubject(subject);
+        claims.setIssuedAtToNow();
+        claims.setExpirationTimeMinutesInTheFuture(10);
+        org.jose4j.jws.JsonWebSignature jws = new org.jose4j.jws.JsonWebSignature();
+        jws.setPayload(claims.toJson());
+        jws.setKey(signingKey.getPrivateKey());
+        jws.setKeyIdHeaderValue(signingKey.getKeyId());
+        jws.setAlgorithmHeaderValue(org.jose4j.jws.AlgorithmIdentifiers.RSA_USING_SHA256);
+        return jws.getCompactSerialization();
+    }
+
+    private static Map<String, Object> bearer(String token) {
+        Map<String, Object> c = new HashMap<>();
+        c.put("security.protocol", "SASL_PLAINTEXT");
+        c.put("sasl.mechanism", "OAUTHBEARER");
+        c.put("sasl.jaas.config", "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required token=\"" + token + "\";");
+        c.put("sasl.login.callback.handler.class", io.cutover.proxy.server.testkit.StaticJwtLoginHandler.class.getName());
+        c.put("default.api.timeout.ms", 20_000);
+        c.put("request.timeout.ms", 15_000);
+        c.put("max.block.ms", 20_000);
+        return c;
     }
 
     private static String topic(String prefix) throws Exception {
@@ -245,6 +289,37 @@ class UpstreamIdentityTest {
             for (String secret : List.of(CAROL_PASSWORD, "not-carols-password", SecuredKafkaCluster.PROXY_PASSWORD)) {
                 assertFalse(everything.lines().stream().anyMatch(l -> l.contains(secret)), "no secret in the log");
             }
+        }
+    }
+
+    @Test
+    void passthroughPresentsTheClientsOwnBearerTokenAndTheClusterMayStillRefuseIt() throws Exception {
+        Map<String, Object> overrides = proxyFor("passthrough");
+        overrides.put("listener.sasl.mechanisms", List.of("OAUTHBEARER"));
+        overrides.put("listener.sasl.oauthbearer.jwks-file", idp.resolve("jwks.json").toString());
+        overrides.put("listener.sasl.oauthbearer.issuer", ISSUER);
+        overrides.put("listener.sasl.oauthbearer.audience", PROXY_AUDIENCE);
+        String topic = topic("invoices-");
+        try (LogCapture connections = LogCapture.connections();
+             RunningProxy proxy = RunningProxy.in(cluster.bootstrapServers(), overrides)) {
+            Map<String, Object> erin = bearer(token(ERIN, PROXY_AUDIENCE, CLUSTER_AUDIENCE));
+            try (KafkaProducer<String, String> producer = Clients.producer(proxy.bootstrapServers(), erin)) {
+                for (int i = 0; i < 3; i++) {
+                    producer.send(new ProducerRecord<>(topic, "i" + i)).get(30, TimeUnit.SECONDS);
+                }
+            }
+            assertEquals(List.of("i0", "i1", "i2"), readAll(proxy.bootstrapServers(), topic, Clients.unique("invoices-group"), erin, 3),
+                "written and read as erin, whom only the token names");
+
+            // The proxy accepts a token for its own audience only; the cluster does not, and the client hears so.
+            String proxyOnly = token(ERIN, PROXY_AUDIENCE);
+            try (Admin refused = Admin.create(withBootstrap(proxy, bearer(proxyOnly)))) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> refused.listTopics().names().get());
+                assertInstanceOf(SaslAuthenticationException.class, e.getCause(), e.toString());
+            }
+            Await.until("a log line for the token the cluster refused", Duration.ofSeconds(10),
+                () -> connections.contains("OAUTHBEARER login of " + ERIN + " refused by cluster source"));
+            assertFalse(connections.lines().stream().anyMatch(l -> l.contains(proxyOnly)), "no token in the log");
         }
     }
 }

@@ -48,7 +48,7 @@ public final class SecuredKafkaCluster implements AutoCloseable {
     }
 
     public static SecuredKafkaCluster start(String name) throws Exception {
-        return start(name, Map.of(), false);
+        return start(name, Map.of(), false, null);
     }
 
     /**
@@ -58,10 +58,20 @@ public final class SecuredKafkaCluster implements AutoCloseable {
      * further PLAIN users the broker knows.
      */
     public static SecuredKafkaCluster startAuthorizing(String name, Map<String, String> plainUsers) throws Exception {
-        return start(name, plainUsers, true);
+        return start(name, plainUsers, true, null);
     }
 
-    private static SecuredKafkaCluster start(String name, Map<String, String> plainUsers, boolean authorizer) throws Exception {
+    /** Who signs the JWTs an OAUTHBEARER login to the broker must carry, and what they must say. */
+    public record BearerTokens(Path jwksFile, String issuer, String audience) {
+    }
+
+    /** As above, with OAUTHBEARER too: Kafka's own JWT validator, checking tokens against {@code tokens}' keys. */
+    public static SecuredKafkaCluster startAuthorizing(String name, Map<String, String> plainUsers, BearerTokens tokens) throws Exception {
+        return start(name, plainUsers, true, tokens);
+    }
+
+    private static SecuredKafkaCluster start(String name, Map<String, String> plainUsers, boolean authorizer, BearerTokens tokens)
+        throws Exception {
         TestCertificates pki = TestCertificates.shared();
         TestCertificates.Leaf broker = pki.leaf(name + "-broker");
         Map<String, String> c = new HashMap<>();
@@ -72,6 +82,19 @@ public final class SecuredKafkaCluster implements AutoCloseable {
         c.put("listener.name.external.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
             + "username=\"" + ADMIN + "\" password=\"" + ADMIN_PASSWORD + "\" user_" + ADMIN + "=\"" + ADMIN_PASSWORD + "\" user_"
             + PLAIN_PROXY_USER + "=\"" + PLAIN_PROXY_PASSWORD + "\"" + morePlainUsers(plainUsers) + ";");
+        if (tokens != null) {
+            c.put("sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN,OAUTHBEARER");
+            c.put("listener.name.external.oauthbearer.sasl.jaas.config",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;");
+            c.put("listener.name.external.oauthbearer.sasl.server.callback.handler.class",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler");
+            c.put("sasl.oauthbearer.jwks.endpoint.url", tokens.jwksFile().toUri().toString());
+            c.put("sasl.oauthbearer.expected.issuer", tokens.issuer());
+            c.put("sasl.oauthbearer.expected.audience", tokens.audience());
+            // Kafka 4 reads a JWKS URL only when the JVM allows it by name (a process-wide setting, harmless to other tests).
+            System.setProperty("org.apache.kafka.sasl.oauthbearer.allowed.urls", tokens.jwksFile().toUri().toString());
+            System.setProperty("org.apache.kafka.sasl.oauthbearer.allowed.files", tokens.jwksFile().toString());
+        }
         if (authorizer) {
             c.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
             c.put("super.users", "User:" + ADMIN + ";User:ANONYMOUS");
