@@ -175,7 +175,7 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
             return;
         }
         if (state == State.REAUTHENTICATE) {
-            if (!samePassedThroughSecret()) {
+            if (!UpstreamIdentity.sameSecretAgain(session.upstreamCredentials(), server)) {
                 refuse(request, answer, "logged in again as " + who + " with another password than the one cluster " + cluster.cluster()
                     + " accepted (identity mode passthrough)");
                 return;
@@ -199,22 +199,7 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
             session.upstreamCredentials(as.credentials());
         }
         answerLogin(request, answer, challenge);
-        loggedIn(who);
-    }
-
-    /**
-     * A PLAIN re-login (KIP-368) on a passthrough connection is not checked against any user store
-     * here, and the cluster is not asked again (its connection stays authenticated as it was): it
-     * must carry the very password the cluster accepted.
-     */
-    private boolean samePassedThroughSecret() {
-        var first = session.upstreamCredentials();
-        var again = ListenerSasl.passedThrough(server);
-        if (first == null || again == null || !again.mechanism().equals(ListenerSasl.PLAIN)) {
-            return true;
-        }
-        return java.security.MessageDigest.isEqual(first.password().value().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-            again.password().value().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        loggedIn(who, true);
     }
 
     private void answerLogin(RequestFrame request, SaslAuthenticateResponseData answer, byte[] challenge) {
@@ -225,13 +210,16 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
             .setSessionLifetimeMs(lifetimeMs));
     }
 
-    private void loggedIn(String who) {
+    /** The login holds; {@code openUpstream} unless the connection to the cluster is already open (passthrough). */
+    private void loggedIn(String who, boolean openUpstream) {
         boolean oldLibrdkafka = ListenerSasl.oldLibrdkafkaNonce(server);
         dispose();
         user = who;
         state = State.AUTHENTICATED;
         session.authenticated(who, oldLibrdkafka);
-        ctx.fireUserEventTriggered(LOGGED_IN);
+        if (openUpstream) {
+            ctx.fireUserEventTriggered(LOGGED_IN);
+        }
     }
 
     /**
@@ -243,15 +231,19 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
     private void awaitCluster(RequestFrame request, SaslAuthenticateResponseData answer, byte[] challenge, String who, UpstreamIdentity.As as) {
         session.upstreamCredentials(as.credentials());
         String mechanism = server.getMechanismName();
-        // The answer's lifetime is read from the server, so it waits here with it; the secret goes with the credentials.
+        // The SASL server is kept until the verdict: the answer's session lifetime is read from it (a token's expiry).
         held = request;
         state = State.AWAITING_CLUSTER;
         session.awaitClusterVerdict(refused -> {
             RequestFrame login = held;
             held = null;
+            if (login == null || session.isClosed()) {
+                // The client left while the cluster was deciding; handlerRemoved released what was held.
+                return;
+            }
             if (refused == null) {
                 answerLogin(login, answer, challenge);
-                loggedInPassedThrough(who);
+                loggedIn(who, false);
                 return;
             }
             if (refused.brokerRefusal() == null) {
@@ -269,13 +261,6 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
             dispose();
         });
         ctx.fireUserEventTriggered(LOGGED_IN);
-    }
-
-    private void loggedInPassedThrough(String who) {
-        dispose();
-        user = who;
-        state = State.AUTHENTICATED;
-        session.authenticated(who, false);
     }
 
     /**

@@ -2,6 +2,8 @@ package io.cutover.proxy.server.security;
 
 import io.cutover.proxy.server.config.IdentityMode;
 import io.cutover.proxy.server.config.SaslCredentials;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import javax.security.sasl.SaslServer;
 
 /**
@@ -45,5 +47,20 @@ public sealed interface UpstreamIdentity {
                     + security.cluster() + " (identity mode passthrough)") : new As(own, true);
             }
         };
+    }
+
+    /**
+     * A KIP-368 re-login on a passthrough connection is checked against no user store, and the
+     * cluster is not asked again (its connection stays authenticated as it was): a PLAIN re-login
+     * must carry the very password the cluster accepted. True when {@code again} (complete) does, or
+     * when there is nothing passed through to compare with.
+     */
+    static boolean sameSecretAgain(SaslCredentials first, SaslServer again) {
+        SaslCredentials now = ListenerSasl.passedThrough(again);
+        if (first == null || now == null || !now.mechanism().equals(ListenerSasl.PLAIN)) {
+            return true;
+        }
+        return MessageDigest.isEqual(first.password().value().getBytes(StandardCharsets.UTF_8),
+            now.password().value().getBytes(StandardCharsets.UTF_8));
     }
 }
