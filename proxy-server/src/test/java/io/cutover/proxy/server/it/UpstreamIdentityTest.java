@@ -83,9 +83,11 @@ class UpstreamIdentityTest {
         cluster.addScramUser(ORDERS_APP, ORDERS_APP_PASSWORD);
         cluster.addScramUser(AUDITOR, AUDITOR_PASSWORD);
         String any = ResourcePattern.WILDCARD_RESOURCE;
-        // The proxy's own links answer clients' Metadata and FindCoordinator: the service user may describe, no more.
+        // The proxy's own links answer clients' Metadata and FindCoordinator: the service user may describe topics and groups ...
         cluster.allow(SecuredKafkaCluster.PROXY_USER, ResourceType.TOPIC, any, AclOperation.DESCRIBE);
         cluster.allow(SecuredKafkaCluster.PROXY_USER, ResourceType.GROUP, any, AclOperation.DESCRIBE);
+        // ... and may create auto- topics: which it must never do for a client that may not.
+        cluster.allow(SecuredKafkaCluster.PROXY_USER, ResourceType.TOPIC, "auto-", AclOperation.CREATE);
         cluster.allow(ORDERS_APP, ResourceType.TOPIC, "orders-", AclOperation.WRITE, AclOperation.READ, AclOperation.DESCRIBE);
         cluster.allow(ORDERS_APP, ResourceType.GROUP, "orders-", AclOperation.READ);
         cluster.allow(CAROL, ResourceType.TOPIC, "payments-", AclOperation.WRITE, AclOperation.READ, AclOperation.DESCRIBE);
@@ -192,7 +194,7 @@ class UpstreamIdentityTest {
         Map<String, Object> overrides = proxyFor("mapped");
         overrides.put("listener.sasl.users-file", users.toString());
         overrides.put("identity.mapping-file", mapping.toString());
-        String topic = topic("orders-");
+        String topic = topic("orders");
         String group = Clients.unique("orders-group");
 
         // The service user alone could not have done this: it may describe the topic, not write it (a plain,
@@ -227,6 +229,20 @@ class UpstreamIdentityTest {
                     }
                 }
             }
+            // Metadata is answered over the proxy's link, as the service user, which may create auto- topics; alice's
+            // own user may not, so her producer's Metadata must not create one (auto.create.topics.enable is on).
+            String auto = Clients.unique("auto");
+            Map<String, Object> brief = new HashMap<>(alice);
+            brief.put("max.block.ms", 3_000);
+            try (KafkaProducer<String, String> autoProducer = Clients.producer(proxy.bootstrapServers(), brief)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> autoProducer.send(new ProducerRecord<>(auto, "x"))
+                    .get(30, TimeUnit.SECONDS));
+                assertInstanceOf(org.apache.kafka.common.errors.TimeoutException.class, e.getCause(), e.toString());
+            }
+            try (Admin direct = cluster.adminClient()) {
+                assertFalse(direct.listTopics().names().get(30, TimeUnit.SECONDS).contains(auto), "no topic created for alice");
+            }
+
             List<String> read = readAll(proxy.bootstrapServers(), topic, group, alice, 10);
             assertEquals(List.of("a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9"), read, "alice's records, and none of dave's");
             try (Admin direct = cluster.adminClient()) {
@@ -259,7 +275,7 @@ class UpstreamIdentityTest {
         Map<String, Object> overrides = proxyFor("passthrough");
         // No users file: the proxy keeps no passwords, the cluster checks the ones clients log in with.
         overrides.put("listener.sasl.mechanisms", List.of("PLAIN"));
-        String topic = topic("payments-");
+        String topic = topic("payments");
         String group = Clients.unique("payments-group");
         try (LogCapture connections = LogCapture.connections();
              LogCapture everything = LogCapture.of("io.cutover");
@@ -299,7 +315,7 @@ class UpstreamIdentityTest {
         overrides.put("listener.sasl.oauthbearer.jwks-file", idp.resolve("jwks.json").toString());
         overrides.put("listener.sasl.oauthbearer.issuer", ISSUER);
         overrides.put("listener.sasl.oauthbearer.audience", PROXY_AUDIENCE);
-        String topic = topic("invoices-");
+        String topic = topic("invoices");
         try (LogCapture connections = LogCapture.connections();
              RunningProxy proxy = RunningProxy.in(cluster.bootstrapServers(), overrides)) {
             Map<String, Object> erin = bearer(token(ERIN, PROXY_AUDIENCE, CLUSTER_AUDIENCE));
