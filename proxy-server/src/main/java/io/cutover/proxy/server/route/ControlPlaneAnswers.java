@@ -145,7 +145,8 @@ public final class ControlPlaneAnswers implements ControlPlane {
     private CompletionStage<DescribeClusterResponseData> cluster(DescribeClusterRequestData request, short version, ClientRoutes routes) {
         Map<String, DescribeClusterRequestData> perCluster = new LinkedHashMap<>();
         for (String c : state.context().clusters()) {
-            perCluster.put(c, request);
+            // As for Metadata: the service user's rights are not the client's.
+            perCluster.put(c, clientsAsThemselves.contains(c) ? request.duplicate().setIncludeClusterAuthorizedOperations(false) : request);
         }
         return Fanout.<DescribeClusterRequestData, DescribeClusterResponseData>settled(perCluster,
                 (cluster, r) -> state.link(cluster).send(ApiKeys.DESCRIBE_CLUSTER, version, r))

@@ -27,8 +27,10 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Authenticates the proxy to a broker on a new connection (after the TLS handshake, if any): a
- * SaslHandshake, then SaslAuthenticate round trips until the mechanism completes.
+ * Authenticates a new connection to a broker (after the TLS handshake, if any), as the proxy's
+ * service user or as the one client the connection serves (identity modes mapped and passthrough):
+ * a SaslHandshake, then SaslAuthenticate round trips until the mechanism completes; success is
+ * announced down the pipeline ({@link UpstreamSecurity#AUTHENTICATED}).
  *
  * <p>Until then, whatever the proxy writes on the channel is held here, in order, and counts
  * against the channel's writability, so a client cannot pile up unbounded bytes behind a slow

@@ -3,6 +3,7 @@ package io.cutover.proxy.server.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -241,6 +242,17 @@ class UpstreamIdentityTest {
             }
             try (Admin direct = cluster.adminClient()) {
                 assertFalse(direct.listTopics().names().get(30, TimeUnit.SECONDS).contains(auto), "no topic created for alice");
+            }
+
+            // Nor does it show the service user's rights as alice's. DescribeCluster is answered over the proxy's
+            // links, so her rights there are not known (null) rather than wrong; DescribeTopicPartitions goes over
+            // her own connection and reports orders-app's rights, which the service user (Describe only) lacks.
+            try (Admin aliceAdmin = Admin.create(withBootstrap(proxy, alice))) {
+                assertNull(aliceAdmin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions()
+                    .includeAuthorizedOperations(true)).authorizedOperations().get(30, TimeUnit.SECONDS));
+                assertEquals(java.util.Set.of(AclOperation.DESCRIBE, AclOperation.READ, AclOperation.WRITE), aliceAdmin.describeTopics(
+                    List.of(topic), new org.apache.kafka.clients.admin.DescribeTopicsOptions().includeAuthorizedOperations(true))
+                    .allTopicNames().get(30, TimeUnit.SECONDS).get(topic).authorizedOperations());
             }
 
             List<String> read = readAll(proxy.bootstrapServers(), topic, group, alice, 10);
