@@ -1,11 +1,11 @@
 package io.cutover.proxy.server.security;
 
+import io.cutover.proxy.server.config.SaslCredentials;
+import io.cutover.proxy.server.config.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import javax.security.sasl.SaslException;
 import javax.security.sasl.SaslServer;
-import io.cutover.proxy.server.config.SaslCredentials;
-import io.cutover.proxy.server.config.Secret;
 import org.apache.kafka.common.security.oauthbearer.OAuthBearerToken;
 import org.apache.kafka.common.security.scram.internals.ScramMechanism;
 
@@ -62,6 +62,10 @@ public final class ListenerSasl {
      */
     public SaslServer newServer(String mechanism, boolean passthrough) throws SaslException {
         if (PLAIN.equals(mechanism)) {
+            if (!passthrough && users == null) {
+                // Never a PLAIN login that nobody checks: without users only a cluster in passthrough may judge it.
+                throw new SaslException("PLAIN logins here need listener.sasl.users-file: this cluster does not check them itself");
+            }
             return new PlainServer(passthrough ? null : users);
         }
         if (OAUTHBEARER.equals(mechanism)) {

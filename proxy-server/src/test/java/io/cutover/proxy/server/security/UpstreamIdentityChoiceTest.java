@@ -3,6 +3,7 @@ package io.cutover.proxy.server.security;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutover.proxy.server.config.ClusterSecurityConfig;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import javax.security.sasl.SaslException;
 import javax.security.sasl.SaslServer;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.security.scram.internals.ScramMechanism;
@@ -81,5 +83,12 @@ class UpstreamIdentityChoiceTest {
         // A KIP-368 re-login must carry the password the cluster accepted.
         assertTrue(UpstreamIdentity.sameSecretAgain(as.credentials(), plainLogin(listener(), true, "carol", "carol-pw")));
         assertFalse(UpstreamIdentity.sameSecretAgain(as.credentials(), plainLogin(listener(), true, "carol", "guessed")));
+    }
+
+    @Test
+    void withoutUsersAPlainLoginIsNeverTakenUncheckedOutsidePassthrough() {
+        ListenerSasl noUsers = new ListenerSasl(List.of("PLAIN"), null, Duration.ZERO, true);
+        SaslException e = assertThrows(SaslException.class, () -> noUsers.newServer("PLAIN", false));
+        assertTrue(e.getMessage().contains("users-file"), e.getMessage());
     }
 }
