@@ -22,7 +22,8 @@ import org.apache.kafka.common.security.authenticator.SaslInternalConfigs;
  * ApiVersions, then SaslHandshake (v1) names a mechanism and SaslAuthenticate carries its tokens,
  * answered here and never forwarded. The login also settles whom the connection to the cluster
  * authenticates as (see UpstreamIdentity): a principal that identity mode mapped has no user for is
- * refused here, and in passthrough the answer waits for the cluster to accept the same login. Any
+ * refused here, and in modes mapped and passthrough the answer waits for the cluster to accept the
+ * client's own user. Any
  * other request before the login succeeds closes the connection, as a broker does; so does a failed
  * login, after its error answer, with one log line that never carries the secret. The connection
  * to a broker opens only after the login (see ConnectionPair#awaitLogin).
@@ -192,11 +193,8 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
             return;
         }
         if (identity instanceof UpstreamIdentity.As as) {
-            if (as.clusterDecides()) {
-                awaitCluster(request, answer, challenge, who, as);
-                return;
-            }
-            session.upstreamCredentials(as.credentials());
+            awaitCluster(request, answer, challenge, who, as);
+            return;
         }
         answerLogin(request, answer, challenge);
         loggedIn(who, true);
@@ -223,10 +221,11 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
     }
 
     /**
-     * Identity mode passthrough: the proxy has not checked the client's secret (PLAIN) or the
-     * cluster may still refuse it (a token), so the connection to the cluster opens now with it and
-     * the client's login is answered as the cluster answers: logged in, or refused with the broker's
-     * own message. Nothing else is read from the client meanwhile, as a client waits for this answer.
+     * Identity modes mapped and passthrough: the connection to the cluster opens now, as the
+     * client's own user, and the client's login is answered as the cluster answers: logged in, or
+     * refused (in passthrough with the broker's own message, since the client's own secret was
+     * refused; in mapped naming the mapping, since the client's password was right). Nothing else is
+     * read from the client meanwhile, as a client waits for this answer.
      */
     private void awaitCluster(RequestFrame request, SaslAuthenticateResponseData answer, byte[] challenge, String who, UpstreamIdentity.As as) {
         session.upstreamCredentials(as.credentials());
@@ -251,13 +250,15 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
                 login.release();
                 dispose();
                 session.fail(ProxyError.UPSTREAM_FAILURE, "cluster " + cluster.cluster() + " could not check the " + mechanism + " login of "
-                    + who + " (identity mode passthrough): " + refused.getMessage());
+                    + who + " (identity mode " + as.mode().configName() + "): " + refused.getMessage());
                 return;
             }
-            responses.answer(login, answer.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code()).setErrorMessage(refused.brokerRefusal())
+            String toClient = as.mode() == IdentityMode.PASSTHROUGH ? refused.brokerRefusal() : "Authentication failed: cluster "
+                + cluster.cluster() + " refused the user identity.mapping-file names for principal " + who + " (identity mode mapped)";
+            responses.answer(login, answer.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code()).setErrorMessage(toClient)
                 .setAuthBytes(new byte[0]));
             session.failAfterAnswers(ProxyError.AUTHENTICATION_FAILED, mechanism + " login of " + who + " refused by cluster "
-                + cluster.cluster() + " (identity mode passthrough): " + refused.getMessage());
+                + cluster.cluster() + " (identity mode " + as.mode().configName() + "): " + refused.getMessage());
             dispose();
         });
         ctx.fireUserEventTriggered(LOGGED_IN);

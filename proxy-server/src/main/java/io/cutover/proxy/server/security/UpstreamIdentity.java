@@ -18,10 +18,11 @@ public sealed interface UpstreamIdentity {
     }
 
     /**
-     * The client's own user on the cluster. With {@code clusterDecides} (passthrough) the proxy has
-     * not checked the secret itself: the client's login is answered once the cluster has.
+     * The client's own user on the cluster: its mapped user ({@code mode} mapped) or its own login
+     * (passthrough). The client's login is answered once the cluster has authenticated these
+     * credentials, so a user the cluster refuses is a refused login, not a connection that breaks later.
      */
-    record As(SaslCredentials credentials, boolean clusterDecides) implements UpstreamIdentity {
+    record As(SaslCredentials credentials, IdentityMode mode) implements UpstreamIdentity {
     }
 
     /** The client cannot reach the cluster as itself; {@code reason} names the principal, never a secret. */
@@ -38,13 +39,13 @@ public sealed interface UpstreamIdentity {
             case MAPPED -> {
                 SaslCredentials mapped = security.mappedCredentials(principal);
                 yield mapped == null ? new Refused("principal " + principal + " has no user on cluster " + security.cluster()
-                    + " in identity.mapping-file (identity mode mapped)") : new As(mapped, false);
+                    + " in identity.mapping-file (identity mode mapped)") : new As(mapped, IdentityMode.MAPPED);
             }
             case PASSTHROUGH -> {
                 SaslCredentials own = ListenerSasl.passedThrough(server);
                 // The cluster has the last word: PLAIN's password is not checked here at all, and a token it refuses must refuse the login.
                 yield own == null ? new Refused(server.getMechanismName() + " hands the proxy no password or token to pass on to cluster "
-                    + security.cluster() + " (identity mode passthrough)") : new As(own, true);
+                    + security.cluster() + " (identity mode passthrough)") : new As(own, IdentityMode.PASSTHROUGH);
             }
         };
     }

@@ -58,6 +58,7 @@ class UpstreamIdentityTest {
     private static final String CAROL = "carol";
     private static final String CAROL_PASSWORD = "carol-plain-secret";
     private static final String CLIENT_PASSWORD = "proxy-login-secret";
+    private static final String STALE_PASSWORD = "orders-app-old-secret";
 
     private static final String ISSUER = "https://idp.example";
     /** Every token the proxy takes names this audience; the cluster takes those that also name its own. */
@@ -184,14 +185,17 @@ class UpstreamIdentityTest {
     @Test
     void aMappedPrincipalWritesAndReadsAsItsOwnUserAndAnUnmappedOneIsRefusedAtLogin() throws Exception {
         Path users = dir.resolve("users.json");
-        for (String principal : List.of("alice", "bob", "dave")) {
+        for (String principal : List.of("alice", "bob", "dave", "frank")) {
             SaslUsers.add(users, principal, CLIENT_PASSWORD, List.of(ScramMechanism.SCRAM_SHA_512), 4096);
         }
         Path mapping = Files.writeString(dir.resolve("identities.conf"),
             "alice { source { mechanism = SCRAM-SHA-512, username = \"" + ORDERS_APP + "\", password-file = \""
                 + secretFile("orders-app.pw", ORDERS_APP_PASSWORD) + "\" } }\n"
             + "dave { source { mechanism = SCRAM-SHA-512, username = \"" + AUDITOR + "\", password-file = \""
-                + secretFile("auditor.pw", AUDITOR_PASSWORD) + "\" } }\n");
+                + secretFile("auditor.pw", AUDITOR_PASSWORD) + "\" } }\n"
+            // frank's mapping is wrong: the cluster refuses that password for orders-app.
+            + "frank { source { mechanism = SCRAM-SHA-512, username = \"" + ORDERS_APP + "\", password-file = \""
+                + secretFile("frank.pw", STALE_PASSWORD) + "\" } }\n");
         Map<String, Object> overrides = proxyFor("mapped");
         overrides.put("listener.sasl.users-file", users.toString());
         overrides.put("identity.mapping-file", mapping.toString());
@@ -270,7 +274,19 @@ class UpstreamIdentityTest {
             }
             Await.until("one log line naming bob", Duration.ofSeconds(10), () -> connections.contains("login refused", "principal bob"));
             assertEquals(1, connections.lines().stream().filter(l -> l.contains("principal bob")).count(), connections.lines().toString());
-            for (String secret : List.of(ORDERS_APP_PASSWORD, AUDITOR_PASSWORD, CLIENT_PASSWORD, SecuredKafkaCluster.PROXY_PASSWORD)) {
+            // frank's password is right, his mapped user's is not: his login is refused, as the cluster refused it,
+            // rather than accepted and then cut off.
+            try (Admin frank = Admin.create(withBootstrap(proxy, login("SCRAM-SHA-512", "frank", CLIENT_PASSWORD)))) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> frank.listTopics().names().get());
+                assertInstanceOf(SaslAuthenticationException.class, e.getCause(), e.toString());
+                assertTrue(e.getCause().getMessage().contains("cluster source refused the user identity.mapping-file names for principal "
+                    + "frank"), e.getCause().getMessage());
+            }
+            Await.until("a log line naming frank and the user the cluster refused", Duration.ofSeconds(10),
+                () -> connections.contains("login of frank refused by cluster source (identity mode mapped)", ORDERS_APP));
+            assertFalse(connections.contains("logged in as frank"));
+            for (String secret : List.of(ORDERS_APP_PASSWORD, AUDITOR_PASSWORD, CLIENT_PASSWORD, STALE_PASSWORD,
+                SecuredKafkaCluster.PROXY_PASSWORD)) {
                 assertFalse(everything.lines().stream().anyMatch(l -> l.contains(secret)), "no secret in the log");
             }
         }

@@ -63,7 +63,7 @@ class UpstreamIdentityChoiceTest {
         SaslServer alice = plainLogin(listener(), false, "alice", "alice-pw");
         UpstreamIdentity.As as = assertInstanceOf(UpstreamIdentity.As.class, UpstreamIdentity.of(mapped, "alice", alice));
         assertEquals(ORDERS_APP, as.credentials());
-        assertFalse(as.clusterDecides(), "the proxy checked alice's password; the mapped user's is the proxy's own to present");
+        assertEquals(IdentityMode.MAPPED, as.mode());
         UpstreamIdentity.Refused bob = assertInstanceOf(UpstreamIdentity.Refused.class, UpstreamIdentity.of(mapped, "bob", alice));
         assertTrue(bob.reason().contains("principal bob has no user on cluster source"), bob.reason());
     }
@@ -78,7 +78,7 @@ class UpstreamIdentityChoiceTest {
         assertEquals("carol", as.credentials().username());
         assertEquals("carol-pw", as.credentials().password().value());
         assertFalse(as.credentials().toString().contains("carol-pw"), "printed as where it came from, never what it is");
-        assertTrue(as.clusterDecides(), "the login waits for the cluster's verdict");
+        assertEquals(IdentityMode.PASSTHROUGH, as.mode());
 
         // A KIP-368 re-login must carry the password the cluster accepted.
         assertTrue(UpstreamIdentity.sameSecretAgain(as.credentials(), plainLogin(listener(), true, "carol", "carol-pw")));
