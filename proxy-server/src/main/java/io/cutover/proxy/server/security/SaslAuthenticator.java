@@ -50,6 +50,7 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
 
     private final String cluster;
     private final SaslCredentials credentials;
+    private final boolean service;
     private final boolean afterTls;
     private final Duration timeout;
     private State state = State.WAITING;
@@ -63,7 +64,13 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
     private ScheduledFuture<?> deadline;
 
     SaslAuthenticator(String cluster, SaslCredentials credentials, boolean afterTls, Duration timeout) {
+        this(cluster, credentials, true, afterTls, timeout);
+    }
+
+    /** {@code service}: the proxy's own credential, rather than the user of the one client the connection serves. */
+    SaslAuthenticator(String cluster, SaslCredentials credentials, boolean service, boolean afterTls, Duration timeout) {
         this.cluster = cluster;
+        this.service = service;
         this.credentials = credentials;
         this.afterTls = afterTls;
         this.timeout = timeout;
@@ -260,8 +267,9 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
             deadline.cancel(false);
         }
         dispose();
-        UpstreamAuthenticationException e = new UpstreamAuthenticationException("cluster " + cluster + " did not authenticate the proxy as "
-            + credentials.username() + " with " + credentials.mechanism() + ": " + why, cause, brokerRefusal);
+        UpstreamAuthenticationException e = new UpstreamAuthenticationException("cluster " + cluster + " did not authenticate "
+            + (service ? "the proxy as " : "the client's user ") + credentials.username() + " with " + credentials.mechanism() + ": "
+            + why, cause, brokerRefusal);
         ctx.fireExceptionCaught(e);
         held.removeAndFailAll(e);
         ctx.close();

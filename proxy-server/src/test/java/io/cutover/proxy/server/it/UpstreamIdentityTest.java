@@ -283,7 +283,7 @@ class UpstreamIdentityTest {
                     + "frank"), e.getCause().getMessage());
             }
             Await.until("a log line naming frank and the user the cluster refused", Duration.ofSeconds(10),
-                () -> connections.contains("login of frank refused by cluster source (identity mode mapped)", ORDERS_APP));
+                () -> connections.contains("login of frank refused by cluster source (identity mode mapped)", "the client's user " + ORDERS_APP));
             assertFalse(connections.contains("logged in as frank"));
             for (String secret : List.of(ORDERS_APP_PASSWORD, AUDITOR_PASSWORD, CLIENT_PASSWORD, STALE_PASSWORD,
                 SecuredKafkaCluster.PROXY_PASSWORD)) {
