@@ -20,6 +20,11 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * flow of requests between them. Both channels live on the same event loop, so this state is
  * touched by one thread only and needs no locks.
  *
+ * <p>The upstream connection is this client connection's alone: opened for it (after its login,
+ * where clients log in), authenticated once as its identity, closed with it, never pooled or
+ * handed to another. Identity modes mapped and passthrough rely on that: two principals never
+ * share an authenticated connection.
+ *
  * <p>Lifecycle: NEW, CONNECTING (client reads paused until the upstream connection is up),
  * FORWARDING, CLOSED. Whichever side closes first, the other is closed too, and every response
  * still held is released.
