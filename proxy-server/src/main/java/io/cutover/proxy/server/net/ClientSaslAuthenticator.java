@@ -208,7 +208,7 @@ final class ClientSaslAuthenticator extends ChannelInboundHandlerAdapter impleme
             .setSessionLifetimeMs(lifetimeMs));
     }
 
-    /** The login holds; {@code openUpstream} unless the connection to the cluster is already open (passthrough). */
+    /** The login holds; {@code openUpstream} unless the connection to the cluster is already open (mapped, passthrough). */
     private void loggedIn(String who, boolean openUpstream) {
         boolean oldLibrdkafka = ListenerSasl.oldLibrdkafkaNonce(server);
         dispose();
