@@ -57,6 +57,7 @@ import io.cutover.proxy.core.virtual.ProducerIdStore;
 import io.cutover.proxy.core.virtual.TopicIds;
 import io.cutover.proxy.server.admin.AdminTokens;
 import io.cutover.proxy.server.config.ClusterConfig;
+import io.cutover.proxy.server.config.IdentityMode;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.fleet.FleetClusterId;
 import io.cutover.proxy.server.fleet.FleetConsumerFacts;
@@ -96,9 +97,11 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -232,7 +235,7 @@ public final class ProxyServer implements AutoCloseable {
             ProxyContext ctx = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), transport,
                 new io.cutover.proxy.server.upstream.UpstreamConnector(transport, config.limits().upstreamConnectTimeout()),
                 new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
-                new ControlPlaneAnswers(routing, knownApiVersions), captures, connections, fences, observations, inventory);
+                new ControlPlaneAnswers(routing, knownApiVersions, clientsAsThemselves(config)), captures, connections, fences, observations, inventory);
 
             this.listeners = new BrokerListeners(ctx, acceptors, workers);
             nodes.start(listeners);
@@ -577,6 +580,17 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** The address clients bootstrap from: advertised host, bound port. */
+    /** The clusters that clients reach as themselves (identity mapped or passthrough over SASL), not as the proxy. */
+    private static Set<String> clientsAsThemselves(ProxyConfig config) {
+        Set<String> own = new HashSet<>();
+        config.clusters().forEach((name, cluster) -> {
+            if (cluster.security().config().usesSasl() && cluster.security().identity() != IdentityMode.SERVICE) {
+                own.add(name);
+            }
+        });
+        return own;
+    }
+
     public String bootstrapServers() {
         return config.listener().advertisedHost() + ":" + bootstrapBound.getPort();
     }

@@ -6,11 +6,14 @@ import io.cutover.proxy.core.inventory.ClientInventory;
 import io.cutover.proxy.core.rewrite.RewriteContext;
 import io.cutover.proxy.core.routing.ClientRoutes;
 import io.cutover.proxy.core.routing.ClientSelector;
+import io.cutover.proxy.server.config.SaslCredentials;
 import io.cutover.proxy.server.metrics.ProxyError;
+import io.cutover.proxy.server.security.UpstreamAuthenticationException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
@@ -36,6 +39,10 @@ final class ClientSession {
     private boolean certificateLooked;
     private boolean oldScramNonce;
     private Runnable onClose = () -> { };
+    /** Who the connection to the cluster authenticates as; null for the cluster's service credential. */
+    private SaslCredentials upstreamCredentials;
+    /** Set while the client's login waits for the cluster's verdict (identity mode passthrough). */
+    private Consumer<UpstreamAuthenticationException> clusterVerdict;
 
     ClientSession(ProxyContext proxy, Channel client, UpstreamTarget target, boolean bootstrapListener) {
         this.proxy = proxy;
@@ -150,6 +157,39 @@ final class ClientSession {
         this.oldScramNonce = oldLibrdkafkaNonce;
         proxy.connectionLog().info("{} logged in as {}{}", describeClient(), user, oldLibrdkafkaNonce
             ? " (a librdkafka before 2.6.1: its repeated SCRAM nonce was accepted; a Kafka 4.x broker would refuse it)" : "");
+    }
+
+    /** The client's own credentials on the cluster (identity modes mapped and passthrough); null means the service credential. */
+    SaslCredentials upstreamCredentials() {
+        return upstreamCredentials;
+    }
+
+    void upstreamCredentials(SaslCredentials credentials) {
+        this.upstreamCredentials = credentials;
+    }
+
+    /** Holds the client's login until the cluster has authenticated its credentials; {@code verdict} gets null when it did. */
+    void awaitClusterVerdict(Consumer<UpstreamAuthenticationException> verdict) {
+        this.clusterVerdict = verdict;
+    }
+
+    void clusterAccepted() {
+        Consumer<UpstreamAuthenticationException> v = clusterVerdict;
+        clusterVerdict = null;
+        if (v != null) {
+            v.accept(null);
+        }
+    }
+
+    /** False when no login was waiting for the verdict. */
+    boolean clusterRefused(UpstreamAuthenticationException e) {
+        Consumer<UpstreamAuthenticationException> v = clusterVerdict;
+        clusterVerdict = null;
+        if (v == null) {
+            return false;
+        }
+        v.accept(e);
+        return true;
     }
 
     boolean isClosed() {
