@@ -1,0 +1,168 @@
+package io.cutover.proxy.server.it;
+
+import static io.cutover.proxy.server.it.WaveSwitchTest.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cutover.proxy.server.cli.Main;
+import io.cutover.proxy.server.embedded.EmbeddedKafkaCluster;
+import io.cutover.proxy.server.testkit.Await;
+import io.cutover.proxy.server.testkit.Brokers;
+import io.cutover.proxy.server.testkit.Clients;
+import io.cutover.proxy.server.testkit.KafkaClusterExtension;
+import io.cutover.proxy.server.testkit.RunningProxy;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.quota.ClientQuotaAlteration;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The acls-on-target and quotas-on-target gates against real brokers: clients log in to the proxy
+ * (listener.sasl) and produce to the source; the target checks ACLs (StandardAuthorizer) and has a
+ * produce quota for the principal. The gates read what the principal did from the inventory and
+ * compare it with what the target would grant.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class AccessGatesTest {
+    private static final String USER = "alice";
+    private static final String PASSWORD = "alice-secret-pw";
+    private static final long QUOTA = 1024;
+
+    @Test
+    void aPrincipalLackingWriteOnTheTargetFailsTheGateByNameUntilGrantedAndAQuotaBelowItsRateIsAWarning(EmbeddedKafkaCluster source,
+            @Brokers(name = "acl-target", authorizer = true) EmbeddedKafkaCluster target, @TempDir Path dir) throws Exception {
+        String topic = Clients.unique("acl-orders");
+        String wave = Clients.unique("acl-wave");
+        try (Admin targetAdmin = Clients.admin(target.bootstrapServers())) {
+            ClientQuotaEntity alice = new ClientQuotaEntity(Map.of(ClientQuotaEntity.USER, USER));
+            targetAdmin.alterClientQuotas(List.of(new ClientQuotaAlteration(alice, List.of(
+                new ClientQuotaAlteration.Op("producer_byte_rate", (double) QUOTA))))).all().get(30, TimeUnit.SECONDS);
+            try (RunningProxy proxy = saslProxy(source, target, dir)) {
+                produceThroughTheProxy(proxy, source, topic);
+                assertEquals(201, proxy.send("POST", "/waves", "{\"name\":\"" + wave + "\",\"topics\":[\"" + topic + "\"]}", Map.of())
+                    .statusCode());
+
+                // Given alice wrote the topic through the proxy, and the target allows her nothing on it,
+                JsonNode acls = checkedGate(proxy, wave, "acls-on-target");
+                // then the gate fails, naming her, the topic and the operation.
+                assertEquals("FAIL", acls.get("status").asText(), acls.toString());
+                assertTrue(acls.get("evidence").get("authorizer").asBoolean(), acls.toString());
+                String problems = acls.get("evidence").get("problems").toString();
+                assertTrue(problems.contains("principal " + USER + " would lose WRITE on TOPIC " + topic), problems);
+                assertTrue(problems.contains("DESCRIBE on TOPIC " + topic), problems);
+                assertEquals("PLANNED", json(proxy.send("GET", "/waves/" + wave, null, Map.of())).get("state").asText(),
+                    "a failing acls-on-target keeps the wave from READY");
+
+                // and her produce quota on the target, below what she uses now, is a warning with both numbers that blocks nothing.
+                JsonNode quotas = checkedGate(proxy, wave, "quotas-on-target");
+                assertEquals("PASS_WITH_WARNINGS", quotas.get("status").asText(), quotas.toString());
+                JsonNode row = quotas.get("evidence").get("principals").get(0);
+                assertEquals(USER, row.get("principal").asText(), quotas.toString());
+                JsonNode produce = row.get("produce").get(0);
+                long rate = produce.get("bytesPerSecond").asLong();
+                assertTrue(rate > QUOTA, "the rate measured through the proxy: " + quotas);
+                assertEquals(QUOTA, produce.get("quotaBytesPerSecond").asLong(), quotas.toString());
+                String warning = quotas.get("warnings").get(0).asText();
+                assertTrue(warning.contains("principal " + USER + " produces up to " + rate + " B/s"), warning);
+                assertTrue(warning.contains("producer_byte_rate quota of " + QUOTA + " B/s on the target (user=" + USER + ")"), warning);
+
+                // When WRITE on the topic is granted (DESCRIBE comes with it), the gate passes.
+                targetAdmin.createAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
+                    new AccessControlEntry("User:" + USER, "*", AclOperation.WRITE, AclPermissionType.ALLOW)))).all()
+                    .get(30, TimeUnit.SECONDS);
+                JsonNode granted = Await.until("acls-on-target passes once WRITE is granted", Duration.ofSeconds(30),
+                    () -> checkedGate(proxy, wave, "acls-on-target"), g -> g.get("status").asText().equals("PASS"));
+                String operations = granted.get("evidence").get("principals").toString();
+                assertTrue(operations.contains("allowed by ALLOW WRITE for User:" + USER), operations);
+            }
+        }
+    }
+
+    @Test
+    void aTargetWithoutAnAuthorizerPassesSayingSo(EmbeddedKafkaCluster source, @Brokers(name = "target") EmbeddedKafkaCluster target,
+                                                  @TempDir Path dir) throws Exception {
+        String topic = Clients.unique("open-orders");
+        String wave = Clients.unique("open-wave");
+        try (RunningProxy proxy = saslProxy(source, target, dir)) {
+            produceThroughTheProxy(proxy, source, topic);
+            assertEquals(201, proxy.send("POST", "/waves", "{\"name\":\"" + wave + "\",\"topics\":[\"" + topic + "\"]}", Map.of())
+                .statusCode());
+            JsonNode acls = checkedGate(proxy, wave, "acls-on-target");
+            assertEquals("PASS", acls.get("status").asText(), acls.toString());
+            assertFalse(acls.get("evidence").get("authorizer").asBoolean(), acls.toString());
+            assertTrue(acls.get("evidence").get("note").asText().contains("no authorizer"), acls.toString());
+            assertEquals(USER, acls.get("evidence").get("principals").get(0).get("principal").asText(), acls.toString());
+            JsonNode quotas = checkedGate(proxy, wave, "quotas-on-target");
+            assertEquals("PASS", quotas.get("status").asText(), "no quota on this target: " + quotas);
+        }
+    }
+
+    private static RunningProxy saslProxy(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, Path dir) {
+        return RunningProxy.routing(source, target, Map.of("waves.mapping", "identity", "listener.sasl.enabled", true,
+            "listener.sasl.users-file", usersFile(dir).toString()));
+    }
+
+    /** About 200 KB as alice, in a few seconds: far above a 1 KiB/s quota whichever 10 s window it falls in. */
+    private static void produceThroughTheProxy(RunningProxy proxy, EmbeddedKafkaCluster source, String topic) throws Exception {
+        try (Admin admin = Clients.admin(source.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        String value = "x".repeat(4096);
+        try (KafkaProducer<String, String> producer = Clients.producer(proxy.bootstrapServers(), login())) {
+            for (int i = 0; i < 50; i++) {
+                producer.send(new ProducerRecord<>(topic, value)).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static JsonNode checkedGate(RunningProxy proxy, String wave, String gate) {
+        HttpResponse<String> r = proxy.send("POST", "/waves/" + wave + "/check", null, Map.of());
+        assertEquals(200, r.statusCode(), r.body());
+        return WaveAbortTest.gate(json(r).get("gates"), gate);
+    }
+
+    private static Map<String, Object> login() {
+        Map<String, Object> c = new HashMap<>();
+        c.put("security.protocol", "SASL_PLAINTEXT");
+        c.put("sasl.mechanism", "SCRAM-SHA-512");
+        c.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + USER
+            + "\" password=\"" + PASSWORD + "\";");
+        return c;
+    }
+
+    /** A users file with alice, as `cutover-proxy users add` writes it. */
+    private static Path usersFile(Path dir) {
+        Path users = dir.resolve("users.json");
+        int added = Main.run(new String[] {"users", "add", USER, "--file", users.toString()},
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            new ByteArrayInputStream((PASSWORD + "\n").getBytes(StandardCharsets.UTF_8)));
+        assertEquals(0, added);
+        return users;
+    }
+}
