@@ -12,6 +12,7 @@ import io.cutover.proxy.server.testkit.Await;
 import io.cutover.proxy.server.testkit.Brokers;
 import io.cutover.proxy.server.testkit.Clients;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
+import io.cutover.proxy.server.testkit.OpenApiSpec;
 import io.cutover.proxy.server.testkit.RunningProxy;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -52,6 +53,7 @@ class AccessGatesTest {
     private static final String USER = "alice";
     private static final String PASSWORD = "alice-secret-pw";
     private static final long QUOTA = 1024;
+    private static final OpenApiSpec SPEC = OpenApiSpec.bundled();
 
     @Test
     void aPrincipalLackingWriteOnTheTargetFailsTheGateByNameUntilGrantedAndAQuotaBelowItsRateIsAWarning(EmbeddedKafkaCluster source,
@@ -95,6 +97,11 @@ class AccessGatesTest {
                 targetAdmin.createAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
                     new AccessControlEntry("User:" + USER, "*", AclOperation.WRITE, AclPermissionType.ALLOW)))).all()
                     .get(30, TimeUnit.SECONDS);
+                HttpResponse<String> inventory = proxy.send("GET", "/clients", null, Map.of());
+                assertConforms("GET /clients", inventory);
+                JsonNode principal = json(inventory).get("principals").get(0);
+                assertEquals(USER, principal.get("principal").asText(), inventory.body());
+                assertEquals(topic, principal.get("produced").get(0).asText(), inventory.body());
                 JsonNode granted = Await.until("acls-on-target passes once WRITE is granted", Duration.ofSeconds(30),
                     () -> checkedGate(proxy, wave, "acls-on-target"), g -> g.get("status").asText().equals("PASS"));
                 String operations = granted.get("evidence").get("principals").toString();
@@ -143,7 +150,16 @@ class AccessGatesTest {
     private static JsonNode checkedGate(RunningProxy proxy, String wave, String gate) {
         HttpResponse<String> r = proxy.send("POST", "/waves/" + wave + "/check", null, Map.of());
         assertEquals(200, r.statusCode(), r.body());
+        assertConforms("POST /waves/{name}/check", r);
         return WaveAbortTest.gate(json(r).get("gates"), gate);
+    }
+
+    /** The answer, the new gates' evidence and the inventory's principals included, is as openapi.json documents it. */
+    private static void assertConforms(String operation, HttpResponse<String> r) {
+        OpenApiSpec.Answer answer = new OpenApiSpec.Answer(r.statusCode(), r.headers().firstValue("content-type").orElse(null), r.body(),
+            Map.of());
+        List<String> problems = SPEC.problems(SPEC.response(operation, r.statusCode()), answer);
+        assertTrue(problems.isEmpty(), operation + ": " + problems);
     }
 
     private static Map<String, Object> login() {
