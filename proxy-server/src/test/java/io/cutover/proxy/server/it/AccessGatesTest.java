@@ -79,6 +79,12 @@ class AccessGatesTest {
                 assertTrue(problems.contains("DESCRIBE on TOPIC " + topic), problems);
                 assertEquals("PLANNED", json(proxy.send("GET", "/waves/" + wave, null, Map.of())).get("state").asText(),
                     "a failing acls-on-target keeps the wave from READY");
+                // The scorecard and the cutover report show it as they show every gate.
+                String card = proxy.send("GET", "/waves/" + wave + "/scorecard?format=text", null, Map.of()).body();
+                assertTrue(card.contains("acls-on-target") && card.contains("would lose WRITE on TOPIC " + topic), card);
+                String report = proxy.send("GET", "/waves/" + wave + "/report", null, Map.of()).body();
+                assertTrue(report.contains("data-gate=\"acls-on-target\"") && report.contains("would lose WRITE on TOPIC " + topic),
+                    "the cutover report's gates");
 
                 // and her produce quota on the target, below what she uses now, is a warning with both numbers that blocks nothing.
                 JsonNode quotas = checkedGate(proxy, wave, "quotas-on-target");
