@@ -51,9 +51,10 @@ final class AclsOnTarget {
         ObjectNode evidence = JSON.createObjectNode();
         List<String> problems = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
-        Map<String, List<PrincipalNeeds.Need>> needs = needs(wave, moving);
+        List<PrincipalRecord.Snapshot> principals = inventory.principals().snapshot();
+        Map<String, List<PrincipalNeeds.Need>> needs = needs(wave, moving, principals);
         Map<String, Set<String>> addresses = new LinkedHashMap<>();
-        inventory.principals().snapshot().forEach(p -> addresses.put(p.principal(), p.addresses()));
+        principals.forEach(p -> addresses.put(p.principal(), p.addresses()));
         Set<ResourcePatternFilter> resources = new LinkedHashSet<>();
         needs.values().forEach(list -> list.forEach(n -> resources.add(new ResourcePatternFilter(n.type(), n.name(), PatternType.MATCH))));
         Optional<Set<AclBinding>> acls;
@@ -77,24 +78,8 @@ final class AclsOnTarget {
                 + "target are unknown, so their ACLs were not checked");
         }
         ArrayNode rows = evidence.putArray("principals");
-        if (acls.isPresent()) {
-            TargetAcls target = target(acls.get(), warnings);
-            needs.forEach((principal, list) -> {
-                ObjectNode row = rows.addObject().put("principal", principal);
-                ArrayNode checked = row.putArray("operations");
-                Set<String> hosts = addresses.getOrDefault(principal, Set.of());
-                for (PrincipalNeeds.Need n : list) {
-                    for (String host : hosts.isEmpty() ? Set.of(UNKNOWN_HOST) : hosts) {
-                        TargetAcls.Verdict v = target.authorize("User:" + principal, host, n.type(), n.name(), n.operation());
-                        checked.addObject().put("resource", n.resource()).put("operation", n.operation().name()).put("host", host)
-                            .put("because", n.because()).put("allowed", v.allowed()).put("reason", v.reason());
-                        if (!v.allowed()) {
-                            problems.add("principal " + principal + " would lose " + n.operation() + " on " + n.resource() + " (it "
-                                + n.because() + " on the source, from " + host + "): " + v.reason() + " on the target");
-                        }
-                    }
-                }
-            });
+        if (acls.isPresent() && !needs.isEmpty()) {
+            judge(target(acls.get(), warnings), needs, addresses, rows, problems);
         } else {
             needs.keySet().forEach(p -> rows.addObject().put("principal", p));
         }
@@ -104,12 +89,33 @@ final class AclsOnTarget {
                 + "User:NAME --operation OPERATION --topic/--group/--transactional-id NAME), or remove the DENY named; then check again.");
     }
 
+    /** Each need of each principal, from each address it came from: a row of evidence, and a problem when refused. */
+    private static void judge(TargetAcls target, Map<String, List<PrincipalNeeds.Need>> needs, Map<String, Set<String>> addresses,
+                              ArrayNode rows, List<String> problems) {
+        needs.forEach((principal, list) -> {
+            ArrayNode checked = rows.addObject().put("principal", principal).putArray("operations");
+            Set<String> hosts = addresses.getOrDefault(principal, Set.of());
+            for (PrincipalNeeds.Need n : list) {
+                for (String host : hosts.isEmpty() ? Set.of(UNKNOWN_HOST) : hosts) {
+                    TargetAcls.Verdict v = target.authorize("User:" + principal, host, n.type(), n.name(), n.operation());
+                    checked.addObject().put("resource", n.resource()).put("operation", n.operation().name()).put("host", host)
+                        .put("because", n.because()).put("allowed", v.allowed()).put("reason", v.reason());
+                    if (!v.allowed()) {
+                        problems.add("principal " + principal + " would lose " + n.operation() + " on " + n.resource() + " (it "
+                            + n.because() + " on the source, from " + host + "): " + v.reason() + " on the target");
+                    }
+                }
+            }
+        });
+    }
+
     /** What each principal must be allowed, from what its clients did with the wave's resources; principals that need nothing are left out. */
-    private Map<String, List<PrincipalNeeds.Need>> needs(Wave wave, WaveTransactionalIds moving) {
+    private static Map<String, List<PrincipalNeeds.Need>> needs(Wave wave, WaveTransactionalIds moving,
+                                                                List<PrincipalRecord.Snapshot> principals) {
         Map<String, List<PrincipalNeeds.Need>> out = new LinkedHashMap<>();
         Set<String> topics = new TreeSet<>(wave.topics());
         Set<String> groups = new TreeSet<>(wave.groups());
-        for (PrincipalRecord.Snapshot p : inventory.principals().snapshot()) {
+        for (PrincipalRecord.Snapshot p : principals) {
             List<PrincipalNeeds.Need> list = PrincipalNeeds.of(p, topics, groups, moving::matches);
             if (!list.isEmpty()) {
                 out.put(p.principal(), list);

@@ -45,6 +45,14 @@ final class QuotasOnTarget {
         evidence.put("note", "rates are the highest 10 s average of the last one to two hours through the proxy, over all of a "
             + "principal's traffic; a broker enforces a quota per broker");
         ArrayNode rows = evidence.putArray("principals");
+        evidence.putArray("problems");
+        Set<String> topics = new TreeSet<>(wave.topics());
+        Set<String> groups = new TreeSet<>(wave.groups());
+        List<PrincipalRecord.Snapshot> using = inventory.principals().snapshot().stream()
+            .filter(p -> !PrincipalNeeds.of(p, topics, groups, moving::matches).isEmpty()).toList();
+        if (using.isEmpty()) {
+            return new GateResult(GATE, TITLE, true, evidence, warnings, ""); // nobody to compare: the target is not asked
+        }
         TargetQuotas quotas;
         try {
             quotas = new TargetQuotas(admins.clientQuotas(ProxyConfig.TARGET));
@@ -52,22 +60,29 @@ final class QuotasOnTarget {
             warnings.add("cannot read the target's client quotas (" + e.getMessage() + "): not compared");
             return new GateResult(GATE, TITLE, true, evidence, warnings, "");
         }
-        Set<String> topics = new TreeSet<>(wave.topics());
-        Set<String> groups = new TreeSet<>(wave.groups());
-        for (PrincipalRecord.Snapshot p : inventory.principals().snapshot()) {
-            if (PrincipalNeeds.of(p, topics, groups, moving::matches).isEmpty()) {
-                continue;
-            }
+        for (PrincipalRecord.Snapshot p : using) {
             ObjectNode row = rows.addObject().put("principal", p.principal());
-            compare(p, TargetQuotas.PRODUCE, "produces", Quota.PRODUCE, quotas, row.putArray("produce"), warnings);
-            compare(p, TargetQuotas.FETCH, "fetches", Quota.FETCH, quotas, row.putArray("fetch"), warnings);
+            for (Quota q : Quota.values()) {
+                compare(p, q, quotas, row.putArray(q.evidenceName), warnings);
+            }
         }
-        evidence.putArray("problems");
         return new GateResult(GATE, TITLE, true, evidence, warnings, "");
     }
 
+    /** The two byte-rate quotas, each compared with the rate it limits. */
     private enum Quota {
-        PRODUCE, FETCH;
+        PRODUCE(TargetQuotas.PRODUCE, "produce", "produces"),
+        FETCH(TargetQuotas.FETCH, "fetch", "fetches");
+
+        final String key;
+        final String evidenceName;
+        final String verb;
+
+        Quota(String key, String evidenceName, String verb) {
+            this.key = key;
+            this.evidenceName = evidenceName;
+            this.verb = verb;
+        }
 
         long of(PrincipalRecord.Rates r) {
             return this == PRODUCE ? r.produceBytesPerSecond() : r.fetchBytesPerSecond();
@@ -78,18 +93,17 @@ final class QuotasOnTarget {
      * Client ids that resolve to the same bucket share its quota, so their rates add up; a client id
      * no quota applies to is not limited.
      */
-    private static void compare(PrincipalRecord.Snapshot p, String key, String verb, Quota which, TargetQuotas quotas, ArrayNode rows,
-                                List<String> warnings) {
+    private static void compare(PrincipalRecord.Snapshot p, Quota quota, TargetQuotas quotas, ArrayNode rows, List<String> warnings) {
         Map<String, Bucket> buckets = new TreeMap<>();
-        p.rates().forEach((clientId, rates) -> quotas.resolve(p.principal(), clientId, key).ifPresent(applied ->
-            buckets.computeIfAbsent(applied.bucket(), b -> new Bucket(applied)).add(clientId, which.of(rates))));
+        p.rates().forEach((clientId, rates) -> quotas.resolve(p.principal(), clientId, quota.key).ifPresent(applied ->
+            buckets.computeIfAbsent(applied.bucket(), b -> new Bucket(applied)).add(clientId, quota.of(rates))));
         buckets.forEach((name, b) -> {
-            long quota = (long) b.applied.value();
-            rows.addObject().put("entity", b.applied.entity()).put("quotaBytesPerSecond", quota).put("bytesPerSecond", b.rate)
+            long limit = (long) b.applied.value();
+            rows.addObject().put("entity", b.applied.entity()).put("quotaBytesPerSecond", limit).put("bytesPerSecond", b.rate)
                 .put("clientIds", String.join(", ", b.clientIds));
-            if (b.rate > quota) {
-                warnings.add("principal " + p.principal() + " " + verb + " up to " + b.rate + " B/s through the proxy (client ids "
-                    + String.join(", ", b.clientIds) + "), above its " + key + " quota of " + quota + " B/s on the target ("
+            if (b.rate > limit) {
+                warnings.add("principal " + p.principal() + " " + quota.verb + " up to " + b.rate + " B/s through the proxy (client ids "
+                    + String.join(", ", b.clientIds) + "), above its " + quota.key + " quota of " + limit + " B/s on the target ("
                     + b.applied.entity() + "): it would be throttled there");
             }
         });
