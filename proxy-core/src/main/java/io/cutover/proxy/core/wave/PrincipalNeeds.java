@@ -27,26 +27,32 @@ public final class PrincipalNeeds {
     }
 
     public static List<Need> of(PrincipalRecord.Snapshot p, Set<String> topics, Set<String> groups, Predicate<String> movedTransactionalId) {
+        return of(p.produced(), p.fetched(), p.groups(), p.transactionalIds(), topics, groups, movedTransactionalId);
+    }
+
+    /** The same from what was produced, fetched, used and initialised, by whoever did it (the proxy's own user does it for all). */
+    public static List<Need> of(Set<String> produced, Set<String> fetched, Set<String> used, Set<String> transactionalIds, Set<String> topics,
+                                Set<String> groups, Predicate<String> movedTransactionalId) {
         List<Need> out = new ArrayList<>();
-        for (String t : p.produced()) {
+        for (String t : produced) {
             if (topics.contains(t)) {
                 out.add(new Need(ResourceType.TOPIC, t, AclOperation.WRITE, "produced to it"));
                 out.add(new Need(ResourceType.TOPIC, t, AclOperation.DESCRIBE, "produced to it"));
             }
         }
-        for (String t : p.fetched()) {
+        for (String t : fetched) {
             if (topics.contains(t)) {
                 out.add(new Need(ResourceType.TOPIC, t, AclOperation.READ, "fetched from it"));
                 out.add(new Need(ResourceType.TOPIC, t, AclOperation.DESCRIBE, "fetched from it"));
             }
         }
-        for (String g : p.groups()) {
+        for (String g : used) {
             if (groups.contains(g)) {
                 out.add(new Need(ResourceType.GROUP, g, AclOperation.READ, "joined or committed offsets for it"));
                 out.add(new Need(ResourceType.GROUP, g, AclOperation.DESCRIBE, "joined or committed offsets for it"));
             }
         }
-        for (String id : p.transactionalIds()) {
+        for (String id : transactionalIds) {
             if (movedTransactionalId.test(id)) {
                 out.add(new Need(ResourceType.TRANSACTIONAL_ID, id, AclOperation.WRITE, "initialised transactions with it"));
                 out.add(new Need(ResourceType.TRANSACTIONAL_ID, id, AclOperation.DESCRIBE, "initialised transactions with it"));

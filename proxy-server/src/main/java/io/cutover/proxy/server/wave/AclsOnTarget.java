@@ -30,7 +30,9 @@ import org.apache.kafka.common.resource.ResourceType;
  * transactional ids must be allowed on the target what it did on the source, from every address it
  * came from. The target's ACLs covering those resources are read once, and Kafka's authorizer rules
  * applied to them ({@link TargetAcls}), with the broker's super.users and
- * allow.everyone.if.no.acl.found. A target without an authorizer passes, saying so.
+ * allow.everyone.if.no.acl.found. The proxy's own user there, which carries every client's requests
+ * in identity mode service, is checked too ({@link ProxyUserOnTarget}). A target without an
+ * authorizer passes, saying so.
  */
 final class AclsOnTarget {
     static final String GATE = "acls-on-target";
@@ -41,10 +43,12 @@ final class AclsOnTarget {
 
     private final ClusterAdmins admins;
     private final ClientInventory inventory;
+    private final ProxyUserOnTarget proxyUser;
 
     AclsOnTarget(ClusterAdmins admins, ClientInventory inventory) {
         this.admins = admins;
         this.inventory = inventory;
+        this.proxyUser = new ProxyUserOnTarget(admins, inventory);
     }
 
     GateResult check(Wave wave, WaveTransactionalIds moving) {
@@ -83,10 +87,18 @@ final class AclsOnTarget {
         } else {
             needs.keySet().forEach(p -> rows.addObject().put("principal", p));
         }
+        if (acls.isPresent()) {
+            try {
+                problems.addAll(proxyUser.check(wave, evidence));
+            } catch (ClusterAdmins.ClusterCallException e) {
+                problems.add("cannot read what the proxy's own user may do on the target: " + e.getMessage());
+            }
+        }
         evidence.set("problems", strings(problems));
         return new GateResult(GATE, TITLE, problems.isEmpty(), evidence, warnings,
             "Grant each principal named what it lacks on the target (kafka-acls.sh --bootstrap-server TARGET --add --allow-principal "
-                + "User:NAME --operation OPERATION --topic/--group/--transactional-id NAME), or remove the DENY named; then check again.");
+                + "User:NAME --operation OPERATION --topic/--group/--transactional-id NAME), or remove the DENY named; the proxy's own "
+                + "user (clusters.target.security) needs what all of the wave's clients do through it. Then check again.");
     }
 
     /** Each need of each principal, from each address it came from: a row of evidence, and a problem when refused. */

@@ -19,6 +19,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
@@ -29,6 +31,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AccessControlEntryFilter;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.SecurityDisabledException;
@@ -135,6 +140,54 @@ public final class ClusterAdmins implements AutoCloseable {
         for (ConfigEntry e : config.entries()) {
             if (names.contains(e.name()) && e.value() != null) {
                 out.put(e.name(), e.value());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What the proxy's own user may do on each of {@code topics} of {@code cluster}, as the broker's
+     * authorizer reports it (KIP-430): a topic it may not even describe gets no operation, a topic
+     * that does not exist is left out, and so is one the broker reports nothing for (no authorizer).
+     */
+    public Map<String, Set<AclOperation>> ownTopicOperations(String cluster, Collection<String> topics) {
+        Map<String, Set<AclOperation>> out = new LinkedHashMap<>();
+        var described = admin(cluster).describeTopics(topics, new DescribeTopicsOptions().includeAuthorizedOperations(true))
+            .topicNameValues();
+        for (String t : topics) {
+            try {
+                Set<AclOperation> ops = get(described.get(t), "describe " + t + " on " + cluster).authorizedOperations();
+                if (ops != null) {
+                    out.put(t, ops);
+                }
+            } catch (ClusterCallException e) {
+                if (e.getCause() instanceof TopicAuthorizationException) {
+                    out.put(t, Set.of());
+                } else if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The same for consumer groups: a group the broker knows nothing about, or reports nothing for, is left out. */
+    public Map<String, Set<AclOperation>> ownGroupOperations(String cluster, Collection<String> groups) {
+        Map<String, Set<AclOperation>> out = new LinkedHashMap<>();
+        var described = admin(cluster).describeConsumerGroups(groups, new DescribeConsumerGroupsOptions().includeAuthorizedOperations(true))
+            .describedGroups();
+        for (String g : groups) {
+            try {
+                Set<AclOperation> ops = get(described.get(g), "describe group " + g + " on " + cluster).authorizedOperations();
+                if (ops != null) {
+                    out.put(g, ops);
+                }
+            } catch (ClusterCallException e) {
+                if (e.getCause() instanceof GroupAuthorizationException) {
+                    out.put(g, Set.of());
+                } else if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                    throw e;
+                }
             }
         }
         return out;

@@ -14,6 +14,7 @@ import io.cutover.proxy.server.testkit.Clients;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.OpenApiSpec;
 import io.cutover.proxy.server.testkit.RunningProxy;
+import io.cutover.proxy.server.testkit.SecuredKafkaCluster;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -133,6 +134,65 @@ class AccessGatesTest {
             JsonNode quotas = checkedGate(proxy, wave, "quotas-on-target");
             assertEquals("PASS", quotas.get("status").asText(), "no quota on this target: " + quotas);
         }
+    }
+
+    @Test
+    void theProxysOwnUserLackingWriteOnTheTargetFailsTheGateUntilGranted(EmbeddedKafkaCluster source, @TempDir Path dir)
+        throws Exception {
+        String topic = Clients.unique("proxy-user-orders");
+        String wave = Clients.unique("proxy-user-wave");
+        try (SecuredKafkaCluster target = SecuredKafkaCluster.start("proxy-user-target", true); Admin targetAdmin = target.admin()) {
+            targetAdmin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            // What the proxy's user needs for the gates themselves: read ACLs and broker settings, describe the topic and its configs.
+            String proxyUser = "User:" + SecuredKafkaCluster.PROXY_USER;
+            targetAdmin.createAcls(List.of(
+                allow(ResourceType.CLUSTER, "kafka-cluster", proxyUser, AclOperation.DESCRIBE),
+                allow(ResourceType.CLUSTER, "kafka-cluster", proxyUser, AclOperation.DESCRIBE_CONFIGS),
+                allow(ResourceType.TOPIC, topic, proxyUser, AclOperation.DESCRIBE),
+                allow(ResourceType.TOPIC, topic, proxyUser, AclOperation.DESCRIBE_CONFIGS))).all().get(30, TimeUnit.SECONDS);
+            // ACLs reach the broker's authorizer through the metadata log: wait until these are in force.
+            Await.until("the proxy's user may describe " + topic + " on the target", Duration.ofSeconds(30), () -> {
+                try (Admin asProxy = Clients.admin(target.bootstrapServers(), target.clientConfig("SCRAM-SHA-512",
+                    SecuredKafkaCluster.PROXY_USER, SecuredKafkaCluster.PROXY_PASSWORD))) {
+                    asProxy.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS);
+                    return true;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            Map<String, Object> overrides = new HashMap<>(target.proxySecurity("target", "SCRAM-SHA-512", SecuredKafkaCluster.PROXY_USER,
+                SecuredKafkaCluster.PROXY_PASSWORD, dir));
+            overrides.put("waves.mapping", "identity");
+            try (RunningProxy proxy = RunningProxy.routing(source.bootstrapServers(), target.bootstrapServers(), overrides)) {
+                // Given a client (no login to the proxy) wrote the topic through the proxy,
+                try (Admin admin = Clients.admin(source.bootstrapServers())) {
+                    admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+                }
+                try (KafkaProducer<String, String> producer = Clients.producer(proxy.bootstrapServers(), Map.of())) {
+                    producer.send(new ProducerRecord<>(topic, "v")).get(30, TimeUnit.SECONDS);
+                }
+                assertEquals(201, proxy.send("POST", "/waves", "{\"name\":\"" + wave + "\",\"topics\":[\"" + topic + "\"]}", Map.of())
+                    .statusCode());
+                // when the proxy's own user on the target may describe the topic but not write it, the gate fails saying so,
+                JsonNode acls = checkedGate(proxy, wave, "acls-on-target");
+                assertEquals("FAIL", acls.get("status").asText(), acls.toString());
+                String problems = acls.get("evidence").get("problems").toString();
+                assertTrue(problems.contains("the proxy's own user would lack WRITE on TOPIC " + topic), problems);
+                assertFalse(problems.contains("DESCRIBE on TOPIC " + topic), "DESCRIBE is granted: " + problems);
+                // and once WRITE is granted, it passes, with a warning that the client's own principal is unknown.
+                targetAdmin.createAcls(List.of(allow(ResourceType.TOPIC, topic, proxyUser, AclOperation.WRITE))).all()
+                    .get(30, TimeUnit.SECONDS);
+                JsonNode granted = Await.until("acls-on-target passes once the proxy's user may write", Duration.ofSeconds(30),
+                    () -> checkedGate(proxy, wave, "acls-on-target"), g -> !g.get("status").asText().equals("FAIL"));
+                assertEquals("PASS_WITH_WARNINGS", granted.get("status").asText(), granted.toString());
+                assertTrue(granted.get("warnings").toString().contains("without logging in to the proxy"), granted.toString());
+            }
+        }
+    }
+
+    private static AclBinding allow(ResourceType type, String name, String principal, AclOperation op) {
+        return new AclBinding(new ResourcePattern(type, name, PatternType.LITERAL),
+            new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW));
     }
 
     private static RunningProxy saslProxy(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, Path dir) {

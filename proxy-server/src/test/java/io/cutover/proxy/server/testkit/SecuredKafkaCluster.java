@@ -38,6 +38,15 @@ public final class SecuredKafkaCluster implements AutoCloseable {
     }
 
     public static SecuredKafkaCluster start(String name) throws Exception {
+        return start(name, false);
+    }
+
+    /**
+     * With {@code authorizer}, the broker checks ACLs (StandardAuthorizer): the broker's admin user and
+     * the controller's plaintext listener are super users; the proxy's user may do only what a test
+     * grants it.
+     */
+    public static SecuredKafkaCluster start(String name, boolean authorizer) throws Exception {
         TestCertificates pki = TestCertificates.shared();
         TestCertificates.Leaf broker = pki.leaf(name + "-broker");
         Map<String, String> c = new HashMap<>();
@@ -56,6 +65,10 @@ public final class SecuredKafkaCluster implements AutoCloseable {
         c.put("ssl.truststore.type", "PKCS12");
         c.put("ssl.truststore.location", pki.trustStore().toString());
         c.put("ssl.truststore.password", TestCertificates.PASSWORD);
+        if (authorizer) {
+            c.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            c.put("super.users", "User:" + ADMIN + ";User:ANONYMOUS");
+        }
         SecuredKafkaCluster secured = new SecuredKafkaCluster(EmbeddedKafkaCluster.start(name, 1, c), pki);
         try {
             secured.createProxyUser();
@@ -88,6 +101,11 @@ public final class SecuredKafkaCluster implements AutoCloseable {
 
     public TestCertificates pki() {
         return pki;
+    }
+
+    /** An Admin client of this cluster as its admin user (a super user when it checks ACLs). */
+    public Admin admin() {
+        return Clients.admin(bootstrapServers(), clientConfig("PLAIN", ADMIN, ADMIN_PASSWORD));
     }
 
     /** Settings for a Kafka client talking to this cluster directly. */
