@@ -3,6 +3,7 @@ package io.cutover.proxy.server.net;
 import io.cutover.proxy.core.codec.MalformedFrameException;
 import io.cutover.proxy.core.codec.RequestFrames;
 import io.cutover.proxy.core.inventory.ClientInventory;
+import io.cutover.proxy.core.inventory.PrincipalRecord;
 import io.cutover.proxy.core.rewrite.RewriteContext;
 import io.cutover.proxy.core.routing.ClientRoutes;
 import io.cutover.proxy.core.routing.ClientSelector;
@@ -38,6 +39,7 @@ final class ClientSession {
     private String principal;
     private boolean certificateLooked;
     private boolean oldScramNonce;
+    private PrincipalRecord.Traffic traffic;
     private Runnable onClose = () -> { };
     /** Who the connection to the cluster authenticates as; null for the cluster's service credential. */
     private SaslCredentials upstreamCredentials;
@@ -141,6 +143,18 @@ final class ClientSession {
             }
         }
         return principal;
+    }
+
+    /** Where this connection's bytes count for its principal (quotas-on-target); set once the client logged in. */
+    void traffic(PrincipalRecord.Traffic traffic) {
+        this.traffic = traffic;
+    }
+
+    /** A Fetch response on its way to the client: a fetch quota counts the response's bytes. */
+    void fetchResponse(int bytes) {
+        if (traffic != null) {
+            traffic.fetched(bytes, System.currentTimeMillis());
+        }
     }
 
     void reauthenticated(String user) {
