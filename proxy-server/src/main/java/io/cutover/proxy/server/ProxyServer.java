@@ -579,7 +579,6 @@ public final class ProxyServer implements AutoCloseable {
         return drain.status().connectionsClosed();
     }
 
-    /** The address clients bootstrap from: advertised host, bound port. */
     /** The clusters that clients reach as themselves (identity mapped or passthrough over SASL), not as the proxy. */
     private static Set<String> clientsAsThemselves(ProxyConfig config) {
         Set<String> own = new HashSet<>();
@@ -591,6 +590,7 @@ public final class ProxyServer implements AutoCloseable {
         return own;
     }
 
+    /** The address clients bootstrap from: advertised host, bound port. */
     public String bootstrapServers() {
         return config.listener().advertisedHost() + ":" + bootstrapBound.getPort();
     }
