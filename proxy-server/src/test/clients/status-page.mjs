@@ -116,6 +116,9 @@ try {
   await waitForText(page.locator('tr[data-cluster="target"] [data-field="rate"]'), /\d/);
   seen.clients = await text(page.locator('#clients > p').last());
   seen.applications = await page.locator('tr[data-application]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-application')));
+  seen.fleet = await page.locator('tr[data-instance]').evaluateAll((rows) => rows.map((r) => ({
+    instance: r.getAttribute('data-instance'), state: r.querySelector('.chip').textContent.trim() })));
+  seen.fleetSummary = await text(page.locator('#fleet-summary'));
   seen.rates = await page.locator('tr[data-cluster]').evaluateAll((rows) => Object.fromEntries(rows.map((r) => [
     r.getAttribute('data-cluster'), r.querySelector('[data-field="rate"]').textContent.trim()])));
 

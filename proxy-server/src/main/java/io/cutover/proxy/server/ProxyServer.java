@@ -61,6 +61,7 @@ import io.cutover.proxy.server.config.IdentityMode;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.fleet.FleetClusterId;
 import io.cutover.proxy.server.fleet.FleetConsumerFacts;
+import io.cutover.proxy.server.fleet.FleetProducerIdStore;
 import io.cutover.proxy.server.fleet.FleetMembership;
 import io.cutover.proxy.server.fleet.FleetNodePortStore;
 import io.cutover.proxy.server.fleet.FleetRouteStore;
@@ -178,8 +179,11 @@ public final class ProxyServer implements AutoCloseable {
             SwitchRecovery.reconcile(new FileSwitchJournal(config.stateDir()), waveStore, routes, audit, Clock.systemUTC());
         }
         // Producer ids are mapped only between two clusters; the journal is read and compacted here.
-        this.producerIds = virtualize ? new FileProducerIdStore(config.stateDir(), RoutingState.PRODUCER_ID_RETENTION, Clock.systemUTC())
-            : null;
+        this.producerIds = virtualize && fleet == null
+            ? new FileProducerIdStore(config.stateDir(), RoutingState.PRODUCER_ID_RETENTION, Clock.systemUTC()) : null;
+        // In a fleet the mappings are every instance's, so a producer that reconnects elsewhere keeps its real ids.
+        FleetProducerIdStore fleetProducerIds = virtualize && fleet != null
+            ? new FleetProducerIdStore(fleet, FleetProducerIdStore.EVENT_LOOP_WAIT) : null;
         this.adminTokens = AdminTokens.resolve(config.admin().tokens(), config.stateDir());
 
         Transport transport = Transport.best();
@@ -206,7 +210,13 @@ public final class ProxyServer implements AutoCloseable {
             links.values().forEach(l -> l.onApiVersions(v -> knownApiVersions.learnt(l.cluster(), v)));
             this.routing = new RoutingState(routes, links,
                 new RoutingContext(clusterNames, Map.copyOf(rewrites), topicIds, virtualize, clusterId), ProxyConfig.SOURCE,
-                producerIds != null ? producerIds : ProducerIdStore.none());
+                producerIds != null ? producerIds : fleetProducerIds != null ? fleetProducerIds : ProducerIdStore.none());
+            if (fleetProducerIds != null) {
+                fleetProducerIds.follow(r -> {
+                    routing.producers().adopt(r);
+                    routing.transactionalProducers().adoptSaved(r);
+                });
+            }
             routing.start(config.discovery().startupWait());
             if (virtualize) {
                 this.topicIdRefresher = new TopicIdRefresher(links, topicIds, config.discovery().interval());

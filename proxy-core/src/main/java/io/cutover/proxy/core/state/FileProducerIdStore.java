@@ -162,6 +162,11 @@ public final class FileProducerIdStore implements ProducerIdStore {
     }
 
     static byte[] line(ProducerIdRecord r) {
+        return (json(r).toString() + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A record as the journal and the fleet's state topic hold it. */
+    public static ObjectNode json(ProducerIdRecord r) {
         ObjectNode n = JSON.createObjectNode();
         if (r instanceof ProducerIdRecord.Placement p) {
             n.put("type", "placement").put("producerId", p.producerId()).put("topic", p.topic()).put("cluster", p.cluster())
@@ -177,10 +182,11 @@ public final class FileProducerIdStore implements ProducerIdStore {
                 .put("epochOffset", id.epochOffset()));
         }
         n.put("at", r.at());
-        return (n.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+        return n;
     }
 
-    static ProducerIdRecord parse(JsonNode n) {
+    /** Reads {@link #json}'s form; IllegalArgumentException when a field is missing or the type unknown. */
+    public static ProducerIdRecord parse(JsonNode n) {
         long at = required(n, "at").asLong();
         String type = required(n, "type").asText();
         switch (type) {

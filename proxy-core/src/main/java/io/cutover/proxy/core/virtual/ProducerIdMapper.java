@@ -79,7 +79,8 @@ public final class ProducerIdMapper {
         }
     }
 
-    private record Placement(String cluster, long realId) {
+    /** {@code at}: when the mapping was saved, epoch millis; of two, the newer one counts. */
+    private record Placement(String cluster, long realId, long at) {
     }
 
     /**
@@ -101,7 +102,7 @@ public final class ProducerIdMapper {
         for (ProducerIdRecord r : saved) {
             if (r instanceof ProducerIdRecord.Placement p) {
                 VirtualProducer vp = producers.computeIfAbsent(p.producerId(), VirtualProducer::new);
-                vp.topics.put(p.topic(), new Placement(p.cluster(), p.realId()));
+                vp.topics.put(p.topic(), new Placement(p.cluster(), p.realId(), p.at()));
                 if (!p.cluster().equals(identityCluster)) {
                     vp.current.putIfAbsent(p.cluster(), p.realId());
                 }
@@ -144,6 +145,10 @@ public final class ProducerIdMapper {
             p = producers.computeIfAbsent(virtualId, VirtualProducer::new);
         }
         p.lastSeen = clock.getAsLong();
+        if (needsNewMapping(p, cluster, topic, identity) && !store.awaitLatest()) {
+            // In a fleet: another instance may have mapped this producer since; not knowing, make no second mapping.
+            return NOT_YET;
+        }
         synchronized (p) {
             Placement placed = p.topics.get(topic);
             if (placed != null && placed.cluster.equals(cluster)) {
@@ -175,11 +180,43 @@ public final class ProducerIdMapper {
                 return NOT_YET;
             }
             p.savedSeen = now;
-            p.topics.put(topic, new Placement(cluster, real));
+            p.topics.put(topic, new Placement(cluster, real, now));
             if (!identity) {
                 p.current.putIfAbsent(cluster, real);
             }
             return real;
+        }
+    }
+
+    private static boolean needsNewMapping(VirtualProducer p, String cluster, String topic, boolean identity) {
+        synchronized (p) {
+            Placement placed = p.topics.get(topic);
+            return !(placed != null && placed.cluster.equals(cluster)) && !(placed == null && identity);
+        }
+    }
+
+    /**
+     * A mapping another proxy of the fleet saved: from now on this one writes the producer's batches
+     * of that topic under the same real id, so a producer that reconnects through another instance
+     * keeps its sequences, and a batch it retries there is deduplicated by the broker. An older
+     * mapping than the one held (by its save time) changes nothing; a proxy's own mappings come
+     * back here too and change nothing either.
+     */
+    public void adopt(ProducerIdRecord record) {
+        if (!(record instanceof ProducerIdRecord.Placement r)) {
+            return;
+        }
+        VirtualProducer p = producers.computeIfAbsent(r.producerId(), VirtualProducer::new);
+        synchronized (p) {
+            Placement held = p.topics.get(r.topic());
+            if (held != null && held.at > r.at()) {
+                return;
+            }
+            p.topics.put(r.topic(), new Placement(r.cluster(), r.realId(), r.at()));
+            if (!r.cluster().equals(identityCluster)) {
+                p.current.put(r.cluster(), r.realId());
+            }
+            seenAt(p, r.at());
         }
     }
 

@@ -20,6 +20,16 @@ public interface ProducerIdStore {
     void save(ProducerIdRecord record) throws IOException;
 
     /**
+     * Returns once every record other proxies of a fleet saved before this call is known here
+     * (handed to {@link ProducerIdMapper#adopt}); false when that could not be made sure of. Called
+     * before a new mapping is made, so that none is made beside one another instance made first.
+     * Alone, a proxy knows all its records already.
+     */
+    default boolean awaitLatest() {
+        return true;
+    }
+
+    /**
      * The compaction key: a newer record with the same key replaces an older one. Placements are
      * per producer and topic, transactional state per transactional id, and a Seen per producer.
      */

@@ -73,17 +73,7 @@ public final class TransactionalProducers {
         this.clock = clock;
         for (ProducerIdRecord r : saved) {
             if (r instanceof ProducerIdRecord.Transactional t) {
-                Producer p = new Producer(t.transactionalId(), t.producerId());
-                p.virtualEpoch = t.epoch();
-                p.transactionTimeoutMs = t.timeoutMs();
-                p.real = Map.copyOf(t.real());
-                p.lastSeen = t.at();
-                p.savedSeen = t.at();
-                Producer previous = byTransactionalId.put(t.transactionalId(), p);
-                if (previous != null) {
-                    byVirtualId.remove(previous.virtualId, previous);
-                }
-                byVirtualId.put(p.virtualId, p);
+                install(t);
             }
         }
         for (ProducerIdRecord r : saved) {
@@ -93,6 +83,37 @@ public final class TransactionalProducers {
                 p.savedSeen = p.lastSeen;
             }
         }
+    }
+
+    private void install(ProducerIdRecord.Transactional t) {
+        Producer p = new Producer(t.transactionalId(), t.producerId());
+        p.virtualEpoch = t.epoch();
+        p.transactionTimeoutMs = t.timeoutMs();
+        p.real = Map.copyOf(t.real());
+        p.lastSeen = t.at();
+        p.savedSeen = t.at();
+        Producer previous = byTransactionalId.put(t.transactionalId(), p);
+        if (previous != null) {
+            byVirtualId.remove(previous.virtualId, previous);
+        }
+        byVirtualId.put(p.virtualId, p);
+    }
+
+    /**
+     * A transactional producer's state another proxy of the fleet saved (it initialised or moved the
+     * producer): from now on this proxy maps the producer's requests as that one does, so a client
+     * that reconnects here carries on. A record no newer than what this proxy saved or learnt itself
+     * (its own, read back) changes nothing.
+     */
+    public synchronized void adoptSaved(ProducerIdRecord record) {
+        if (!(record instanceof ProducerIdRecord.Transactional t)) {
+            return;
+        }
+        Producer held = byTransactionalId.get(t.transactionalId());
+        if (held != null && held.savedSeen >= t.at()) {
+            return;
+        }
+        install(t);
     }
 
     /**

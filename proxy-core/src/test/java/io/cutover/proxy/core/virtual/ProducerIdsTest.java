@@ -32,6 +32,14 @@ class ProducerIdsTest {
     private static final class RecordingStore implements ProducerIdStore {
         final List<ProducerIdRecord> saved = new ArrayList<>();
         boolean failing;
+        boolean behind;
+        int caughtUp;
+
+        @Override
+        public boolean awaitLatest() {
+            caughtUp++;
+            return !behind;
+        }
 
         @Override
         public List<ProducerIdRecord> load() {
@@ -218,5 +226,72 @@ class ProducerIdsTest {
         assertFalse(restarted.adopted(5L, SOURCE, 77L, (short) 0));
         assertNull(restarted.real(5L, SOURCE), "a mapping that was not saved is not used");
         assertEquals(new TransactionalProducers.Real(901L, 6), restarted.real(5L, TARGET));
+    }
+
+    @Test
+    void aMappingAnotherInstanceMadeIsUsedHereSoTheProducerKeepsItsRealId() {
+        RecordingStore storeA = new RecordingStore();
+        ProducerIdMapper a = mapper(storeA);
+        long real = a.realFor(7L, TARGET, "orders", this::fresh);
+        assertEquals(1, storeA.caughtUp, "a new mapping first reads what the fleet holds");
+
+        // Instance b learns a's mapping from the state topic; the producer reconnects through b.
+        RecordingStore storeB = new RecordingStore();
+        ProducerIdMapper b = mapper(storeB);
+        storeA.saved.forEach(b::adopt);
+        assertEquals(real, b.realFor(7L, TARGET, "orders", ProducerIdsTest::none), "same real id: the broker dedupes a retry");
+        assertEquals(0, storeB.caughtUp, "a known mapping needs no read of the fleet's state");
+        assertTrue(storeB.saved.isEmpty(), "and b saves nothing of its own");
+    }
+
+    @Test
+    void aNewerMappingFromAnotherInstanceReplacesAnOlderOneAndNeverTheOtherWayRound() {
+        RecordingStore store = new RecordingStore();
+        ProducerIdMapper here = mapper(store);
+        long old = here.realFor(7L, TARGET, "orders", this::fresh);
+        ProducerIdRecord.Placement newer = new ProducerIdRecord.Placement(7L, "orders", TARGET, old + 100, clock.get() + 10);
+        here.adopt(newer);
+        assertEquals(old + 100, here.realFor(7L, TARGET, "orders", ProducerIdsTest::none),
+            "after the topic moved away and back through another instance, its newer real id counts here too");
+        here.adopt(store.saved.get(0));
+        assertEquals(old + 100, here.realFor(7L, TARGET, "orders", ProducerIdsTest::none), "an older record read late changes nothing");
+        here.adopt(new ProducerIdRecord.Placement(7L, "payments", SOURCE, 555L, clock.get() + 20));
+        assertEquals(555L, here.realFor(7L, SOURCE, "payments", ProducerIdsTest::none), "a non-identity mapping on the source too");
+    }
+
+    @Test
+    void withoutSeeingTheFleetsLatestMappingsNoNewOneIsMade() {
+        RecordingStore store = new RecordingStore();
+        store.behind = true;
+        ProducerIdMapper m = mapper(store);
+        assertEquals(ProducerIdMapper.NOT_YET, m.realFor(7L, TARGET, "orders", ProducerIdsTest::none));
+        assertTrue(store.saved.isEmpty());
+        store.behind = false;
+        assertTrue(m.realFor(7L, TARGET, "orders", this::fresh) >= 0, "retried once the state is read");
+    }
+
+    @Test
+    void aTransactionalProducerInitialisedThroughAnotherInstanceIsMappedHereAsThere() {
+        RecordingStore storeA = new RecordingStore();
+        TransactionalProducers a = new TransactionalProducers(SOURCE, storeA, List.of(), clock::get);
+        long[] v = a.initialized("txn-f", 60_000, TARGET, 5L, (short) 2, this::fresh);
+        TransactionalProducers b = new TransactionalProducers(SOURCE, new RecordingStore(), List.of(), clock::get);
+        assertNull(b.transactionalId(v[0]), "b has not heard of it yet");
+
+        storeA.saved.forEach(b::adoptSaved);
+        assertEquals("txn-f", b.transactionalId(v[0]));
+        assertEquals(a.real(v[0], TARGET), b.real(v[0], TARGET), "the same real id and epoch offset on the target");
+        assertEquals(60_000, b.transactionTimeoutMs(v[0]));
+
+        // a's own record read back changes nothing there; an older one read late changes nothing here.
+        clock.addAndGet(1_000);
+        assertTrue(a.adopted(v[0], SOURCE, 77L, (short) 0), "the transactional id moves to the source through a");
+        TransactionalProducers.Real moved = a.real(v[0], SOURCE);
+        storeA.saved.forEach(a::adoptSaved);
+        assertEquals(moved, a.real(v[0], SOURCE));
+        b.adoptSaved(storeA.saved.get(storeA.saved.size() - 1));
+        b.adoptSaved(storeA.saved.get(0));
+        assertEquals(moved, b.real(v[0], SOURCE), "the newest state counts");
+        assertNull(b.real(v[0], TARGET), "ids held on the cluster it left are stale");
     }
 }

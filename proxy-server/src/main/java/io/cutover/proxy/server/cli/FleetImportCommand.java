@@ -1,5 +1,10 @@
 package io.cutover.proxy.server.cli;
 
+import io.cutover.proxy.core.state.FileProducerIdStore;
+import io.cutover.proxy.core.virtual.ProducerIdRecord;
+import io.cutover.proxy.core.virtual.ProducerIdStore;
+import io.cutover.proxy.server.fleet.FleetProducerIdStore;
+import io.cutover.proxy.server.route.RoutingState;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -90,6 +95,7 @@ final class FleetImportCommand {
                 refused += put(fleet, io.cutover.proxy.server.fleet.FleetWaveStore.PREFIX + wave.name(), 1,
                     io.cutover.proxy.core.wave.WaveJson.toJson(wave), out, err);
             }
+            refused += importProducerIds(fleet, dir, out, err);
             String clusterId = VirtualClusterId.load(dir);
             if (clusterId != null) {
                 refused += put(fleet, FleetClusterId.ENTITY, 1, JsonNodeFactory.instance.objectNode().put("id", clusterId), out, err);
@@ -101,6 +107,41 @@ final class FleetImportCommand {
             err.println("cannot reach the fleet's state topic: " + e.getMessage());
             return 3;
         }
+    }
+
+    /**
+     * The producer id mappings of the single instance's journal, so that a producer writing a moved
+     * topic keeps its real ids through any instance of the fleet. A mapping the fleet already holds
+     * is kept as it is (the same key, a different mapping: counted as refused).
+     */
+    private static int importProducerIds(FleetState fleet, Path dir, PrintStream out, PrintStream err) {
+        if (!java.nio.file.Files.exists(dir.resolve(FileProducerIdStore.FILE_NAME))) {
+            return 0;
+        }
+        int imported = 0;
+        int same = 0;
+        int refused = 0;
+        FileProducerIdStore journal = new FileProducerIdStore(dir, RoutingState.PRODUCER_ID_RETENTION, java.time.Clock.systemUTC());
+        try {
+            for (ProducerIdRecord r : journal.load()) {
+                String entity = FleetProducerIdStore.PREFIX + ProducerIdStore.keyOf(r);
+                JsonNode body = FileProducerIdStore.json(r);
+                StateEntry there = fleet.entry(entity);
+                if (there == null) {
+                    fleet.putAndWait(entity, body, java.time.Duration.ofSeconds(30));
+                    imported++;
+                } else if (there.body().equals(asRead(body))) {
+                    same++;
+                } else {
+                    err.println(entity + ": the fleet already holds a different mapping (written by " + there.writer() + "); not imported");
+                    refused++;
+                }
+            }
+        } finally {
+            journal.close();
+        }
+        out.println("producer ids: " + imported + " imported, " + same + " already in the fleet, " + refused + " different");
+        return refused;
     }
 
     /** {@code body} as the state topic gives it back (a long that fits an int reads back as an int). */

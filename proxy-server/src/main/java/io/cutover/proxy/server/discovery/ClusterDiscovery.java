@@ -1,5 +1,6 @@
 package io.cutover.proxy.server.discovery;
 
+import io.cutover.proxy.server.concurrent.DaemonScheduler;
 import io.cutover.proxy.core.node.NodeRegistry;
 import io.cutover.proxy.server.config.ClusterConfig;
 import java.time.Duration;
@@ -7,7 +8,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -48,11 +48,7 @@ public final class ClusterDiscovery implements AutoCloseable {
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
         props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 5_000);
         this.admin = Admin.create(props);
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "cutover-discovery-" + cluster.name());
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = DaemonScheduler.named("cutover-discovery-" + cluster.name());
     }
 
     /** Runs the first discovery, waiting up to {@code wait} for it, then keeps discovering in the background. */

@@ -1,16 +1,10 @@
 package io.cutover.proxy.server.fleet;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.cutover.proxy.core.inventory.ConsumerFacts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Shares each instance's consumer facts (who joined a group, who fetched what) through the state
@@ -24,42 +18,23 @@ import org.slf4j.LoggerFactory;
  */
 public final class FleetConsumerFacts implements AutoCloseable {
     public static final String PREFIX = "consumers/";
-    private static final Logger LOG = LoggerFactory.getLogger(FleetConsumerFacts.class);
 
     private final FleetState state;
     private final Supplier<ConsumerFacts> local;
     private final Duration interval;
     private final Clock clock;
-    private final ScheduledExecutorService timer;
-    private JsonNode published;
+    private final OwnEntityAnnouncer announcer;
 
     public FleetConsumerFacts(FleetState state, Supplier<ConsumerFacts> local, Duration interval, Clock clock) {
         this.state = state;
         this.local = local;
         this.interval = interval;
         this.clock = clock;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fleet-consumer-facts");
-            t.setDaemon(true);
-            return t;
-        });
+        this.announcer = new OwnEntityAnnouncer(state, PREFIX, interval, () -> local.get().toJson(), true);
     }
 
     public void start() {
-        timer.scheduleWithFixedDelay(this::publish, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void publish() {
-        try {
-            JsonNode now = local.get().toJson();
-            if (!now.equals(published)) {
-                state.put(PREFIX + state.instanceId(), now);
-                published = now;
-            }
-        } catch (RuntimeException e) {
-            // The state cluster is down: the next round tries again with whatever the facts are then.
-            LOG.debug("fleet consumer facts not written: {}", e.toString());
-        }
+        announcer.start();
     }
 
     /** This instance's facts now, with those every other live instance last wrote. */
@@ -80,14 +55,6 @@ public final class FleetConsumerFacts implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
-        try {
-            timer.awaitTermination(2, TimeUnit.SECONDS);
-            state.delete(PREFIX + state.instanceId());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.debug("fleet: could not remove this instance's consumer facts: {}", e.toString());
-        }
+        announcer.close();
     }
 }

@@ -7,12 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Each instance announces itself in the state topic every heartbeat interval (its id, address,
@@ -22,14 +17,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class FleetMembership implements AutoCloseable {
     public static final String PREFIX = "member/";
-    private static final Logger LOG = LoggerFactory.getLogger(FleetMembership.class);
     static final int MISSED_BEATS = 3;
 
     private final FleetState state;
     private final Duration interval;
     private final Supplier<ObjectNode> self;
     private final Clock clock;
-    private final ScheduledExecutorService timer;
+    private final OwnEntityAnnouncer heartbeat;
 
     /** {@code self} describes this instance now (state, routesVersion, connections, ...); called on the heartbeat thread. */
     public FleetMembership(FleetState state, Duration interval, Supplier<ObjectNode> self, Clock clock) {
@@ -37,27 +31,19 @@ public final class FleetMembership implements AutoCloseable {
         this.interval = interval;
         this.self = self;
         this.clock = clock;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fleet-heartbeat");
-            t.setDaemon(true);
-            return t;
-        });
+        // The others see this instance go quiet when the state cluster is down, which is the truth.
+        this.heartbeat = new OwnEntityAnnouncer(state, PREFIX, interval, this::describe, false);
     }
 
     public void start() {
-        timer.scheduleWithFixedDelay(this::beat, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        heartbeat.start();
     }
 
-    private void beat() {
-        try {
-            ObjectNode body = self.get();
-            body.put("id", state.instanceId());
-            body.put("stateLagRecords", state.lag());
-            state.put(PREFIX + state.instanceId(), body);
-        } catch (RuntimeException e) {
-            // The state cluster is down: the others will see this instance go quiet, which is the truth.
-            LOG.debug("fleet heartbeat not sent: {}", e.toString());
-        }
+    private JsonNode describe() {
+        ObjectNode body = self.get();
+        body.put("id", state.instanceId());
+        body.put("stateLagRecords", state.lag());
+        return body;
     }
 
     /** The fleet as this instance reads it: every announced instance, this one included, with its liveness. */
@@ -87,14 +73,6 @@ public final class FleetMembership implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
-        try {
-            timer.awaitTermination(2, TimeUnit.SECONDS);
-            state.delete(PREFIX + state.instanceId());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.debug("fleet: could not remove this instance's announcement: {}", e.toString());
-        }
+        heartbeat.close();
     }
 }

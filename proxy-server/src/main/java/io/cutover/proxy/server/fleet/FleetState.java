@@ -221,6 +221,33 @@ public final class FleetState implements AutoCloseable {
         return ownWriter().lastReadBackSendMs(tail.position());
     }
 
+    /**
+     * Writes an entity any instance may write (a producer's id mapping), at a version above the one
+     * this instance last read, and returns once the state cluster acknowledged it.
+     */
+    public void putAndWait(String entity, JsonNode body, Duration timeout) {
+        StateEntry now = tail.entry(entity);
+        ownWriter().putAndWait(entity, body, now == null ? 0 : now.version(), timeout);
+    }
+
+    /**
+     * Waits until this instance has read, and handed to its listeners, everything committed to the
+     * state topic before this call; false when the state cluster did not answer in time.
+     */
+    public boolean awaitCaughtUp(Duration timeout) {
+        TopicPartition tp = new TopicPartition(config.stateTopic(), 0);
+        try {
+            long stable = admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                .partitionResult(tp).get(timeout.toMillis(), TimeUnit.MILLISECONDS).offset();
+            return tail.awaitPosition(stable, timeout) && tail.awaitListeners(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
+    }
+
     /** Removes an entity only this instance writes; compaction then drops it from the topic. */
     public void delete(String entity) {
         ownWriter().delete(entity);

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.time.Instant;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -44,15 +47,34 @@ final class OwnEntityWriter implements AutoCloseable {
     }
 
     void put(String entity, JsonNode body) {
+        send(entity, body, System.currentTimeMillis());
+    }
+
+    /**
+     * Writes an entity any instance may write, at a version above {@code minVersion}, and returns
+     * once the state cluster has it (acks=all): what is written here must be there before it is used.
+     */
+    void putAndWait(String entity, JsonNode body, long minVersion, Duration timeout) {
+        try {
+            send(entity, body, Math.max(System.currentTimeMillis(), minVersion + 1)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StateUnavailableException("interrupted writing " + entity, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new StateUnavailableException("the state cluster did not take " + entity + ": " + e, e);
+        }
+    }
+
+    private java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(String entity, JsonNode body, long version) {
         ObjectNode value = JSON.createObjectNode();
-        long now = System.currentTimeMillis();
+        long now = version;
         // The wall clock as version: later writes of this instance win; the state tail ignores older ones.
         value.put("version", now);
         value.put("writer", instanceId);
         value.put("at", Instant.now().toString());
         value.set("body", body);
         try {
-            producer.send(new ProducerRecord<>(topic, 0, entity, JSON.writeValueAsBytes(value)), (md, e) -> {
+            return producer.send(new ProducerRecord<>(topic, 0, entity, JSON.writeValueAsBytes(value)), (md, e) -> {
                 if (e == null) {
                     acked.add(new long[] {md.offset(), now});
                 }

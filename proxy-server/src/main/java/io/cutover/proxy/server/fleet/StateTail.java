@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -41,7 +41,8 @@ final class StateTail implements AutoCloseable {
     private final ExecutorService dispatch;
     private final Thread thread;
     private final Object progress = new Object();
-    private volatile Map<String, StateEntry> entries = Map.of();
+    /** Updated in place: producer id mappings can make it large, and one record must not copy it all. */
+    private final Map<String, StateEntry> entries = new ConcurrentHashMap<>();
     private volatile long position;
     private volatile boolean closed;
 
@@ -73,8 +74,9 @@ final class StateTail implements AutoCloseable {
         return entries.get(entity);
     }
 
+    /** A live, read-only view: iterating it sees each entity once, at some version read so far. */
     Map<String, StateEntry> entries() {
-        return entries;
+        return java.util.Collections.unmodifiableMap(entries);
     }
 
     /** The next offset this tail will read. */
@@ -106,6 +108,13 @@ final class StateTail implements AutoCloseable {
         }
     }
 
+    /** Waits until every change handed to the listeners before this call has been applied by them. */
+    boolean awaitListeners(Duration timeout) throws InterruptedException {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        dispatch.execute(done::countDown);
+        return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private void run() {
         try {
             while (!closed) {
@@ -135,10 +144,8 @@ final class StateTail implements AutoCloseable {
         if (entity == null) {
             return;
         }
-        Map<String, StateEntry> next = new HashMap<>(entries);
         if (r.value() == null) {
-            next.remove(entity);
-            entries = Map.copyOf(next);
+            entries.remove(entity);
             return;
         }
         StateEntry entry;
@@ -156,8 +163,7 @@ final class StateTail implements AutoCloseable {
                 before.version());
             return;
         }
-        next.put(entity, entry);
-        entries = Map.copyOf(next);
+        entries.put(entity, entry);
         List<Consumer<StateEntry>> ls = listeners.get(entity);
         if (ls != null) {
             ls.forEach(l -> notify(l, entry));

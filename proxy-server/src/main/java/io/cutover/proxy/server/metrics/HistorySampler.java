@@ -1,5 +1,6 @@
 package io.cutover.proxy.server.metrics;
 
+import io.cutover.proxy.server.concurrent.DaemonScheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cutover.proxy.core.history.HistorySample;
 import io.cutover.proxy.core.history.SeriesKeys;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -42,11 +42,7 @@ public final class HistorySampler implements AutoCloseable {
     private final SeriesKeys waveKeys = new SeriesKeys(MAX_KEYS);
     private final SeriesKeys codeKeys = new SeriesKeys(MAX_KEYS);
     private final Set<String> pausesSeen = new HashSet<>();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "cutover-history");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer = DaemonScheduler.named("cutover-history");
     private Map<String, Double> requestsBefore;
     private Map<String, Double> errorsBefore;
     private long nanosBefore;

@@ -1,11 +1,11 @@
 package io.cutover.proxy.server.route;
 
+import io.cutover.proxy.server.concurrent.DaemonScheduler;
 import io.cutover.proxy.core.virtual.TopicIds;
 import io.cutover.proxy.server.upstream.ClusterLink;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,11 +37,7 @@ public final class TopicIdRefresher implements AutoCloseable {
         this.links = links;
         this.ids = ids;
         this.interval = interval;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "cutover-topic-ids");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = DaemonScheduler.named("cutover-topic-ids");
         links.keySet().forEach(c -> scheduled.put(c, new AtomicBoolean()));
     }
 

@@ -1,12 +1,12 @@
 package io.cutover.proxy.server.route;
 
+import io.cutover.proxy.server.concurrent.DaemonScheduler;
 import io.cutover.proxy.core.routing.RouteTable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -20,11 +20,7 @@ public final class TransactionBoundaryGuard implements RouteChangeGuard, AutoClo
 
     private final OpenTransactions transactions;
     private final Duration maxWait;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "cutover-txn-guard");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService scheduler = DaemonScheduler.named("cutover-txn-guard");
 
     public TransactionBoundaryGuard(OpenTransactions transactions, Duration maxWait) {
         this.transactions = transactions;

@@ -1,12 +1,12 @@
 package io.cutover.proxy.server.wave;
 
+import io.cutover.proxy.server.concurrent.DaemonScheduler;
 import io.cutover.proxy.core.wave.Wave;
 import io.cutover.proxy.core.wave.WaveState;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -44,11 +44,7 @@ public final class LeaseHold implements AutoCloseable {
         this.lease = lease;
         this.waves = waves;
         this.maxBytes = maxBytes;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fleet-lease");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = DaemonScheduler.named("fleet-lease");
     }
 
     public void start() {

@@ -1,9 +1,11 @@
 package io.cutover.proxy.server.wave;
 
+import io.cutover.proxy.server.concurrent.DaemonScheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.inventory.ClientInventory;
+import io.cutover.proxy.core.state.Failpoints;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.RouteTableJson;
 import io.cutover.proxy.core.routing.Routes;
@@ -13,7 +15,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -67,11 +68,7 @@ public final class PeerFenceFollower implements AutoCloseable {
         this.fenceMaxBytes = fenceMaxBytes;
         this.transactionOpen = transactionOpen;
         this.grace = grace;
-        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fleet-peer-fence");
-            t.setDaemon(true);
-            return t;
-        });
+        this.worker = DaemonScheduler.named("fleet-peer-fence");
     }
 
     public void start() {
@@ -144,6 +141,7 @@ public final class PeerFenceFollower implements AutoCloseable {
                 fence.holdWrites();
             }
             steps.drain(fence, from, new HashSet<>(wave.topics()), deadline);
+            Failpoints.reached("peer-fence.drained");
             ack(coordinator, switchId, FenceRecord.HELD, null);
         } catch (SwitchAbort e) {
             lower(coordinator, switchId, 0, "refused: " + e.getMessage());

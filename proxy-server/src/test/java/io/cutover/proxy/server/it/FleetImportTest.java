@@ -1,5 +1,8 @@
 package io.cutover.proxy.server.it;
 
+import io.cutover.proxy.core.state.FileProducerIdStore;
+import io.cutover.proxy.core.virtual.ProducerIdRecord;
+import io.cutover.proxy.server.route.RoutingState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,16 +61,22 @@ class FleetImportTest {
             single = alone.stateDir();
         }
         assertEquals(2, routes.get("version").asInt());
+        // A producer that wrote the moved topic through the single instance: its mapping to a target id moves too.
+        FileProducerIdStore journal = new FileProducerIdStore(single, RoutingState.PRODUCER_ID_RETENTION, java.time.Clock.systemUTC());
+        journal.save(new ProducerIdRecord.Placement(4242L, "orders", "target", 777L, System.currentTimeMillis()));
+        journal.close();
 
         Path config = dir.resolve("import.conf");
         Files.writeString(config, hocon(source, target, single, stateTopic));
         Run first = run("fleet", "import", "--config", config.toString());
         assertEquals(0, first.code, first.toString());
         assertTrue(first.out.contains("routes: imported (version 2)") && first.out.contains("node-ports: imported")
-            && first.out.contains("cluster-id: imported") && first.out.contains("wave/invoices: imported"), first.toString());
+            && first.out.contains("cluster-id: imported") && first.out.contains("wave/invoices: imported")
+            && first.out.contains("producer ids: 1 imported"), first.toString());
         Run again = run("fleet", "import", "--config", config.toString());
         assertEquals(0, again.code, again.toString());
-        assertTrue(again.out.contains("routes: already in the fleet, the same"), again.toString());
+        assertTrue(again.out.contains("routes: already in the fleet, the same")
+            && again.out.contains("producer ids: 0 imported, 1 already in the fleet"), again.toString());
 
         Map<String, Object> fleet = new HashMap<>(Map.of("fleet.enabled", true, "fleet.state-topic", stateTopic,
             "fleet.replication-factor", 1, "fleet.min-insync-replicas", 1, "fleet.instance-id", "first"));
@@ -79,6 +88,8 @@ class FleetImportTest {
             assertEquals(ports, ports(first1));
             JsonNode wave = JSON.readTree(first1.send("GET", "/waves/invoices", null, Map.of()).body());
             assertEquals("PLANNED", wave.path("state").asText(), wave.toString());
+            assertEquals(777L, first1.server().routing().producers().existingRealFor(4242L, "target", "orders"),
+                "the fleet writes the producer's batches under the real id it had");
             // The fleet goes on from the imported version.
             first1.flip("topic", "payments", "target");
             assertEquals(3, JSON.readTree(first1.send("GET", "/routes", null, Map.of()).body()).get("version").asInt());

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * cluster with MirrorMaker 2 as a separate process. Idempotent producers and consumer groups of both
  * protocols connect through the balancer, so each client's connections are spread over the
  * instances. Under that load: a switch and a rollback coordinated over the fleet, the switching
- * instance killed (SIGKILL semantics) before and after its flip, and a rolling restart of all three
+ * instance killed (SIGKILL semantics) at every step of its switch, an instance killed while it holds
+ * the wave's writes for another's switch, and a rolling restart of all three
  * by SIGTERM. Afterwards no acknowledged record is lost, none is on a cluster twice, and the groups
  * read everything.
  */
@@ -47,6 +48,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class FleetProcessTest {
     private static final int INSTANCES = 3;
     private static final int PARTITIONS = WaveSwitchTest.PARTITIONS;
+    /** The switch journal's steps and crash points, in order; from routes-written on, the flip had happened. */
+    private static final List<String> CRASH_STEPS =
+        List.of("intent", "fenced", "synced", "groups-carried", "flipped", "routes-written", "released", "wave-saved");
+    private static final Set<String> AFTER_FLIP = Set.of("routes-written", "released", "wave-saved");
 
     @Test
     @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
@@ -113,18 +118,39 @@ class FleetProcessTest {
                 assertTrue(report.path("fleet").path("heldAfterMs").has("p0") && report.path("fleet").path("heldAfterMs").has("p2"),
                     report.toString());
                 awaitAgreement(fleet, wave, topic, "target");
-                HttpResponse<String> back = p2.send("POST", "/waves/" + wave + "/rollback", "{\"force\":true}");
-                assertEquals(200, back.statusCode(), back.body());
+                forcedRollback(p2, wave, load, load2, classic, modern);
                 awaitAgreement(fleet, wave, topic, "source");
 
-                // The switching instance killed before its flip: undone. After its flip: completed when it starts again.
-                awaitReady(p0, wave);
-                assertEquals("undone", crashSwitch(p0, failpoints.get(0), "switch.synced", wave));
+                // The switching instance killed at each step: before its flip undone, after it completed when it
+                // starts again, and on every instance alike; never half.
+                for (String step : CRASH_STEPS) {
+                    awaitReady(p0, wave);
+                    String outcome = crashSwitch(p0, failpoints.get(0), "switch." + step, wave);
+                    assertEquals(AFTER_FLIP.contains(step) ? "completed" : "undone", outcome, "coordinator killed at " + step);
+                    awaitFleet(fleet);
+                    awaitAgreement(fleet, wave, topic, outcome.equals("completed") ? "target" : "source");
+                    if (outcome.equals("completed")) {
+                        forcedRollback(p1, wave, load, load2, classic, modern);
+                        awaitAgreement(fleet, wave, topic, "source");
+                    }
+                }
+
+                // An instance that is not switching, killed while it holds the wave's writes before acknowledging
+                // them: the switch aborts (its writes were never released towards the target), and goes through once
+                // that instance is back.
+                awaitReady(p1, wave);
+                Files.writeString(failpoints.get(2), "peer-fence.drained");
+                HttpResponse<String> aborted = p1.send("POST", "/waves/" + wave + "/switch", null);
+                assertEquals(409, aborted.statusCode(), aborted.body());
+                assertTrue(aborted.body().contains("p2"), "the abort names the instance: " + aborted.body());
+                assertEquals(Failpoints.EXIT_STATUS, p2.awaitExit(Duration.ofSeconds(30)), "p2 halted holding the fence");
+                Files.writeString(failpoints.get(2), "");
+                p2.restart();
                 awaitFleet(fleet);
                 awaitAgreement(fleet, wave, topic, "source");
-                awaitReady(p0, wave);
-                assertEquals("completed", crashSwitch(p0, failpoints.get(0), "switch.routes-written", wave));
-                awaitFleet(fleet);
+                awaitReady(p1, wave);
+                HttpResponse<String> again = p1.send("POST", "/waves/" + wave + "/switch", null);
+                assertEquals(200, again.statusCode(), again.body());
                 awaitAgreement(fleet, wave, topic, "target");
 
                 // A rolling restart of every instance, each drained by SIGTERM, under load.
@@ -140,8 +166,14 @@ class FleetProcessTest {
 
                 load.stopProducing();
                 load2.stopProducing();
-                Await.until("both groups read every acknowledged record", Duration.ofSeconds(180),
-                    () -> load.consumedAll(classic) && load2.consumedAll(modern));
+                try {
+                    Await.until("both groups read every acknowledged record", Duration.ofSeconds(180),
+                        () -> readAll(load, classic, load, load2) && readAll(load2, modern, load, load2));
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + ": acknowledged " + load.ackedCount() + " / " + load2.ackedCount()
+                        + ", read " + new HashSet<>(load.consumed(classic)).size() + " / " + new HashSet<>(load2.consumed(modern)).size()
+                        + "; producer failures " + load.failure() + " / " + load2.failure(), e);
+                }
                 assertNull(load.failure(), () -> "client failure: " + load.failure());
                 assertNull(load2.failure(), () -> "client failure: " + load2.failure());
 
@@ -153,6 +185,7 @@ class FleetProcessTest {
                         List<String> values = part.getValue();
                         assertEquals(new HashSet<>(values).size(), values.size(), cluster.name() + " " + topic + "-" + part.getKey()
                             + ": a record written twice");
+                        assertInProducerOrder(values, cluster.name() + " " + topic + "-" + part.getKey());
                         values.forEach(v -> stored.add(part.getKey() + ":" + v));
                     }
                 }
@@ -169,6 +202,48 @@ class FleetProcessTest {
             }
         } finally {
             fleet.forEach(ProxyProcess::close);
+        }
+    }
+
+    /**
+     * A rollback after records were written to the target needs force, and leaves on the target what
+     * the groups had not read by then (nothing copies it back). So, as an operator would, the writes
+     * pause and the groups read everything first; then the rollback, then the writes go on.
+     */
+    private static void forcedRollback(ProxyProcess via, String wave, WaveWorkload load, WaveWorkload load2, String classic,
+                                       String modern) {
+        load.pauseProducing();
+        load2.pauseProducing();
+        Await.until("the groups read everything acknowledged before the rollback", Duration.ofSeconds(120),
+            () -> readAll(load, classic, load, load2) && readAll(load2, modern, load, load2));
+        HttpResponse<String> r = via.send("POST", "/waves/" + wave + "/rollback", "{\"force\":true}");
+        assertEquals(200, r.statusCode(), r.body());
+        load.resumeProducing();
+        load2.resumeProducing();
+    }
+
+    /** Whether {@code group} (consuming in {@code reader}) has read every record the {@code writers} had acknowledged. */
+    private static boolean readAll(WaveWorkload reader, String group, WaveWorkload... writers) {
+        Set<String> got = new HashSet<>(reader.consumed(group));
+        for (WaveWorkload w : writers) {
+            for (WaveWorkload.Acked a : w.acked()) {
+                if (!got.contains(a.partition() + ":" + a.value())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Each producer numbers its records ("app-a-17"): within a partition its numbers only grow. */
+    private static void assertInProducerOrder(List<String> values, String where) {
+        Map<String, Long> last = new HashMap<>();
+        for (String v : values) {
+            int dash = v.lastIndexOf('-');
+            String producer = v.substring(0, dash);
+            long n = Long.parseLong(v.substring(dash + 1));
+            Long before = last.put(producer, n);
+            assertTrue(before == null || n > before, where + ": " + v + " after " + producer + "-" + before);
         }
     }
 

@@ -113,6 +113,9 @@ class StatusPageBrowserTest {
             assertTrue(seen.path("rates").path("target").asText().matches("[\\d.,]+"), "the producer's requests reach the target: " + seen);
             // Clients are grouped by application: the workload's producer is one.
             assertTrue(seen.path("applications").toString().contains("producer:"), "applications shown: " + seen.path("applications"));
+            // Without fleet.enabled, the fleet card lists this instance alone, ready.
+            assertEquals("[{\"instance\":\"this\",\"state\":\"ready\"}]", seen.path("fleet").toString(), seen.toString());
+            assertEquals("1 of 1 live", seen.path("fleetSummary").asText(), seen.toString());
             plotsShowTheSwitch(seen.path("plots"));
 
             // The token left the address bar; nothing came from elsewhere; every data call carried the token.

@@ -32,8 +32,10 @@ public final class WaveWorkload implements AutoCloseable {
     private final Map<String, List<String>> consumed = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong failedSends = new AtomicLong();
     private volatile boolean producing = true;
     private volatile boolean consuming = true;
+    private volatile boolean paused;
 
     public WaveWorkload(String bootstrap, String topic) {
         this.bootstrap = bootstrap;
@@ -47,10 +49,16 @@ public final class WaveWorkload implements AutoCloseable {
                 "client.id", clientId, "linger.ms", 0, "delivery.timeout.ms", 120_000))) {
                 long i = 0;
                 while (producing) {
+                    if (paused) {
+                        p.flush();
+                        Thread.sleep(everyMillis); // pacing while paused, not synchronisation
+                        continue;
+                    }
                     String value = clientId + "-" + i++;
                     sent.incrementAndGet();
                     p.send(new ProducerRecord<>(topic, "k" + (i % 11), value), (md, e) -> {
                         if (e != null) {
+                            failedSends.incrementAndGet();
                             failure.compareAndSet(null, e);
                         } else {
                             acked.add(new Acked(value, md.partition()));
@@ -127,6 +135,20 @@ public final class WaveWorkload implements AutoCloseable {
 
     public Throwable failure() {
         return failure.get();
+    }
+
+    /**
+     * Stops sending new records until {@link #resumeProducing}, and returns once everything sent so
+     * far is acknowledged: before a forced rollback, so that the groups can read all of it first.
+     */
+    public void pauseProducing() {
+        paused = true;
+        Await.until("every record sent is acknowledged", Duration.ofSeconds(120),
+            () -> acked.size() + failedSends.get() >= sent.get());
+    }
+
+    public void resumeProducing() {
+        paused = false;
     }
 
     public void stopProducing() throws InterruptedException {

@@ -220,6 +220,27 @@ function renderClusters(health, samples, requestRates) {
       'Requests are those the proxy forwarded to each cluster; stale clients were told to move and still ask the old cluster.'));
 }
 
+/** GET /fleet: every instance sharing this proxy's state (this one alone without fleet.enabled). */
+function renderFleet(r) {
+  const box = $('fleet');
+  if (!r.ok) {
+    box.replaceChildren(h('p', { class: 'note bad' }, errorText(r.status, r.body)));
+    return;
+  }
+  const instances = r.body.instances || [];
+  const rows = instances.map((m) => h('tr', { 'data-instance': m.id },
+    h('td', null, h('strong', null, m.id), m.id === r.body.instance ? h('span', { class: 'muted' }, ' (this one)') : ''),
+    h('td', null, h('span', { class: `chip ${m.live === false ? 'bad' : m.state === 'ready' ? 'good' : 'warn'}` }, m.state || '?')),
+    h('td', { class: 'num' }, fmt(m.routesVersion)),
+    h('td', { class: 'num' }, m.stateLagRecords == null ? '–' : fmt(m.stateLagRecords)),
+    h('td', { class: 'num' }, fmt(m.connections)),
+    h('td', null, h('code', null, m.bootstrap || '–')),
+    h('td', { class: 'muted' }, m.lastHeartbeatMsAgo == null ? '' : `heartbeat ${fmt(m.lastHeartbeatMsAgo / 1000, 1)} s ago`)));
+  $('fleet-summary').textContent = `${fmt(r.body.live)} of ${fmt(instances.length)} live`;
+  box.replaceChildren(table(['Instance', 'State', ['Routes version', 'num'], ['State lag', 'num'], ['Connections', 'num'],
+    'Bootstrap', ''], rows));
+}
+
 function renderErrors(samples, errorRates) {
   const errors = sumBy(samples, 'cutover_proxy_errors_total', (l) => `error|${l.code}|${l.origin}`);
   const refresh = sumBy(samples, 'cutover_proxy_forced_refresh_total', (l) => `refresh|${l.code}|`);
@@ -650,14 +671,15 @@ async function poll() {
   clearTimeout(timer);
   try {
     const authed = Boolean(token());
-    const [health, metrics, waves, clients, history] = await Promise.allSettled([
+    const [health, metrics, waves, clients, history, fleet] = await Promise.allSettled([
       call('GET', '/health'),
       call('GET', '/metrics'),
       authed ? call('GET', '/waves') : null,
       authed ? call('GET', '/clients') : null,
       authed ? call('GET', '/history') : null,
+      authed ? call('GET', '/fleet') : null,
     ]);
-    const unauthorized = [waves, clients, history].find((r) => r.status === 'rejected' && r.reason instanceof Unauthorized);
+    const unauthorized = [waves, clients, history, fleet].find((r) => r.status === 'rejected' && r.reason instanceof Unauthorized);
     const h0 = health.status === 'fulfilled' && typeof health.value.body === 'object' ? health.value.body : null;
     renderHealth(h0);
     $('refreshed').textContent = `updated ${new Date().toLocaleTimeString()}`;
@@ -667,7 +689,7 @@ async function poll() {
     }
     if (!authed) return;
     showStatus();
-    const failed = [health, metrics, waves, clients, history].filter((r) => r.status === 'rejected');
+    const failed = [health, metrics, waves, clients, history, fleet].filter((r) => r.status === 'rejected');
     banner(failed.length ? `Cannot reach the admin endpoint: ${failed[0].reason.message}` : null);
     const now = performance.now();
     const samples = metrics.status === 'fulfilled' && typeof metrics.value.body === 'string' ? parseMetrics(metrics.value.body) : [];
@@ -682,6 +704,7 @@ async function poll() {
     }
     if (clients.status === 'fulfilled') renderClients(clients.value);
     if (history.status === 'fulfilled') renderHistory(history.value);
+    if (fleet.status === 'fulfilled') renderFleet(fleet.value);
   } finally {
     polling = false;
     timer = setTimeout(poll, again ? 0 : POLL_MS);
