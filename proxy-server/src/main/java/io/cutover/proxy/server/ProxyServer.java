@@ -25,6 +25,7 @@ import io.cutover.proxy.server.route.FlipReaders;
 import io.cutover.proxy.server.route.ReaderCheck;
 import io.cutover.proxy.server.route.RouteChanges;
 import io.cutover.proxy.server.wave.SwitchRecovery;
+import io.cutover.proxy.server.wave.TargetPrincipal;
 import io.cutover.proxy.server.wave.WaveController;
 import io.cutover.proxy.server.wave.WaveGates;
 import io.cutover.proxy.server.wave.WaveRehearsal;
@@ -395,7 +396,8 @@ public final class ProxyServer implements AutoCloseable {
                 .register(registry);
         }
         WaveGates gates = new WaveGates(clusterAdmins, mapping, offsetSyncs, observations, routing.openTransactions(),
-            routing.link(ProxyConfig.TARGET), w.maxReadyLag(), inventory);
+            routing.link(ProxyConfig.TARGET), w.maxReadyLag(), inventory,
+            TargetPrincipal.of(config.clusters().get(ProxyConfig.TARGET).security().config()));
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
             offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory,
             routing.openTransactions()::isOpen);

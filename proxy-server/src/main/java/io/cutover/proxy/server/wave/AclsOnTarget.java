@@ -28,11 +28,12 @@ import org.apache.kafka.common.resource.ResourceType;
 /**
  * The {@code acls-on-target} gate: every principal the proxy saw use the wave's topics, groups and
  * transactional ids must be allowed on the target what it did on the source, from every address it
- * came from. The target's ACLs covering those resources are read once, and Kafka's authorizer rules
- * applied to them ({@link TargetAcls}), with the broker's super.users and
- * allow.everyone.if.no.acl.found. The proxy's own user there, which carries every client's requests
- * in identity mode service, is checked too ({@link ProxyUserOnTarget}). A target without an
- * authorizer passes, saying so.
+ * came from, as the user the target sees for it under its identity mode ({@link TargetPrincipal}):
+ * its mapped user, its own login, or under service the proxy's own user. The target's ACLs covering
+ * those resources are read once, and Kafka's authorizer rules applied to them ({@link TargetAcls}),
+ * with the broker's super.users and allow.everyone.if.no.acl.found. The proxy's own user there is
+ * checked too ({@link ProxyUserOnTarget}): for everything the clients do under service, for DESCRIBE
+ * otherwise. A target without an authorizer passes, saying so.
  */
 final class AclsOnTarget {
     static final String GATE = "acls-on-target";
@@ -44,11 +45,13 @@ final class AclsOnTarget {
     private final ClusterAdmins admins;
     private final ClientInventory inventory;
     private final ProxyUserOnTarget proxyUser;
+    private final TargetPrincipal seen;
 
-    AclsOnTarget(ClusterAdmins admins, ClientInventory inventory) {
+    AclsOnTarget(ClusterAdmins admins, ClientInventory inventory, TargetPrincipal seen) {
         this.admins = admins;
         this.inventory = inventory;
-        this.proxyUser = new ProxyUserOnTarget(admins, inventory);
+        this.seen = seen;
+        this.proxyUser = new ProxyUserOnTarget(admins, inventory, seen.shared());
     }
 
     GateResult check(Wave wave, WaveTransactionalIds moving) {
@@ -74,18 +77,20 @@ final class AclsOnTarget {
                 + "(DESCRIBE on the cluster resource), then check again.");
         }
         evidence.put("authorizer", acls.isPresent());
+        evidence.put("identity", seen.mode().configName());
         List<String> anonymous = clientsWithoutPrincipal(wave);
         if (acls.isEmpty()) {
             evidence.put("note", "the target has no authorizer (describeAcls: SecurityDisabledException): every principal may do everything");
-        } else if (!anonymous.isEmpty()) {
+        } else if (!anonymous.isEmpty() && !seen.shared()) {
+            // Under service their requests reach the target as the proxy's own user, which is judged for them below.
             warnings.add("clients " + anonymous + " use the wave's resources without logging in to the proxy: their principals on the "
                 + "target are unknown, so their ACLs were not checked");
         }
         ArrayNode rows = evidence.putArray("principals");
         if (acls.isPresent() && !needs.isEmpty()) {
-            judge(target(acls.get(), warnings), needs, addresses, rows, problems);
+            judge(target(acls.get(), warnings), seen, needs, addresses, rows, problems);
         } else {
-            needs.keySet().forEach(p -> rows.addObject().put("principal", p));
+            needs.keySet().forEach(p -> row(rows, seen, p));
         }
         if (acls.isPresent()) {
             try {
@@ -96,29 +101,65 @@ final class AclsOnTarget {
         }
         evidence.set("problems", strings(problems));
         return new GateResult(GATE, TITLE, problems.isEmpty(), evidence, warnings,
-            "Grant each principal named what it lacks on the target (kafka-acls.sh --bootstrap-server TARGET --add --allow-principal "
+            "Grant the user the target sees for each principal named (its targetPrincipal: under identity mapped its user in "
+                + "identity.mapping-file) what it lacks on the target (kafka-acls.sh --bootstrap-server TARGET --add --allow-principal "
                 + "User:NAME --operation OPERATION --topic/--group/--transactional-id NAME), or remove the DENY named; the proxy's own "
-                + "user (clusters.target.security) needs what all of the wave's clients do through it. Then check again.");
+                + "user (clusters.target.security) needs what all of the wave's clients do through it under identity service, and "
+                + "DESCRIBE on the same resources under mapped and passthrough. Then check again.");
     }
 
-    /** Each need of each principal, from each address it came from: a row of evidence, and a problem when refused. */
-    private static void judge(TargetAcls target, Map<String, List<PrincipalNeeds.Need>> needs, Map<String, Set<String>> addresses,
-                              ArrayNode rows, List<String> problems) {
+    /**
+     * Each need of each principal, from each address it came from, judged for the user the target
+     * sees for it: a row of evidence, and a problem when refused. Under service that user is the
+     * proxy's own for every client, so a client principal's own ACLs on the target decide nothing and
+     * are not required: the proxy's user is judged for the topics and groups by the target's own
+     * authorizer ({@link ProxyUserOnTarget}), and here, by the ACLs, for the transactional ids, which
+     * the authorizer does not report on. It connects from the proxy's address, not the client's,
+     * which the proxy does not know as the target sees it: only ACLs for every host count for it.
+     */
+    static void judge(TargetAcls target, TargetPrincipal seen, Map<String, List<PrincipalNeeds.Need>> needs,
+                      Map<String, Set<String>> addresses, ArrayNode rows, List<String> problems) {
         needs.forEach((principal, list) -> {
-            ArrayNode checked = rows.addObject().put("principal", principal).putArray("operations");
+            ObjectNode row = row(rows, seen, principal);
+            Optional<String> user = seen.userFor(principal);
+            if (user.isEmpty()) {
+                if (seen.shared()) {
+                    row.put("note", "the target sees the proxy's own user for it (identity service), whose name the proxy does not know "
+                        + "(a TLS client certificate): judged under proxyUser, transactional ids not checked");
+                } else {
+                    problems.add("principal " + principal + " has no user on the target in identity.mapping-file (identity mapped): its "
+                        + "logins on the target's ports would be refused once the wave switches");
+                }
+                return;
+            }
+            List<PrincipalNeeds.Need> judged = list;
             Set<String> hosts = addresses.getOrDefault(principal, Set.of());
-            for (PrincipalNeeds.Need n : list) {
+            if (seen.shared()) {
+                row.put("note", "the target sees the proxy's own user for it (identity service): its topics and groups are judged under "
+                    + "proxyUser");
+                judged = list.stream().filter(n -> n.type() == ResourceType.TRANSACTIONAL_ID).toList();
+                hosts = Set.of();
+            }
+            ArrayNode checked = row.putArray("operations");
+            for (PrincipalNeeds.Need n : judged) {
                 for (String host : hosts.isEmpty() ? Set.of(UNKNOWN_HOST) : hosts) {
-                    TargetAcls.Verdict v = target.authorize("User:" + principal, host, n.type(), n.name(), n.operation());
+                    TargetAcls.Verdict v = target.authorize("User:" + user.get(), host, n.type(), n.name(), n.operation());
                     checked.addObject().put("resource", n.resource()).put("operation", n.operation().name()).put("host", host)
                         .put("because", n.because()).put("allowed", v.allowed()).put("reason", v.reason());
                     if (!v.allowed()) {
-                        problems.add("principal " + principal + " would lose " + n.operation() + " on " + n.resource() + " (it "
-                            + n.because() + " on the source, from " + host + "): " + v.reason() + " on the target");
+                        problems.add("principal " + seen.describe(principal) + " would lose " + n.operation() + " on " + n.resource()
+                            + " (it " + n.because() + " on the source, from " + host + "): " + v.reason() + " on the target");
                     }
                 }
             }
         });
+    }
+
+    /** A principal's row: the name it logged in to the proxy with, and the user the target sees for it. */
+    private static ObjectNode row(ArrayNode rows, TargetPrincipal seen, String principal) {
+        ObjectNode row = rows.addObject().put("principal", principal);
+        seen.userFor(principal).ifPresent(u -> row.put("targetPrincipal", "User:" + u));
+        return row;
     }
 
     /** What each principal must be allowed, from what its clients did with the wave's resources; principals that need nothing are left out. */

@@ -57,7 +57,8 @@ public final class WaveGates {
     private final QuotasOnTarget quotas;
 
     public WaveGates(ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, ClientObservations observations,
-                     OpenTransactions transactions, ClusterLink targetLink, long maxReadyLag, ClientInventory inventory) {
+                     OpenTransactions transactions, ClusterLink targetLink, long maxReadyLag, ClientInventory inventory,
+                     TargetPrincipal seenOnTarget) {
         this.inventory = inventory;
         this.consumers = () -> inventory.consumerFacts("this");
         this.admins = admins;
@@ -67,8 +68,8 @@ public final class WaveGates {
         this.transactions = transactions;
         this.targetLink = targetLink;
         this.maxReadyLag = maxReadyLag;
-        this.acls = new AclsOnTarget(admins, inventory);
-        this.quotas = new QuotasOnTarget(admins, inventory);
+        this.acls = new AclsOnTarget(admins, inventory, seenOnTarget);
+        this.quotas = new QuotasOnTarget(admins, inventory, seenOnTarget);
     }
 
     /** Where the consumers-without-group gate learns who joined a group: in a fleet, every live instance. */
