@@ -26,6 +26,7 @@ import io.cutover.proxy.server.route.ReaderCheck;
 import io.cutover.proxy.server.route.RouteChanges;
 import io.cutover.proxy.server.wave.SwitchRecovery;
 import io.cutover.proxy.server.wave.OrphanedSwitches;
+import io.cutover.proxy.server.wave.TargetPrincipal;
 import io.cutover.proxy.server.wave.WaveController;
 import io.cutover.proxy.server.wave.WaveGates;
 import io.cutover.proxy.server.wave.WaveRehearsal;
@@ -58,6 +59,7 @@ import io.cutover.proxy.core.virtual.ProducerIdStore;
 import io.cutover.proxy.core.virtual.TopicIds;
 import io.cutover.proxy.server.admin.AdminTokens;
 import io.cutover.proxy.server.config.ClusterConfig;
+import io.cutover.proxy.server.config.IdentityMode;
 import io.cutover.proxy.server.config.ProxyConfig;
 import io.cutover.proxy.server.fleet.FleetClusterId;
 import io.cutover.proxy.server.fleet.FleetConsumerFacts;
@@ -99,9 +101,11 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -245,7 +249,7 @@ public final class ProxyServer implements AutoCloseable {
             ProxyContext ctx = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), transport,
                 new io.cutover.proxy.server.upstream.UpstreamConnector(transport, config.limits().upstreamConnectTimeout()),
                 new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
-                new ControlPlaneAnswers(routing, knownApiVersions), captures, connections, fences, observations, inventory);
+                new ControlPlaneAnswers(routing, knownApiVersions, clientsAsThemselves(config)), captures, connections, fences, observations, inventory);
 
             this.listeners = new BrokerListeners(ctx, acceptors, workers);
             nodes.start(listeners);
@@ -401,7 +405,8 @@ public final class ProxyServer implements AutoCloseable {
                 .register(registry);
         }
         WaveGates gates = new WaveGates(clusterAdmins, mapping, offsetSyncs, observations, routing.openTransactions(),
-            routing.link(ProxyConfig.TARGET), w.maxReadyLag(), inventory);
+            routing.link(ProxyConfig.TARGET), w.maxReadyLag(), inventory,
+            TargetPrincipal.of(config.clusters().get(ProxyConfig.TARGET).security().config()));
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
             offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory,
             routing.openTransactions()::isOpen);
@@ -600,6 +605,17 @@ public final class ProxyServer implements AutoCloseable {
     /** The connections a drain has closed so far. */
     public long connectionsClosedByDrain() {
         return drain.status().connectionsClosed();
+    }
+
+    /** The clusters that clients reach as themselves (identity mapped or passthrough over SASL), not as the proxy. */
+    private static Set<String> clientsAsThemselves(ProxyConfig config) {
+        Set<String> own = new HashSet<>();
+        config.clusters().forEach((name, cluster) -> {
+            if (cluster.security().config().usesSasl() && cluster.security().identity() != IdentityMode.SERVICE) {
+                own.add(name);
+            }
+        });
+        return own;
     }
 
     /** The address clients bootstrap from: advertised host, bound port. */

@@ -40,9 +40,11 @@ public final class ClientInventory {
     private final Clock clock;
     private final Path file;
     private final AtomicLong evicted = new AtomicLong();
+    private final Principals principals;
 
     public ClientInventory(int cap, Duration retention, Clock clock, Path stateDir) {
         this.cap = cap;
+        this.principals = new Principals(cap, clock);
         this.retention = retention;
         this.clock = clock;
         this.file = stateDir == null ? null : stateDir.resolve(FILE_NAME);
@@ -148,6 +150,11 @@ public final class ClientInventory {
         return cap;
     }
 
+    /** What clients did by the principal they logged in as: for the gates that compare it with a target's ACLs and quotas. */
+    public Principals principals() {
+        return principals;
+    }
+
     public long evicted() {
         return evicted.get();
     }
@@ -170,6 +177,14 @@ public final class ClientInventory {
         }
         ArrayNode byApp = root.putArray("applications");
         apps.all().forEach(a -> byApp.add(toJson(a)));
+        ArrayNode byPrincipal = root.putArray("principals");
+        for (PrincipalRecord.Snapshot p : principals.snapshot()) {
+            ObjectNode n = toJson(p);
+            ObjectNode rates = n.putObject("bytesPerSecond");
+            p.rates().forEach((clientId, r) -> rates.putObject(clientId).put("produce", r.produceBytesPerSecond())
+                .put("fetch", r.fetchBytesPerSecond()));
+            byPrincipal.add(n);
+        }
         root.put("cap", cap);
         root.put("evicted", evicted.get());
         return root;
@@ -272,6 +287,8 @@ public final class ClientInventory {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode all = root.putArray("clients");
         snapshot().forEach(s -> all.add(toJson(s)));
+        ArrayNode byPrincipal = root.putArray("principals");
+        principals.snapshot().forEach(p -> byPrincipal.add(toJson(p)));
         try {
             AtomicFiles.write(file, JSON.writeValueAsBytes(root));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -292,7 +309,8 @@ public final class ClientInventory {
             throw new CorruptStateException(file, e.toString(), e);
         }
         try {
-            for (JsonNode n : JSON.readTree(bytes).path("clients")) {
+            JsonNode root = JSON.readTree(bytes);
+            for (JsonNode n : root.path("clients")) {
                 ClientRecord.Snapshot s = new ClientRecord.Snapshot(n.get("clientId").asText(), n.path("addresses").path(0).asText(),
                     n.hasNonNull("softwareName") ? n.get("softwareName").asText() : null,
                     n.hasNonNull("softwareVersion") ? n.get("softwareVersion").asText() : null, names(n.get("apis")),
@@ -305,9 +323,26 @@ public final class ClientInventory {
                     clients.put(s.clientId() + "@" + s.address(), ClientRecord.restore(s));
                 }
             }
+            for (JsonNode n : root.path("principals")) {
+                principals.restore(new PrincipalRecord.Snapshot(n.get("principal").asText(), names(n.get("produced")),
+                    names(n.get("fetched")), names(n.get("groups")), names(n.get("transactionalIds")), names(n.get("addresses")),
+                    Map.of()));
+            }
         } catch (IOException | RuntimeException e) {
             throw new CorruptStateException(file, e.getMessage(), e);
         }
+    }
+
+    /** What one principal's clients did; its byte rates only for what was seen since the proxy started (they are not saved). */
+    public static ObjectNode toJson(PrincipalRecord.Snapshot p) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("principal", p.principal());
+        p.produced().forEach(n.putArray("produced")::add);
+        p.fetched().forEach(n.putArray("fetched")::add);
+        p.groups().forEach(n.putArray("groups")::add);
+        p.transactionalIds().forEach(n.putArray("transactionalIds")::add);
+        p.addresses().forEach(n.putArray("addresses")::add);
+        return n;
     }
 
     private static Set<String> names(JsonNode a) {

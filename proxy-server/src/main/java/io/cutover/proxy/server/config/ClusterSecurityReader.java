@@ -60,11 +60,6 @@ final class ClusterSecurityReader {
             return ClusterSecurityConfig.PLAINTEXT;
         }
         SecurityProtocol protocol = protocol(root, base + ".protocol");
-        String identity = files.optional(base + ".identity");
-        if (identity != null && !identity.equals("service")) {
-            throw new ConfigError(ProxyConfigLoader.key(base + ".identity") + " is \"" + identity + "\"; only \"service\" (one proxy "
-                + "credential per cluster) is supported so far");
-        }
         boolean tls = protocol == SecurityProtocol.SSL || protocol == SecurityProtocol.SASL_SSL;
         boolean sasl = protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL;
         if (!tls && root.hasPath(base + ".tls")) {
@@ -101,7 +96,7 @@ final class ClusterSecurityReader {
             + "; use PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL");
     }
 
-    private static SaslCredentials sasl(Config root, String base, TlsSettingsReader files) {
+    static SaslCredentials sasl(Config root, String base, TlsSettingsReader files) {
         if (!root.hasPath(base)) {
             throw new ConfigError(ProxyConfigLoader.key(base) + " { mechanism, username, password-env or password-file } is required "
                 + "for a SASL protocol");

@@ -41,8 +41,12 @@ final class ListenerSaslReader {
         return d;
     }
 
-    /** The listener's SASL, or null when off. */
-    static ListenerSasl read(Config root) {
+    /**
+     * The listener's SASL, or null when off. With {@code clustersCheckLogins} (every cluster in
+     * identity mode passthrough) a PLAIN login is checked by the cluster it is passed to, so the
+     * proxy needs no users-file of its own.
+     */
+    static ListenerSasl read(Config root, boolean clustersCheckLogins) {
         String usersFile = root.getString(BASE + ".users-file").trim();
         if (!root.getBoolean(BASE + ".enabled")) {
             if (!usersFile.isEmpty()) {
@@ -58,7 +62,7 @@ final class ListenerSaslReader {
         }
         JwtLogins jwt = mechanisms.contains(ListenerSasl.OAUTHBEARER) ? jwt(root) : null;
         boolean passwords = mechanisms.stream().anyMatch(m -> !m.equals(ListenerSasl.OAUTHBEARER));
-        if (!passwords) {
+        if (!passwords || (clustersCheckLogins && usersFile.isEmpty())) {
             return new ListenerSasl(mechanisms, null, lifetime(root), false, jwt);
         }
         if (usersFile.isEmpty()) {

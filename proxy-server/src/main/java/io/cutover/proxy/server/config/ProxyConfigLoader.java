@@ -113,15 +113,15 @@ public final class ProxyConfigLoader {
     private static ProxyConfig build(Config c, Function<String, String> environment) {
         Config root = c.getConfig(ROOT);
         TlsSettingsReader files = new TlsSettingsReader(root, environment);
+        Map<String, ClusterConfig> clusters = clusters(root, files, new ClusterIdentityReader(root, environment));
         ProxyConfig.Listener listener = new ProxyConfig.Listener(
             nonBlank(root, "listener.bind-host"),
             port(root, "listener.bootstrap-port", true),
             nonBlank(root, "listener.advertised-host"),
             brokerPorts(root),
             listenerTls(ListenerTlsReader.read(root, files), "listener.tls"),
-            ListenerSaslReader.read(root),
+            ListenerSaslReader.read(root, ClusterIdentityReader.allPassthrough(clusters)),
             root.getInt("listener.bind-port-offset"));
-        Map<String, ClusterConfig> clusters = clusters(root, files);
         ProxyConfig.Admin admin = new ProxyConfig.Admin(nonBlank(root, "admin.bind-host"), port(root, "admin.port", true),
             tokens(root), listenerTls(ListenerTlsReader.read(root, files, "admin.tls"), "admin.tls"));
         ProxyConfig.Limits limits = new ProxyConfig.Limits(
@@ -270,7 +270,7 @@ public final class ProxyConfigLoader {
         }
     }
 
-    private static Map<String, ClusterConfig> clusters(Config root, TlsSettingsReader files) {
+    private static Map<String, ClusterConfig> clusters(Config root, TlsSettingsReader files, ClusterIdentityReader identities) {
         // Connecting to a cluster includes its TLS handshake and SASL exchange; each gets this long.
         Duration handshakeTimeout = positiveDuration(root, "limits.upstream-connect-timeout");
         if (!root.hasPath("clusters." + ProxyConfig.SOURCE)) {
@@ -300,7 +300,8 @@ public final class ProxyConfigLoader {
             if (offset < 0) {
                 throw new ConfigError(key(path + ".node-id-offset") + " must be >= 0, was " + offset);
             }
-            ClusterSecurity security = clusterSecurity(name, ClusterSecurityReader.read(root, name, files), handshakeTimeout);
+            ClusterSecurity security = clusterSecurity(name, identities.settle(name,
+                ClusterSecurityReader.read(root, name, files)), handshakeTimeout);
             clusters.put(name, new ClusterConfig(name, addresses, offset, security));
         }
 

@@ -42,6 +42,14 @@ public final class Secret {
         return "secret from " + source;
     }
 
+    /**
+     * A secret a client handed over at login (identity mode passthrough: its PLAIN password or its
+     * OAUTHBEARER token), to be presented to a cluster for it; {@code source} says whose it is.
+     */
+    public static Secret fromClient(String value, String source) {
+        return new Secret(value, source);
+    }
+
     static Secret fromEnvironment(String variable, String key, Function<String, String> environment) {
         String v = environment.apply(variable);
         if (v == null || v.isEmpty()) {

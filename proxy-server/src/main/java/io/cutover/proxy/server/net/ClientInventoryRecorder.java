@@ -1,6 +1,7 @@
 package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.inventory.ClientRecord;
+import io.cutover.proxy.core.inventory.PrincipalRecord;
 import io.cutover.proxy.core.routing.data.RequestedTopics;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -22,7 +23,9 @@ import org.apache.kafka.common.protocol.ApiMessage;
  * written once), its software (ApiVersions v3+), its producer kind (InitProducerId), its group (the
  * first group request), and the topics it writes and reads. Topics are sampled, the first
  * {@value #SAMPLED} Produce/Fetch requests of a connection and one in {@value #EVERY} after, so a
- * steady stream costs a counter per request.
+ * steady stream costs a counter per request. A client that logged in (or showed a certificate) is
+ * also recorded under its principal, with its Produce bytes (every request, a counter add): what the
+ * acls-on-target and quotas-on-target gates compare with the target.
  */
 final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter implements BodyNeed {
     private static final int SAMPLED = 64;
@@ -30,6 +33,10 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
 
     private final ClientSession conn;
     private ClientRecord record;
+    /** The record of the principal the connection logged in as; null before a login, or without one. */
+    private PrincipalRecord principalRecord;
+    private PrincipalRecord.Traffic traffic;
+    private String address;
     private int dataRequests;
     private boolean groupKnown;
     private long lastSeenMillis;
@@ -70,10 +77,11 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
     private void record(ChannelHandlerContext ctx, RequestFrame request) {
         if (record == null) {
             InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-            record = conn.proxy().inventory().connected(conn.clientId(),
-                remote == null ? "?" : remote.getAddress().getHostAddress(), conn.cluster());
+            address = remote == null ? "?" : remote.getAddress().getHostAddress();
+            record = conn.proxy().inventory().connected(conn.clientId(), address, conn.cluster());
         }
         record.used(request.apiKey());
+        long now = System.currentTimeMillis();
         String principal = conn.principal();
         if (principal != recordedPrincipal) {
             // A certificate's subject from the handshake, then (with listener.sasl) the user who logged in.
@@ -82,15 +90,21 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
             if (conn.oldScramNonce()) {
                 record.oldScramNonce();
             }
+            loggedInAs(principal, now);
         }
-        long now = System.currentTimeMillis();
         if (now - lastSeenMillis > 1_000) {
             lastSeenMillis = now;
             record.seen(now);
+            if (principalRecord != null) {
+                principalRecord.seen(now);
+            }
         }
         // Each body read below was decoded by RequestDecoder, as needsBody asked.
         switch (request.api) {
             case PRODUCE, FETCH -> {
+                if (traffic != null && request.api == ApiKeys.PRODUCE) {
+                    traffic.produced(request.bytes(), now); // a quota counts the request's bytes, as does this
+                }
                 if (sampled()) {
                     topics(request);
                 }
@@ -107,6 +121,9 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
                         record.idempotent();
                     } else {
                         record.transactionalId(p.transactionalId());
+                        if (principalRecord != null) {
+                            principalRecord.transactionalId(p.transactionalId());
+                        }
                     }
                 }
             }
@@ -115,8 +132,7 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
                 if (request.decodedOrNull() instanceof JoinGroupRequestData j) {
                     record.groupProtocol(j.protocolType(), j.protocols().isEmpty() ? null : j.protocols().iterator().next().name());
                     if (!groupKnown && j.groupId() != null && !j.groupId().isEmpty()) {
-                        record.group(j.groupId());
-                        groupKnown = true;
+                        group(j.groupId());
                     }
                 }
             }
@@ -124,14 +140,32 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
                 if (!groupKnown) {
                     String group = group(request.decodedOrNull());
                     if (group != null && !group.isEmpty()) {
-                        record.group(group);
-                        groupKnown = true;
+                        group(group);
                     }
                 }
             }
             default -> {
             }
         }
+    }
+
+    /** From now on what the connection does is also its principal's; its Fetch responses are counted by the response queue. */
+    private void loggedInAs(String principal, long now) {
+        if (principal == null) {
+            return;
+        }
+        principalRecord = conn.proxy().inventory().principals().of(principal);
+        principalRecord.address(address);
+        traffic = principalRecord.traffic(conn.clientId(), now);
+        conn.traffic(traffic);
+    }
+
+    private void group(String group) {
+        record.group(group);
+        if (principalRecord != null) {
+            principalRecord.group(group);
+        }
+        groupKnown = true;
     }
 
     private void topics(RequestFrame request) {
@@ -146,8 +180,14 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
         for (String t : RequestedTopics.of(body, id -> ids.nameOf(conn.cluster(), id))) {
             if (request.api == ApiKeys.PRODUCE) {
                 record.produced(t);
+                if (principalRecord != null) {
+                    principalRecord.produced(t);
+                }
             } else {
                 record.fetched(t);
+                if (principalRecord != null) {
+                    principalRecord.fetched(t);
+                }
             }
         }
     }

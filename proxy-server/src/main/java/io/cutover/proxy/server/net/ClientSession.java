@@ -3,14 +3,18 @@ package io.cutover.proxy.server.net;
 import io.cutover.proxy.core.codec.MalformedFrameException;
 import io.cutover.proxy.core.codec.RequestFrames;
 import io.cutover.proxy.core.inventory.ClientInventory;
+import io.cutover.proxy.core.inventory.PrincipalRecord;
 import io.cutover.proxy.core.rewrite.RewriteContext;
 import io.cutover.proxy.core.routing.ClientRoutes;
 import io.cutover.proxy.core.routing.ClientSelector;
+import io.cutover.proxy.server.config.SaslCredentials;
 import io.cutover.proxy.server.metrics.ProxyError;
+import io.cutover.proxy.server.security.UpstreamAuthenticationException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
@@ -35,7 +39,12 @@ final class ClientSession {
     private String principal;
     private boolean certificateLooked;
     private boolean oldScramNonce;
+    private PrincipalRecord.Traffic traffic;
     private Runnable onClose = () -> { };
+    /** Who the connection to the cluster authenticates as; null for the cluster's service credential. */
+    private SaslCredentials upstreamCredentials;
+    /** Set while the client's login waits for the cluster's verdict (identity mode passthrough). */
+    private Consumer<UpstreamAuthenticationException> clusterVerdict;
 
     ClientSession(ProxyContext proxy, Channel client, UpstreamTarget target, boolean bootstrapListener) {
         this.proxy = proxy;
@@ -136,6 +145,18 @@ final class ClientSession {
         return principal;
     }
 
+    /** Where this connection's bytes count for its principal (quotas-on-target); set once the client logged in. */
+    void traffic(PrincipalRecord.Traffic traffic) {
+        this.traffic = traffic;
+    }
+
+    /** A Fetch response on its way to the client: a fetch quota counts the response's bytes. */
+    void fetchResponse(int bytes) {
+        if (traffic != null) {
+            traffic.fetched(bytes, System.currentTimeMillis());
+        }
+    }
+
     void reauthenticated(String user) {
         proxy.connectionLog().info("{} logged in again as {} (KIP-368)", describeClient(), user);
     }
@@ -150,6 +171,39 @@ final class ClientSession {
         this.oldScramNonce = oldLibrdkafkaNonce;
         proxy.connectionLog().info("{} logged in as {}{}", describeClient(), user, oldLibrdkafkaNonce
             ? " (a librdkafka before 2.6.1: its repeated SCRAM nonce was accepted; a Kafka 4.x broker would refuse it)" : "");
+    }
+
+    /** The client's own credentials on the cluster (identity modes mapped and passthrough); null means the service credential. */
+    SaslCredentials upstreamCredentials() {
+        return upstreamCredentials;
+    }
+
+    void upstreamCredentials(SaslCredentials credentials) {
+        this.upstreamCredentials = credentials;
+    }
+
+    /** Holds the client's login until the cluster has authenticated its credentials; {@code verdict} gets null when it did. */
+    void awaitClusterVerdict(Consumer<UpstreamAuthenticationException> verdict) {
+        this.clusterVerdict = verdict;
+    }
+
+    void clusterAccepted() {
+        Consumer<UpstreamAuthenticationException> v = clusterVerdict;
+        clusterVerdict = null;
+        if (v != null) {
+            v.accept(null);
+        }
+    }
+
+    /** False when no login was waiting for the verdict. */
+    boolean clusterRefused(UpstreamAuthenticationException e) {
+        Consumer<UpstreamAuthenticationException> v = clusterVerdict;
+        clusterVerdict = null;
+        if (v == null) {
+            return false;
+        }
+        v.accept(e);
+        return true;
     }
 
     boolean isClosed() {

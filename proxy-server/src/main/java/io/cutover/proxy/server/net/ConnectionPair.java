@@ -4,6 +4,7 @@ import io.cutover.proxy.core.codec.ProduceRequestFrames;
 import io.cutover.proxy.core.virtual.TopicIds;
 import io.cutover.proxy.server.metrics.ProxyError;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
+import io.cutover.proxy.server.security.UpstreamAuthenticationException;
 import io.cutover.proxy.server.upstream.UpstreamConnector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -18,6 +19,11 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * One client connection and the upstream connection it is paired with: their lifecycle and the
  * flow of requests between them. Both channels live on the same event loop, so this state is
  * touched by one thread only and needs no locks.
+ *
+ * <p>The upstream connection is this client connection's alone: opened for it (after its login,
+ * where clients log in), authenticated once as its identity, closed with it, never pooled or
+ * handed to another. Identity modes mapped and passthrough rely on that: two principals never
+ * share an authenticated connection.
  *
  * <p>Lifecycle: NEW, CONNECTING (client reads paused until the upstream connection is up),
  * FORWARDING, CLOSED. Whichever side closes first, the other is closed too, and every response
@@ -274,5 +280,18 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
     @Override
     public void upstreamFailed(String reason) {
         session.fail(ProxyError.UPSTREAM_FAILURE, reason);
+    }
+
+    @Override
+    public void upstreamAuthenticated() {
+        session.clusterAccepted();
+    }
+
+    @Override
+    public void upstreamLoginFailed(UpstreamAuthenticationException e) {
+        // A client whose login waits for the cluster's verdict is answered as the cluster answered; any other is closed.
+        if (!session.clusterRefused(e)) {
+            upstreamFailed("upstream connection failed: " + e);
+        }
     }
 }

@@ -18,6 +18,7 @@ import org.apache.kafka.common.protocol.ApiMessage;
  * client; a client that cannot take more pauses reading upstream.
  */
 final class ResponseQueue implements ResponseReceiver {
+    private static final short FETCH = ApiKeys.FETCH.id;
     private final ClientSession session;
     private final ProxyMetrics metrics;
     private final Channel client;
@@ -137,6 +138,9 @@ final class ResponseQueue implements ResponseReceiver {
             ByteBuf response = head.response;
             metrics.response(head.apiKey, now - head.arrivalNanos);
             metrics.clientBytesSent(response.readableBytes());
+            if (head.apiKey == FETCH) {
+                session.fetchResponse(response.readableBytes());
+            }
             inFlight.removeHead();
             client.write(response, client.voidPromise());
             clientFlushPending = true;

@@ -23,7 +23,9 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
-        UpstreamSecurity.install(ch.pipeline(), session.proxy().config().clusters().get(session.cluster()).security());
+        // As the client this connection alone serves (identity modes mapped and passthrough), else as the proxy.
+        UpstreamSecurity.install(ch.pipeline(), session.proxy().config().clusters().get(session.cluster()).security(),
+            session.upstreamCredentials());
         ch.pipeline()
             .addLast("frame-decoder", new KafkaFrameDecoder(session.proxy().config().limits().maxResponseFrameBytes(),
                 ResponseFrames.MIN_FRAME_BYTES, "response"))

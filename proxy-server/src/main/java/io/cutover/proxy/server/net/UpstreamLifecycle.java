@@ -2,6 +2,8 @@ package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.codec.MalformedFrameException;
 import io.cutover.proxy.core.node.NodeRegistry;
+import io.cutover.proxy.server.security.UpstreamAuthenticationException;
+import io.cutover.proxy.server.security.UpstreamSecurity;
 import io.cutover.proxy.server.wire.DecoderFailure;
 import io.cutover.proxy.server.wire.FrameException;
 import io.netty.channel.ChannelHandlerContext;
@@ -28,8 +30,20 @@ final class UpstreamLifecycle extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == UpstreamSecurity.AUTHENTICATED) {
+            events.upstreamAuthenticated();
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = DecoderFailure.rootOf(cause);
+        if (root instanceof UpstreamAuthenticationException refused) {
+            events.upstreamLoginFailed(refused);
+            return;
+        }
         String what;
         if (root instanceof FrameException || root instanceof MalformedFrameException) {
             what = "unusable response from upstream: " + root.getMessage();

@@ -46,10 +46,17 @@ public final class ControlPlaneAnswers implements ControlPlane {
     private final RoutingState state;
     private final KnownApiVersions known;
     private final Set<String> warnedWithoutRanges = ConcurrentHashMap.newKeySet();
+    /** Clusters that clients reach as themselves (identity mapped or passthrough): the links there speak as the service user. */
+    private final Set<String> clientsAsThemselves;
 
     public ControlPlaneAnswers(RoutingState state, KnownApiVersions known) {
+        this(state, known, Set.of());
+    }
+
+    public ControlPlaneAnswers(RoutingState state, KnownApiVersions known, Set<String> clientsAsThemselves) {
         this.state = state;
         this.known = known;
+        this.clientsAsThemselves = Set.copyOf(clientsAsThemselves);
     }
 
     @Override
@@ -105,7 +112,7 @@ public final class ControlPlaneAnswers implements ControlPlane {
     private CompletionStage<MetadataResponseData> metadata(MetadataRequestData request, short version, ClientRoutes routes) {
         MetadataRouting.Split split = MetadataRouting.split(request, version, routes, state.context());
         return Fanout.<MetadataRequestData, MetadataResponseData>settled(split.requests(),
-                (cluster, r) -> state.link(cluster).send(ApiKeys.METADATA, version, r))
+                (cluster, r) -> state.link(cluster).send(ApiKeys.METADATA, version, forService(cluster, r)))
             .thenApply(o -> {
                 if (o.answers().isEmpty() && split.allTopics()) {
                     // Every topic listing would be empty: a pattern subscriber would drop all it reads.
@@ -113,6 +120,19 @@ public final class ControlPlaneAnswers implements ControlPlane {
                 }
                 return MetadataRouting.merge(split, o.answers(), o.failures().keySet(), version, routes, state.context());
             });
+    }
+
+    /**
+     * A client's Metadata as the proxy's link sends it. Where clients reach the cluster as
+     * themselves, the service user must not act for them: it creates no topic the client's own user
+     * might not (auto.create.topics.enable), and reports no rights of its own as the client's.
+     */
+    private MetadataRequestData forService(String cluster, MetadataRequestData r) {
+        if (!clientsAsThemselves.contains(cluster)) {
+            return r;
+        }
+        return r.duplicate().setAllowAutoTopicCreation(false).setIncludeClusterAuthorizedOperations(false)
+            .setIncludeTopicAuthorizedOperations(false);
     }
 
     private CompletionStage<FindCoordinatorResponseData> coordinator(FindCoordinatorRequestData request, short version, ClientRoutes routes) {
@@ -125,7 +145,8 @@ public final class ControlPlaneAnswers implements ControlPlane {
     private CompletionStage<DescribeClusterResponseData> cluster(DescribeClusterRequestData request, short version, ClientRoutes routes) {
         Map<String, DescribeClusterRequestData> perCluster = new LinkedHashMap<>();
         for (String c : state.context().clusters()) {
-            perCluster.put(c, request);
+            // As for Metadata: the service user's rights are not the client's.
+            perCluster.put(c, clientsAsThemselves.contains(c) ? request.duplicate().setIncludeClusterAuthorizedOperations(false) : request);
         }
         return Fanout.<DescribeClusterRequestData, DescribeClusterResponseData>settled(perCluster,
                 (cluster, r) -> state.link(cluster).send(ApiKeys.DESCRIBE_CLUSTER, version, r))

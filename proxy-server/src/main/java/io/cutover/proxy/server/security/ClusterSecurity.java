@@ -1,6 +1,8 @@
 package io.cutover.proxy.server.security;
 
 import io.cutover.proxy.server.config.ClusterSecurityConfig;
+import io.cutover.proxy.server.config.IdentityMode;
+import io.cutover.proxy.server.config.SaslCredentials;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
@@ -57,6 +59,16 @@ public final class ClusterSecurity {
         return config;
     }
 
+    /** Whom clients' connections to this cluster authenticate as; the proxy's own links always use {@code config().sasl()}. */
+    public IdentityMode identity() {
+        return config.identity();
+    }
+
+    /** In identity mode mapped, {@code principal}'s own credentials on this cluster; null when it has none. */
+    public SaslCredentials mappedCredentials(String principal) {
+        return config.mapped().get(principal);
+    }
+
     /** The TLS context of connections to this cluster; null without TLS. */
     SslContext sslContext() {
         return sslContext;
@@ -76,6 +88,7 @@ public final class ClusterSecurity {
 
     @Override
     public String toString() {
-        return config.protocol().name + (config.sasl() == null ? "" : " (" + config.sasl() + ")");
+        return config.protocol().name + (config.sasl() == null ? "" : " (" + config.sasl() + ", clients: identity "
+            + config.identity().configName() + ")");
     }
 }

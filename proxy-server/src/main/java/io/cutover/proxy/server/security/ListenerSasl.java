@@ -1,9 +1,12 @@
 package io.cutover.proxy.server.security;
 
+import io.cutover.proxy.server.config.SaslCredentials;
+import io.cutover.proxy.server.config.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import javax.security.sasl.SaslException;
 import javax.security.sasl.SaslServer;
+import org.apache.kafka.common.security.oauthbearer.OAuthBearerToken;
 import org.apache.kafka.common.security.scram.internals.ScramMechanism;
 
 /**
@@ -50,8 +53,20 @@ public final class ListenerSasl {
 
     /** A server for one authentication with {@code mechanism}, which must be one of {@link #mechanisms()}. */
     public SaslServer newServer(String mechanism) throws SaslException {
+        return newServer(mechanism, false);
+    }
+
+    /**
+     * As above; with {@code passthrough} (the connection's cluster is in identity mode passthrough)
+     * a PLAIN password is not checked here but kept, to be presented to the cluster, which checks it.
+     */
+    public SaslServer newServer(String mechanism, boolean passthrough) throws SaslException {
         if (PLAIN.equals(mechanism)) {
-            return new PlainServer(users);
+            if (!passthrough && users == null) {
+                // Never a PLAIN login that nobody checks: without users only a cluster in passthrough may judge it.
+                throw new SaslException("PLAIN logins here need listener.sasl.users-file: this cluster does not check them itself");
+            }
+            return new PlainServer(passthrough ? null : users);
         }
         if (OAUTHBEARER.equals(mechanism)) {
             // Kafka's own OAUTHBEARER server (RFC 7628 messages), with the proxy's JWT checks.
@@ -69,10 +84,31 @@ public final class ListenerSasl {
         return server instanceof ScramServer s && s.oldLibrdkafkaNonce();
     }
 
-    /** SASL/PLAIN (RFC 4616): one message, [authzid] NUL authcid NUL password. */
+    /**
+     * What a completed login hands over to be presented to a cluster in identity mode passthrough:
+     * PLAIN's user and password, or OAUTHBEARER's token (as the password); null for SCRAM, which
+     * never reveals the password.
+     */
+    public static SaslCredentials passedThrough(SaslServer server) {
+        if (server instanceof PlainServer plain && plain.passedPassword != null) {
+            return new SaslCredentials(PLAIN, plain.user, Secret.fromClient(plain.passedPassword, "the PLAIN login of " + plain.user));
+        }
+        // Kafka's OAUTHBEARER server keeps the token it validated under this property.
+        if (OAUTHBEARER.equals(server.getMechanismName()) && server.getNegotiatedProperty(OAUTHBEARER + ".token") instanceof OAuthBearerToken t) {
+            return new SaslCredentials(OAUTHBEARER, server.getAuthorizationID(), Secret.fromClient(t.value(), "the OAUTHBEARER token of "
+                + server.getAuthorizationID()));
+        }
+        return null;
+    }
+
+    /**
+     * SASL/PLAIN (RFC 4616): one message, [authzid] NUL authcid NUL password. Without users, the
+     * password is kept for the cluster to check (identity mode passthrough) rather than checked here.
+     */
     private static final class PlainServer implements SaslServer {
         private final SaslUsers users;
         private String user;
+        private String passedPassword;
 
         PlainServer(SaslUsers users) {
             this.users = users;
@@ -92,7 +128,9 @@ public final class ListenerSasl {
             if (!parts[0].isEmpty() && !parts[0].equals(parts[1])) {
                 throw new SaslException("Authentication failed: authorization id " + parts[0] + " is not the user " + parts[1]);
             }
-            if (!users.passwordMatches(parts[1], parts[2])) {
+            if (users == null) {
+                passedPassword = parts[2];
+            } else if (!users.passwordMatches(parts[1], parts[2])) {
                 throw new SaslException("Authentication failed: Invalid username or password");
             }
             user = parts[1];
@@ -126,6 +164,7 @@ public final class ListenerSasl {
 
         @Override
         public void dispose() {
+            passedPassword = null;
         }
     }
 }

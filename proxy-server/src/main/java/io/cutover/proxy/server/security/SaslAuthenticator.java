@@ -27,8 +27,10 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Authenticates the proxy to a broker on a new connection (after the TLS handshake, if any): a
- * SaslHandshake, then SaslAuthenticate round trips until the mechanism completes.
+ * Authenticates a new connection to a broker (after the TLS handshake, if any), as the proxy's
+ * service user or as the one client the connection serves (identity modes mapped and passthrough):
+ * a SaslHandshake, then SaslAuthenticate round trips until the mechanism completes; success is
+ * announced down the pipeline ({@link UpstreamSecurity#AUTHENTICATED}).
  *
  * <p>Until then, whatever the proxy writes on the channel is held here, in order, and counts
  * against the channel's writability, so a client cannot pile up unbounded bytes behind a slow
@@ -48,6 +50,7 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
 
     private final String cluster;
     private final SaslCredentials credentials;
+    private final boolean service;
     private final boolean afterTls;
     private final Duration timeout;
     private State state = State.WAITING;
@@ -61,7 +64,13 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
     private ScheduledFuture<?> deadline;
 
     SaslAuthenticator(String cluster, SaslCredentials credentials, boolean afterTls, Duration timeout) {
+        this(cluster, credentials, true, afterTls, timeout);
+    }
+
+    /** {@code service}: the proxy's own credential, rather than the user of the one client the connection serves. */
+    SaslAuthenticator(String cluster, SaslCredentials credentials, boolean service, boolean afterTls, Duration timeout) {
         this.cluster = cluster;
+        this.service = service;
         this.credentials = credentials;
         this.afterTls = afterTls;
         this.timeout = timeout;
@@ -213,7 +222,8 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
     private void onAuthenticate(ChannelHandlerContext ctx, SaslAuthenticateResponseData answer) throws SaslException {
         Errors error = Errors.forCode(answer.errorCode());
         if (error != Errors.NONE) {
-            fail(ctx, error.name() + (answer.errorMessage() == null ? "" : ": " + answer.errorMessage()), null);
+            String message = answer.errorMessage() == null ? error.message() : answer.errorMessage();
+            fail(ctx, error.name() + ": " + message, null, error == Errors.SASL_AUTHENTICATION_FAILED ? message : null);
             return;
         }
         if (!sasl.isComplete()) {
@@ -234,6 +244,7 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
         state = State.DONE;
         deadline.cancel(false);
         dispose();
+        ctx.fireUserEventTriggered(UpstreamSecurity.AUTHENTICATED);
         held.removeAndWriteAll();
         ctx.flush();
         if (received.isReadable()) {
@@ -244,6 +255,10 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
 
     /** Fails the channel once: the exception first, so handlers behind see why before the writes fail and the close. */
     private void fail(ChannelHandlerContext ctx, String why, Throwable cause) {
+        fail(ctx, why, cause, null);
+    }
+
+    private void fail(ChannelHandlerContext ctx, String why, Throwable cause, String brokerRefusal) {
         if (state == State.DONE || state == State.FAILED) {
             return;
         }
@@ -252,8 +267,9 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
             deadline.cancel(false);
         }
         dispose();
-        UpstreamAuthenticationException e = new UpstreamAuthenticationException("cluster " + cluster + " did not authenticate the proxy as "
-            + credentials.username() + " with " + credentials.mechanism() + ": " + why, cause);
+        UpstreamAuthenticationException e = new UpstreamAuthenticationException("cluster " + cluster + " did not authenticate "
+            + (service ? "the proxy as " : "the client's user ") + credentials.username() + " with " + credentials.mechanism() + ": "
+            + why, cause, brokerRefusal);
         ctx.fireExceptionCaught(e);
         held.removeAndFailAll(e);
         ctx.close();

@@ -2,10 +2,14 @@ package io.cutover.proxy.server.wave;
 
 import io.cutover.proxy.server.config.ClusterConfig;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -15,6 +19,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
@@ -22,9 +28,19 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AccessControlEntryFilter;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.SecurityDisabledException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
+import org.apache.kafka.common.quota.ClientQuotaFilter;
+import org.apache.kafka.common.resource.ResourcePatternFilter;
 
 /**
  * The proxy's own Admin clients, one per cluster, for what waves need to know and do: partitions,
@@ -86,6 +102,100 @@ public final class ClusterAdmins implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * The ACL bindings of {@code cluster} that cover any of {@code resources} (literal, wildcard and
+     * prefixed patterns, as the filter's MATCH type finds them: one call per resource, in parallel, so
+     * only what the gate asks about is read); empty when the cluster has no authorizer.
+     */
+    public Optional<Set<AclBinding>> aclsCovering(String cluster, Collection<ResourcePatternFilter> resources) {
+        List<KafkaFuture<Collection<AclBinding>>> calls = new ArrayList<>();
+        for (ResourcePatternFilter r : resources) {
+            calls.add(admin(cluster).describeAcls(new AclBindingFilter(r, AccessControlEntryFilter.ANY)).values());
+        }
+        Set<AclBinding> out = new LinkedHashSet<>();
+        try {
+            for (KafkaFuture<Collection<AclBinding>> f : calls) {
+                out.addAll(get(f, "describe ACLs on " + cluster));
+            }
+        } catch (ClusterCallException e) {
+            if (e.getCause() instanceof SecurityDisabledException) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        return Optional.of(out);
+    }
+
+    /** Settings of one of {@code cluster}'s brokers (static ones included), by name; a setting not found is left out. */
+    public Map<String, String> brokerConfigs(String cluster, Set<String> names) {
+        var nodes = get(admin(cluster).describeCluster().nodes(), "describe " + cluster);
+        if (nodes.isEmpty()) {
+            return Map.of();
+        }
+        ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(nodes.iterator().next().id()));
+        Config config = get(admin(cluster).describeConfigs(List.of(broker)).all(), "describe broker configs on " + cluster).get(broker);
+        Map<String, String> out = new HashMap<>();
+        for (ConfigEntry e : config.entries()) {
+            if (names.contains(e.name()) && e.value() != null) {
+                out.put(e.name(), e.value());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What the proxy's own user may do on each of {@code topics} of {@code cluster}, as the broker's
+     * authorizer reports it (KIP-430): a topic it may not even describe gets no operation, a topic
+     * that does not exist is left out, and so is one the broker reports nothing for (no authorizer).
+     */
+    public Map<String, Set<AclOperation>> ownTopicOperations(String cluster, Collection<String> topics) {
+        Map<String, Set<AclOperation>> out = new LinkedHashMap<>();
+        var described = admin(cluster).describeTopics(topics, new DescribeTopicsOptions().includeAuthorizedOperations(true))
+            .topicNameValues();
+        for (String t : topics) {
+            try {
+                Set<AclOperation> ops = get(described.get(t), "describe " + t + " on " + cluster).authorizedOperations();
+                if (ops != null) {
+                    out.put(t, ops);
+                }
+            } catch (ClusterCallException e) {
+                if (e.getCause() instanceof TopicAuthorizationException) {
+                    out.put(t, Set.of());
+                } else if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The same for consumer groups: a group the broker knows nothing about, or reports nothing for, is left out. */
+    public Map<String, Set<AclOperation>> ownGroupOperations(String cluster, Collection<String> groups) {
+        Map<String, Set<AclOperation>> out = new LinkedHashMap<>();
+        var described = admin(cluster).describeConsumerGroups(groups, new DescribeConsumerGroupsOptions().includeAuthorizedOperations(true))
+            .describedGroups();
+        for (String g : groups) {
+            try {
+                Set<AclOperation> ops = get(described.get(g), "describe group " + g + " on " + cluster).authorizedOperations();
+                if (ops != null) {
+                    out.put(g, ops);
+                }
+            } catch (ClusterCallException e) {
+                if (e.getCause() instanceof GroupAuthorizationException) {
+                    out.put(g, Set.of());
+                } else if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                    throw e;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every client quota set on {@code cluster}, default entities included. */
+    public Map<ClientQuotaEntity, Map<String, Double>> clientQuotas(String cluster) {
+        return get(admin(cluster).describeClientQuotas(ClientQuotaFilter.all()).entities(), "describe client quotas on " + cluster);
     }
 
     /** The names of the (non-internal) topics on {@code cluster}. */

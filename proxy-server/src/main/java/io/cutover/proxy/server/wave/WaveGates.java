@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A wave's readiness gates, computed from live data each time: topics on the target, replication
- * lag, groups that read the wave's topics, API versions, open transactions. Each comes with its
- * evidence, so an operator sees why, not only whether.
+ * lag, groups that read the wave's topics, API versions, open transactions, the target's ACLs and
+ * quotas for the principals that use the wave. Each comes with its evidence, so an operator sees
+ * why, not only whether.
  */
 public final class WaveGates {
     private static final Logger LOG = LoggerFactory.getLogger(WaveGates.class);
@@ -52,9 +53,12 @@ public final class WaveGates {
     private final long maxReadyLag;
     private final ClientInventory inventory;
     private volatile Supplier<ConsumerFacts> consumers;
+    private final AclsOnTarget acls;
+    private final QuotasOnTarget quotas;
 
     public WaveGates(ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, ClientObservations observations,
-                     OpenTransactions transactions, ClusterLink targetLink, long maxReadyLag, ClientInventory inventory) {
+                     OpenTransactions transactions, ClusterLink targetLink, long maxReadyLag, ClientInventory inventory,
+                     TargetPrincipal seenOnTarget) {
         this.inventory = inventory;
         this.consumers = () -> inventory.consumerFacts("this");
         this.admins = admins;
@@ -64,6 +68,8 @@ public final class WaveGates {
         this.transactions = transactions;
         this.targetLink = targetLink;
         this.maxReadyLag = maxReadyLag;
+        this.acls = new AclsOnTarget(admins, inventory, seenOnTarget);
+        this.quotas = new QuotasOnTarget(admins, inventory, seenOnTarget);
     }
 
     /** Where the consumers-without-group gate learns who joined a group: in a fleet, every live instance. */
@@ -82,6 +88,9 @@ public final class WaveGates {
         gates.add(openTransactions(wave, current));
         gates.add(clients(wave));
         gates.add(rehearsal(wave));
+        WaveTransactionalIds moving = WaveTransactionalIds.of(wave, inventory);
+        gates.add(acls.check(wave, moving));
+        gates.add(quotas.check(wave, moving));
         return gates;
     }
 

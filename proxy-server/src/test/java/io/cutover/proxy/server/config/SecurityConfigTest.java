@@ -133,7 +133,7 @@ class SecurityConfigTest {
         refusedSource("{ protocol = SSL, tls { certificate-file = " + q(leaf.certificatePem()) + ", key-file = " + q(rsa) + " } }",
             "not a PKCS#8 PEM key", "openssl pkcs8");
         refusedSource("{ protocol = SSL, tls.ca-file = " + q(leaf.keyPem()) + " }", "security.tls", "cannot be used");
-        refusedSource("{ protocol = SSL, identity = mapped }", "identity", "only \"service\"");
+        refusedSource("{ protocol = SSL, identity = mapped }", "identity is mapped", "reached over SSL", "use identity = service");
         refusedSource("{ protocol = SSL, tls.cafile = \"x\" }", "unknown config key cutover-proxy.clusters.source.security.tls.cafile");
         refusedSource("{ protocol = SSL, tls.truststore { file = " + q(pki.trustStore()) + ", type = PEM } }", "use PKCS12 or JKS");
     }

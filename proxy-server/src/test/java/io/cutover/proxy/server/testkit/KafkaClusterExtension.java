@@ -23,9 +23,10 @@ public final class KafkaClusterExtension implements ParameterResolver {
     public Object resolveParameter(ParameterContext p, ExtensionContext ctx) {
         int brokers = p.findAnnotation(Brokers.class).map(Brokers::value).orElse(1);
         String name = p.findAnnotation(Brokers.class).map(Brokers::name).orElse("source");
+        boolean authorizer = p.findAnnotation(Brokers.class).map(Brokers::authorizer).orElse(false);
         ExtensionContext.Store store = ctx.getRoot().getStore(NS);
-        return store.getOrComputeIfAbsent("cluster-" + name + "-" + brokers, k -> SharedCluster.start(name, brokers),
-            SharedCluster.class).cluster;
+        return store.getOrComputeIfAbsent("cluster-" + name + "-" + brokers + (authorizer ? "-authorizer" : ""),
+            k -> SharedCluster.start(name, brokers, authorizer), SharedCluster.class).cluster;
     }
 
     /** Holds a cluster in the root store; JUnit closes it when the whole run ends. */
@@ -36,9 +37,12 @@ public final class KafkaClusterExtension implements ParameterResolver {
             this.cluster = cluster;
         }
 
-        static SharedCluster start(String name, int brokers) {
+        static SharedCluster start(String name, int brokers, boolean authorizer) {
+            Map<String, String> config = authorizer
+                ? Map.of("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer", "super.users", "User:ANONYMOUS")
+                : Map.of();
             try {
-                return new SharedCluster(EmbeddedKafkaCluster.start(name + "-" + brokers, brokers, Map.of()));
+                return new SharedCluster(EmbeddedKafkaCluster.start(name + "-" + brokers, brokers, config));
             } catch (Exception e) {
                 throw new IllegalStateException("cannot start a " + brokers + "-broker test cluster", e);
             }

@@ -14,6 +14,16 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AccessControlEntryFilter;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourcePatternFilter;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * A real single-broker cluster whose only client listener is SASL_SSL, with certificates from
@@ -38,6 +48,30 @@ public final class SecuredKafkaCluster implements AutoCloseable {
     }
 
     public static SecuredKafkaCluster start(String name) throws Exception {
+        return start(name, Map.of(), false, null);
+    }
+
+    /**
+     * As {@link #start}, with Kafka's StandardAuthorizer: only {@link #ADMIN} (and the controller
+     * listener, which the broker uses to reach its own controller) is a super user, every other user
+     * gets what ACLs ({@link #allow}) grant and nothing else. {@code plainUsers} (name to password) are
+     * further PLAIN users the broker knows.
+     */
+    public static SecuredKafkaCluster startAuthorizing(String name, Map<String, String> plainUsers) throws Exception {
+        return start(name, plainUsers, true, null);
+    }
+
+    /** Who signs the JWTs an OAUTHBEARER login to the broker must carry, and what they must say. */
+    public record BearerTokens(Path jwksFile, String issuer, String audience) {
+    }
+
+    /** As above, with OAUTHBEARER too: Kafka's own JWT validator, checking tokens against {@code tokens}' keys. */
+    public static SecuredKafkaCluster startAuthorizing(String name, Map<String, String> plainUsers, BearerTokens tokens) throws Exception {
+        return start(name, plainUsers, true, tokens);
+    }
+
+    private static SecuredKafkaCluster start(String name, Map<String, String> plainUsers, boolean authorizer, BearerTokens tokens)
+        throws Exception {
         TestCertificates pki = TestCertificates.shared();
         TestCertificates.Leaf broker = pki.leaf(name + "-broker");
         Map<String, String> c = new HashMap<>();
@@ -47,7 +81,24 @@ public final class SecuredKafkaCluster implements AutoCloseable {
         c.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
         c.put("listener.name.external.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
             + "username=\"" + ADMIN + "\" password=\"" + ADMIN_PASSWORD + "\" user_" + ADMIN + "=\"" + ADMIN_PASSWORD + "\" user_"
-            + PLAIN_PROXY_USER + "=\"" + PLAIN_PROXY_PASSWORD + "\";");
+            + PLAIN_PROXY_USER + "=\"" + PLAIN_PROXY_PASSWORD + "\"" + morePlainUsers(plainUsers) + ";");
+        if (tokens != null) {
+            c.put("sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN,OAUTHBEARER");
+            c.put("listener.name.external.oauthbearer.sasl.jaas.config",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;");
+            c.put("listener.name.external.oauthbearer.sasl.server.callback.handler.class",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler");
+            c.put("sasl.oauthbearer.jwks.endpoint.url", tokens.jwksFile().toUri().toString());
+            c.put("sasl.oauthbearer.expected.issuer", tokens.issuer());
+            c.put("sasl.oauthbearer.expected.audience", tokens.audience());
+            // Kafka 4 reads a JWKS URL only when the JVM allows it by name (a process-wide setting, harmless to other tests).
+            System.setProperty("org.apache.kafka.sasl.oauthbearer.allowed.urls", tokens.jwksFile().toUri().toString());
+            System.setProperty("org.apache.kafka.sasl.oauthbearer.allowed.files", tokens.jwksFile().toString());
+        }
+        if (authorizer) {
+            c.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            c.put("super.users", "User:" + ADMIN + ";User:ANONYMOUS");
+        }
         c.put("listener.name.external.scram-sha-512.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
         c.put("ssl.keystore.type", "PKCS12");
         c.put("ssl.keystore.location", broker.keyStore().toString());
@@ -66,20 +117,60 @@ public final class SecuredKafkaCluster implements AutoCloseable {
         return secured;
     }
 
+    private static String morePlainUsers(Map<String, String> users) {
+        StringBuilder sb = new StringBuilder();
+        users.forEach((user, password) -> sb.append(" user_").append(user).append("=\"").append(password).append('"'));
+        return sb.toString();
+    }
+
     private void createProxyUser() throws Exception {
-        try (Admin admin = Clients.admin(bootstrapServers(), clientConfig("PLAIN", ADMIN, ADMIN_PASSWORD))) {
-            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(PROXY_USER,
-                new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), PROXY_PASSWORD))).all().get(30, TimeUnit.SECONDS);
+        addScramUser(PROXY_USER, PROXY_PASSWORD);
+    }
+
+    /** Creates a SCRAM-SHA-512 user through the Admin API, as an operator would, and waits until the broker accepts its logins. */
+    public void addScramUser(String user, String password) throws Exception {
+        try (Admin admin = adminClient()) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get(30, TimeUnit.SECONDS);
         }
         // The credential travels through the metadata log; wait until the broker accepts it.
-        Await.until("the broker accepts SCRAM-SHA-512 logins as " + PROXY_USER, Duration.ofSeconds(30), () -> {
-            try (Admin admin = Clients.admin(bootstrapServers(), clientConfig("SCRAM-SHA-512", PROXY_USER, PROXY_PASSWORD))) {
+        Await.until("the broker accepts SCRAM-SHA-512 logins as " + user, Duration.ofSeconds(30), () -> {
+            try (Admin admin = Clients.admin(bootstrapServers(), clientConfig("SCRAM-SHA-512", user, password))) {
                 admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
                 return true;
             } catch (Exception e) {
                 return false;
             }
         });
+    }
+
+    /** An Admin client of the broker's super user. */
+    public Admin adminClient() {
+        return Clients.admin(bootstrapServers(), clientConfig("PLAIN", ADMIN, ADMIN_PASSWORD));
+    }
+
+    /**
+     * Grants {@code user} the operations on the resources whose names start with {@code prefix}, and
+     * waits until the broker's authorizer has them (ACLs travel through the metadata log too).
+     */
+    public void allow(String user, ResourceType type, String prefix, AclOperation... operations) throws Exception {
+        List<AclBinding> acls = new java.util.ArrayList<>();
+        for (AclOperation op : operations) {
+            acls.add(new AclBinding(new ResourcePattern(type, prefix, prefix.equals(ResourcePattern.WILDCARD_RESOURCE) ? PatternType.LITERAL
+                : PatternType.PREFIXED), new AccessControlEntry("User:" + user, "*", op, AclPermissionType.ALLOW)));
+        }
+        try (Admin admin = adminClient()) {
+            admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+            Await.until("the broker knows " + user + "'s ACLs on " + type + " " + prefix, Duration.ofSeconds(30), () -> {
+                try {
+                    return admin.describeAcls(new AclBindingFilter(new ResourcePatternFilter(type, prefix, PatternType.ANY),
+                        new AccessControlEntryFilter("User:" + user, null, AclOperation.ANY, AclPermissionType.ANY))).values()
+                        .get(10, TimeUnit.SECONDS).size() >= operations.length;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
     }
 
     public String bootstrapServers() {
