@@ -94,8 +94,12 @@ public final class WaveWorkload implements AutoCloseable {
                             c.commitSync(Duration.ofSeconds(10));
                         } catch (org.apache.kafka.clients.consumer.CommitFailedException
                                  | org.apache.kafka.common.errors.RebalanceInProgressException
+                                 | org.apache.kafka.common.errors.UnknownMemberIdException
+                                 | org.apache.kafka.common.errors.FencedMemberEpochException
+                                 | org.apache.kafka.common.errors.StaleMemberEpochException
                                  | org.apache.kafka.common.errors.TimeoutException e) {
-                            // Moving groups lose their membership mid-commit; the records are read again.
+                            // Moving groups lose their membership mid-commit (a KIP-848 member learns it as
+                            // an unknown member id or a fenced or stale epoch); the records are read again.
                         }
                     }
                 }
