@@ -21,7 +21,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * address, and the same consumer's connections may come from different ones.
  */
 public final class ConsumerFacts {
-    /** One consumer: joined a group (JoinGroup, or a KIP-848 or Streams heartbeat), fetched, committed under. */
+    /** One consumer: a group's member (JoinGroup, SyncGroup or Heartbeat, or a KIP-848 or Streams heartbeat), fetched, committed under. */
     public record Consumer(boolean joins, Set<String> fetched, Set<String> groups) {
         public Consumer {
             fetched = Collections.unmodifiableSet(new TreeSet<>(fetched));
@@ -60,8 +60,7 @@ public final class ConsumerFacts {
         Map<String, Consumer> out = new TreeMap<>();
         boolean truncated = false;
         for (ClientRecord.Snapshot s : clients) {
-            boolean joins = s.apis().contains(ApiKeys.JOIN_GROUP.name) || s.apis().contains(ApiKeys.CONSUMER_GROUP_HEARTBEAT.name)
-                || s.apis().contains(ApiKeys.STREAMS_GROUP_HEARTBEAT.name);
+            boolean joins = isMember(s.apis());
             if (!joins && s.fetched().isEmpty()) {
                 continue;
             }
@@ -78,6 +77,18 @@ public final class ConsumerFacts {
             }
         }
         return new ConsumerFacts(out, new TreeSet<>(Set.of(source)), truncated);
+    }
+
+    /**
+     * Whether a client with these APIs is a group's member. A classic member's Heartbeat and
+     * SyncGroup count as much as its JoinGroup: a member keeps its membership across a proxy restart
+     * and never joins again, but it heartbeats every few seconds, so a restarted proxy (whose last
+     * saved inventory may predate the join) knows it again within one heartbeat interval. A consumer
+     * that assign()s its partitions sends none of them, even when it commits under a group id.
+     */
+    static boolean isMember(Set<String> apis) {
+        return apis.contains(ApiKeys.JOIN_GROUP.name) || apis.contains(ApiKeys.SYNC_GROUP.name) || apis.contains(ApiKeys.HEARTBEAT.name)
+            || apis.contains(ApiKeys.CONSUMER_GROUP_HEARTBEAT.name) || apis.contains(ApiKeys.STREAMS_GROUP_HEARTBEAT.name);
     }
 
     private static Set<String> first(Set<String> names, int n) {

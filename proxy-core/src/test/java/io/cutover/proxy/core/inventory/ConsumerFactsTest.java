@@ -44,6 +44,22 @@ class ConsumerFactsTest {
     }
 
     @Test
+    void aClassicMemberThatOnlyHeartbeatsIsNotGroupless() {
+        // What a proxy restarted under a classic member sees: the member never joins again, it heartbeats and fetches.
+        ClientInventory restarted = inventory(100);
+        ClientRecord member = restarted.connected("app-1", "10.0.0.1", "source");
+        member.used(ApiKeys.HEARTBEAT.id);
+        member.fetched("orders");
+        member.group("billing");
+        ClientRecord assigner = restarted.connected("flink-7", "10.0.0.2", "source");
+        assigner.used(ApiKeys.OFFSET_COMMIT.id);
+        assigner.fetched("orders");
+        assigner.group("billing");
+
+        assertEquals(Set.of("flink-7 (commits under billing without joining)"), restarted.consumerFacts("p0").groupless(Set.of("orders")));
+    }
+
+    @Test
     void factsSurviveTheirJsonForm() {
         ClientInventory inv = inventory(100);
         ClientRecord joined = inv.connected("member", "a:1", "source");

@@ -6,8 +6,10 @@ import io.cutover.proxy.core.routing.data.RequestedTopics;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.net.InetSocketAddress;
+import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
@@ -20,8 +22,9 @@ import org.apache.kafka.common.protocol.ApiMessage;
 
 /**
  * Fills the client inventory from what each connection sends: the APIs it uses (a bit per API,
- * written once), its software (ApiVersions v3+), its producer kind (InitProducerId), its group (the
- * first group request), and the topics it writes and reads. Topics are sampled, the first
+ * written once), its software (ApiVersions v3+), its producer kind (InitProducerId), its
+ * transactional id (InitProducerId, or the first EndTxn or AddOffsetsToTxn), its group (the first
+ * group request), and the topics it writes and reads. Topics are sampled, the first
  * {@value #SAMPLED} Produce/Fetch requests of a connection and one in {@value #EVERY} after, so a
  * steady stream costs a counter per request. A client that logged in (or showed a certificate) is
  * also recorded under its principal, with its Produce bytes (every request, a counter add): what the
@@ -39,6 +42,7 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
     private String address;
     private int dataRequests;
     private boolean groupKnown;
+    private boolean transactionalIdKnown;
     private long lastSeenMillis;
 
     ClientInventoryRecorder(ClientSession conn) {
@@ -52,6 +56,7 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
             case API_VERSIONS -> version >= 3;
             case INIT_PRODUCER_ID, JOIN_GROUP -> true;
             case SYNC_GROUP, HEARTBEAT, OFFSET_COMMIT, OFFSET_FETCH, CONSUMER_GROUP_HEARTBEAT -> !groupKnown;
+            case END_TXN, ADD_OFFSETS_TO_TXN -> !transactionalIdKnown;
             default -> false;
         };
     }
@@ -120,11 +125,18 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
                     if (p.transactionalId() == null) {
                         record.idempotent();
                     } else {
-                        record.transactionalId(p.transactionalId());
-                        if (principalRecord != null) {
-                            principalRecord.transactionalId(p.transactionalId());
-                        }
+                        transactionalId(p.transactionalId());
                     }
+                }
+            }
+            case END_TXN, ADD_OFFSETS_TO_TXN -> {
+                // A producer keeps its producer id across a proxy restart and never sends InitProducerId
+                // again; its next transaction's end tells the restarted proxy its id, which a wave must move.
+                ApiMessage body = request.decodedOrNull();
+                String id = body instanceof EndTxnRequestData e ? e.transactionalId()
+                    : body instanceof AddOffsetsToTxnRequestData a ? a.transactionalId() : null;
+                if (id != null && !id.isEmpty()) {
+                    transactionalId(id);
                 }
             }
             case JOIN_GROUP -> {
@@ -158,6 +170,14 @@ final class ClientInventoryRecorder extends ChannelInboundHandlerAdapter impleme
         principalRecord.address(address);
         traffic = principalRecord.traffic(conn.clientId(), now);
         conn.traffic(traffic);
+    }
+
+    private void transactionalId(String id) {
+        record.transactionalId(id);
+        if (principalRecord != null) {
+            principalRecord.transactionalId(id);
+        }
+        transactionalIdKnown = true;
     }
 
     private void group(String group) {

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.List;
 import java.util.Set;
+import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.junit.jupiter.api.AfterEach;
@@ -51,5 +53,25 @@ class ClientInventoryRecorderTest {
         assertEquals(2, second.correlationId);
         second.release();
         assertSame(null, client.readInbound());
+    }
+
+    @Test
+    void aTransactionalProducerThatNeverInitialisesHereIsKnownByItsTransactionsEnd() {
+        // A proxy restarted under a transactional producer: the producer keeps its producer id, so no InitProducerId comes.
+        pipeline();
+        ProduceRequestData produce = new ProduceRequestData().setTransactionalId("payments-tx").setAcks((short) -1).setTimeoutMs(30_000);
+        produce.topicData().add(new ProduceRequestData.TopicProduceData().setName("payments"));
+        client.writeInbound(request(produce, (short) 9, 1, "payments-app"));
+        assertEquals(List.of(Set.of()), transactionalIdsOf("payments-app"), "a Produce alone is not decoded for its id");
+
+        client.writeInbound(request(new EndTxnRequestData().setTransactionalId("payments-tx").setProducerId(7).setProducerEpoch((short) 0)
+            .setCommitted(true), (short) 3, 2, "payments-app"));
+
+        assertEquals(List.of(Set.of("payments-tx")), transactionalIdsOf("payments-app"));
+        assertEquals(Set.of("payments-app"), fixture.inventory.touching(Set.of("payments")), "and it wrote the wave's topic");
+    }
+
+    private List<Set<String>> transactionalIdsOf(String clientId) {
+        return fixture.inventory.snapshot().stream().filter(c -> c.clientId().equals(clientId)).map(c -> c.transactionalIds()).toList();
     }
 }
