@@ -410,6 +410,9 @@ public final class ProxyServer implements AutoCloseable {
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
             offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory,
             routing.openTransactions()::isOpen);
+        if (config.twoClusters()) {
+            switcher.readFirstSequencesInto(routing.producers());
+        }
         this.waves = new WaveController(waveStore, switchJournal(), audit, Clock.systemUTC(), routes, gates,
             switcher, registry);
         if (waveStore instanceof FleetWaveStore shared) {

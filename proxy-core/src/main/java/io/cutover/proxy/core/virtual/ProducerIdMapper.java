@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import java.util.function.LongUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +63,7 @@ public final class ProducerIdMapper {
     private final ProducerIdStore store;
     private final LongSupplier clock;
     private final Map<Long, VirtualProducer> producers = new ConcurrentHashMap<>();
+    private final FirstSequences firstSequences = new FirstSequences(MAX_PRODUCERS);
 
     /** What the proxy knows of one producer with a non-identity mapping. Guarded by its own monitor. */
     private static final class VirtualProducer {
@@ -180,6 +182,7 @@ public final class ProducerIdMapper {
                 return NOT_YET;
             }
             p.savedSeen = now;
+            LOG.debug("producer {} writes {} on {} as real producer id {} (was {})", virtualId, topic, cluster, real, placed);
             p.topics.put(topic, new Placement(cluster, real, now));
             if (!identity) {
                 p.current.putIfAbsent(cluster, real);
@@ -244,12 +247,56 @@ public final class ProducerIdMapper {
         }
     }
 
+    /** What the first batch of a partition a switch moved must carry; see {@link FirstSequences}. */
+    public FirstSequences firstSequences() {
+        return firstSequences;
+    }
+
+    /**
+     * Turns the real producer ids in batches of {@code topic} on {@code cluster} into the client-side
+     * (virtual) ones, -1 for an id no producer of this proxy writes there under (another client of
+     * the cluster, or a replicator). On the identity cluster a real id is its own virtual id, unless
+     * that producer's writes of the topic are mapped: then its state under that id is stale. One
+     * pass over the mapped producers, made once per topic of a switch.
+     */
+    public LongUnaryOperator virtualIds(String cluster, String topic) {
+        boolean identity = cluster.equals(identityCluster);
+        Map<Long, Long> byReal = new HashMap<>();
+        for (VirtualProducer p : producers.values()) {
+            synchronized (p) {
+                Placement placed = p.topics.get(topic);
+                if (placed != null && placed.cluster.equals(cluster)) {
+                    byReal.put(placed.realId, p.id);
+                }
+            }
+        }
+        return realId -> {
+            Long virtual = byReal.get(realId);
+            if (virtual != null) {
+                return virtual;
+            }
+            if (!identity) {
+                return -1;
+            }
+            VirtualProducer own = producers.get(realId);
+            if (own != null) {
+                synchronized (own) {
+                    if (own.topics.get(topic) != null) {
+                        return -1;
+                    }
+                }
+            }
+            return realId;
+        };
+    }
+
     /**
      * Keeps the store's bound honest, off the request path: saves a {@code seen} record for each
      * producer used since its last record more than {@code refreshAfterMillis} ago, and forgets
      * producers not seen since {@code expiredBefore}. Returns how many were forgotten.
      */
     public int maintain(long refreshAfterMillis, long expiredBefore) {
+        firstSequences.expire(clock.getAsLong());
         int forgotten = 0;
         for (VirtualProducer p : new ArrayList<>(producers.values())) {
             long seen = p.lastSeen;

@@ -23,6 +23,8 @@ public final class RecordBatchHeaders {
     private static final int ATTRIBUTES_OFFSET = DefaultRecordBatch.CRC_OFFSET + 4;
     private static final int PRODUCER_ID_OFFSET = 43;
     private static final int PRODUCER_EPOCH_OFFSET = 51;
+    private static final int LAST_OFFSET_DELTA_OFFSET = 23;
+    private static final int BASE_SEQUENCE_OFFSET = 53;
     private static final int TRANSACTIONAL_FLAG = 0x10;
 
     private RecordBatchHeaders() {
@@ -53,6 +55,15 @@ public final class RecordBatchHeaders {
 
     public static short producerEpoch(ByteBuffer b, int batchStart) {
         return b.getShort(batchStart + PRODUCER_EPOCH_OFFSET);
+    }
+
+    public static int baseSequence(ByteBuffer b, int batchStart) {
+        return b.getInt(batchStart + BASE_SEQUENCE_OFFSET);
+    }
+
+    /** How many records the batch holds, as its offsets count them (compaction never touches a produced batch). */
+    public static int recordCount(ByteBuffer b, int batchStart) {
+        return b.getInt(batchStart + LAST_OFFSET_DELTA_OFFSET) + 1;
     }
 
     public static boolean isTransactional(ByteBuffer b, int batchStart) {

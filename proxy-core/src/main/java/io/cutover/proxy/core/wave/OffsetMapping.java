@@ -48,6 +48,20 @@ public enum OffsetMapping {
     }
 
     /**
+     * True when {@link #replicatedThrough} counts records the target holds past the latest sync, each
+     * as the copy of the next source record. That holds while MM2 copies each record once; a
+     * restarted MM2 copies again what it had not committed progress for, and until its next sync
+     * says so the target holds more records than there are source records they stand for.
+     */
+    public boolean countsPastLatestSync(PartitionSyncs syncs, long targetEnd) {
+        if (this == IDENTITY) {
+            return false;
+        }
+        Map.Entry<Long, Long> latest = syncs == null ? null : syncs.latest();
+        return latest != null && targetEnd > latest.getValue();
+    }
+
+    /**
      * The target offset to resume from for a group committed at {@code committed} on the source.
      * {@code sourceEnd} and {@code targetEnd} are the ends of a caught-up, fenced partition, so they
      * name the same position and serve as one more sync.

@@ -1,6 +1,8 @@
 package io.cutover.proxy.core.wave;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +30,15 @@ class OffsetMappingTest {
         assertEquals(105, OffsetMapping.MIRRORMAKER2.replicatedThrough(s, 95));
         assertEquals(-1, OffsetMapping.MIRRORMAKER2.replicatedThrough(new PartitionSyncs(), 5), "no sync: unknown");
         assertEquals(0, OffsetMapping.MIRRORMAKER2.replicatedThrough(new PartitionSyncs(), 0), "empty on both sides");
+    }
+
+    @Test
+    void onlyACountPastTheLatestSyncNeedsTheLastRecordSeen() {
+        PartitionSyncs s = syncs(100, 90);
+        assertTrue(OffsetMapping.MIRRORMAKER2.countsPastLatestSync(s, 95), "five target records stand for five source records only if none is a second copy");
+        assertFalse(OffsetMapping.MIRRORMAKER2.countsPastLatestSync(s, 90), "the sync itself says so");
+        assertFalse(OffsetMapping.MIRRORMAKER2.countsPastLatestSync(new PartitionSyncs(), 5), "no sync: nothing is counted");
+        assertFalse(OffsetMapping.IDENTITY.countsPastLatestSync(null, 95));
     }
 
     @Test

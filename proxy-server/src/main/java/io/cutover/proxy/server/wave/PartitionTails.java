@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -82,9 +83,18 @@ final class PartitionTails implements AutoCloseable {
         return count[0];
     }
 
-    /** True when both records carry the same timestamp, key, value and headers: one is the other's copy. */
+    /**
+     * True when both records carry the same key, value, headers and timestamp: one is the other's
+     * copy. The timestamp counts only where the copy could keep it: a record written without one, or
+     * a copy stamped by a LogAppendTime topic, gets the time it was written.
+     */
     static boolean sameRecord(ConsumerRecord<byte[], byte[]> a, ConsumerRecord<byte[], byte[]> b) {
-        return a != null && b != null && a.timestamp() == b.timestamp() && Arrays.equals(a.key(), b.key())
+        if (a == null || b == null) {
+            return false;
+        }
+        boolean timesComparable = a.timestamp() >= 0 && b.timestamp() >= 0
+            && a.timestampType() != TimestampType.LOG_APPEND_TIME && b.timestampType() != TimestampType.LOG_APPEND_TIME;
+        return (!timesComparable || a.timestamp() == b.timestamp()) && Arrays.equals(a.key(), b.key())
             && Arrays.equals(a.value(), b.value()) && a.headers().equals(b.headers());
     }
 

@@ -61,6 +61,7 @@ public final class WaveSwitcher {
     private final long fenceMaxBytes;
     private final io.cutover.proxy.core.inventory.ClientInventory inventory;
     private final Predicate<String> transactionOpen;
+    private FirstSequenceReader firstSequences;
 
     public WaveSwitcher(Routes routes, RouteChangeGuard transactionGuard, Fences fences, LiveConnections connections,
                         TopicIds topicIds, ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, boolean reverseIdentity,
@@ -80,6 +81,14 @@ public final class WaveSwitcher {
         this.fenceTimeout = fenceTimeout;
         this.fenceMaxBytes = fenceMaxBytes;
         this.steps = new FenceSteps(transactionGuard, connections, topicIds, fenceTimeout, fenceMaxBytes);
+    }
+
+    /**
+     * With virtual producer ids: each switch reads the producers' last sequences on the cluster it
+     * leaves, so that their first batches on the other one come in order (see FirstSequences).
+     */
+    public void readFirstSequencesInto(io.cutover.proxy.core.virtual.ProducerIdMapper producers) {
+        this.firstSequences = new FirstSequenceReader(admins, producers);
     }
 
     /** In a fleet: every switch raises its fence on the other instances too, and flips only once they all hold. */
@@ -223,6 +232,8 @@ public final class WaveSwitcher {
                 throw new SwitchAbort(notHeld);
             }
             report.put("fleetHoldMs", ms(System.nanoTime() - t));
+            // Drained: the producers' last sequences on the cluster left are final; read them while the sync waits.
+            FirstSequenceReader.Pending lastSequences = firstSequences == null ? null : firstSequences.start(from, partitions);
 
             journal.step(SwitchStep.SYNCED, report, null);
             t = System.nanoTime();
@@ -263,6 +274,9 @@ public final class WaveSwitcher {
             }
             report.put("carryMs", ms(System.nanoTime() - t));
 
+            if (lastSequences != null) {
+                lastSequences.install(to, deadline, report);
+            }
             journal.step(SwitchStep.FLIPPED, report, null);
             t = System.nanoTime();
             RouteTable now = routes.current();
@@ -334,9 +348,16 @@ public final class WaveSwitcher {
         return true;
     }
 
-    /** Waits until the target holds everything below the source's (fenced) ends, through the offset mapping. */
+    /**
+     * Waits until the target holds everything below the source's (fenced) ends, through the offset
+     * mapping. Where the count reaches past MM2's latest sync, the target must also hold a copy of
+     * the source's last data record: a restarted MM2 copies records again, so the count alone would
+     * take the target as caught up while the source's last records are still on their way, and the
+     * producers' next writes would land on the target before them.
+     */
     private Map<TopicPartition, Long> awaitReplicated(WriteFence fence, Map<TopicPartition, Long> sourceEnds, long deadline) {
         long nextTailCheck = System.nanoTime();
+        Set<TopicPartition> lastRecordSeen = new HashSet<>();
         while (true) {
             Map<TopicPartition, Long> targetEnds = admins.endOffsets(ProxyConfig.TARGET, sourceEnds.keySet());
             List<String> behind = new ArrayList<>();
@@ -348,8 +369,17 @@ public final class WaveSwitcher {
                 long te = targetEnds.getOrDefault(e.getKey(), 0L);
                 PartitionSyncs s = syncs == null ? null : syncs.syncs(e.getKey());
                 long through = mapping.replicatedThrough(s, te);
-                if (e.getValue() > 0 && through < e.getValue() && !(checkTails && lastRecordCopied(e.getKey(), e.getValue(), te))) {
-                    behind.add(e.getKey() + " (source end " + e.getValue() + ", replicated through " + through + ")");
+                if (e.getValue() <= 0 || lastRecordSeen.contains(e.getKey())) {
+                    continue;
+                }
+                boolean counted = through >= e.getValue() && !mapping.countsPastLatestSync(s, te);
+                if (!counted && checkTails && lastRecordCopied(e.getKey(), e.getValue(), te)) {
+                    lastRecordSeen.add(e.getKey());
+                    counted = true;
+                }
+                if (!counted) {
+                    behind.add(e.getKey() + " (source end " + e.getValue() + ", replicated through " + through
+                        + (through >= e.getValue() ? " by count, its last record not yet seen there" : "") + ")");
                 }
             }
             if (behind.isEmpty()) {

@@ -82,23 +82,16 @@ class SoakTest {
     enum Fault { NONE, MIRROR_MAKER_RESTART, PROXY_KILL }
 
     /**
-     * The faults a switch draws from unless {@code soak.switch-faults} names others. Both faults are
-     * left out, each for a failure the soak found (README, "Soak"): MIRROR_MAKER_RESTART, because a
-     * MirrorMaker 2 killed while a switch runs copies again records it had copied, and the switch
-     * can then flip before the target holds every record of the source; PROXY_KILL, because a switch
-     * asked again after the proxy restarted is refused (consumers-without-group and
-     * no-open-transactions) until the wave's classic members rejoin and its transactional producer
-     * initialises again, which clients that kept their membership and producer id never do.
+     * The faults a switch draws from unless {@code soak.switch-faults} names others: all of them.
+     * Each fault once exposed a failure the soak found and that is now fixed (README, "Soak"):
+     * MIRROR_MAKER_RESTART made the sync step take the target as caught up while a restarted MM2
+     * was still copying again; PROXY_KILL made a switch asked again after the restart be refused by
+     * gates that had forgotten the wave's clients; and a switch with neither left a producer stuck on
+     * OUT_OF_ORDER_SEQUENCE_NUMBER (the first-sequence guard).
      */
-    private static final String DEFAULT_SWITCH_FAULTS = "NONE";
-    /**
-     * The faults a rollback draws from unless {@code soak.rollback-faults} names others. The long
-     * run ({@code benchmarks/soak/run.sh}) adds PROXY_KILL (a rollback passes no gates and makes the
-     * clients known to a restarted proxy again); the default build leaves it out since two runs with
-     * it failed on a loaded machine (README, "Soak": seed 11, a record copied to the target after
-     * later writes, and a record never acknowledged within the 120 s delivery timeout).
-     */
-    private static final String DEFAULT_ROLLBACK_FAULTS = "NONE";
+    private static final String DEFAULT_SWITCH_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART";
+    /** The faults a rollback draws from unless {@code soak.rollback-faults} names others: all of them. */
+    private static final String DEFAULT_ROLLBACK_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART";
 
     /** One planned operation: a switch or a rollback of a wave. */
     record Op(String wave, boolean rollback) {

@@ -47,10 +47,17 @@ final class ChildJvm {
             throw new UncheckedIOException(e);
         }
         ChildJvm child = new ChildJvm(p);
+        // With -Dcutover.test.child-output-dir (the soak's run.sh sets it) each child's whole output is
+        // also kept in a file there, for a long run's failure that the last lines do not explain.
+        String dir = System.getProperty("cutover.test.child-output-dir");
+        Path copy = dir == null ? null : Path.of(dir, mainClass.substring(mainClass.lastIndexOf('.') + 1) + "-" + p.pid() + ".log");
         Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                 java.io.Writer file = copy == null ? java.io.Writer.nullWriter() : java.nio.file.Files.newBufferedWriter(copy)) {
                 for (String line; (line = r.readLine()) != null; ) {
                     child.output.add(line);
+                    file.write(line);
+                    file.write('\n');
                 }
             } catch (IOException ignored) {
                 // the process died; what it printed so far is kept

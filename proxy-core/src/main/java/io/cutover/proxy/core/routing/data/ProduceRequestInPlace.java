@@ -245,6 +245,10 @@ public final class ProduceRequestInPlace {
                 }
                 return;
             }
+            if (scope.producers().firstSequences().covers(virtualId)) {
+                decodingPath = true; // a switch moved one of its partitions: its first batch there is checked on the decoding path
+                return;
+            }
             long real;
             if (virtualId == lastVirtualId && topic == lastTopic) {
                 real = lastRealId;

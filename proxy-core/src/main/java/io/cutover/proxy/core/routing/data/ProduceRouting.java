@@ -39,13 +39,14 @@ public final class ProduceRouting {
             if (scope.producers() != null) {
                 List<PartitionProduceData> ready = new ArrayList<>(t.partitionData().size());
                 for (PartitionProduceData p : t.partitionData()) {
-                    if (ProducerBatches.mapToCluster(p, topic.name(), scope)) {
+                    Errors held = ProducerBatches.mapToCluster(p, topic.name(), scope);
+                    if (held == Errors.NONE) {
                         ready.add(p);
                     } else {
-                        // No real producer id at hand yet: a retriable error, and the same batch
-                        // (same sequence) comes back in a moment.
+                        // No real producer id at hand yet, or not the producer's next batch here:
+                        // answered as a broker would, and the batch comes back in a moment.
                         misrouted = Misrouted.orNew(misrouted);
-                        misrouted.add(t.name(), t.topicId(), p.index(), Errors.NOT_ENOUGH_REPLICAS.code());
+                        misrouted.add(t.name(), t.topicId(), p.index(), held.code());
                         changed = true;
                     }
                 }

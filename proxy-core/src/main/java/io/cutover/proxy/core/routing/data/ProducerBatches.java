@@ -1,10 +1,12 @@
 package io.cutover.proxy.core.routing.data;
 
+import io.cutover.proxy.core.virtual.FirstSequences;
 import io.cutover.proxy.core.virtual.ProducerIdMapper;
 import io.cutover.proxy.core.virtual.RecordBatchHeaders;
 import io.cutover.proxy.core.virtual.TransactionalProducers;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 
 /**
@@ -18,16 +20,21 @@ final class ProducerBatches {
     private ProducerBatches() {
     }
 
-    /** @return false when a batch needs a real producer id that is not at hand yet. */
-    static boolean mapToCluster(PartitionProduceData partition, String topic, RequestScope scope) {
+    /**
+     * @return {@link Errors#NONE} when the partition's batches can go on; NOT_ENOUGH_REPLICAS when a
+     * batch needs a real producer id that is not at hand yet; OUT_OF_ORDER_SEQUENCE_NUMBER or
+     * DUPLICATE_SEQUENCE_NUMBER when a switch moved the partition here and the batch is not the
+     * producer's next (see {@link FirstSequences}). Each is retriable, or counted done, by the client.
+     */
+    static Errors mapToCluster(PartitionProduceData partition, String topic, RequestScope scope) {
         if (!(partition.records() instanceof MemoryRecords records)) {
-            return true;
+            return Errors.NONE;
         }
         ByteBuffer buffer = records.buffer();
-        boolean[] ok = {true};
+        Errors[] outcome = {Errors.NONE};
         RecordBatchHeaders.forEachBatch(buffer, (b, start, size) -> {
             long virtualId = RecordBatchHeaders.producerId(b, start);
-            if (virtualId < 0 || !ok[0]) {
+            if (virtualId < 0 || outcome[0] != Errors.NONE) {
                 return;
             }
             short epoch = RecordBatchHeaders.producerEpoch(b, start);
@@ -38,7 +45,7 @@ final class ProducerBatches {
                 TransactionalProducers.Real real = scope.transactional().real(virtualId, scope.cluster());
                 if (real == null) {
                     scope.adopter().adopt(virtualId, scope.cluster());
-                    ok[0] = false;
+                    outcome[0] = Errors.NOT_ENOUGH_REPLICAS;
                     return;
                 }
                 if (real.producerId() != virtualId || real.epochOffset() != 0) {
@@ -48,7 +55,13 @@ final class ProducerBatches {
             }
             long real = scope.producers().realFor(virtualId, scope.cluster(), topic, scope.realIds());
             if (real == ProducerIdMapper.NOT_YET) {
-                ok[0] = false;
+                outcome[0] = Errors.NOT_ENOUGH_REPLICAS;
+                return;
+            }
+            FirstSequences.Verdict verdict = scope.producers().firstSequences().check(virtualId, topic, partition.index(), scope.cluster(),
+                epoch, RecordBatchHeaders.baseSequence(b, start), RecordBatchHeaders.recordCount(b, start), System.currentTimeMillis());
+            if (verdict != FirstSequences.Verdict.PASS) {
+                outcome[0] = verdict == FirstSequences.Verdict.DUPLICATE ? Errors.DUPLICATE_SEQUENCE_NUMBER : Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;
                 return;
             }
             if (real != virtualId) {
@@ -56,6 +69,6 @@ final class ProducerBatches {
                 RecordBatchHeaders.setProducer(b, start, size, real, epoch);
             }
         });
-        return ok[0];
+        return outcome[0];
     }
 }

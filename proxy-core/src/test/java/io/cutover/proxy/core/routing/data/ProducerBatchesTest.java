@@ -2,7 +2,6 @@ package io.cutover.proxy.core.routing.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutover.proxy.core.routing.ClientSelector;
 import io.cutover.proxy.core.routing.ClientRoutes;
@@ -18,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
@@ -39,9 +39,16 @@ class ProducerBatchesTest {
     }
 
     private static PartitionProduceData batch() {
-        MemoryRecords records = MemoryRecords.withIdempotentRecords((byte) 2, 0L, Compression.NONE, CLIENT_ID, CLIENT_EPOCH, 17, 0,
-            new SimpleRecord("v".getBytes()));
-        return new PartitionProduceData().setIndex(0).setRecords(records);
+        return batch(CLIENT_EPOCH, 17, 1);
+    }
+
+    private static PartitionProduceData batch(short epoch, int baseSequence, int records) {
+        SimpleRecord[] r = new SimpleRecord[records];
+        for (int i = 0; i < records; i++) {
+            r[i] = new SimpleRecord(("v" + i).getBytes());
+        }
+        MemoryRecords m = MemoryRecords.withIdempotentRecords((byte) 2, 0L, Compression.NONE, CLIENT_ID, epoch, baseSequence, 0, r);
+        return new PartitionProduceData().setIndex(0).setRecords(m);
     }
 
     private static byte[] bytes(PartitionProduceData p) {
@@ -59,18 +66,47 @@ class ProducerBatchesTest {
     void aBatchForTheSourceGoesAsTheClientWroteIt() throws Exception {
         PartitionProduceData p = batch();
         byte[] before = bytes(p);
-        assertTrue(ProducerBatches.mapToCluster(p, "orders", scope("source")));
+        assertEquals(Errors.NONE, ProducerBatches.mapToCluster(p, "orders", scope("source")));
         assertArrayEquals(before, bytes(p), "not a byte changed, CRC included");
     }
 
     @Test
     void aBatchForTheTargetCarriesARealTargetIdAndTheClientsEpochAndSequence() throws Exception {
         PartitionProduceData p = batch();
-        assertTrue(ProducerBatches.mapToCluster(p, "moved", scope("target")));
+        assertEquals(Errors.NONE, ProducerBatches.mapToCluster(p, "moved", scope("target")));
         MutableRecordBatch b = onlyBatch(p);
         b.ensureValid();
         assertEquals(900L, b.producerId());
         assertEquals(CLIENT_EPOCH, b.producerEpoch(), "the epoch is the client's: a fresh real id accepts any epoch");
         assertEquals(17, b.baseSequence());
+    }
+
+    @Test
+    void afterASwitchTheFirstBatchOnTheTargetMustFollowTheLastOneOnTheSource() throws Exception {
+        // The source's last batch of partition 0 ended at sequence 16; batch 17 is still on its way there when 18 reaches the target.
+        long deadline = System.currentTimeMillis() + 60_000;
+        producers.firstSequences().expect(CLIENT_ID, "moved", 0, "target", CLIENT_EPOCH, 16, deadline);
+
+        assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 18, 1), "moved", scope("target")),
+            "a later batch waits, as the broker that led the partition would make it");
+        assertEquals(Errors.DUPLICATE_SEQUENCE_NUMBER, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 15, 2), "moved", scope("target")),
+            "a batch the source holds already is done");
+        assertEquals(Errors.NONE, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 17, 1), "moved", scope("target")));
+        assertEquals(Errors.NONE, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 18, 1), "moved", scope("target")),
+            "once the next batch passed, the broker orders the rest");
+        assertEquals(0, producers.firstSequences().size());
+    }
+
+    @Test
+    void aProducerThatStartedANewEpochIsNotHeldToItsOldSequence() throws Exception {
+        producers.firstSequences().expect(CLIENT_ID, "moved", 0, "target", CLIENT_EPOCH, 16, System.currentTimeMillis() + 60_000);
+        assertEquals(Errors.NONE, ProducerBatches.mapToCluster(batch((short) (CLIENT_EPOCH + 1), 0, 1), "moved", scope("target")));
+        assertEquals(0, producers.firstSequences().size());
+    }
+
+    @Test
+    void aWaitEndsAtItsDeadline() throws Exception {
+        producers.firstSequences().expect(CLIENT_ID, "moved", 0, "target", CLIENT_EPOCH, 16, System.currentTimeMillis() - 1);
+        assertEquals(Errors.NONE, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 40, 1), "moved", scope("target")));
     }
 }

@@ -1,0 +1,113 @@
+package io.cutover.proxy.server.wave;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cutover.proxy.core.virtual.FirstSequences;
+import io.cutover.proxy.core.virtual.ProducerIdMapper;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongUnaryOperator;
+import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads each idempotent producer's last sequence on the cluster a switch leaves (DescribeProducers),
+ * once the wave's writes there are held and drained, and hands them to {@link FirstSequences}
+ * before the flip: the first batch of each partition on the other cluster must then follow it.
+ * The read runs while the switch waits for replication, so it adds to the pause only when it is
+ * slower than that wait.
+ */
+final class FirstSequenceReader {
+    private static final Logger LOG = LoggerFactory.getLogger(FirstSequenceReader.class);
+    /** How long a producer's first batch is held to its sequence: the Java producer's default delivery timeout. */
+    static final Duration HOLD = Duration.ofMinutes(2);
+
+    private final ClusterAdmins admins;
+    private final ProducerIdMapper producers;
+
+    FirstSequenceReader(ClusterAdmins admins, ProducerIdMapper producers) {
+        this.admins = admins;
+        this.producers = producers;
+    }
+
+    /** The read, started. */
+    Pending start(String from, Collection<TopicPartition> partitions) {
+        return new Pending(from, admins.admin(from).describeProducers(partitions).all());
+    }
+
+    final class Pending {
+        private final String from;
+        private final KafkaFuture<Map<TopicPartition, PartitionProducerState>> states;
+
+        private Pending(String from, KafkaFuture<Map<TopicPartition, PartitionProducerState>> states) {
+            this.from = from;
+            this.states = states;
+        }
+
+        /**
+         * Waits for the read until {@code deadlineNanos} and records what the producers' first
+         * batches on {@code to} must carry, counted in the report as {@code firstSequences}. A read
+         * that fails leaves the switch to go on without (reported as {@code firstSequencesUnavailable},
+         * and logged): the sequences guard
+         * a producer's order, they are not a gate.
+         */
+        void install(String to, long deadlineNanos, ObjectNode report) {
+            Map<TopicPartition, PartitionProducerState> read;
+            try {
+                read = states.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                unavailable(report, "interrupted");
+                return;
+            } catch (ExecutionException e) {
+                unavailable(report, String.valueOf(e.getCause()));
+                return;
+            } catch (TimeoutException e) {
+                unavailable(report, "no answer before the fence's deadline");
+                return;
+            }
+            long until = System.currentTimeMillis() + HOLD.toMillis();
+            Map<String, LongUnaryOperator> virtualIds = new HashMap<>();
+            int recorded = 0;
+            int full = 0;
+            for (Map.Entry<TopicPartition, PartitionProducerState> e : read.entrySet()) {
+                TopicPartition tp = e.getKey();
+                LongUnaryOperator toVirtual = virtualIds.computeIfAbsent(tp.topic(), t -> producers.virtualIds(from, t));
+                List<ProducerState> active = e.getValue().activeProducers();
+                for (ProducerState p : active) {
+                    long virtualId = toVirtual.applyAsLong(p.producerId());
+                    if (virtualId < 0 || p.lastSequence() < 0) {
+                        continue; // not a producer of this proxy (a replicator, a direct client), or no sequence yet
+                    }
+                    if (producers.firstSequences().expect(virtualId, tp.topic(), tp.partition(), to, (short) p.producerEpoch(),
+                        p.lastSequence(), until)) {
+                        recorded++;
+                    } else {
+                        full++;
+                    }
+                }
+            }
+            report.put("firstSequences", recorded);
+            if (full > 0) {
+                LOG.warn("switch to {}: {} producers' first sequences not recorded, {} already wait; their first batches there go unchecked",
+                    to, full, producers.firstSequences().size());
+            }
+        }
+
+        private void unavailable(ObjectNode report, String why) {
+            report.put("firstSequences", 0);
+            report.put("firstSequencesUnavailable", why);
+            LOG.warn("switch from {}: cannot read the producers' last sequences ({}); their first batches on the other cluster go unchecked",
+                from, why);
+        }
+    }
+}

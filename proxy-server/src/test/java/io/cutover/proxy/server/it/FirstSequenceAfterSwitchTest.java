@@ -1,0 +1,118 @@
+package io.cutover.proxy.server.it;
+
+import static io.cutover.proxy.server.it.WaveSwitchTest.createReady;
+import static io.cutover.proxy.server.it.WaveSwitchTest.json;
+import static io.cutover.proxy.server.it.WaveSwitchTest.mirrored;
+import static io.cutover.proxy.server.it.WaveSwitchTest.proxyWithMirror;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cutover.proxy.core.node.VirtualNode;
+import io.cutover.proxy.server.embedded.EmbeddedKafkaCluster;
+import io.cutover.proxy.server.embedded.EmbeddedMirrorMaker;
+import io.cutover.proxy.server.testkit.Brokers;
+import io.cutover.proxy.server.testkit.Clients;
+import io.cutover.proxy.server.testkit.KafkaClusterExtension;
+import io.cutover.proxy.server.testkit.RawKafkaClient;
+import io.cutover.proxy.server.testkit.RunningProxy;
+import io.cutover.proxy.server.testkit.TopicLog;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * An idempotent producer's batches around a switch, sent by hand so that their order is the one a
+ * Java producer makes only by chance: the producer keeps several batches in flight, and after the
+ * switch a newer batch reaches the target while an older one is still on its way. On the target the
+ * proxy writes under a producer id the target has never seen, which would take any first sequence;
+ * the switch read the producer's last sequence on the source, so the target's first batch must
+ * follow it, as it would have to on a broker that took over the partition's leadership.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class FirstSequenceAfterSwitchTest {
+    private static final short PRODUCE_V9 = 9;
+    private static final short INIT_PRODUCER_ID_V4 = 4;
+
+    @Test
+    void theFirstBatchOnTheTargetFollowsTheProducersLastOneOnTheSource(EmbeddedKafkaCluster source,
+                                                                        @Brokers(name = "target") EmbeddedKafkaCluster target)
+        throws Exception {
+        String topic = Clients.unique("first-seq");
+        try (EmbeddedMirrorMaker mm = mirrored(source, target, topic);
+             RunningProxy proxy = proxyWithMirror(source, target, mm, Map.of())) {
+            long producerId;
+            short epoch;
+            try (RawKafkaClient onSource = RawKafkaClient.connect("127.0.0.1:" + port(proxy, "source"))) {
+                onSource.send(ApiKeys.INIT_PRODUCER_ID, INIT_PRODUCER_ID_V4,
+                    new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(Integer.MAX_VALUE)
+                        .setProducerId(-1).setProducerEpoch((short) -1));
+                InitProducerIdResponseData init = onSource.receive(ApiKeys.INIT_PRODUCER_ID, INIT_PRODUCER_ID_V4)
+                    .as(InitProducerIdResponseData.class);
+                assertEquals(Errors.NONE.code(), init.errorCode());
+                producerId = init.producerId();
+                epoch = init.producerEpoch();
+                // Sequences 0-4 on the source, acknowledged.
+                assertEquals(Errors.NONE, produce(onSource, topic, producerId, epoch, 0, 5));
+            }
+
+            createReady(proxy, "first-seq", topic, List.of());
+            HttpResponse<String> switched = proxy.send("POST", "/waves/first-seq/switch", null, Map.of());
+            assertEquals(200, switched.statusCode(), switched.body());
+            JsonNode report = json(switched).get("lastSwitch");
+            assertTrue(report.path("firstSequences").asInt() >= 1, "the producer's last sequence on the source was read: " + report);
+
+            try (RawKafkaClient onTarget = RawKafkaClient.connect("127.0.0.1:" + port(proxy, "target"))) {
+                assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, produce(onTarget, topic, producerId, epoch, 6, 1),
+                    "sequence 6 overtook sequence 5, still on its way: it must wait for it");
+                assertEquals(Errors.DUPLICATE_SEQUENCE_NUMBER, produce(onTarget, topic, producerId, epoch, 3, 2),
+                    "sequences 3-4, retried after the switch, are on the source (and copied) already");
+                assertEquals(Errors.NONE, produce(onTarget, topic, producerId, epoch, 5, 1));
+                assertEquals(Errors.NONE, produce(onTarget, topic, producerId, epoch, 6, 1));
+            }
+
+            List<String> onTargetLog = TopicLog.records(target.bootstrapServers(), topic).stream()
+                .filter(r -> r.partition() == 0).map(ConsumerRecord::value).toList();
+            assertEquals(List.of("seq-0", "seq-1", "seq-2", "seq-3", "seq-4", "seq-5", "seq-6"), onTargetLog,
+                "every record once, in the producer's order");
+        }
+    }
+
+    private static int port(RunningProxy proxy, String cluster) {
+        for (VirtualNode n : proxy.server().nodes().nodes()) {
+            if (n.cluster().equals(cluster)) {
+                return n.port();
+            }
+        }
+        throw new AssertionError("no " + cluster + " broker known to the proxy");
+    }
+
+    /** One acks=all batch of {@code count} records to partition 0, values "seq-N"; the partition's error. */
+    private static Errors produce(RawKafkaClient raw, String topic, long producerId, short epoch, int baseSequence, int count) {
+        SimpleRecord[] records = new SimpleRecord[count];
+        for (int i = 0; i < count; i++) {
+            records[i] = new SimpleRecord(("seq-" + (baseSequence + i)).getBytes(StandardCharsets.UTF_8));
+        }
+        ProduceRequestData produce = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
+        ProduceRequestData.TopicProduceData t = new ProduceRequestData.TopicProduceData().setName(topic);
+        t.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0)
+            .setRecords(MemoryRecords.withIdempotentRecords((byte) 2, 0L, Compression.NONE, producerId, epoch, baseSequence, 0, records)));
+        produce.topicData().add(t);
+        raw.send(ApiKeys.PRODUCE, PRODUCE_V9, produce);
+        ProduceResponseData response = raw.receive(ApiKeys.PRODUCE, PRODUCE_V9).as(ProduceResponseData.class);
+        return Errors.forCode(response.responses().iterator().next().partitionResponses().get(0).errorCode());
+    }
+}
