@@ -410,7 +410,10 @@ public final class ProxyServer implements AutoCloseable {
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
             offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory,
             routing.openTransactions()::isOpen);
-        if (config.twoClusters()) {
+        if (config.twoClusters() && fleet == null) {
+            // Not in a fleet: a producer's batches for one partition can reach the cluster joined
+            // through any instance, so a guard on one instance would take the first batch it sees for
+            // the producer's first there and refuse the rest until it expires (FleetProcessTest).
             switcher.readFirstSequencesInto(routing.producers());
         }
         this.waves = new WaveController(waveStore, switchJournal(), audit, Clock.systemUTC(), routes, gates,

@@ -131,6 +131,9 @@ final class StateWriter {
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 10_000));
+        // One record per write, sent at once; a linger would also make the client refuse a
+        // fleet.timeout of 10 s or less (delivery.timeout.ms below linger.ms + request.timeout.ms).
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "cutover-proxy-fleet-writer-" + instanceId);
         try {
             return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());

@@ -420,7 +420,7 @@ class SoakTest {
     }
 
     /** A topic's records on one cluster, "partition:value" in log order per partition; read_committed for a transactional topic. */
-    private static Map<Integer, List<String>> log(EmbeddedKafkaCluster cluster, String topic, boolean readCommitted) {
+    static Map<Integer, List<String>> log(EmbeddedKafkaCluster cluster, String topic, boolean readCommitted) {
         Map<Integer, List<String>> out = new HashMap<>();
         try (KafkaConsumer<String, String> c = Clients.consumer(cluster.bootstrapServers(), null,
             Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted",
