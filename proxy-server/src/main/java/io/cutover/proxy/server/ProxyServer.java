@@ -61,6 +61,7 @@ import io.cutover.proxy.server.admin.AdminTokens;
 import io.cutover.proxy.server.config.ClusterConfig;
 import io.cutover.proxy.server.config.IdentityMode;
 import io.cutover.proxy.server.config.ProxyConfig;
+import io.cutover.proxy.server.fleet.FleetAuditTopic;
 import io.cutover.proxy.server.fleet.FleetClusterId;
 import io.cutover.proxy.server.fleet.FleetConsumerFacts;
 import io.cutover.proxy.server.fleet.FleetSwitchJournal;
@@ -147,6 +148,7 @@ public final class ProxyServer implements AutoCloseable {
     private java.util.concurrent.ExecutorService routeChecks;
     private final FileProducerIdStore producerIds;
     private final FleetState fleet;
+    private final FleetAuditTopic auditTopic;
     private final WaveStore waveStore;
     private PeerFenceFollower peerFences;
     private LeaseHold leaseHold;
@@ -164,6 +166,7 @@ public final class ProxyServer implements AutoCloseable {
         // A fleet reads its shared state before anything else starts: a cold instance serves what the others serve.
         this.fleet = config.fleet().enabled() ? FleetState.start(config.fleet(), config.clusters().get(config.fleet().stateCluster()))
             : null;
+        this.auditTopic = fleet == null ? null : startAuditTopic();
         PortRange brokerPorts = config.listener().brokerPorts();
         this.nodes = new NodeRegistry(new NodeIdSpace(offsets), brokerPorts, fleet == null ? new FileNodePortStore(config.stateDir())
             : new FleetNodePortStore(fleet, brokerPorts.first(), brokerPorts.last()));
@@ -176,7 +179,7 @@ public final class ProxyServer implements AutoCloseable {
         if (fleetRoutes != null) {
             fleetRoutes.follow(routes);
         }
-        AuditLog audit = new AuditLog(config.stateDir(), Clock.systemUTC());
+        AuditLog audit = new AuditLog(config.stateDir(), Clock.systemUTC(), auditTopic == null ? List.of() : List.of(auditTopic));
         this.waveStore = fleet == null ? new FileWaveStore(config.stateDir()) : new FleetWaveStore(fleet);
         if (virtualize) {
             // A switch cut short by a crash is settled before any client connects (in a fleet, by the instance that ran it).
@@ -344,9 +347,22 @@ public final class ProxyServer implements AutoCloseable {
             if (producerIds != null) {
                 producerIds.close();
             }
+            if (auditTopic != null) {
+                auditTopic.close();
+            }
             if (fleet != null) {
                 fleet.close();
             }
+            throw e;
+        }
+    }
+
+    /** The fleet's audit trail beside its state; a refused or unreachable topic stops the start, leaving nothing open. */
+    private FleetAuditTopic startAuditTopic() {
+        try {
+            return FleetAuditTopic.start(config.fleet(), config.clusters().get(config.fleet().stateCluster()));
+        } catch (RuntimeException e) {
+            fleet.close();
             throw e;
         }
     }
@@ -708,6 +724,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (membership != null) {
             membership.close();
+        }
+        if (auditTopic != null) {
+            auditTopic.close();
         }
         if (fleet != null) {
             fleet.close();

@@ -24,12 +24,13 @@ public record ProxyConfig(
     Path stateDir) {
 
     /**
-     * Several instances sharing their state in a compacted topic on {@code stateCluster}; off
-     * (enabled false) keeps the state directory's files. A drain (POST /drain, SIGTERM) closes the open
+     * Several instances sharing their state in a compacted topic on {@code stateCluster}, and their
+     * audit trail in {@code auditTopic} beside it (never compacted); off (enabled false) keeps the
+     * state directory's files. A drain (POST /drain, SIGTERM) closes the open
      * connections over {@code drainPeriod}.
      */
-    public record Fleet(boolean enabled, String instanceId, String stateCluster, String stateTopic, short replicationFactor,
-                        int minInsyncReplicas, Duration timeout, Duration heartbeatInterval,
+    public record Fleet(boolean enabled, String instanceId, String stateCluster, String stateTopic, String auditTopic,
+                        short replicationFactor, int minInsyncReplicas, Duration timeout, Duration heartbeatInterval,
                         Duration drainPeriod) {
     }
 

@@ -171,7 +171,13 @@ public final class ProxyConfigLoader {
             // Unique per process on a host; a stable id (the pod's name) reads better in GET /fleet.
             id = hostName() + "-" + ProcessHandle.current().pid();
         }
-        return new ProxyConfig.Fleet(root.getBoolean("fleet.enabled"), id, stateCluster, nonBlank(root, "fleet.state-topic"),
+        String stateTopic = nonBlank(root, "fleet.state-topic");
+        String auditTopic = nonBlank(root, "fleet.audit-topic");
+        if (auditTopic.equals(stateTopic)) {
+            // The state topic is compacted: it would keep one audit record per instance.
+            throw new ConfigError(key("fleet.audit-topic") + " must not be the state topic (" + stateTopic + ")");
+        }
+        return new ProxyConfig.Fleet(root.getBoolean("fleet.enabled"), id, stateCluster, stateTopic, auditTopic,
             (short) replication, minInsync, positiveDuration(root, "fleet.timeout"), positiveDuration(root, "fleet.heartbeat-interval"),
             positiveDuration(root, "fleet.drain-period"));
     }

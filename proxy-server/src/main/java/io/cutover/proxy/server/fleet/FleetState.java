@@ -53,12 +53,7 @@ public final class FleetState implements AutoCloseable {
 
     /** Creates the topic if missing, then reads it to its end; fails the start when the state cluster cannot be read. */
     public static FleetState start(ProxyConfig.Fleet config, ClusterConfig cluster) {
-        Properties client = new Properties();
-        client.putAll(cluster.security().clientProperties());
-        client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServersString());
-        client.put(CommonClientConfigs.CLIENT_ID_CONFIG, "cutover-proxy-fleet-" + config.instanceId());
-        client.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.timeout().toMillis());
-        client.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(config.timeout().toMillis(), 10_000));
+        Properties client = clientProperties(config, cluster);
         Admin admin = Admin.create(client);
         StateTail tail = null;
         try {
@@ -87,6 +82,17 @@ public final class FleetState implements AutoCloseable {
             closeQuietly(admin, tail);
             throw e;
         }
+    }
+
+    /** How the fleet's clients reach the state cluster: its security settings, bounded by {@code fleet.timeout}. */
+    static Properties clientProperties(ProxyConfig.Fleet config, ClusterConfig cluster) {
+        Properties client = new Properties();
+        client.putAll(cluster.security().clientProperties());
+        client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServersString());
+        client.put(CommonClientConfigs.CLIENT_ID_CONFIG, "cutover-proxy-fleet-" + config.instanceId());
+        client.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.timeout().toMillis());
+        client.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(config.timeout().toMillis(), 10_000));
+        return client;
     }
 
     /** A topic just created is not known to every broker at once: ask again until it is, within the timeout. */

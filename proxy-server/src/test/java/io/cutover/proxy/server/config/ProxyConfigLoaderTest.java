@@ -111,6 +111,14 @@ class ProxyConfigLoaderTest {
     }
 
     @Test
+    void theFleetsAuditTopicDefaultsBesideTheStateTopicAndIsNeverTheStateTopic() {
+        ProxyConfig c = parse("cutover-proxy.clusters.source.bootstrap-servers = [\"a:1\"]");
+        assertEquals("__cutover_proxy_audit", c.fleet().auditTopic());
+        assertRefused("cutover-proxy { clusters.source.bootstrap-servers = [\"a:1\"], fleet.audit-topic = \"__cutover_proxy_state\" }",
+            "cutover-proxy.fleet.audit-topic", "state topic");
+    }
+
+    @Test
     void aMissingOrUnparseableFileIsNamed(@TempDir Path dir) throws Exception {
         ConfigError missing = assertThrows(ConfigError.class, () -> ProxyConfigLoader.load(dir.resolve("nope.conf")));
         assertTrue(missing.getMessage().contains("nope.conf"));
