@@ -171,9 +171,6 @@ public final class FileProducerIdStore implements ProducerIdStore {
         if (r instanceof ProducerIdRecord.Placement p) {
             n.put("type", "placement").put("producerId", p.producerId()).put("topic", p.topic()).put("cluster", p.cluster())
                 .put("realId", p.realId());
-            if (p.generation() > 0) {
-                n.put("generation", p.generation());
-            }
         } else if (r instanceof ProducerIdRecord.Seen s) {
             n.put("type", "seen").put("producerId", s.producerId());
         } else {
@@ -195,7 +192,7 @@ public final class FileProducerIdStore implements ProducerIdStore {
         switch (type) {
             case "placement" -> {
                 return new ProducerIdRecord.Placement(required(n, "producerId").asLong(), required(n, "topic").asText(),
-                    required(n, "cluster").asText(), required(n, "realId").asLong(), at, n.path("generation").asInt(0));
+                    required(n, "cluster").asText(), required(n, "realId").asLong(), at);
             }
             case "seen" -> {
                 return new ProducerIdRecord.Seen(required(n, "producerId").asLong(), at);

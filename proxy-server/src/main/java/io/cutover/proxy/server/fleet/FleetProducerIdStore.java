@@ -20,13 +20,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A save returns once the state cluster acknowledged it (the mapping is used only after that);
  * before making a new mapping an instance reads the topic to its end, so it adopts one another
- * instance made first instead of making a second. Two instances can still place one producer's
- * topic at the same moment (a producer whose connections reach two instances, after one was
- * killed): each placement carries a generation and takes effect only as read back, in the topic's
- * order, where the first of a generation wins on every instance
- * ({@link ProducerIdRecord.Placement#replaces}). That holds after compaction too: a placement's
- * entity names its generation, its writer and its time, so no placement replaces another in the
- * topic, and a cold instance replays them all in their order.
+ * instance made first instead of making a second.
  */
 public final class FleetProducerIdStore implements ProducerIdStore {
     public static final String PREFIX = "producer-id/";
@@ -58,37 +52,23 @@ public final class FleetProducerIdStore implements ProducerIdStore {
     }
 
     @Override
-    public boolean shared() {
-        return true;
-    }
-
-    /** The entity a record is kept under: one per placement (see above), else one per {@link ProducerIdStore#keyOf key}. */
-    String entityOf(ProducerIdRecord record) {
-        String key = PREFIX + ProducerIdStore.keyOf(record);
-        if (record instanceof ProducerIdRecord.Placement p && p.generation() > 0) {
-            return key + "/g" + p.generation() + "/" + state.instanceId() + "/" + p.at();
-        }
-        return key;
-    }
-
-    @Override
     public List<ProducerIdRecord> load() {
         List<ProducerIdRecord> out = new ArrayList<>();
-        // In the topic's order: of two placements of one generation, the first wins.
-        state.entries(PREFIX).values().stream().sorted(Comparator.comparingLong(StateEntry::offset)).forEach(e -> {
+        state.entries(PREFIX).values().forEach(e -> {
             try {
                 out.add(FileProducerIdStore.parse(e.body()));
             } catch (IllegalArgumentException bad) {
                 LOG.warn("fleet state: {} is not a producer id record, skipped: {}", e.entity(), bad.getMessage());
             }
         });
+        out.sort(Comparator.comparingLong(ProducerIdRecord::at));
         return out;
     }
 
     @Override
     public void save(ProducerIdRecord record) throws IOException {
         try {
-            state.putAndWait(entityOf(record), FileProducerIdStore.json(record), timeout);
+            state.putAndWait(PREFIX + ProducerIdStore.keyOf(record), FileProducerIdStore.json(record), timeout);
         } catch (StateUnavailableException e) {
             throw new IOException(e.getMessage(), e);
         }
