@@ -51,6 +51,14 @@ final class ChildJvm {
         // also kept in a file there, for a long run's failure that the last lines do not explain.
         String dir = System.getProperty("cutover.test.child-output-dir");
         Path copy = dir == null ? null : Path.of(dir, mainClass.substring(mainClass.lastIndexOf('.') + 1) + "-" + p.pid() + ".log");
+        if (copy != null) {
+            try {
+                java.nio.file.Files.createDirectories(copy.getParent());
+            } catch (IOException e) {
+                // Without the copy the child's output still reaches the test; only the file is lost.
+                System.err.println("cannot create " + copy.getParent() + " for the child's output: " + e);
+            }
+        }
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
                  java.io.Writer file = copy == null ? java.io.Writer.nullWriter() : java.nio.file.Files.newBufferedWriter(copy)) {
