@@ -1,6 +1,7 @@
 package io.cutover.proxy.server.config;
 
 import com.typesafe.config.Config;
+import io.cutover.proxy.server.security.JwksKeys;
 import io.cutover.proxy.server.security.JwtLogins;
 import io.cutover.proxy.server.security.ListenerSasl;
 import io.cutover.proxy.server.security.SaslUsers;
@@ -20,14 +21,35 @@ final class ListenerSaslReader {
 
     private static JwtLogins jwt(Config root) {
         String jwks = root.getString(BASE + ".oauthbearer.jwks-file").trim();
+        String url = root.getString(BASE + ".oauthbearer.jwks-url").trim();
         String issuer = root.getString(BASE + ".oauthbearer.issuer").trim();
         String audience = root.getString(BASE + ".oauthbearer.audience").trim();
-        if (jwks.isEmpty() || issuer.isEmpty() || audience.isEmpty()) {
-            throw new ConfigError(ProxyConfigLoader.key(BASE + ".oauthbearer") + ": OAUTHBEARER needs jwks-file, issuer and audience "
-                + "(the keys tokens are signed with, who issues them, and for whom)");
+        if (jwks.isEmpty() == url.isEmpty() || issuer.isEmpty() || audience.isEmpty()) {
+            throw new ConfigError(ProxyConfigLoader.key(BASE + ".oauthbearer") + ": OAUTHBEARER needs jwks-file or jwks-url (one of "
+                + "them), issuer and audience (the keys tokens are signed with, who issues them, and for whom)");
+        }
+        java.time.Duration refresh = root.getDuration(BASE + ".oauthbearer.jwks-refresh");
+        if (refresh.isNegative()) {
+            throw new ConfigError(ProxyConfigLoader.key(BASE + ".oauthbearer.jwks-refresh") + " must not be negative, was " + refresh);
+        }
+        if (!url.isEmpty()) {
+            java.net.URI uri;
+            try {
+                uri = java.net.URI.create(url);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigError(ProxyConfigLoader.key(BASE + ".oauthbearer.jwks-url") + ": not a URL: " + url, e);
+            }
+            if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) {
+                throw new ConfigError(ProxyConfigLoader.key(BASE + ".oauthbearer.jwks-url") + ": an http or https URL, was " + url);
+            }
+            try {
+                return JwtLogins.create(JwksKeys.url(uri, refresh, java.time.Duration.ofSeconds(10)), issuer, audience);
+            } catch (IOException | RuntimeException e) {
+                throw new ConfigError(ProxyConfigLoader.key(BASE + ".oauthbearer.jwks-url") + ": cannot read the JWKS: " + e.getMessage(), e);
+            }
         }
         try {
-            return JwtLogins.create(Path.of(jwks), issuer, audience);
+            return JwtLogins.create(JwksKeys.file(Path.of(jwks), refresh), issuer, audience);
         } catch (IOException | RuntimeException e) {
             throw new ConfigError(ProxyConfigLoader.key(BASE + ".oauthbearer.jwks-file") + ": " + e.getMessage(), e);
         }

@@ -176,7 +176,17 @@ class SecurityConfigTest {
     void oauthbearerNeedsItsKeysIssuerAndAudienceButNoUsersFile() throws Exception {
         String base = "cutover-proxy.listener.sasl { enabled = true, mechanisms = [OAUTHBEARER], ";
         ConfigError unset = assertThrows(ConfigError.class, () -> parse(base + "oauthbearer.issuer = \"https://idp\" }", Map.of()));
-        assertTrue(unset.getMessage().contains("OAUTHBEARER needs jwks-file, issuer and audience"), unset.getMessage());
+        assertTrue(unset.getMessage().contains("OAUTHBEARER needs jwks-file or jwks-url (one of them), issuer and audience"),
+            unset.getMessage());
+        ConfigError both = assertThrows(ConfigError.class, () -> parse(base + "oauthbearer { jwks-file = /x, jwks-url = "
+            + "\"http://127.0.0.1:1/jwks\", issuer = \"https://idp\", audience = kafka } }", Map.of()));
+        assertTrue(both.getMessage().contains("one of them"), both.getMessage());
+        ConfigError scheme = assertThrows(ConfigError.class, () -> parse(base + "oauthbearer { jwks-url = \"ftp://idp/jwks\", "
+            + "issuer = \"https://idp\", audience = kafka } }", Map.of()));
+        assertTrue(scheme.getMessage().contains("an http or https URL"), scheme.getMessage());
+        ConfigError down = assertThrows(ConfigError.class, () -> parse(base + "oauthbearer { jwks-url = \"http://127.0.0.1:1/jwks\", "
+            + "issuer = \"https://idp\", audience = kafka } }", Map.of()));
+        assertTrue(down.getMessage().contains("jwks-url: cannot read the JWKS"), down.getMessage());
 
         Path notJwks = tmp.resolve("keys.json");
         Files.writeString(notJwks, "{\"hello\": 1}");

@@ -375,4 +375,69 @@ class ClientSaslTest {
             assertFalse(log.lines().stream().anyMatch(l -> l.contains("eyJ")), "no token in the log");
         }
     }
+
+    /**
+     * OAUTHBEARER with a JWKS URL: the keys are fetched from the provider at start; when it rotates
+     * to a new key, a token signed with it is refused while the proxy holds the old keys, the
+     * unknown key id has the JWKS fetched again, and the client's next login passes. The provider
+     * is a small HTTP server in this test.
+     */
+    @Test
+    void keysFromAJwksUrlAreFetchedAgainWhenATokenNamesANewKey(EmbeddedKafkaCluster cluster) throws Exception {
+        org.jose4j.jwk.RsaJsonWebKey first = org.jose4j.jwk.RsaJwkGenerator.generateJwk(2048);
+        first.setKeyId("idp-key-1");
+        org.jose4j.jwk.RsaJsonWebKey rotated = org.jose4j.jwk.RsaJwkGenerator.generateJwk(2048);
+        rotated.setKeyId("idp-key-2");
+        java.util.concurrent.atomic.AtomicReference<String> served =
+            new java.util.concurrent.atomic.AtomicReference<>(new org.jose4j.jwk.JsonWebKeySet(first).toJson());
+        java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer idp = com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress("127.0.0.1", RunningProxy.nextPortRange()), 0);
+        idp.createContext("/jwks", exchange -> {
+            fetches.incrementAndGet();
+            byte[] body = served.get().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        idp.start();
+        String url = "http://127.0.0.1:" + idp.getAddress().getPort() + "/jwks";
+        try (LogCapture log = LogCapture.connections();
+             RunningProxy proxy = RunningProxy.in(cluster, Map.of("listener.sasl.enabled", true,
+                 "listener.sasl.mechanisms", List.of("OAUTHBEARER"), "listener.sasl.oauthbearer.jwks-url", url,
+                 "listener.sasl.oauthbearer.issuer", "https://idp.example", "listener.sasl.oauthbearer.audience", "cutover"))) {
+            assertEquals(1, fetches.get(), "fetched once at start");
+            try (Admin admin = Admin.create(oauth(proxy, jwt(first, "https://idp.example", "orders-app", 600)))) {
+                assertTrue(admin.listTopics().names().get() != null);
+            }
+
+            // The provider rotates: only the new key is served from now on.
+            served.set(new org.jose4j.jwk.JsonWebKeySet(rotated).toJson());
+            String token = jwt(rotated, "https://idp.example", "orders-app", 600);
+            try (Admin admin = Admin.create(oauth(proxy, token))) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> admin.listTopics().names().get());
+                assertInstanceOf(SaslAuthenticationException.class, e.getCause(), e.toString());
+            }
+            Await.until("the refusal says the key id is unknown", Duration.ofSeconds(10), () -> log.lines().stream()
+                .anyMatch(l -> l.contains("OAUTHBEARER login refused") && l.contains("does not hold")));
+            Await.until("the JWKS fetched again", Duration.ofSeconds(10), () -> fetches.get() >= 2);
+            Await.until("a login with the new key passes", Duration.ofSeconds(30), () -> {
+                try (Admin admin = Admin.create(oauth(proxy, token))) {
+                    return admin.listTopics().names().get() != null;
+                } catch (ExecutionException refusedStill) {
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(e);
+                }
+            });
+            try (Admin admin = Admin.create(oauth(proxy, jwt(first, "https://idp.example", "orders-app", 600)))) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> admin.listTopics().names().get());
+                assertInstanceOf(SaslAuthenticationException.class, e.getCause(), "the retired key no longer logs in: " + e);
+            }
+        } finally {
+            idp.stop(0);
+        }
+    }
 }
