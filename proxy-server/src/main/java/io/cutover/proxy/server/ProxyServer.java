@@ -439,7 +439,7 @@ public final class ProxyServer implements AutoCloseable {
             shared.follow(waves::adopt);
             FenceBoard board = new StateFenceBoard(fleet, config.fleet().heartbeatInterval());
             BoardPeerFences peers = new BoardPeerFences(board);
-            peers.settleLeftover(waves::wave, routes.current());
+            peers.settleLeftover(waves::wave, routes.current(), w.fenceTimeout());
             // A switch whose instance died during it and stays down is settled by the others.
             this.orphanedSwitches = new OrphanedSwitches(
                 () -> FleetSwitchJournal.orphans(fleet, config.fleet().heartbeatInterval(), System.currentTimeMillis()),

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.RouteTableJson;
 import io.cutover.proxy.core.wave.Wave;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,8 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A switch's fence over a fleet, through the {@link FenceBoard}: the switching instance posts the
@@ -23,6 +26,7 @@ import java.util.concurrent.locks.LockSupport;
  * the abort).
  */
 public final class BoardPeerFences implements PeerFences {
+    private static final Logger LOG = LoggerFactory.getLogger(BoardPeerFences.class);
     private static final long POLL_NANOS = 2_000_000L;
 
     private final FenceBoard board;
@@ -54,23 +58,46 @@ public final class BoardPeerFences implements PeerFences {
     }
 
     /**
-     * At start, before any switch here: a fence this instance posted and never released or aborted
-     * belongs to a switch cut short by its crash. The others hold the wave's writes for it until its
-     * deadline; tell them how it ended instead, as the start settled it: released if the routes
-     * already send the wave where the switch was going, aborted if not.
+     * At start, before any switch here and before this instance serves a client: a fence this
+     * instance posted and never released or aborted belongs to a switch cut short by its crash.
+     * The others hold the wave's writes for it until its deadline; tell them how it ended instead,
+     * as the start settled it: released if the routes already send the wave where the switch was
+     * going, aborted if not. Then wait, at most {@code wait}, until every live instance has let
+     * what it held go: a producer's batch held there is older than any it sends here once this
+     * instance serves, and on a cluster that has never seen the producer's real id the first batch
+     * to arrive sets its sequence (FleetProcessTest saw a newer batch from here land first).
      */
-    public void settleLeftover(java.util.function.Function<String, Wave> waves, RouteTable current) {
-        settleLeftoverOf(board.self(), waves, current);
+    public void settleLeftover(java.util.function.Function<String, Wave> waves, RouteTable current, Duration wait) {
+        String switchId = settleLeftoverOf(board.self(), waves, current);
+        if (switchId == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        List<String> waiting = new ArrayList<>(board.live().keySet());
+        while (!waiting.isEmpty() && System.nanoTime() - deadline < 0) {
+            waiting.removeIf(instance -> {
+                JsonNode ack = board.read(FenceBoard.ACK + instance);
+                // An instance that never raised this fence (it started later, or refused it) holds nothing of it.
+                return ack == null || !switchId.equals(ack.path("switchId").asText()) || !FenceRecord.HELD.equals(ack.path("phase").asText());
+            });
+            if (!waiting.isEmpty()) {
+                LockSupport.parkNanos(POLL_NANOS);
+            }
+        }
+        if (!waiting.isEmpty()) {
+            LOG.warn("fleet: instance(s) {} did not say within {} that they let go of the writes held for the switch {} this instance "
+                + "crashed in; serving anyway", waiting, wait, switchId);
+        }
     }
 
     /**
      * The same for instance {@code coordinator}'s fence, by another instance once it has settled that
      * instance's switch for it (it did not come back): the others stop holding at once.
      */
-    public void settleLeftoverOf(String coordinator, java.util.function.Function<String, Wave> waves, RouteTable current) {
+    public String settleLeftoverOf(String coordinator, java.util.function.Function<String, Wave> waves, RouteTable current) {
         JsonNode own = board.read(FenceBoard.FENCE + coordinator);
         if (own == null || !FenceRecord.RAISE.equals(own.path("phase").asText())) {
-            return;
+            return null;
         }
         Wave wave = waves.apply(own.path("wave").asText());
         ObjectNode end = ((ObjectNode) own).deepCopy();
@@ -83,6 +110,7 @@ public final class BoardPeerFences implements PeerFences {
             end.put("reason", "the switching instance " + coordinator + " stopped before it flipped the routes; undone");
         }
         board.post(FenceBoard.FENCE + coordinator, end);
+        return own.path("switchId").asText();
     }
 
     private final class Raised implements PeerFence {

@@ -30,6 +30,8 @@ class BoardPeerFencesTest {
         final Map<String, JsonNode> posts = new ConcurrentHashMap<>();
         final Map<String, Long> live = new TreeMap<>();
         final Map<String, Long> silent = new TreeMap<>();
+        /** Whether "b" lets go of what it held, and says so, when the fence it held for is released or aborted. */
+        volatile boolean letsGo;
 
         @Override
         public String self() {
@@ -47,6 +49,8 @@ class BoardPeerFencesTest {
                 if (live.containsKey("r")) {
                     posts.put(ACK + "r", ack(body, FenceRecord.REFUSED, "another wave's fence stands here"));
                 }
+            } else if (entry.equals(FENCE + "a") && letsGo && live.containsKey("b")) {
+                posts.put(ACK + "b", ack(body, FenceRecord.RELEASED, body.path("phase").asText()));
             }
         }
 
@@ -180,7 +184,7 @@ class BoardPeerFencesTest {
         String switchId = board.posts.get(FenceBoard.FENCE + "a").path("switchId").asText();
 
         // Restarted before the flip: the others are told the switch is off, not left holding until its deadline.
-        new BoardPeerFences(board).settleLeftover(name -> WAVE, before);
+        new BoardPeerFences(board).settleLeftover(name -> WAVE, before, Duration.ZERO);
         JsonNode settled = board.posts.get(FenceBoard.FENCE + "a");
         assertEquals(FenceRecord.ABORT, settled.path("phase").asText());
         assertEquals(switchId, settled.path("switchId").asText());
@@ -188,14 +192,35 @@ class BoardPeerFencesTest {
 
         // Restarted after the flip: a release naming the routes it serves.
         new BoardPeerFences(board).raise(WAVE, "source", "target", WaveTransactionalIds.NONE, flipped, in(60_000));
-        new BoardPeerFences(board).settleLeftover(name -> WAVE, flipped);
+        new BoardPeerFences(board).settleLeftover(name -> WAVE, flipped, Duration.ZERO);
         settled = board.posts.get(FenceBoard.FENCE + "a");
         assertEquals(FenceRecord.RELEASE, settled.path("phase").asText());
         assertEquals(flipped.version(), settled.path("routesVersion").asLong());
 
         // Nothing left raised: a start posts nothing more.
         board.posts.clear();
-        new BoardPeerFences(board).settleLeftover(name -> WAVE, flipped);
+        new BoardPeerFences(board).settleLeftover(name -> WAVE, flipped, Duration.ZERO);
         assertTrue(board.posts.isEmpty(), board.posts.toString());
+    }
+
+    @Test
+    void aRestartedCoordinatorGoesOnOnlyOnceTheOthersLetGoOfWhatTheyHeldForItsSwitch() {
+        Board board = new Board();
+        board.live.put("b", System.currentTimeMillis());
+        RouteTable flipped = WaveRoutes.pointing(RouteTable.initial(), WAVE, "target");
+
+        // "b" still holds the writes of the crashed switch and never says it let go: waited for, up to the bound.
+        new BoardPeerFences(board).raise(WAVE, "source", "target", WaveTransactionalIds.NONE, flipped, in(60_000));
+        long began = System.nanoTime();
+        new BoardPeerFences(board).settleLeftover(name -> WAVE, flipped, Duration.ofMillis(300));
+        assertTrue(System.nanoTime() - began >= TimeUnit.MILLISECONDS.toNanos(300), "went on while b still held the switch's writes");
+
+        // "b" lets go as soon as it reads the release: no waiting out the bound.
+        new BoardPeerFences(board).raise(WAVE, "source", "target", WaveTransactionalIds.NONE, flipped, in(60_000));
+        board.letsGo = true;
+        began = System.nanoTime();
+        new BoardPeerFences(board).settleLeftover(name -> WAVE, flipped, Duration.ofSeconds(30));
+        assertTrue(System.nanoTime() - began < TimeUnit.SECONDS.toNanos(20), "waited although b had let go");
+        assertEquals(FenceRecord.RELEASED, board.posts.get(FenceBoard.ACK + "b").path("phase").asText());
     }
 }
