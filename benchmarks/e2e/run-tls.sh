@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # End-to-end benchmark over TLS: Kafka's own ProducerPerformance and ConsumerPerformance against one
-# real broker over three paths, all SASL_SSL with SCRAM-SHA-512, in one run, rotating the order each
+# real broker over several paths, all SASL_SSL with SCRAM-SHA-512, in one run, rotating the order each
 # round:
 #
 #   direct-tls - clients straight to the broker's SASL_SSL listener
 #   l4-tls     - through haproxy in `mode tcp` to a second SASL_SSL listener of the broker that
 #                advertises haproxy's port: TLS and SASL are end to end client <-> broker, haproxy
 #                only moves bytes (the floor for any proxy)
-#   proxy-tls  - through Cutover Proxy terminating TLS and SASL on both sides: clients log in to
+#   proxy-tls-<engine>
+#              - through Cutover Proxy terminating TLS and SASL on both sides: clients log in to
 #                the proxy (listener.tls + listener.sasl, a users file made by
 #                `bin/cutover-proxy users add`), the proxy logs in to the broker over SASL_SSL with
-#                its own user (clusters.source.security)
+#                its own user (clusters.source.security); one arm per engine in ENGINES, each its
+#                own proxy process with tls.engine set to it (jdk: the JDK's SSLEngine; openssl:
+#                netty-tcnative's BoringSSL, which refuses to start where it does not load)
 #
-# The proxy runs with the launcher's default JVM settings (no JAVA_OPTS), as users start it, and
-# with the JDK's TLS engine (the only one it uses).
+# The proxies run with the launcher's default JVM settings (no JAVA_OPTS), as users start them. They
+# all run for the whole benchmark; the ones not measured at the moment sit idle.
 #
 # Certificates are made at run time in the work directory with the JDK's keytool: a CA, a broker
 # and a proxy certificate (SAN IP:127.0.0.1 and DNS:localhost) signed by it; clients trust the CA
@@ -24,12 +27,12 @@
 # Per path and round: produce RECORDS x 1 KiB records unthrottled (acks=1, linger.ms=5,
 # batch.size=65536), then consume them unthrottled. Before the measured rounds each path gets one
 # unmeasured warm-up (WARMUP_RECORDS). Prints medians over the rounds, ratios between the arms,
-# CPU seconds per GB moved of haproxy, the proxy and the broker, peak RSS, and writes the same as
-# JSON to benchmarks/e2e/target/results-tls.json. The goal it reports against: proxy-tls produce
-# and consume throughput at least 0.9x direct-tls.
+# CPU seconds per GB moved of haproxy, each proxy and the broker, peak RSS, and writes the same as
+# JSON to benchmarks/e2e/target/results-tls.json. The goal it reports against, per engine: proxy-tls
+# produce and consume throughput at least 0.9x direct-tls.
 #
-# Usage: benchmarks/e2e/run-tls.sh   (ROUNDS=3 RECORDS=300000 WARMUP_RECORDS=100000 by default;
-#        KEEP_WORK=1 keeps the work directory with the certificates, configs and logs)
+# Usage: benchmarks/e2e/run-tls.sh   (ROUNDS=3 RECORDS=300000 WARMUP_RECORDS=100000 ENGINES="jdk openssl"
+#        by default; KEEP_WORK=1 keeps the work directory with the certificates, configs and logs)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -40,6 +43,11 @@ ROUNDS="${ROUNDS:-3}"
 RECORDS="${RECORDS:-300000}"
 WARMUP_RECORDS="${WARMUP_RECORDS:-100000}"
 KEEP_WORK="${KEEP_WORK:-0}"
+ENGINES="${ENGINES:-jdk openssl}"
+for engine in $ENGINES; do
+  case "$engine" in jdk|openssl) ;; *) echo "ENGINES: \"$engine\" is not an engine; use jdk and/or openssl" >&2; exit 2 ;; esac
+done
+[ -n "${ENGINES// /}" ] || { echo "ENGINES is empty; use jdk and/or openssl" >&2; exit 2; }
 GOAL=0.9
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 KEYTOOL="${JAVA_HOME:+$JAVA_HOME/bin/}keytool"
@@ -178,12 +186,17 @@ PIDS+=($HAPROXY_PID)
 log "building (if needed) Cutover Proxy and writing its users file"
 "$ROOT/bin/cutover-proxy" users add bench --file "$WORK/users.json" --password-env BENCH_PASSWORD >"$WORK/users.log" 2>&1 \
   || { cat "$WORK/users.log" >&2; exit 1; }
-PROXY_PORT=$(free_port); PROXY_ADMIN=$(free_port); PROXY_FIRST=$(( 25000 + PROXY_PORT % 1000 ))
-cat > "$WORK/proxy.conf" <<EOF
+declare -A BOOTSTRAP PID_OF ADMIN_OF ENGINE_LINE
+start_proxy() { # start_proxy ENGINE: one proxy with tls.engine = ENGINE, for the arm proxy-tls-ENGINE
+  local engine="$1" arm="proxy-tls-$1" port admin first pid
+  # Broker ports 100 apart per proxy, so that two proxies never share one.
+  port=$(free_port); admin=$(free_port); first=$(( 25000 + 100 * ${#PROXY_ARMS[@]} + port % 50 ))
+  cat > "$WORK/proxy-$engine.conf" <<EOF
 cutover-proxy {
+  tls.engine = $engine
   listener {
-    bootstrap-port = $PROXY_PORT
-    broker-ports { first = $PROXY_FIRST, last = $((PROXY_FIRST + 20)) }
+    bootstrap-port = $port
+    broker-ports { first = $first, last = $((first + 20)) }
     tls {
       enabled = true
       keystore { file = "$WORK/proxy.p12", type = PKCS12, password-env = "BENCH_PROXY_KEYSTORE_PASSWORD" }
@@ -201,20 +214,29 @@ cutover-proxy {
       sasl { mechanism = SCRAM-SHA-512, username = "cutover-proxy", password-env = "BENCH_PROXY_UPSTREAM_PASSWORD" }
     }
   }
-  admin.port = $PROXY_ADMIN
-  state-dir = "$WORK/proxy-state"
+  admin.port = $admin
+  state-dir = "$WORK/proxy-state-$engine"
 }
 EOF
-log "starting Cutover Proxy (TLS and SASL terminated on both sides)"
-"$ROOT/bin/cutover-proxy" --config "$WORK/proxy.conf" >"$WORK/proxy.log" 2>&1 &
-PROXY_PID=$!
-PIDS+=($PROXY_PID)
-wait_for "the proxy" 300 curl -sf "http://127.0.0.1:$PROXY_ADMIN/health"
-
-# The TLS engine the proxy uses: the JDK's SSLEngine (SslProvider.JDK; no native engine is built
-# in). Its listener line, if it logged one, is quoted in the output.
-TLS_ENGINE="JDK"
-TLS_LOG_LINE="$(grep -i -m 1 -e 'engine' -e 'listener TLS on' "$WORK/proxy.log" | sed 's/^[[:space:]]*//' || true)"
+  log "starting Cutover Proxy with tls.engine = $engine (TLS and SASL terminated on both sides)"
+  "$ROOT/bin/cutover-proxy" --config "$WORK/proxy-$engine.conf" >"$WORK/proxy-$engine.log" 2>&1 &
+  pid=$!
+  PIDS+=($pid)
+  wait_for "the proxy ($engine)" 300 curl -sf "http://127.0.0.1:$admin/health" \
+    || { tail -n 20 "$WORK/proxy-$engine.log" >&2; exit 1; }
+  # The engine it really uses, as its metrics say.
+  local metrics
+  metrics="$(curl -sf "http://127.0.0.1:$admin/metrics")"
+  grep -q "^cutover_proxy_tls_engine{engine=\"$engine\",place=\"listener\"}" <<<"$metrics" \
+    || { log "the proxy of $arm does not report TLS engine $engine on its listener"; exit 1; }
+  BOOTSTRAP[$arm]="127.0.0.1:$port"; PID_OF[$arm]=$pid; ADMIN_OF[$arm]=$admin
+  ENGINE_LINE[$arm]="$(grep -m 1 'listener TLS engine' "$WORK/proxy-$engine.log" | sed 's/^.*listener TLS engine: //' || true)"
+}
+PROXY_ARMS=()
+for engine in $ENGINES; do
+  start_proxy "$engine"
+  PROXY_ARMS+=("proxy-tls-$engine")
+done
 
 # --- client configs --------------------------------------------------------------------------
 cat > "$WORK/client.properties" <<EOF
@@ -226,8 +248,7 @@ ssl.truststore.location=$WORK/ca.pem
 EOF
 : > "$WORK/internal.properties"   # TopicCommand on the PLAINTEXT internal listener
 
-declare -A BOOTSTRAP=([direct-tls]="127.0.0.1:$DIRECT_PORT" [l4-tls]="127.0.0.1:$HAPROXY_PORT" [proxy-tls]="127.0.0.1:$PROXY_PORT")
-declare -A PID_OF=([l4-tls]=$HAPROXY_PID [proxy-tls]=$PROXY_PID)
+BOOTSTRAP[direct-tls]="127.0.0.1:$DIRECT_PORT"; BOOTSTRAP[l4-tls]="127.0.0.1:$HAPROXY_PORT"; PID_OF[l4-tls]=$HAPROXY_PID
 
 cpu_seconds() { # utime+stime of a process, in seconds
   python3 - "$1" <<'EOF'
@@ -265,7 +286,7 @@ consume() { # consume OUTPUT BOOTSTRAP TOPIC RECORDS
 
 RESULTS="$OUT/raw-results-tls.jsonl"
 : > "$RESULTS"
-PATHS=(direct-tls l4-tls proxy-tls)
+PATHS=(direct-tls l4-tls "${PROXY_ARMS[@]}")
 N=${#PATHS[@]}
 if [ "$WARMUP_RECORDS" -gt 0 ]; then
   for path in "${PATHS[@]}"; do
@@ -312,20 +333,28 @@ EOF
   done
 done
 
-# The proxy arm must really have been TLS + SASL on both sides: clients logged in to the proxy as
+# Each proxy arm must really have been TLS + SASL on both sides: clients logged in to the proxy as
 # bench, and the proxy's cluster is up (it logged in to the broker as cutover-proxy over SASL_SSL).
-grep -q "logged in as bench" "$WORK/proxy.log" || { log "the proxy never logged a client in as bench"; exit 1; }
-curl -sf "http://127.0.0.1:$PROXY_ADMIN/health" >"$WORK/health.json"
-grep -q '"DOWN"' "$WORK/health.json" && { log "the proxy reports a cluster DOWN: $(cat "$WORK/health.json")"; exit 1; }
+ARMS_FILE="$WORK/proxy-arms.tsv"
+: > "$ARMS_FILE"
+for arm in "${PROXY_ARMS[@]}"; do
+  engine="${arm#proxy-tls-}"
+  grep -q "logged in as bench" "$WORK/proxy-$engine.log" || { log "the proxy of $arm never logged a client in as bench"; exit 1; }
+  curl -sf "http://127.0.0.1:${ADMIN_OF[$arm]}/health" >"$WORK/health-$engine.json"
+  grep -q '"DOWN"' "$WORK/health-$engine.json" && { log "the proxy of $arm reports a cluster DOWN: $(cat "$WORK/health-$engine.json")"; exit 1; }
+  printf '%s\t%s\t%s\n' "$arm" "$(peak_rss_mb "${PID_OF[$arm]}")" "${ENGINE_LINE[$arm]}" >>"$ARMS_FILE"
+done
 
-L4_RSS=$(peak_rss_mb "$HAPROXY_PID"); PROXY_RSS=$(peak_rss_mb "$PROXY_PID"); BROKER_RSS=$(peak_rss_mb "$BROKER_PID")
-python3 - "$RESULTS" "$OUT/results-tls.json" "$L4_RSS" "$PROXY_RSS" "$BROKER_RSS" "$ROUNDS" "$RECORDS" "$WARMUP_RECORDS" \
-  "$TLS_ENGINE" "$TLS_LOG_LINE" "$GOAL" <<'EOF'
+L4_RSS=$(peak_rss_mb "$HAPROXY_PID"); BROKER_RSS=$(peak_rss_mb "$BROKER_PID")
+python3 - "$RESULTS" "$OUT/results-tls.json" "$ARMS_FILE" "$L4_RSS" "$BROKER_RSS" "$ROUNDS" "$RECORDS" "$WARMUP_RECORDS" \
+  "$GOAL" <<'EOF'
 import json, statistics, subprocess, sys, datetime, os
-raw, out, l4_rss, proxy_rss, broker_rss, rounds, records, warmup, engine, engine_line, goal = sys.argv[1:12]
+raw, out, arms_file, l4_rss, broker_rss, rounds, records, warmup, goal = sys.argv[1:10]
 goal = float(goal)
 rows = [json.loads(l) for l in open(raw)]
-ARMS = ("direct-tls", "l4-tls", "proxy-tls")
+proxies = [l.rstrip("\n").split("\t", 2) for l in open(arms_file) if l.strip()]
+PROXY_ARMS = [p[0] for p in proxies]
+ARMS = ["direct-tls", "l4-tls"] + PROXY_ARMS
 def vals(path, f):
     return [f(r) for r in rows if r["path"] == path]
 m = {}
@@ -342,43 +371,63 @@ for p in ARMS:
         cpu = sum(vals(p, lambda r: r["cpu_seconds"]))
         m[p]["cpu_seconds_total"] = cpu
         m[p]["cpu_seconds_per_gb_moved"] = cpu / (mb / 1024)
-m["l4-tls"]["peak_rss_mb"] = float(l4_rss); m["proxy-tls"]["peak_rss_mb"] = float(proxy_rss)
+m["l4-tls"]["peak_rss_mb"] = float(l4_rss)
+engines = {}
+for arm, rss, line in proxies:
+    m[arm]["peak_rss_mb"] = float(rss)
+    engines[arm] = line
 def ratio(a, b):
     return a / b if b else None
 ratios = {}
 for k in ("produce_mb_s", "consume_mb_s"):
-    ratios[k] = {"proxy-tls/direct-tls": ratio(m["proxy-tls"][k], m["direct-tls"][k]),
-                 "l4-tls/direct-tls": ratio(m["l4-tls"][k], m["direct-tls"][k]),
-                 "proxy-tls/l4-tls": ratio(m["proxy-tls"][k], m["l4-tls"][k])}
-ratios["cpu_per_gb"] = {"proxy/haproxy": ratio(m["proxy-tls"]["cpu_seconds_per_gb_moved"], m["l4-tls"]["cpu_seconds_per_gb_moved"])}
-goal_met = {k: ratios[k]["proxy-tls/direct-tls"] is not None and ratios[k]["proxy-tls/direct-tls"] >= goal
-            for k in ("produce_mb_s", "consume_mb_s")}
+    ratios[k] = {"l4-tls/direct-tls": ratio(m["l4-tls"][k], m["direct-tls"][k])}
+    for p in PROXY_ARMS:
+        ratios[k][f"{p}/direct-tls"] = ratio(m[p][k], m["direct-tls"][k])
+        ratios[k][f"{p}/l4-tls"] = ratio(m[p][k], m["l4-tls"][k])
+ratios["cpu_per_gb"] = {f"{p}/haproxy": ratio(m[p]["cpu_seconds_per_gb_moved"], m["l4-tls"]["cpu_seconds_per_gb_moved"])
+                        for p in PROXY_ARMS}
+if "proxy-tls-jdk" in m and "proxy-tls-openssl" in m:
+    ssl, jdk = m["proxy-tls-openssl"], m["proxy-tls-jdk"]
+    ratios["produce_mb_s"]["proxy-tls-openssl/proxy-tls-jdk"] = ratio(ssl["produce_mb_s"], jdk["produce_mb_s"])
+    ratios["consume_mb_s"]["proxy-tls-openssl/proxy-tls-jdk"] = ratio(ssl["consume_mb_s"], jdk["consume_mb_s"])
+    ratios["cpu_per_gb"]["proxy-tls-openssl/proxy-tls-jdk"] = ratio(ssl["cpu_seconds_per_gb_moved"], jdk["cpu_seconds_per_gb_moved"])
+goal_met = {p: {k: ratios[k][f"{p}/direct-tls"] is not None and ratios[k][f"{p}/direct-tls"] >= goal
+                for k in ("produce_mb_s", "consume_mb_s")} for p in PROXY_ARMS}
 cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
 java = subprocess.run([os.environ.get("JAVA", "java"), "-version"], capture_output=True, text=True).stderr.splitlines()[0]
 machine = {"cores": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
            "cpu": cpu_model, "java": java, "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 json.dump({"machine": machine, "rounds": int(rounds), "records": int(records), "warmup_records": int(warmup),
-           "security": "SASL_SSL, SCRAM-SHA-512", "proxy_tls_engine": engine, "proxy_tls_log_line": engine_line,
+           "security": "SASL_SSL, SCRAM-SHA-512", "proxy_tls_engines": engines,
            "broker_peak_rss_mb": float(broker_rss), "medians": m, "ratios": ratios,
            "goal": {"proxy-tls/direct-tls at least": goal, "met": goal_met}, "runs": rows}, open(out, "w"), indent=2)
 f = lambda x: "-" if x is None else (f"{x:.3f}" if isinstance(x, float) and x < 10 else f"{x:.1f}")
+w = max(len(a) for a in ARMS) + 2
 print(f"\nMachine: {machine['cores']} cores, {machine['memory_gb']} GiB, {machine['cpu']}; {machine['java']}; {machine['date']}")
-print(f"All arms SASL_SSL with SCRAM-SHA-512. Proxy TLS engine: {engine}" + (f" ({engine_line})" if engine_line else ""))
+print("All arms SASL_SSL with SCRAM-SHA-512. Proxy TLS engines: " + "; ".join(f"{a}: {engines[a] or '?'}" for a in PROXY_ARMS))
 print(f"Medians over {rounds} rounds ({records} x 1 KiB records per produce run, acks=1, linger.ms=5, batch.size=65536;"
       f" one warm-up of {warmup} per arm):\n")
-print(f"{'':16}{'direct-tls':>11}{'l4-tls':>9}{'proxy-tls':>10}   {'proxy/direct':>12}{'l4/direct':>10}{'proxy/l4':>9}")
-for k, label in (("produce_mb_s", "produce MB/s"), ("consume_mb_s", "consume MB/s")):
-    print(f"{label:16}{f(m['direct-tls'][k]):>11}{f(m['l4-tls'][k]):>9}{f(m['proxy-tls'][k]):>10}   "
-          f"{f(ratios[k]['proxy-tls/direct-tls']):>12}{f(ratios[k]['l4-tls/direct-tls']):>10}{f(ratios[k]['proxy-tls/l4-tls']):>9}")
+print(f"{'':20}" + "".join(f"{a:>{w}}" for a in ARMS))
+for k, label in (("produce_mb_s", "produce MB/s"), ("consume_mb_s", "consume MB/s"), ("cpu_seconds_per_gb_moved", "CPU s per GB moved"),
+                 ("peak_rss_mb", "peak RSS MB")):
+    print(f"{label:20}" + "".join(f"{f(m[a].get(k)):>{w}}" for a in ARMS))
+print()
+for k, label in (("produce_mb_s", "produce"), ("consume_mb_s", "consume")):
+    print(f"{label}: l4/direct {f(ratios[k]['l4-tls/direct-tls'])}; " + "; ".join(
+        f"{p}/direct {f(ratios[k][f'{p}/direct-tls'])}, /l4 {f(ratios[k][f'{p}/l4-tls'])}" for p in PROXY_ARMS))
+print("CPU per GB against haproxy: " + "; ".join(f"{p} {f(ratios['cpu_per_gb'][f'{p}/haproxy'])}x" for p in PROXY_ARMS))
+if "proxy-tls-openssl/proxy-tls-jdk" in ratios["produce_mb_s"]:
+    print(f"openssl/jdk: produce {f(ratios['produce_mb_s']['proxy-tls-openssl/proxy-tls-jdk'])}x, consume "
+          f"{f(ratios['consume_mb_s']['proxy-tls-openssl/proxy-tls-jdk'])}x, CPU per GB "
+          f"{f(ratios['cpu_per_gb']['proxy-tls-openssl/proxy-tls-jdk'])}x")
 rnd = lambda xs: "[" + ", ".join(f"{x:.1f}" for x in xs) + "]"
 print("\nPer round, produce / consume MB/s: " + "; ".join(
     f"{p} {rnd(m[p]['produce_mb_s_rounds'])} / {rnd(m[p]['consume_mb_s_rounds'])}" for p in ARMS))
-print(f"CPU seconds per GB moved: haproxy {f(m['l4-tls']['cpu_seconds_per_gb_moved'])}, proxy "
-      f"{f(m['proxy-tls']['cpu_seconds_per_gb_moved'])} ({f(ratios['cpu_per_gb']['proxy/haproxy'])}x haproxy)")
 print("Broker CPU seconds per GB moved: " + ", ".join(f"{p} {f(m[p]['broker_cpu_seconds_per_gb_moved'])}" for p in ARMS))
-print(f"Peak RSS: haproxy {m['l4-tls']['peak_rss_mb']} MB, proxy {m['proxy-tls']['peak_rss_mb']} MB, broker {float(broker_rss)} MB")
-print(f"Goal (proxy-tls at least {goal}x direct-tls): produce {'met' if goal_met['produce_mb_s'] else 'not met'} "
-      f"({f(ratios['produce_mb_s']['proxy-tls/direct-tls'])}x), consume {'met' if goal_met['consume_mb_s'] else 'not met'} "
-      f"({f(ratios['consume_mb_s']['proxy-tls/direct-tls'])}x)")
+print(f"Broker peak RSS: {float(broker_rss)} MB")
+for p in PROXY_ARMS:
+    print(f"Goal ({p} at least {goal}x direct-tls): produce {'met' if goal_met[p]['produce_mb_s'] else 'not met'} "
+          f"({f(ratios['produce_mb_s'][f'{p}/direct-tls'])}x), consume {'met' if goal_met[p]['consume_mb_s'] else 'not met'} "
+          f"({f(ratios['consume_mb_s'][f'{p}/direct-tls'])}x)")
 print(f"JSON: {out}")
 EOF

@@ -79,6 +79,7 @@ import io.cutover.proxy.server.wave.PeerFenceFollower;
 import io.cutover.proxy.server.wave.LeaseHold;
 import io.cutover.proxy.server.discovery.ClusterDiscovery;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
+import io.cutover.proxy.server.metrics.TlsEngineGauges;
 import io.cutover.proxy.server.net.BrokerListeners;
 import io.cutover.proxy.server.net.ProxyContext;
 import io.cutover.proxy.server.net.RateLimitedLog;
@@ -201,6 +202,7 @@ public final class ProxyServer implements AutoCloseable {
         try {
             new JvmMemoryMetrics().bindTo(registry);
             this.metrics = new ProxyMetrics(registry);
+            TlsEngineGauges.register(registry, config);
             Map<String, ClusterNodeMapper> mappers = new LinkedHashMap<>();
             config.clusters().keySet().forEach(name ->
                 mappers.put(name, new ClusterNodeMapper(nodes, name, config.listener().advertisedHost())));

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigValue;
 import io.cutover.proxy.core.node.PortRange;
 import io.cutover.proxy.server.security.ClusterSecurity;
 import io.cutover.proxy.server.security.ListenerTls;
+import io.cutover.proxy.server.security.TlsEngine;
 import java.io.File;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Reads HOCON config over the defaults in {@code reference.conf} and validates it. Every failure is a
@@ -113,17 +115,18 @@ public final class ProxyConfigLoader {
     private static ProxyConfig build(Config c, Function<String, String> environment) {
         Config root = c.getConfig(ROOT);
         TlsSettingsReader files = new TlsSettingsReader(root, environment);
-        Map<String, ClusterConfig> clusters = clusters(root, files, new ClusterIdentityReader(root, environment));
+        TlsEngineSetting engine = new TlsEngineSetting(root, TlsEngine.NATIVE);
+        Map<String, ClusterConfig> clusters = clusters(root, files, new ClusterIdentityReader(root, environment), engine);
         ProxyConfig.Listener listener = new ProxyConfig.Listener(
             nonBlank(root, "listener.bind-host"),
             port(root, "listener.bootstrap-port", true),
             nonBlank(root, "listener.advertised-host"),
             brokerPorts(root),
-            listenerTls(ListenerTlsReader.read(root, files), "listener.tls"),
+            listenerTls(ListenerTlsReader.read(root, files), "listener", engine),
             ListenerSaslReader.read(root, ClusterIdentityReader.allPassthrough(clusters)),
             root.getInt("listener.bind-port-offset"));
         ProxyConfig.Admin admin = new ProxyConfig.Admin(nonBlank(root, "admin.bind-host"), port(root, "admin.port", true),
-            tokens(root), listenerTls(ListenerTlsReader.read(root, files, "admin.tls"), "admin.tls"));
+            tokens(root), listenerTls(ListenerTlsReader.read(root, files, "admin.tls"), "admin", engine));
         ProxyConfig.Limits limits = new ProxyConfig.Limits(
             bytes(root, "limits.max-request-frame-bytes"),
             bytes(root, "limits.max-response-frame-bytes"),
@@ -256,27 +259,30 @@ public final class ProxyConfigLoader {
         return new PortRange(first, last);
     }
 
-    private static ListenerTls listenerTls(ListenerTlsConfig config, String base) {
+    /** {@code place} is "listener" or "admin", whose settings are under {@code <place>.tls}. */
+    private static ListenerTls listenerTls(ListenerTlsConfig config, String place, Supplier<TlsEngine> engine) {
         if (config == null) {
             return null;
         }
         try {
-            return ListenerTls.create(config);
+            return ListenerTls.create(place, config, engine.get());
         } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
-            throw new ConfigError(key(base) + ": the certificate, key or CA files cannot be used: " + e.getMessage(), e);
+            throw new ConfigError(key(place + ".tls") + ": the certificate, key or CA files cannot be used: " + e.getMessage(), e);
         }
     }
 
-    private static ClusterSecurity clusterSecurity(String name, ClusterSecurityConfig config, Duration handshakeTimeout) {
+    private static ClusterSecurity clusterSecurity(String name, ClusterSecurityConfig config, Duration handshakeTimeout,
+                                                   Supplier<TlsEngine> engine) {
         try {
-            return ClusterSecurity.create(name, config, handshakeTimeout);
+            return ClusterSecurity.create(name, config, handshakeTimeout, config.usesTls() ? engine.get() : null);
         } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
             throw new ConfigError(key("clusters." + name + ".security.tls") + ": the certificate, key or CA files cannot be used: "
                 + e.getMessage(), e);
         }
     }
 
-    private static Map<String, ClusterConfig> clusters(Config root, TlsSettingsReader files, ClusterIdentityReader identities) {
+    private static Map<String, ClusterConfig> clusters(Config root, TlsSettingsReader files, ClusterIdentityReader identities,
+                                                       Supplier<TlsEngine> engine) {
         // Connecting to a cluster includes its TLS handshake and SASL exchange; each gets this long.
         Duration handshakeTimeout = positiveDuration(root, "limits.upstream-connect-timeout");
         if (!root.hasPath("clusters." + ProxyConfig.SOURCE)) {
@@ -307,7 +313,7 @@ public final class ProxyConfigLoader {
                 throw new ConfigError(key(path + ".node-id-offset") + " must be >= 0, was " + offset);
             }
             ClusterSecurity security = clusterSecurity(name, identities.settle(name,
-                ClusterSecurityReader.read(root, name, files)), handshakeTimeout);
+                ClusterSecurityReader.read(root, name, files)), handshakeTimeout, engine);
             clusters.put(name, new ClusterConfig(name, addresses, offset, security));
         }
 

@@ -9,6 +9,8 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How the proxy connects to one cluster, ready to use: the TLS context built once from the
@@ -16,35 +18,43 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  * every event loop shares it.
  */
 public final class ClusterSecurity {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterSecurity.class);
     private final String cluster;
     private final ClusterSecurityConfig config;
     private final SslContext sslContext;
+    private final TlsEngine engine;
     private final Duration handshakeTimeout;
     private final Map<String, Object> clientProperties;
 
-    private ClusterSecurity(String cluster, ClusterSecurityConfig config, SslContext sslContext, Duration handshakeTimeout,
-                            Map<String, Object> clientProperties) {
+    private ClusterSecurity(String cluster, ClusterSecurityConfig config, SslContext sslContext, TlsEngine engine,
+                            Duration handshakeTimeout, Map<String, Object> clientProperties) {
         this.cluster = cluster;
         this.config = config;
         this.sslContext = sslContext;
+        this.engine = engine;
         this.handshakeTimeout = handshakeTimeout;
         this.clientProperties = Map.copyOf(clientProperties);
     }
 
     /** No TLS, no SASL. */
     public static ClusterSecurity plaintext(String cluster) {
-        return new ClusterSecurity(cluster, ClusterSecurityConfig.PLAINTEXT, null, Duration.ofSeconds(10),
+        return new ClusterSecurity(cluster, ClusterSecurityConfig.PLAINTEXT, null, null, Duration.ofSeconds(10),
             Map.of("security.protocol", SecurityProtocol.PLAINTEXT.name));
     }
 
     /**
      * Reads the TLS material (failing on a file that is not what it should be) and prepares the
      * client properties. {@code handshakeTimeout} bounds the TLS handshake and the SASL exchange each.
+     * {@code engine} serves the proxy's own connections; the Kafka clients it runs keep the JDK's.
      */
-    public static ClusterSecurity create(String cluster, ClusterSecurityConfig config, Duration handshakeTimeout)
+    public static ClusterSecurity create(String cluster, ClusterSecurityConfig config, Duration handshakeTimeout, TlsEngine engine)
         throws GeneralSecurityException, IOException {
-        SslContext ssl = config.usesTls() ? SslContexts.client(config.trust(), config.key(), config.hostnameVerification()) : null;
-        return new ClusterSecurity(cluster, config, ssl, handshakeTimeout, KafkaClientSecurity.properties(config));
+        if (!config.usesTls()) {
+            return new ClusterSecurity(cluster, config, null, null, handshakeTimeout, KafkaClientSecurity.properties(config));
+        }
+        SslContext ssl = SslContexts.client(engine, config.trust(), config.key(), config.hostnameVerification());
+        LOG.info("cluster {} TLS engine: {}", cluster, engine.description());
+        return new ClusterSecurity(cluster, config, ssl, engine, handshakeTimeout, KafkaClientSecurity.properties(config));
     }
 
     public String cluster() {
@@ -67,6 +77,11 @@ public final class ClusterSecurity {
     /** In identity mode mapped, {@code principal}'s own credentials on this cluster; null when it has none. */
     public SaslCredentials mappedCredentials(String principal) {
         return config.mapped().get(principal);
+    }
+
+    /** The engine of the proxy's TLS connections to this cluster; null without TLS. */
+    public TlsEngine engine() {
+        return engine;
     }
 
     /** The TLS context of connections to this cluster; null without TLS. */

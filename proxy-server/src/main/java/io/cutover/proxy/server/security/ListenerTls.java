@@ -28,7 +28,9 @@ public final class ListenerTls {
     /** How long a client may take over its TLS handshake before its connection is closed. */
     static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
+    private final String place;
     private final ListenerTlsConfig config;
+    private final TlsEngine engine;
     private final List<Path> files;
     private final AtomicReference<SslContext> current;
     /** The files' stamps the current context was built from; then the last changed stamps seen, and the last that failed. */
@@ -36,19 +38,26 @@ public final class ListenerTls {
     private List<String> pendingStamps;
     private List<String> failedStamps;
 
-    private ListenerTls(ListenerTlsConfig config, SslContext context, List<String> stamps) {
+    private ListenerTls(String place, ListenerTlsConfig config, TlsEngine engine, SslContext context, List<String> stamps) {
+        this.place = place;
         this.config = config;
+        this.engine = engine;
         this.files = files(config);
         this.current = new AtomicReference<>(context);
         this.loadedStamps = stamps;
     }
 
-    /** Reads the files; a bad certificate or key fails here, at start. */
-    public static ListenerTls create(ListenerTlsConfig config) throws GeneralSecurityException, IOException {
+    /**
+     * Reads the files; a bad certificate or key fails here, at start. {@code place} names it in log
+     * lines and metrics: "listener" or "admin".
+     */
+    public static ListenerTls create(String place, ListenerTlsConfig config, TlsEngine engine)
+        throws GeneralSecurityException, IOException {
         List<String> stamps = stamps(files(config));
-        ListenerTls tls = new ListenerTls(config, SslContexts.server(config), stamps);
-        LOG.info("listener TLS on ({}, client-auth {}): {}", String.join(", ", config.protocols()),
+        ListenerTls tls = new ListenerTls(place, config, engine, SslContexts.server(engine, config), stamps);
+        LOG.info("{} TLS on ({}, client-auth {}): {}", place, String.join(", ", config.protocols()),
             config.clientAuth().name().toLowerCase(java.util.Locale.ROOT), Certificates.describe(config.key()));
+        LOG.info("{} TLS engine: {}", place, engine.description());
         return tls;
     }
 
@@ -75,6 +84,16 @@ public final class ListenerTls {
         return config;
     }
 
+    /** "listener" or "admin". */
+    public String place() {
+        return place;
+    }
+
+    /** The engine every context here is built with, reloads included. */
+    public TlsEngine engine() {
+        return engine;
+    }
+
     /** A TLS handler for a new client connection, from the certificate in force now. */
     public SslHandler newHandler(ByteBufAllocator alloc) {
         SslHandler h = current.get().newHandler(alloc);
@@ -94,7 +113,7 @@ public final class ListenerTls {
             now = stamps(files);
         } catch (IOException e) {
             if (!Objects.equals(failedStamps, List.of(e.toString()))) {
-                LOG.warn("listener TLS files cannot be read ({}); clients keep getting the certificate loaded before", e.toString());
+                LOG.warn("{} TLS files cannot be read ({}); clients keep getting the certificate loaded before", place, e.toString());
                 failedStamps = List.of(e.toString());
             }
             return false;
@@ -108,17 +127,17 @@ public final class ListenerTls {
             return false;
         }
         try {
-            current.set(SslContexts.server(config));
+            current.set(SslContexts.server(engine, config));
             loadedStamps = now;
             pendingStamps = null;
             failedStamps = null;
-            LOG.info("listener TLS certificate reloaded; new handshakes use {}", Certificates.describe(config.key()));
+            LOG.info("{} TLS certificate reloaded; new handshakes use {}", place, Certificates.describe(config.key()));
             return true;
         } catch (GeneralSecurityException | IOException | RuntimeException e) {
             failedStamps = now;
             pendingStamps = null;
-            LOG.warn("listener TLS files changed but cannot be used ({}); clients keep getting the certificate loaded before",
-                e.toString());
+            LOG.warn("{} TLS files changed but cannot be used ({}); clients keep getting the certificate loaded before",
+                place, e.toString());
             return false;
         }
     }

@@ -6,7 +6,6 @@ import io.cutover.proxy.server.config.TrustMaterial;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -17,8 +16,10 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Netty TLS contexts from the configured files. The JDK's TLS engine is used: it needs no native
- * library, and a context is built once (per cluster, and per certificate reload on the listener).
+ * Netty TLS contexts from the configured files, with the engine settled at start ({@link TlsEngine}).
+ * Key and trust material is read by the JDK either way (PEM files by Netty, stores by KeyStore), so
+ * both engines accept the same files; a context is built once per cluster, and per certificate
+ * reload on a listener.
  */
 final class SslContexts {
     static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
@@ -27,9 +28,9 @@ final class SslContexts {
     }
 
     /** The proxy as a TLS client of a cluster's brokers. */
-    static SslContext client(TrustMaterial trust, KeyMaterial key, boolean hostnameVerification)
+    static SslContext client(TlsEngine engine, TrustMaterial trust, KeyMaterial key, boolean hostnameVerification)
         throws GeneralSecurityException, IOException {
-        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols(DEFAULT_PROTOCOLS)
+        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(engine.provider()).protocols(DEFAULT_PROTOCOLS)
             // Checked against the host the proxy dialled (a bootstrap server or the address a broker advertises).
             .endpointIdentificationAlgorithm(hostnameVerification ? "HTTPS" : null);
         if (trust != null) {
@@ -45,7 +46,7 @@ final class SslContexts {
     }
 
     /** The proxy as a TLS server to its clients. */
-    static SslContext server(ListenerTlsConfig config) throws GeneralSecurityException, IOException {
+    static SslContext server(TlsEngine engine, ListenerTlsConfig config) throws GeneralSecurityException, IOException {
         SslContextBuilder b;
         if (config.key() instanceof KeyMaterial.Pem pem) {
             b = SslContextBuilder.forServer(pem.certificateChain().toFile(), pem.privateKey().toFile(),
@@ -53,7 +54,7 @@ final class SslContexts {
         } else {
             b = SslContextBuilder.forServer(keyManagers((KeyMaterial.Store) config.key()));
         }
-        b.sslProvider(SslProvider.JDK).protocols(config.protocols()).clientAuth(switch (config.clientAuth()) {
+        b.sslProvider(engine.provider()).protocols(config.protocols()).clientAuth(switch (config.clientAuth()) {
             case NONE -> ClientAuth.NONE;
             case REQUESTED -> ClientAuth.OPTIONAL;
             case REQUIRED -> ClientAuth.REQUIRE;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.cutover.proxy.server.embedded.EmbeddedKafkaCluster;
 import io.cutover.proxy.server.testkit.Await;
@@ -53,6 +54,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The proxy in front of a real SASL_SSL cluster (SCRAM-SHA-512, certificates made at test time),
@@ -283,6 +286,65 @@ class SecuredClusterTest {
                     .values().iterator().next().offset();
                 assertEquals(acked.get(), end, "every acknowledged record is on the SASL_SSL cluster");
             }
+        }
+    }
+
+    /**
+     * TLS on both of the proxy's sides with each engine: a producer and a consumer through the TLS
+     * listener, the proxy through SASL_SSL to the cluster, records large enough to span many TLS
+     * records each way.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"openssl", "jdk"})
+    void aProducerAndAConsumerGoThroughTheTlsListenerWithEachEngine(String engine) throws Exception {
+        assumeTrue(!engine.equals("openssl") || io.netty.handler.ssl.OpenSsl.isAvailable(), "OpenSSL does not load here");
+        TestCertificates.Leaf leaf = pki.leaf("proxy-" + engine);
+        Map<String, Object> overrides = tlsListener(leaf.certificatePem(), leaf.keyPem());
+        overrides.put("tls.engine", engine);
+        try (LogCapture log = LogCapture.of("io.cutover.proxy.server.security");
+             LogCapture connections = LogCapture.connections();
+             RunningProxy proxy = RunningProxy.in(secured.bootstrapServers(), overrides)) {
+            assertEquals(1.0, proxy.metric("cutover_proxy_tls_engine", "place=\"listener\"", "engine=\"" + engine + "\""));
+            assertEquals(1.0, proxy.metric("cutover_proxy_tls_engine", "place=\"source\"", "engine=\"" + engine + "\""));
+            assertEquals(2.0, proxy.metric("cutover_proxy_tls_engine"), "the listener and the source cluster, nothing else");
+            assertTrue(log.contains("listener TLS engine: " + (engine.equals("openssl") ? "OpenSSL (" : "JDK (")),
+                "the start log names the engine: " + log.lines());
+
+            String topic = Clients.unique("tls-" + engine);
+            try (Admin admin = Clients.admin(proxy.bootstrapServers(), tlsToProxy())) {
+                admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+            int count = 300;
+            java.util.Random random = new java.util.Random(42);
+            Map<String, String> sent = new HashMap<>();
+            try (KafkaProducer<String, String> producer = Clients.producer(proxy.bootstrapServers(), tlsToProxy())) {
+                List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
+                for (int i = 0; i < count; i++) {
+                    char[] value = new char[1_000 + random.nextInt(40_000)];
+                    for (int c = 0; c < value.length; c++) {
+                        value[c] = (char) ('a' + random.nextInt(26));
+                    }
+                    sent.put("k" + i, new String(value));
+                    acks.add(producer.send(new ProducerRecord<>(topic, "k" + i, sent.get("k" + i))));
+                }
+                for (java.util.concurrent.Future<?> ack : acks) {
+                    ack.get(60, TimeUnit.SECONDS);
+                }
+            }
+            Map<String, String> read = new HashMap<>();
+            try (KafkaConsumer<String, String> consumer = Clients.consumer(proxy.bootstrapServers(), Clients.unique("tls-group"),
+                tlsToProxy())) {
+                consumer.subscribe(List.of(topic));
+                Await.until("every record is read back through the TLS listener", DEADLINE, () -> {
+                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                        read.put(r.key(), r.value());
+                    }
+                    return read.size() >= count;
+                });
+            }
+            assertEquals(sent, read, "every record came back whole");
+            assertTrue(connections.lines().stream().noneMatch(l -> l.contains("refusing connection")),
+                "no handshake failed: " + connections.lines());
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutover.proxy.server.config.KeyMaterial;
 import io.cutover.proxy.server.config.ListenerTlsConfig;
+import io.cutover.proxy.server.config.TlsEngineChoice;
 import io.cutover.proxy.server.testkit.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,8 +40,9 @@ class ListenerTlsTest {
         long t = System.currentTimeMillis() - 60_000;
         replace(a.certificatePem(), cert, t);
         replace(a.keyPem(), key, t);
-        ListenerTls tls = ListenerTls.create(new ListenerTlsConfig(new KeyMaterial.Pem(cert, key, null), null,
-            ListenerTlsConfig.ClientAuth.NONE, List.of("TLSv1.3"), Duration.ofSeconds(1)));
+        ListenerTls tls = ListenerTls.create("listener", new ListenerTlsConfig(new KeyMaterial.Pem(cert, key, null), null,
+            ListenerTlsConfig.ClientAuth.NONE, List.of("TLSv1.3"), Duration.ofSeconds(1)), TlsEngine.resolve(TlsEngineChoice.AUTO,
+            TlsEngine.NATIVE));
         var before = currentContext(tls);
         assertFalse(tls.reloadIfChanged(), "nothing changed");
 

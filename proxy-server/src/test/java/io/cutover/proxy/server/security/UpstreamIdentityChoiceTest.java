@@ -10,6 +10,7 @@ import io.cutover.proxy.server.config.ClusterSecurityConfig;
 import io.cutover.proxy.server.config.IdentityMode;
 import io.cutover.proxy.server.config.SaslCredentials;
 import io.cutover.proxy.server.config.Secret;
+import io.cutover.proxy.server.config.TlsEngineChoice;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,8 @@ class UpstreamIdentityChoiceTest {
 
     private static ClusterSecurity cluster(SecurityProtocol protocol, IdentityMode mode, Map<String, SaslCredentials> mapped) throws Exception {
         return ClusterSecurity.create("source", new ClusterSecurityConfig(protocol, null, null, true,
-            protocol == SecurityProtocol.PLAINTEXT ? null : SERVICE, mode, mapped), Duration.ofSeconds(5));
+            protocol == SecurityProtocol.PLAINTEXT ? null : SERVICE, mode, mapped), Duration.ofSeconds(5),
+            TlsEngine.resolve(TlsEngineChoice.JDK, TlsEngine.NATIVE));
     }
 
     private ListenerSasl listener() throws Exception {
