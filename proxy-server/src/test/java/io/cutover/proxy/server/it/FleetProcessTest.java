@@ -258,7 +258,8 @@ class FleetProcessTest {
                 }
                 assertTrue(lost.isEmpty(), lost.size() + " acknowledged records on neither cluster: " + lost.subList(0, Math.min(10, lost.size())));
                 System.out.println("FLEET-PROC acknowledged " + (load.ackedCount() + load2.ackedCount()) + ", lost 0, written twice 0, "
-                    + "out of producer order " + reorderings[0]);
+                    + "out of producer order " + reorderings[0] + "; polls that threw for a lost membership: classic "
+                    + load.pollErrors(classic) + ", KIP-848 " + load2.pollErrors(modern));
 
                 // The transactional application recovered from every kill the normal way (abort, or a new
                 // producer with its transactional.id): each committed record is visible once, and no aborted one.

@@ -30,6 +30,7 @@ public final class WaveWorkload implements AutoCloseable {
     private final List<Acked> acked = new CopyOnWriteArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Map<String, List<String>> consumed = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> pollErrors = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failedSends = new AtomicLong();
@@ -85,7 +86,18 @@ public final class WaveWorkload implements AutoCloseable {
                 "enable.auto.commit", "false", "client.id", group + "-member", "max.poll.records", 50))) {
                 c.subscribe(List.of(topic));
                 while (consuming) {
-                    var records = c.poll(Duration.ofMillis(100));
+                    org.apache.kafka.clients.consumer.ConsumerRecords<String, String> records;
+                    try {
+                        records = c.poll(Duration.ofMillis(100));
+                    } catch (org.apache.kafka.common.errors.UnknownMemberIdException
+                             | org.apache.kafka.common.errors.FencedMemberEpochException
+                             | org.apache.kafka.common.errors.StaleMemberEpochException e) {
+                        // A KIP-848 member whose group moved can learn from poll, not only from a commit,
+                        // that its membership is gone (README "Soak", known issue). An application that
+                        // polls again rejoins; counted, so the tests report it rather than hide it.
+                        pollErrors.computeIfAbsent(group, g -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                        continue;
+                    }
                     for (ConsumerRecord<String, String> r : records) {
                         into.add(r.partition() + ":" + r.value());
                     }
@@ -110,6 +122,12 @@ public final class WaveWorkload implements AutoCloseable {
         threads.add(t);
         t.start();
         return this;
+    }
+
+    /** How often {@code group}'s poll threw because its membership was gone (the consumer polled on). */
+    public int pollErrors(String group) {
+        java.util.concurrent.atomic.AtomicInteger n = pollErrors.get(group);
+        return n == null ? 0 : n.get();
     }
 
     public int ackedCount() {
