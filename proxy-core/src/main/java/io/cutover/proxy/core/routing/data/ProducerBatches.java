@@ -58,8 +58,11 @@ final class ProducerBatches {
                 outcome[0] = Errors.NOT_ENOUGH_REPLICAS;
                 return;
             }
-            FirstSequences.Verdict verdict = scope.producers().firstSequences().check(virtualId, topic, partition.index(), scope.cluster(),
-                epoch, RecordBatchHeaders.baseSequence(b, start), RecordBatchHeaders.recordCount(b, start), System.currentTimeMillis());
+            FirstSequences waiting = scope.producers().firstSequences();
+            // Only a producer a switch left waiting costs a lookup and a clock read.
+            FirstSequences.Verdict verdict = !waiting.covers(virtualId) ? FirstSequences.Verdict.PASS
+                : waiting.check(virtualId, topic, partition.index(), scope.cluster(), epoch, RecordBatchHeaders.baseSequence(b, start),
+                    RecordBatchHeaders.recordCount(b, start), System.currentTimeMillis());
             if (verdict != FirstSequences.Verdict.PASS) {
                 outcome[0] = verdict == FirstSequences.Verdict.DUPLICATE ? Errors.DUPLICATE_SEQUENCE_NUMBER : Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;
                 return;
