@@ -164,6 +164,8 @@ public final class ProxyServer implements AutoCloseable {
         // State first: a corrupt state file stops the start before any thread or socket exists.
         Map<String, Integer> offsets = new LinkedHashMap<>();
         config.clusters().values().forEach(c -> offsets.put(c.name(), c.nodeIdOffset()));
+        // A first OAUTHBEARER token before any link logs in, so the first ones need not fail for want of one.
+        config.clusters().values().forEach(c -> c.security().fetchFirstToken());
         // A fleet reads its shared state before anything else starts: a cold instance serves what the others serve.
         this.fleet = config.fleet().enabled() ? FleetState.start(config.fleet(), config.clusters().get(config.fleet().stateCluster()))
             : null;
@@ -355,6 +357,7 @@ public final class ProxyServer implements AutoCloseable {
             if (fleet != null) {
                 fleet.close();
             }
+            config.clusters().values().forEach(c -> c.security().close());
             throw e;
         }
     }
@@ -733,6 +736,7 @@ public final class ProxyServer implements AutoCloseable {
         if (fleet != null) {
             fleet.close();
         }
+        config.clusters().values().forEach(c -> c.security().close());
     }
 
     private void shutdownLoops() {

@@ -80,12 +80,33 @@ final class ClusterIdentityReader {
                 + ProxyConfigLoader.key(MAPPING_FILE) + " is not set: name the file that maps each client principal to its user on "
                 + "cluster " + cluster + ", or set identity = service (one proxy user for every client; see docs/security.md)");
         }
-        Map<String, SaslCredentials> here = all.getOrDefault(cluster, Map.of());
+        Map<String, SaslCredentials> here = withTokenEndpoints(all.getOrDefault(cluster, Map.of()), cluster, security);
         if (here.isEmpty()) {
             LOG.warn("{} maps no principal to a user on cluster {}: every client login for it will be refused",
                 ProxyConfigLoader.key(MAPPING_FILE), cluster);
         }
         return security.withIdentity(mode, here);
+    }
+
+    /** OAUTHBEARER entries without a token endpoint of their own take the one of the cluster's {@code sasl} settings. */
+    private Map<String, SaslCredentials> withTokenEndpoints(Map<String, SaslCredentials> entries, String cluster,
+                                                            ClusterSecurityConfig security) {
+        Map<String, SaslCredentials> settled = new java.util.HashMap<>();
+        entries.forEach((principal, c) -> {
+            ClientCredentialsGrant g = c.grant();
+            if (g != null && g.tokenEndpoint() == null) {
+                ClientCredentialsGrant own = security.sasl().grant();
+                if (own == null) {
+                    throw new ConfigError(ProxyConfigLoader.key(MAPPING_FILE) + ": principal \"" + principal + "\" logs in to cluster "
+                        + cluster + " with OAUTHBEARER but names no token-endpoint-url, and the cluster's own sasl settings name none "
+                        + "either (its mechanism is " + security.sasl().mechanism() + ")");
+                }
+                c = SaslCredentials.bearer(new ClientCredentialsGrant(own.tokenEndpoint(), g.clientId(), g.clientSecret(), g.scope(),
+                    own.caFile()));
+            }
+            settled.put(principal, c);
+        });
+        return settled;
     }
 
     private IdentityMode explicit(String path) {

@@ -15,11 +15,14 @@ import org.slf4j.LoggerFactory;
  */
 final class ClusterSecurityReader {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSecurityReader.class);
-    static final List<String> MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+    static final List<String> MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER");
     private static final Set<String> STORE_KEYS = Set.of("file", "type", "password-env", "password-file");
     private static final Set<String> TLS_KEYS = Set.of("ca-file", "certificate-file", "key-file", "key-password-env", "key-password-file",
         "hostname-verification");
     private static final Set<String> SASL_KEYS = Set.of("mechanism", "username", "password-env", "password-file");
+    /** OAUTHBEARER's client-credentials grant, instead of username and password. */
+    static final Set<String> GRANT_KEYS = Set.of("token-endpoint-url", "client-id", "client-secret-env", "client-secret-file", "scope",
+        "token-endpoint-ca-file");
 
     private ClusterSecurityReader() {
     }
@@ -36,17 +39,17 @@ final class ClusterSecurityReader {
             }
         } else if (relative.startsWith("sasl.")) {
             String k = relative.substring(5);
-            if (SASL_KEYS.contains(k)) {
+            if (SASL_KEYS.contains(k) || GRANT_KEYS.contains(k)) {
                 return;
             }
-            if (k.equals("password")) {
+            if (k.equals("password") || k.equals("client-secret")) {
                 throw new ConfigError(fullKey + ": the proxy takes no password in its config file; name where it is with "
-                    + "sasl.password-env (an environment variable) or sasl.password-file (a file)");
+                    + "sasl." + k + "-env (an environment variable) or sasl." + k + "-file (a file)");
             }
         }
         throw new ConfigError("unknown config key " + fullKey + "; a cluster's security takes protocol, identity, tls { ca-file, "
             + "truststore.*, certificate-file, key-file, key-password-env/-file, keystore.*, hostname-verification } and sasl "
-            + SASL_KEYS + " (see docs/security.md)");
+            + SASL_KEYS + " or, for OAUTHBEARER, sasl " + GRANT_KEYS + " (see docs/security.md)");
     }
 
     private static boolean storeKey(String k, String prefix) {
@@ -78,8 +81,9 @@ final class ClusterSecurityReader {
             LOG.warn("{} is off: cluster {}'s certificate is not checked against the broker's host name, so anyone holding a "
                 + "certificate from its CA can pose as its brokers", ProxyConfigLoader.key(base + ".tls.hostname-verification"), name);
         }
-        if (protocol == SecurityProtocol.SASL_PLAINTEXT && credentials.mechanism().equals("PLAIN")) {
-            LOG.warn("cluster {} uses SASL PLAIN without TLS: the proxy's password crosses the network in clear; use SASL_SSL", name);
+        if (protocol == SecurityProtocol.SASL_PLAINTEXT && (credentials.mechanism().equals("PLAIN") || credentials.grant() != null)) {
+            LOG.warn("cluster {} uses SASL {} without TLS: the proxy's {} crosses the network in clear; use SASL_SSL", name,
+                credentials.mechanism(), credentials.grant() != null ? "bearer token" : "password");
         }
         return new ClusterSecurityConfig(protocol, trust, key, verifyHost, credentials);
     }
@@ -108,7 +112,22 @@ final class ClusterSecurityReader {
         mechanism = mechanism.toUpperCase(Locale.ROOT);
         if (!MECHANISMS.contains(mechanism)) {
             throw new ConfigError(ProxyConfigLoader.key(base + ".mechanism") + " is \"" + mechanism + "\"; the proxy speaks "
-                + MECHANISMS + (mechanism.equals("OAUTHBEARER") || mechanism.equals("GSSAPI") ? " (" + mechanism + " is not supported yet)" : ""));
+                + MECHANISMS + (mechanism.equals("GSSAPI") ? " (GSSAPI is not supported yet)" : ""));
+        }
+        if (mechanism.equals("OAUTHBEARER")) {
+            for (String k : List.of("username", "password-env", "password-file")) {
+                if (root.hasPath(base + "." + k)) {
+                    throw new ConfigError(ProxyConfigLoader.key(base + "." + k) + " is set, but OAUTHBEARER logs in with a token the "
+                        + "proxy fetches itself: give token-endpoint-url, client-id and client-secret-env or client-secret-file");
+                }
+            }
+            return SaslCredentials.bearer(grant(base, files, null));
+        }
+        for (String k : GRANT_KEYS) {
+            if (root.hasPath(base + "." + k)) {
+                throw new ConfigError(ProxyConfigLoader.key(base + "." + k) + " is for mechanism OAUTHBEARER only; "
+                    + ProxyConfigLoader.key(base + ".mechanism") + " is " + mechanism);
+            }
         }
         String username = files.optional(base + ".username");
         if (username == null) {
@@ -118,5 +137,58 @@ final class ClusterSecurityReader {
             throw new ConfigError(ProxyConfigLoader.key(base + ".username") + " contains a control character");
         }
         return new SaslCredentials(mechanism, username, files.secret(base + ".password", true));
+    }
+
+    /**
+     * The client-credentials grant under {@code base}; {@code defaultEndpoint} (may be null) stands in
+     * for a missing token-endpoint-url, as in an identity mapping entry that shares the cluster's.
+     */
+    static ClientCredentialsGrant grant(String base, TlsSettingsReader files, ClientCredentialsGrant defaultEndpoint) {
+        String url = files.optional(base + ".token-endpoint-url");
+        java.net.URI endpoint;
+        if (url == null) {
+            if (defaultEndpoint == null) {
+                throw new ConfigError(ProxyConfigLoader.key(base + ".token-endpoint-url") + " is required for OAUTHBEARER: the "
+                    + "identity provider's OAuth token endpoint, where the proxy gets its tokens (client-credentials grant)");
+            }
+            endpoint = defaultEndpoint.tokenEndpoint();
+        } else {
+            endpoint = tokenEndpoint(url, ProxyConfigLoader.key(base + ".token-endpoint-url"));
+        }
+        String clientId = files.optional(base + ".client-id");
+        if (clientId == null) {
+            throw new ConfigError(ProxyConfigLoader.key(base + ".client-id") + " is required for OAUTHBEARER");
+        }
+        if (clientId.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new ConfigError(ProxyConfigLoader.key(base + ".client-id") + " contains a control character");
+        }
+        Secret secret = files.secret(base + ".client-secret", true);
+        java.nio.file.Path ca = files.optional(base + ".token-endpoint-ca-file") == null ? (url == null && defaultEndpoint != null
+            ? defaultEndpoint.caFile() : null) : files.file(base + ".token-endpoint-ca-file");
+        if (ca != null && !endpoint.getScheme().equalsIgnoreCase("https")) {
+            throw new ConfigError(ProxyConfigLoader.key(base + ".token-endpoint-ca-file") + " is set but the token endpoint "
+                + endpoint + " is not https");
+        }
+        return new ClientCredentialsGrant(endpoint, clientId, secret, files.optional(base + ".scope"), ca);
+    }
+
+    static java.net.URI tokenEndpoint(String url, String key) {
+        java.net.URI endpoint;
+        try {
+            endpoint = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new ConfigError(key + ": not a URL: " + url);
+        }
+        String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("https") || scheme.equals("http")) || endpoint.getHost() == null) {
+            throw new ConfigError(key + ": an http or https URL, was " + url);
+        }
+        if (endpoint.getUserInfo() != null) {
+            throw new ConfigError(key + ": put no user or password in the URL; the client secret goes in client-secret-env or -file");
+        }
+        if (scheme.equals("http")) {
+            LOG.warn("{} is plain http: the client secret and the tokens cross the network in clear; use https", key);
+        }
+        return endpoint;
     }
 }

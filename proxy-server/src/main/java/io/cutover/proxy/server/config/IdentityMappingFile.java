@@ -22,13 +22,20 @@ import java.util.function.Function;
  * <pre>
  * alice { source { mechanism = SCRAM-SHA-512, username = "orders-app", password-env = "ORDERS_APP_SOURCE_PASSWORD" } }
  * "CN=billing,O=Example" { target { mechanism = PLAIN, username = "billing", password-file = "/run/secrets/billing" } }
+ * carol { target { mechanism = OAUTHBEARER, client-id = "carol-app", client-secret-env = "CAROL_CLIENT_SECRET" } }
  * </pre>
+ *
+ * An OAUTHBEARER entry is an OAuth client of the cluster's identity provider: the proxy fetches that
+ * principal's tokens with the client-credentials grant, at the entry's {@code token-endpoint-url} or,
+ * without one, at the token endpoint of the cluster's own {@code sasl} settings.
  *
  * Principals are the top-level keys, read as whole keys (quote one that holds a dot), so any name a
  * client can log in with can be mapped.
  */
 final class IdentityMappingFile {
     private static final Set<String> ENTRY_KEYS = Set.of("mechanism", "username", "password-env", "password-file");
+    private static final Set<String> BEARER_KEYS = Set.of("mechanism", "client-id", "client-secret-env", "client-secret-file",
+        "token-endpoint-url", "scope");
 
     private IdentityMappingFile() {
     }
@@ -68,6 +75,10 @@ final class IdentityMappingFile {
     }
 
     private static SaslCredentials credentials(Config entry, String where, Function<String, String> environment) {
+        if (entry.hasPath("mechanism") && entry.getValue("mechanism").valueType() == ConfigValueType.STRING
+            && entry.getString("mechanism").trim().equalsIgnoreCase("OAUTHBEARER")) {
+            return bearer(entry, where, environment);
+        }
         for (String key : entry.root().keySet()) {
             if (key.equals("password")) {
                 throw new ConfigError(where + ": the proxy takes no password in a file it logs about; name where it is with password-env "
@@ -93,6 +104,34 @@ final class IdentityMappingFile {
         Secret password = env ? Secret.fromEnvironment(string(entry, "password-env", where), where + ", password-env", environment)
             : Secret.fromFile(java.nio.file.Path.of(string(entry, "password-file", where)), where + ", password-file");
         return new SaslCredentials(mechanism, username, password);
+    }
+
+    /** An OAUTHBEARER entry; a grant without a token endpoint takes the cluster's (see ClusterIdentityReader). */
+    private static SaslCredentials bearer(Config entry, String where, Function<String, String> environment) {
+        for (String key : entry.root().keySet()) {
+            if (key.equals("client-secret")) {
+                throw new ConfigError(where + ": the proxy takes no secret in a file it logs about; name where it is with "
+                    + "client-secret-env (an environment variable) or client-secret-file (a file)");
+            }
+            if (!BEARER_KEYS.contains(key)) {
+                throw new ConfigError(where + ": unknown key " + key + "; an OAUTHBEARER entry takes " + BEARER_KEYS);
+            }
+        }
+        String clientId = string(entry, "client-id", where);
+        if (clientId.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new ConfigError(where + ": client-id contains a control character");
+        }
+        boolean env = entry.hasPath("client-secret-env");
+        boolean file = entry.hasPath("client-secret-file");
+        if (env == file) {
+            throw new ConfigError(where + ": give exactly one of client-secret-env and client-secret-file");
+        }
+        Secret secret = env ? Secret.fromEnvironment(string(entry, "client-secret-env", where), where + ", client-secret-env", environment)
+            : Secret.fromFile(java.nio.file.Path.of(string(entry, "client-secret-file", where)), where + ", client-secret-file");
+        java.net.URI endpoint = entry.hasPath("token-endpoint-url")
+            ? ClusterSecurityReader.tokenEndpoint(string(entry, "token-endpoint-url", where), where + ", token-endpoint-url") : null;
+        String scope = entry.hasPath("scope") ? string(entry, "scope", where) : null;
+        return SaslCredentials.bearer(new ClientCredentialsGrant(endpoint, clientId, secret, scope, null));
     }
 
     private static String string(Config entry, String key, String where) {

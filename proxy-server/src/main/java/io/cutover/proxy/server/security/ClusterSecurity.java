@@ -1,5 +1,12 @@
 package io.cutover.proxy.server.security;
 
+import io.cutover.proxy.server.concurrent.DaemonScheduler;
+import io.cutover.proxy.server.config.ClientCredentialsGrant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+
 import io.cutover.proxy.server.config.ClusterSecurityConfig;
 import io.cutover.proxy.server.config.IdentityMode;
 import io.cutover.proxy.server.config.SaslCredentials;
@@ -25,21 +32,27 @@ public final class ClusterSecurity {
     private final TlsEngine engine;
     private final Duration handshakeTimeout;
     private final Map<String, Object> clientProperties;
+    /** Per OAuth client (the service credential's, each mapped principal's): its tokens. Empty without OAUTHBEARER. */
+    private final Map<ClientCredentialsGrant, BearerTokens> tokens;
+    private final ScheduledExecutorService tokenRefresher;
 
     private ClusterSecurity(String cluster, ClusterSecurityConfig config, SslContext sslContext, TlsEngine engine,
-                            Duration handshakeTimeout, Map<String, Object> clientProperties) {
+                            Duration handshakeTimeout, Map<String, Object> clientProperties, Map<ClientCredentialsGrant, BearerTokens> tokens,
+                            ScheduledExecutorService tokenRefresher) {
         this.cluster = cluster;
         this.config = config;
         this.sslContext = sslContext;
         this.engine = engine;
         this.handshakeTimeout = handshakeTimeout;
         this.clientProperties = Map.copyOf(clientProperties);
+        this.tokens = Map.copyOf(tokens);
+        this.tokenRefresher = tokenRefresher;
     }
 
     /** No TLS, no SASL. */
     public static ClusterSecurity plaintext(String cluster) {
         return new ClusterSecurity(cluster, ClusterSecurityConfig.PLAINTEXT, null, null, Duration.ofSeconds(10),
-            Map.of("security.protocol", SecurityProtocol.PLAINTEXT.name));
+            Map.of("security.protocol", SecurityProtocol.PLAINTEXT.name), Map.of(), null);
     }
 
     /**
@@ -49,12 +62,56 @@ public final class ClusterSecurity {
      */
     public static ClusterSecurity create(String cluster, ClusterSecurityConfig config, Duration handshakeTimeout, TlsEngine engine)
         throws GeneralSecurityException, IOException {
+        Map<ClientCredentialsGrant, BearerTokens> tokens = new HashMap<>();
+        // No thread starts until a token is first asked for: a config that is only read costs none.
+        ScheduledExecutorService refresher = null;
+        List<SaslCredentials> all = new ArrayList<>(config.mapped().values());
+        if (config.sasl() != null) {
+            all.add(config.sasl());
+        }
+        for (SaslCredentials c : all) {
+            if (c.grant() != null) {
+                if (refresher == null) {
+                    refresher = DaemonScheduler.named("cutover-oauth-" + cluster);
+                }
+                tokens.put(c.grant(), new BearerTokens(c.grant().toString(), c.grant().clientId(), new TokenEndpoint(c.grant(), handshakeTimeout), refresher,
+                    System::currentTimeMillis));
+            }
+        }
+        BearerTokens service = config.sasl() == null || config.sasl().grant() == null ? null : tokens.get(config.sasl().grant());
+        Map<String, Object> clientProperties = KafkaClientSecurity.properties(config, service);
         if (!config.usesTls()) {
-            return new ClusterSecurity(cluster, config, null, null, handshakeTimeout, KafkaClientSecurity.properties(config));
+            return new ClusterSecurity(cluster, config, null, null, handshakeTimeout, clientProperties, tokens, refresher);
         }
         SslContext ssl = SslContexts.client(engine, config.trust(), config.key(), config.hostnameVerification());
         LOG.info("cluster {} TLS engine: {}", cluster, engine.description());
-        return new ClusterSecurity(cluster, config, ssl, engine, handshakeTimeout, KafkaClientSecurity.properties(config));
+        return new ClusterSecurity(cluster, config, ssl, engine, handshakeTimeout, clientProperties, tokens, refresher);
+    }
+
+    /**
+     * Fetches the service credential's first OAUTHBEARER token, waiting at most the handshake timeout, so the
+     * first links to the cluster need not fail for want of one; a no-op without OAUTHBEARER. A
+     * provider that does not answer does not stop the start: logins to this cluster fail, clearly,
+     * until it does, and the other cluster serves on.
+     */
+    public void fetchFirstToken() {
+        BearerTokens service = config.sasl() == null || config.sasl().grant() == null ? null : tokens.get(config.sasl().grant());
+        if (service != null) {
+            service.startAndWait(handshakeTimeout);
+        }
+    }
+
+    /** The tokens of {@code credentials}' OAuth client; null when they are not a client-credentials grant. */
+    BearerTokens tokens(SaslCredentials credentials) {
+        return credentials.grant() == null ? null : tokens.get(credentials.grant());
+    }
+
+    /** Stops fetching tokens. */
+    public void close() {
+        tokens.values().forEach(BearerTokens::close);
+        if (tokenRefresher != null) {
+            tokenRefresher.shutdownNow();
+        }
     }
 
     public String cluster() {

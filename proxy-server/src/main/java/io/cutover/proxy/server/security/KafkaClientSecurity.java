@@ -22,7 +22,8 @@ final class KafkaClientSecurity {
     private KafkaClientSecurity() {
     }
 
-    static Map<String, Object> properties(ClusterSecurityConfig c) throws IOException {
+    /** {@code serviceTokens}: the service OAuth client's tokens when the cluster's mechanism is OAUTHBEARER, else null. */
+    static Map<String, Object> properties(ClusterSecurityConfig c, BearerTokens serviceTokens) throws IOException {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, c.protocol().name);
         if (c.usesTls()) {
@@ -55,6 +56,15 @@ final class KafkaClientSecurity {
         if (c.usesSasl()) {
             SaslCredentials s = c.sasl();
             p.put(SaslConfigs.SASL_MECHANISM, s.mechanism());
+            if (s.grant() != null) {
+                p.put(SaslConfigs.SASL_LOGIN_CALLBACK_HANDLER_CLASS, ServiceTokenLogin.class.getName());
+                p.put(ServiceTokenLogin.TOKENS, serviceTokens);
+                // Kafka shares one login among clients with the same JAAS text: a text of their own per token source keeps
+                // two proxies in one JVM (tests, an embedding application) from logging in with each other's tokens.
+                p.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
+                    + "cutoverTokens=\"" + System.identityHashCode(serviceTokens) + "\";");
+                return p;
+            }
             String module = s.mechanism().equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
                 : "org.apache.kafka.common.security.scram.ScramLoginModule";
             p.put(SaslConfigs.SASL_JAAS_CONFIG, module + " required username=\"" + jaasQuote(s.username()) + "\" password=\""

@@ -50,6 +50,8 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
 
     private final String cluster;
     private final SaslCredentials credentials;
+    /** The tokens of {@code credentials}' OAuth client; null unless they are a client-credentials grant. */
+    private final BearerTokens tokens;
     private final boolean service;
     private final boolean afterTls;
     private final Duration timeout;
@@ -64,14 +66,19 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
     private ScheduledFuture<?> deadline;
 
     SaslAuthenticator(String cluster, SaslCredentials credentials, boolean afterTls, Duration timeout) {
-        this(cluster, credentials, true, afterTls, timeout);
+        this(cluster, credentials, null, true, afterTls, timeout);
     }
 
-    /** {@code service}: the proxy's own credential, rather than the user of the one client the connection serves. */
-    SaslAuthenticator(String cluster, SaslCredentials credentials, boolean service, boolean afterTls, Duration timeout) {
+    /**
+     * {@code service}: the proxy's own credential, rather than the user of the one client the
+     * connection serves; {@code tokens}: where an OAUTHBEARER grant's tokens are held.
+     */
+    SaslAuthenticator(String cluster, SaslCredentials credentials, BearerTokens tokens, boolean service, boolean afterTls,
+                      Duration timeout) {
         this.cluster = cluster;
         this.service = service;
         this.credentials = credentials;
+        this.tokens = tokens;
         this.afterTls = afterTls;
         this.timeout = timeout;
     }
@@ -214,7 +221,7 @@ final class SaslAuthenticator extends ChannelDuplexHandler {
             return;
         }
         String server = ctx.channel().remoteAddress() instanceof InetSocketAddress remote ? remote.getHostString() : "kafka";
-        sasl = SaslClients.create(credentials, server);
+        sasl = SaslClients.create(credentials, tokens, server);
         byte[] first = sasl.hasInitialResponse() ? sasl.evaluateChallenge(new byte[0]) : new byte[0];
         sendAuthenticate(ctx, first);
     }

@@ -21,13 +21,15 @@ import org.apache.kafka.common.security.scram.internals.ScramSaslClient;
 
 /**
  * SASL clients for the mechanisms the proxy speaks: the JDK's PLAIN, Kafka's SCRAM, and Kafka's
- * OAUTHBEARER for a client's own token passed through (the token travels as the password).
+ * OAUTHBEARER, either with a client's own token passed through (the token travels as the password)
+ * or with the token the proxy holds for an OAuth client ({@link BearerTokens}).
  */
 final class SaslClients {
     private SaslClients() {
     }
 
-    static SaslClient create(SaslCredentials credentials, String serverName) throws SaslException {
+    /** {@code tokens}: where an OAUTHBEARER grant's tokens are held; null for every other kind of credentials. */
+    static SaslClient create(SaslCredentials credentials, BearerTokens tokens, String serverName) throws SaslException {
         CallbackHandler callbacks = (Callback[] cbs) -> {
             for (Callback cb : cbs) {
                 if (cb instanceof NameCallback name) {
@@ -47,7 +49,18 @@ final class SaslClients {
             return plain;
         }
         if (credentials.mechanism().equals(ListenerSasl.OAUTHBEARER)) {
-            return new OAuthBearerSaslClient(new PassedToken(credentials));
+            if (credentials.grant() != null) {
+                if (tokens == null) {
+                    throw new SaslException("no token source for " + credentials.grant());
+                }
+                BearerTokens.Token held = tokens.now();
+                if (held == null) {
+                    // Without a valid token, a login could only be refused: say why instead.
+                    throw new SaslException(tokens.lastFailure());
+                }
+                return new OAuthBearerSaslClient(new HeldToken(held.value(), held.principal(), held.issuedMs(), held.expiresMs()));
+            }
+            return new OAuthBearerSaslClient(new HeldToken(credentials.password().value(), credentials.username(), null, Long.MAX_VALUE));
         }
         ScramMechanism scram = ScramMechanism.forMechanismName(credentials.mechanism());
         if (scram == null) {
@@ -60,8 +73,12 @@ final class SaslClients {
         }
     }
 
-    /** Hands Kafka's OAUTHBEARER client the token a client logged in with, as it is; no SASL extensions. */
-    private record PassedToken(SaslCredentials credentials) implements AuthenticateCallbackHandler {
+    /**
+     * Hands Kafka's OAUTHBEARER client one token, with no SASL extensions: a client's own, passed
+     * through (its expiry is then the cluster's to judge: {@code lifetimeMs} MAX_VALUE), or one the
+     * proxy fetched for an OAuth client.
+     */
+    record HeldToken(String value, String principal, Long startMs, long lifetimeMs) implements AuthenticateCallbackHandler {
         @Override
         public void configure(java.util.Map<String, ?> configs, String saslMechanism,
                               java.util.List<javax.security.auth.login.AppConfigurationEntry> jaasConfigEntries) {
@@ -71,32 +88,7 @@ final class SaslClients {
         public void handle(Callback[] callbacks) throws UnsupportedCallbackException {
             for (Callback cb : callbacks) {
                 if (cb instanceof OAuthBearerTokenCallback token) {
-                    token.token(new OAuthBearerToken() {
-                        @Override
-                        public String value() {
-                            return credentials.password().value();
-                        }
-
-                        @Override
-                        public java.util.Set<String> scope() {
-                            return java.util.Set.of();
-                        }
-
-                        @Override
-                        public long lifetimeMs() {
-                            return Long.MAX_VALUE; // the cluster judges the token's expiry, not the proxy
-                        }
-
-                        @Override
-                        public String principalName() {
-                            return credentials.username();
-                        }
-
-                        @Override
-                        public Long startTimeMs() {
-                            return null;
-                        }
-                    });
+                    token.token(bearer());
                 } else if (cb instanceof SaslExtensionsCallback extensions) {
                     extensions.extensions(SaslExtensions.empty());
                 } else {
@@ -105,8 +97,42 @@ final class SaslClients {
             }
         }
 
+        OAuthBearerToken bearer() {
+            return new OAuthBearerToken() {
+                @Override
+                public String value() {
+                    return value;
+                }
+
+                @Override
+                public java.util.Set<String> scope() {
+                    return java.util.Set.of();
+                }
+
+                @Override
+                public long lifetimeMs() {
+                    return lifetimeMs;
+                }
+
+                @Override
+                public String principalName() {
+                    return principal;
+                }
+
+                @Override
+                public Long startTimeMs() {
+                    return startMs;
+                }
+            };
+        }
+
         @Override
         public void close() {
+        }
+
+        @Override
+        public String toString() {
+            return "token of " + principal; // never the token itself
         }
     }
 }

@@ -36,8 +36,9 @@ public final class UpstreamSecurity {
      */
     public static void install(ChannelPipeline pipeline, ClusterSecurity security, SaslCredentials credentials) {
         if (security.config().usesSasl()) {
-            pipeline.addFirst("upstream-sasl", new SaslAuthenticator(security.cluster(), credentials == null ? security.config().sasl()
-                : credentials, credentials == null, security.config().usesTls(), security.handshakeTimeout()));
+            SaslCredentials as = credentials == null ? security.config().sasl() : credentials;
+            pipeline.addFirst("upstream-sasl", new SaslAuthenticator(security.cluster(), as, security.tokens(as), credentials == null,
+                security.config().usesTls(), security.handshakeTimeout()));
         }
         if (security.config().usesTls()) {
             pipeline.addFirst("upstream-tls", new TlsOnConnect(security.sslContext(), security.handshakeTimeout()));

@@ -98,6 +98,35 @@ class IdentityConfigTest {
     }
 
     @Test
+    void anOAuthbearerEntryIsAnOAuthClientWithTheClustersTokenEndpointUnlessItNamesItsOwn() throws Exception {
+        String bearer = "protocol = SASL_SSL, sasl { mechanism = OAUTHBEARER, token-endpoint-url = \"https://idp.example/token\", "
+            + "client-id = proxy, client-secret-env = PROXY_PW }, identity = mapped";
+        Path file = mapping("alice { source { mechanism = OAUTHBEARER, client-id = orders-app, client-secret-env = ORDERS_APP_PW } }\n"
+            + "bob { source { mechanism = oauthbearer, client-id = billing, client-secret-env = ORDERS_APP_PW, "
+            + "token-endpoint-url = \"https://other-idp.example/token\", scope = \"kafka.write\" } }\n");
+        var s = parse(login() + "\n identity.mapping-file = " + q(file), "{ " + bearer + " }").source().security();
+        try {
+            SaslCredentials alice = s.mappedCredentials("alice");
+            assertEquals("OAUTHBEARER", alice.mechanism());
+            assertEquals("orders-app", alice.grant().clientId());
+            assertEquals("https://idp.example/token", alice.grant().tokenEndpoint().toString(), "the cluster's endpoint");
+            assertEquals(SECRET, alice.grant().clientSecret().value());
+            assertEquals("https://other-idp.example/token", s.mappedCredentials("bob").grant().tokenEndpoint().toString());
+            assertEquals("kafka.write", s.mappedCredentials("bob").grant().scope());
+            assertFalse(alice.toString().contains(SECRET), alice.toString());
+        } finally {
+            s.close();
+        }
+        // A SCRAM cluster has no token endpoint to lend.
+        refused(login() + "\n identity.mapping-file = " + q(file), "{ " + SASL + ", identity = mapped }", "principal \"alice\"",
+            "names no token-endpoint-url");
+        Path extra = mapping("alice { source { mechanism = OAUTHBEARER, client-id = a, client-secret-env = ORDERS_APP_PW, username = u } }");
+        refused(login() + "\n identity.mapping-file = " + q(extra), "{ " + bearer + " }", "unknown key username", "client-id");
+        Path inline = mapping("alice { source { mechanism = OAUTHBEARER, client-id = a, client-secret = \"" + SECRET + "\" } }");
+        refused(login() + "\n identity.mapping-file = " + q(inline), "{ " + bearer + " }", "client-secret-env");
+    }
+
+    @Test
     void aBrokenMappingFileStopsTheStartNamingThePrincipalAndCluster() throws Exception {
         String mapped = "{ " + SASL + ", identity = mapped }";
         Path inline = mapping("alice { source { mechanism = PLAIN, username = a, password = \"" + SECRET + "\" } }");

@@ -107,6 +107,51 @@ class SecurityConfigTest {
     }
 
     @Test
+    void oauthbearerTakesAClientCredentialsGrantAndKeepsItsSecretSecret() {
+        ProxyConfig c = source("{ protocol = SASL_SSL, tls.ca-file = " + q(pki.caPem()) + ", sasl { mechanism = oauthbearer, "
+            + "token-endpoint-url = \"https://idp.example/oauth2/token\", client-id = cutover-proxy, client-secret-env = PROXY_PW, "
+            + "scope = kafka } }");
+        var s = c.source().security();
+        SaslCredentials sasl = s.config().sasl();
+        assertEquals("OAUTHBEARER", sasl.mechanism());
+        assertEquals("cutover-proxy", sasl.username());
+        assertEquals("https://idp.example/oauth2/token", sasl.grant().tokenEndpoint().toString());
+        assertEquals("kafka", sasl.grant().scope());
+        assertEquals(SECRET, sasl.grant().clientSecret().value());
+        Map<String, Object> p = s.clientProperties();
+        assertEquals("OAUTHBEARER", p.get("sasl.mechanism"));
+        assertEquals("io.cutover.proxy.server.security.ServiceTokenLogin", p.get("sasl.login.callback.handler.class"));
+        assertTrue(((String) p.get("sasl.jaas.config")).startsWith("org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule"));
+        String shown = c.toString() + s + s.config() + p;
+        assertFalse(shown.contains(SECRET), "no secret in " + shown);
+        assertTrue(shown.contains("environment variable PROXY_PW"), shown);
+        s.close();
+    }
+
+    @Test
+    void oauthbearerSettingsThatCannotWorkAreRefused() throws Exception {
+        String ok = "token-endpoint-url = \"https://idp.example/token\", client-id = p, client-secret-env = PROXY_PW";
+        refusedSource("{ protocol = SASL_SSL, sasl { mechanism = OAUTHBEARER, client-id = p, client-secret-env = PROXY_PW } }",
+            "sasl.token-endpoint-url is required");
+        refusedSource("{ protocol = SASL_SSL, sasl { mechanism = OAUTHBEARER, token-endpoint-url = \"ftp://idp/token\", client-id = p, "
+            + "client-secret-env = PROXY_PW } }", "an http or https URL");
+        refusedSource("{ protocol = SASL_SSL, sasl { mechanism = OAUTHBEARER, token-endpoint-url = \"https://u:pw@idp/token\", "
+            + "client-id = p, client-secret-env = PROXY_PW } }", "no user or password in the URL");
+        refusedSource("{ protocol = SASL_SSL, sasl { mechanism = OAUTHBEARER, token-endpoint-url = \"https://idp/token\", "
+            + "client-secret-env = PROXY_PW } }", "sasl.client-id is required");
+        refusedSource("{ protocol = SASL_SSL, sasl { mechanism = OAUTHBEARER, token-endpoint-url = \"https://idp/token\", client-id = p } }",
+            "sasl.client-secret-env or", "required");
+        refusedSource("{ protocol = SASL_SSL, sasl { mechanism = OAUTHBEARER, " + ok + ", client-secret = \"inline\" } }",
+            "security.sasl.client-secret", "client-secret-env", "client-secret-file");
+        refusedSource("{ protocol = SASL_SSL, sasl { mechanism = OAUTHBEARER, " + ok + ", username = p } }",
+            "sasl.username is set", "token the proxy fetches itself");
+        refusedSource("{ protocol = SASL_SSL, sasl { mechanism = PLAIN, username = p, password-env = PROXY_PW, client-id = x } }",
+            "sasl.client-id is for mechanism OAUTHBEARER only");
+        refusedSource("{ protocol = SASL_SSL, sasl { mechanism = OAUTHBEARER, token-endpoint-url = \"http://idp/token\", client-id = p, "
+            + "client-secret-env = PROXY_PW, token-endpoint-ca-file = " + q(pki.caPem()) + " } }", "is not https");
+    }
+
+    @Test
     void wrongCombinationsAreRefusedNamingTheKey() throws Exception {
         refusedSource("{ protocol = TLS }", "cutover-proxy.clusters.source.security.protocol", "SASL_SSL");
         refusedSource("{ tls.ca-file = " + q(pki.caPem()) + " }", "security.protocol is required");
@@ -116,7 +161,7 @@ class SecurityConfigTest {
             "does not use SASL");
         refusedSource("{ protocol = SASL_SSL }", "security.sasl", "required");
         refusedSource("{ protocol = SASL_SSL, sasl { mechanism = GSSAPI, username = p, password-env = PROXY_PW } }",
-            "sasl.mechanism", "not supported yet");
+            "sasl.mechanism", "GSSAPI is not supported yet");
         refusedSource("{ protocol = SASL_SSL, sasl { mechanism = PLAIN, username = p, password = \"inline-secret\" } }",
             "security.sasl.password", "password-env", "password-file");
         refusedSource("{ protocol = SASL_SSL, sasl { mechanism = PLAIN, username = p } }", "password-env or", "required");

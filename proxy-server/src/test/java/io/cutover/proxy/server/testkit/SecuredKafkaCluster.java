@@ -62,7 +62,10 @@ public final class SecuredKafkaCluster implements AutoCloseable {
     }
 
     /** Who signs the JWTs an OAUTHBEARER login to the broker must carry, and what they must say. */
-    public record BearerTokens(Path jwksFile, String issuer, String audience) {
+    public record BearerTokens(String jwksUrl, String issuer, String audience) {
+        public BearerTokens(Path jwksFile, String issuer, String audience) {
+            this(jwksFile.toUri().toString(), issuer, audience);
+        }
     }
 
     /** As above, with OAUTHBEARER too: Kafka's own JWT validator, checking tokens against {@code tokens}' keys. */
@@ -88,12 +91,17 @@ public final class SecuredKafkaCluster implements AutoCloseable {
                 "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;");
             c.put("listener.name.external.oauthbearer.sasl.server.callback.handler.class",
                 "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler");
-            c.put("sasl.oauthbearer.jwks.endpoint.url", tokens.jwksFile().toUri().toString());
+            c.put("sasl.oauthbearer.jwks.endpoint.url", tokens.jwksUrl());
             c.put("sasl.oauthbearer.expected.issuer", tokens.issuer());
             c.put("sasl.oauthbearer.expected.audience", tokens.audience());
-            // Kafka 4 reads a JWKS URL only when the JVM allows it by name (a process-wide setting, harmless to other tests).
-            System.setProperty("org.apache.kafka.sasl.oauthbearer.allowed.urls", tokens.jwksFile().toUri().toString());
-            System.setProperty("org.apache.kafka.sasl.oauthbearer.allowed.files", tokens.jwksFile().toString());
+            // No grace for an expired token: a test that a client logs in with a fresh one must not pass on a stale one.
+            c.put("sasl.oauthbearer.clock.skew.seconds", "0");
+            // Kafka 4 reads a JWKS URL only when the JVM allows it by name (a process-wide setting, harmless to other tests);
+            // added to what earlier clusters of this JVM allowed.
+            allow("org.apache.kafka.sasl.oauthbearer.allowed.urls", tokens.jwksUrl());
+            if (tokens.jwksUrl().startsWith("file:")) {
+                allow("org.apache.kafka.sasl.oauthbearer.allowed.files", Path.of(java.net.URI.create(tokens.jwksUrl())).toString());
+            }
         }
         if (authorizer) {
             c.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
@@ -115,6 +123,11 @@ public final class SecuredKafkaCluster implements AutoCloseable {
             throw e;
         }
         return secured;
+    }
+
+    private static synchronized void allow(String property, String value) {
+        String before = System.getProperty(property);
+        System.setProperty(property, before == null || before.isEmpty() ? value : before + "," + value);
     }
 
     private static String morePlainUsers(Map<String, String> users) {
