@@ -169,8 +169,8 @@ public final class SecuredKafkaCluster implements AutoCloseable {
     public void allow(String user, ResourceType type, String prefix, AclOperation... operations) throws Exception {
         List<AclBinding> acls = new java.util.ArrayList<>();
         for (AclOperation op : operations) {
-            acls.add(new AclBinding(new ResourcePattern(type, prefix, prefix.equals(ResourcePattern.WILDCARD_RESOURCE) ? PatternType.LITERAL
-                : PatternType.PREFIXED), new AccessControlEntry("User:" + user, "*", op, AclPermissionType.ALLOW)));
+            acls.add(new AclBinding(new ResourcePattern(type, prefix, prefix.equals(ResourcePattern.WILDCARD_RESOURCE)
+                || type == ResourceType.CLUSTER ? PatternType.LITERAL : PatternType.PREFIXED), new AccessControlEntry("User:" + user, "*", op, AclPermissionType.ALLOW)));
         }
         try (Admin admin = adminClient()) {
             admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);

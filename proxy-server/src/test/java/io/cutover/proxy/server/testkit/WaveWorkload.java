@@ -27,6 +27,7 @@ public final class WaveWorkload implements AutoCloseable {
 
     private final String bootstrap;
     private final String topic;
+    private final Map<String, Object> login;
     private final List<Acked> acked = new CopyOnWriteArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Map<String, List<String>> consumed = new ConcurrentHashMap<>();
@@ -39,15 +40,27 @@ public final class WaveWorkload implements AutoCloseable {
     private volatile boolean paused;
 
     public WaveWorkload(String bootstrap, String topic) {
+        this(bootstrap, topic, Map.of());
+    }
+
+    /** {@code login}: settings every client of the workload adds (a SASL login to the proxy, say). */
+    public WaveWorkload(String bootstrap, String topic, Map<String, Object> login) {
         this.bootstrap = bootstrap;
         this.topic = topic;
+        this.login = Map.copyOf(login);
+    }
+
+    private Map<String, Object> with(Map<String, Object> settings) {
+        Map<String, Object> all = new java.util.HashMap<>(login);
+        all.putAll(settings);
+        return all;
     }
 
     /** Starts the producer: one record every {@code everyMillis} ms (its pacing, not synchronisation). */
     public WaveWorkload produce(String clientId, long everyMillis) {
         Thread t = new Thread(() -> {
-            try (KafkaProducer<String, String> p = Clients.producer(bootstrap, Map.of("acks", "all", "enable.idempotence", "true",
-                "client.id", clientId, "linger.ms", 0, "delivery.timeout.ms", 120_000))) {
+            try (KafkaProducer<String, String> p = Clients.producer(bootstrap, with(Map.of("acks", "all", "enable.idempotence", "true",
+                "client.id", clientId, "linger.ms", 0, "delivery.timeout.ms", 120_000)))) {
                 long i = 0;
                 while (producing) {
                     if (paused) {
@@ -82,8 +95,8 @@ public final class WaveWorkload implements AutoCloseable {
         List<String> into = Collections.synchronizedList(new ArrayList<>());
         consumed.put(group, into);
         Thread t = new Thread(() -> {
-            try (KafkaConsumer<String, String> c = Clients.consumer(bootstrap, group, Map.of("group.protocol", protocol,
-                "enable.auto.commit", "false", "client.id", group + "-member", "max.poll.records", 50))) {
+            try (KafkaConsumer<String, String> c = Clients.consumer(bootstrap, group, with(Map.of("group.protocol", protocol,
+                "enable.auto.commit", "false", "client.id", group + "-member", "max.poll.records", 50)))) {
                 c.subscribe(List.of(topic));
                 while (consuming) {
                     org.apache.kafka.clients.consumer.ConsumerRecords<String, String> records;
