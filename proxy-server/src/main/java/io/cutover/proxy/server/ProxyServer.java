@@ -88,6 +88,7 @@ import io.cutover.proxy.server.route.ControlPlaneAnswers;
 import io.cutover.proxy.server.route.RoutingState;
 import io.cutover.proxy.server.route.TopicIdRefresher;
 import io.cutover.proxy.server.route.TransactionBoundaryGuard;
+import io.cutover.proxy.server.security.ClusterSockets;
 import io.cutover.proxy.server.security.ListenerTls;
 import io.cutover.proxy.server.upstream.ClusterLink;
 import io.cutover.proxy.server.upstream.KnownApiVersions;
@@ -470,10 +471,22 @@ public final class ProxyServer implements AutoCloseable {
             waves.followTopics(offsetSyncs::follow);
         }
         waves.reportsFrom(inventory, history);
+        ClusterConfig rehearsedTarget = config.clusters().get(ProxyConfig.TARGET);
         waves.rehearsals(new WaveRehearsal(captures, inventory, config.source().bootstrapServers().get(0),
-            config.clusters().get(ProxyConfig.TARGET).bootstrapServers().get(0)));
+            rehearsedTarget.bootstrapServers().get(0), rehearsalSockets(config.source()), rehearsalSockets(rehearsedTarget)));
         this.wavesApi = new WavesApi(waves);
         wavesApi.register(router, auth);
+    }
+
+    /** Rehearsals reach {@code cluster} with its TLS and SASL, on the JDK's engine (their sockets are blocking ones). */
+    private static ClusterSockets rehearsalSockets(ClusterConfig cluster) {
+        try {
+            return ClusterSockets.of(cluster.security());
+        } catch (java.security.GeneralSecurityException | java.io.IOException e) {
+            // The same files were read a moment ago for the cluster's own connections.
+            throw new IllegalStateException("cluster " + cluster.security().cluster() + ": cannot read its TLS settings again for wave "
+                + "rehearsals: " + e.getMessage(), e);
+        }
     }
 
     /** The waves' state machine (null with one cluster). */

@@ -45,10 +45,14 @@ public final class Capture {
 
     private static final short SASL_AUTHENTICATE = 36;
 
-    private enum Kind { FRAME, CLOSE }
+    private enum Kind { FRAME, CLOSE, LOGIN }
 
     private record Entry(Kind kind, long connectionId, InetSocketAddress client, InetSocketAddress server, boolean fromClient,
-                         long micros, ByteBuf frame) {
+                         long micros, ByteBuf frame, String principal) {
+        Entry(Kind kind, long connectionId, InetSocketAddress client, InetSocketAddress server, boolean fromClient, long micros,
+              ByteBuf frame) {
+            this(kind, connectionId, client, server, fromClient, micros, frame, null);
+        }
     }
 
     private final CaptureSpec spec;
@@ -164,6 +168,16 @@ public final class Capture {
         return true;
     }
 
+    /**
+     * The client of a captured connection logged in as {@code principal} (a name, never a secret):
+     * written as a comment on the conversation, so a rehearsal replays its requests as that principal.
+     */
+    public void loggedIn(long connectionId, InetSocketAddress client, InetSocketAddress server, String principal) {
+        if (running) {
+            queue.offer(new Entry(Kind.LOGIN, connectionId, client, server, true, nowMicros(), null, principal));
+        }
+    }
+
     /** A captured connection ended; its conversation gets a FIN. */
     public void closed(long connectionId, boolean byClient) {
         if (running) {
@@ -236,6 +250,10 @@ public final class Capture {
                 }
                 if (e.kind == Kind.CLOSE) {
                     writer.closed(e.connectionId, e.fromClient, e.micros);
+                    continue;
+                }
+                if (e.kind == Kind.LOGIN) {
+                    writer.loggedIn(e.connectionId, e.client, e.server, e.micros, e.principal);
                     continue;
                 }
                 ByteBuf frame = e.frame;

@@ -51,6 +51,7 @@ public final class CaptureReader implements AutoCloseable {
     private final Map<FlowKey, KafkaConnection> active = new LinkedHashMap<>();
     private final Deque<Lingering> lingering = new ArrayDeque<>();
     private final List<CapturedConnection> retired = new ArrayList<>();
+    private final Map<Integer, String> principals = new java.util.HashMap<>();
     private PacketSource source;
     private int nextConnectionId;
     private long lastMicros;
@@ -144,6 +145,15 @@ public final class CaptureReader implements AutoCloseable {
         return stats;
     }
 
+    /**
+     * Whom connection {@code connectionId}'s client logged in to the proxy as, as far as the capture
+     * has been read (the proxy's captures record it after the login, {@link PcapngWriter#loggedIn});
+     * null when the capture says nothing of it.
+     */
+    public String principal(int connectionId) {
+        return principals.get(connectionId);
+    }
+
     /** Every connection seen so far, by id; after the last event, each with its end reason. */
     public List<CapturedConnection> connections() {
         List<CapturedConnection> all = new ArrayList<>(retired);
@@ -192,6 +202,9 @@ public final class CaptureReader implements AutoCloseable {
             connection = open(key, syn, s.timestampMicros());
         } else if (connection.closed()) {
             return;
+        }
+        if (packet.comment() != null && packet.comment().startsWith(PcapngWriter.PRINCIPAL_COMMENT)) {
+            principals.put(connection.id(), packet.comment().substring(PcapngWriter.PRINCIPAL_COMMENT.length()));
         }
         stats.tcpPayload(s.payloadLength());
         boolean wasEnded = connection.ended();

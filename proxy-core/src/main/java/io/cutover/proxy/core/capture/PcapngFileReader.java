@@ -19,6 +19,7 @@ final class PcapngFileReader implements PacketSource {
     private static final int ENHANCED_PACKET = 6;
     private static final int BYTE_ORDER_MAGIC = 0x1A2B3C4D;
     private static final int OPT_ENDOFOPT = 0;
+    private static final int OPT_COMMENT = 1;
     private static final int IF_TSRESOL = 9;
     private static final int IF_TSOFFSET = 14;
     private static final int MIN_BLOCK = 12;
@@ -173,7 +174,25 @@ final class PcapngFileReader implements PacketSource {
             throw in.error(start, "Enhanced Packet Block at offset " + start + " has captured length " + captured
                 + " but room for " + room + " bytes");
         }
-        return new LinkPacket(itf.linkType(), micros(itf, ticks), b.array(), 28, (int) captured, original, start);
+        return new LinkPacket(itf.linkType(), micros(itf, ticks), b.array(), 28, (int) captured, original, start,
+            comment(b, 28 + (((int) captured + 3) & ~3)));
+    }
+
+    /** The first opt_comment among the options from {@code pos} to the block's trailing length; null when none (or malformed). */
+    private static String comment(ByteBuffer b, int pos) {
+        int end = b.capacity() - 4;
+        while (pos + 4 <= end) {
+            int code = b.getShort(pos) & 0xFFFF;
+            int length = b.getShort(pos + 2) & 0xFFFF;
+            if (code == OPT_ENDOFOPT || pos + 4 + length > end) {
+                return null;
+            }
+            if (code == OPT_COMMENT) {
+                return new String(b.array(), pos + 4, length, java.nio.charset.StandardCharsets.UTF_8);
+            }
+            pos += 4 + ((length + 3) & ~3);
+        }
+        return null;
     }
 
     /** A Simple Packet Block has no timestamp; it inherits the previous packet's. */

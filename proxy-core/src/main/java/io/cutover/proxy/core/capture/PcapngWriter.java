@@ -20,6 +20,11 @@ import java.util.Map;
  */
 public final class PcapngWriter implements AutoCloseable {
     public static final int KAFKA_PORT = 9092;
+    /**
+     * Starts the comment of the empty segment that says whom a connection's client logged in as;
+     * the principal follows, verbatim. {@link CaptureReader#principal} reads it back.
+     */
+    public static final String PRINCIPAL_COMMENT = "cutover-proxy principal: ";
     private static final int LINKTYPE_RAW = 101;
     private static final int MAX_SEGMENT_PAYLOAD = 65_000;
     private static final int SYN = 0x02;
@@ -77,6 +82,22 @@ public final class PcapngWriter implements AutoCloseable {
             int n = Math.min(MAX_SEGMENT_PAYLOAD, offset + length - pos);
             segment(flow, fromClient, ACK | PSH, micros, frame, pos, n, null);
         }
+    }
+
+    /**
+     * Records that connection {@code connectionId}'s client logged in as {@code principal}: an empty
+     * ACK from the client carrying {@link #PRINCIPAL_COMMENT} and the name, which Wireshark shows as
+     * a packet comment and which changes nothing in the conversation's bytes.
+     */
+    public void loggedIn(long connectionId, InetSocketAddress client, InetSocketAddress server, long micros, String principal)
+        throws IOException {
+        Flow flow = flows.get(connectionId);
+        if (flow == null) {
+            flow = new Flow(connectionId, ipv4(client), client.getPort(), ipv4(server));
+            flows.put(connectionId, flow);
+            handshake(flow, micros, "cutover-proxy connection " + connectionId + ": client " + client + ", proxy port " + server.getPort());
+        }
+        segment(flow, true, ACK, micros, new byte[0], 0, 0, PRINCIPAL_COMMENT + principal);
     }
 
     /** Ends a connection's conversation with a FIN from the side that closed. */

@@ -135,6 +135,37 @@ class CaptureReaderRoundTripTest {
     }
 
     @Test
+    void theLoginOfEachConnectionComesBackAsItsPrincipalAndLeavesItsFramesAsTheyWere() throws IOException {
+        InetSocketAddress alice = new InetSocketAddress("10.0.0.7", 40001);
+        InetSocketAddress bob = new InetSocketAddress("10.0.0.8", 40002);
+        InetSocketAddress anonymous = new InetSocketAddress("10.0.0.9", 40003);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (PcapngWriter writer = new PcapngWriter(out)) {
+            long t = T0;
+            // alice's conversation starts before her login, as a SASL client's does (ApiVersions, then the login) ...
+            byte[] before = KafkaTestFrames.apiVersionsRequest(0);
+            writer.frame(0, alice, PROXY, true, t += 10, before, 0, before.length);
+            writer.loggedIn(0, alice, PROXY, t += 10, "alice");
+            // ... bob's login is the first thing of his the capture holds (it started after he logged in), with a
+            // principal holding spaces and a comma, as a certificate's subject may.
+            writer.loggedIn(1, bob, PROXY, t += 10, "CN=bob, O=Example Corp");
+            for (int c = 0; c < 3; c++) {
+                byte[] request = KafkaTestFrames.metadataRequest(c + 1, 1);
+                writer.frame(c, c == 0 ? alice : c == 1 ? bob : anonymous, PROXY, true, t += 10, request, 0, request.length);
+            }
+        }
+        try (CaptureReader reader = reader(out.toByteArray(), PcapngWriter.KAFKA_PORT)) {
+            List<CaptureEvent> events = readAll(reader);
+            assertEquals(List.of(0, 0, 1, 2), frames(events).stream().map(CapturedFrame::connectionId).toList());
+            assertEquals(List.of(0, 1, 2, 3), frames(events).stream().map(CapturedFrame::correlationId).toList());
+            assertEquals("alice", reader.principal(0));
+            assertEquals("CN=bob, O=Example Corp", reader.principal(1));
+            assertNull(reader.principal(2), "a connection that did not log in has no principal");
+            assertTrue(reader.stats().warnings().isEmpty(), reader.stats().toString());
+        }
+    }
+
+    @Test
     void emptyCaptureHasNoEvents() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new PcapngWriter(out).close();

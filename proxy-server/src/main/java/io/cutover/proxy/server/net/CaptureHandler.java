@@ -15,7 +15,8 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * as the client receives them. Whether the capture's filter selects this connection is decided
  * once per capture; the capture's topic filter needs the request decoded, which this handler asks
  * of RequestDecoder only while such a capture runs. With no capture running, this is one volatile
- * read per request.
+ * read per request. The principal the client logged in as is recorded once, before its first request
+ * after the login.
  */
 final class CaptureHandler extends ChannelDuplexHandler implements BodyNeed {
     private final ClientSession session;
@@ -24,6 +25,8 @@ final class CaptureHandler extends ChannelDuplexHandler implements BodyNeed {
     private Capture capture;
     private boolean selected;
     private CapturedRequests awaiting;
+    /** The principal this connection's capture has recorded, so a login is written once per capture. */
+    private String recordedPrincipal;
     private final boolean editedInPlace;
 
     CaptureHandler(ClientSession session) {
@@ -58,6 +61,7 @@ final class CaptureHandler extends ChannelDuplexHandler implements BodyNeed {
             capture = running;
             selected = running.spec().filter().matchesConnection(session.bootstrapListener(), session.target().virtualNodeId(),
                 session.clientId());
+            recordedPrincipal = null;
             if (selected) {
                 running.connectionSelected();
                 if (awaiting == null) {
@@ -68,6 +72,13 @@ final class CaptureHandler extends ChannelDuplexHandler implements BodyNeed {
         }
         if (!selected || !running.isRunning()) {
             return;
+        }
+        // Whom the client logged in as, before its first request since: a rehearsal replays the
+        // connection as that principal's identity. Only the name is written, never a secret.
+        String principal = session.principal();
+        if (principal != null && !principal.equals(recordedPrincipal)) {
+            recordedPrincipal = principal;
+            running.loggedIn(session.connectionId(), remote(), local(), principal);
         }
         var filter = running.spec().filter();
         if (filter.filtersTopics() && request.isDecoded()) {

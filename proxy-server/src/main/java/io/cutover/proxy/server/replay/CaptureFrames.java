@@ -22,6 +22,31 @@ public final class CaptureFrames implements Replayer.FrameSource {
         return new CaptureFrames(CaptureReader.open(file, kafkaPorts));
     }
 
+    /**
+     * Whom each connection of {@code file} logged in to the proxy as, by connection id (the ids the
+     * frames carry): read through the whole capture before a replay starts, since a connection's
+     * first requests come before its login. Connections that did not log in are absent.
+     */
+    public static java.util.Map<Integer, String> principals(Path file, Set<Integer> kafkaPorts) throws IOException {
+        java.util.Map<Integer, String> principals = new java.util.HashMap<>();
+        try (CaptureReader reader = CaptureReader.open(file, kafkaPorts)) {
+            try {
+                while (reader.next() != null) {
+                    // drained for the logins it records
+                }
+            } catch (io.cutover.proxy.core.capture.CaptureFormatException e) {
+                // A damaged capture is replayed up to the damage; the logins before it are known.
+            }
+            reader.connections().forEach(c -> {
+                String p = reader.principal(c.connectionId());
+                if (p != null) {
+                    principals.put(c.connectionId(), p);
+                }
+            });
+        }
+        return principals;
+    }
+
     @Override
     public Replayer.Frame next() throws IOException {
         CaptureEvent e = reader.next();

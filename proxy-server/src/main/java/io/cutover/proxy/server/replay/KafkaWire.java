@@ -26,13 +26,10 @@ final class KafkaWire implements AutoCloseable {
     private final DataInputStream in;
     private final String address;
 
-    KafkaWire(InetSocketAddress address, int connectTimeoutMillis) throws IOException {
+    /** Over a socket {@code dialer} opened (TLS and login done, if the cluster asks for them). */
+    KafkaWire(InetSocketAddress address, int connectTimeoutMillis, Dialer dialer) throws IOException {
         this.address = address.getHostString() + ":" + address.getPort();
-        this.socket = new Socket();
-        socket.setTcpNoDelay(true);
-        // Configured addresses may be unresolved; the socket needs them resolved.
-        socket.connect(address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort()) : address,
-            connectTimeoutMillis);
+        this.socket = dialer.dial(address, connectTimeoutMillis);
         this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
         this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
     }

@@ -17,9 +17,11 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ResponseHeader;
 
 /**
- * One captured connection, replayed on one connection to the target. A sender thread keeps the
- * captured order and pacing (it waits until each request's due time, scaled by the speed factor),
- * and a reader thread times the responses, which come back in request order.
+ * One captured connection, replayed on one connection to the target, as its identity says: logged
+ * in as the user its principal has on the cluster, or not at all (its requests are then counted as
+ * refused). A sender thread keeps the captured order and pacing (it waits until each request's due
+ * time, scaled by the speed factor), and a reader thread times the responses, which come back in
+ * request order, and records their errors by principal and resource.
  */
 final class ReplayConnection {
     /** A captured request, decoded, due at {@code dueNanos} (0: at once). */
@@ -27,12 +29,13 @@ final class ReplayConnection {
                      int routingPartition, String routingGroup) {
     }
 
-    private record Pending(int correlationId, ApiKeys api, short version, long sentNanos) {
+    private record Pending(int correlationId, ApiKeys api, short version, long sentNanos, Scheduled request) {
     }
 
     private static final Scheduled END = new Scheduled(null, null, null, 0, false, null, -1, null);
 
     private final int capturedId;
+    private final ReplayIdentity identity;
     private final TargetCluster target;
     private final RequestRewriter rewriter;
     private final ReplayReport report;
@@ -43,14 +46,18 @@ final class ReplayConnection {
     private Thread reader;
     private KafkaWire wire;
     private volatile boolean failed;
+    /** Why the cluster refused this connection's login; its requests are refused for it. */
+    private String loginRefused;
     private int nextCorrelation;
+    private String lastClientId;
 
     private final boolean downgradeVersions;
 
-    ReplayConnection(int capturedId, TargetCluster target, RequestRewriter rewriter, ReplayReport report, long responseTimeoutNanos,
-                     boolean downgradeVersions) {
+    ReplayConnection(int capturedId, ReplayIdentity identity, TargetCluster target, RequestRewriter rewriter, ReplayReport report,
+                     long responseTimeoutNanos, boolean downgradeVersions) {
         this.downgradeVersions = downgradeVersions;
         this.capturedId = capturedId;
+        this.identity = identity;
         this.target = target;
         this.rewriter = rewriter;
         this.report = report;
@@ -82,7 +89,11 @@ final class ReplayConnection {
                     break;
                 }
                 if (failed) {
-                    report.skipped("connection to the target failed");
+                    if (loginRefused != null) {
+                        report.refused(identity.principal(), loginRefused, 1);
+                    } else {
+                        report.skipped("connection to the target failed");
+                    }
                     continue;
                 }
                 waitUntil(s.dueNanos());
@@ -122,6 +133,10 @@ final class ReplayConnection {
 
     private void sendOne(Scheduled s) throws IOException {
         ApiKeys api = s.api();
+        if (identity.dialer() == null) {
+            report.refused(identity.principal(), identity.refusal(), 1);
+            return;
+        }
         short captured = s.header().requestApiVersion();
         short max = target.maxVersion(api.id);
         if (max < 0) {
@@ -141,7 +156,11 @@ final class ReplayConnection {
         int correlationId = nextCorrelation++;
         RequestHeaderData header = new RequestHeaderData().setRequestApiKey(api.id).setRequestApiVersion(version)
             .setCorrelationId(correlationId).setClientId(s.header().clientId());
-        Pending p = new Pending(correlationId, api, version, System.nanoTime());
+        Pending p = new Pending(correlationId, api, version, System.nanoTime(), s);
+        if (!java.util.Objects.equals(lastClientId, s.header().clientId())) {
+            lastClientId = s.header().clientId();
+            report.replayedAs(identity.principal(), identity.user(), lastClientId);
+        }
         if (s.expectsResponse()) {
             synchronized (pending) {
                 pending.addLast(p);
@@ -172,7 +191,13 @@ final class ReplayConnection {
             address = target.bootstrap();
         }
         try {
-            wire = new KafkaWire(address, target.connectTimeoutMillis());
+            wire = new KafkaWire(address, target.connectTimeoutMillis(), identity.dialer());
+        } catch (javax.security.sasl.AuthenticationException e) {
+            // The cluster refused the user this principal maps to: every request of the connection goes unreplayed.
+            loginRefused = e.getMessage();
+            fail(e);
+            report.refused(identity.principal(), loginRefused, 1);
+            return false;
         } catch (IOException e) {
             fail(e);
             report.skipped("connection to the target failed");
@@ -202,9 +227,12 @@ final class ReplayConnection {
                 if (header.correlationId() != p.correlationId()) {
                     throw new IOException("correlation id " + header.correlationId() + " came back, " + p.correlationId() + " was due");
                 }
-                var errors = AbstractResponse.parseResponse(p.api(), new org.apache.kafka.common.protocol.ByteBufferAccessor(frame),
-                    p.version()).errorCounts();
-                report.api(p.api()).response((now - p.sentNanos()) / 1000, errors);
+                AbstractResponse response = AbstractResponse.parseResponse(p.api(),
+                    new org.apache.kafka.common.protocol.ByteBufferAccessor(frame), p.version());
+                report.api(p.api()).response((now - p.sentNanos()) / 1000, response.errorCounts());
+                for (ResourceErrors.Found e : ResourceErrors.of(p.request(), response, target::topicName)) {
+                    report.resourceError(identity.principal(), p.api(), e.type(), e.name(), e.error());
+                }
                 // Taken off only once recorded, so the sender's final wait covers it.
                 synchronized (pending) {
                     pending.pollFirst();

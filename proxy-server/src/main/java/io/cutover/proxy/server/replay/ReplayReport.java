@@ -14,10 +14,23 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * What a replay measured: per API key, requests sent, responses, latency percentiles (HdrHistogram,
- * microseconds) and error codes; requests skipped and why; bytes and throughput. Thread-safe:
- * every replayed connection records into it.
+ * microseconds) and error codes; per principal the replayed connections stood for, the errors its
+ * requests got on each resource, its client ids, and logins refused; requests skipped and why; bytes
+ * and throughput. Thread-safe: every replayed connection records into it.
  */
 public final class ReplayReport {
+    /**
+     * One error the requests of one principal's connections got on one resource ({@code principal}
+     * "" for connections without a login; {@code resourceType} TOPIC, GROUP, TRANSACTIONAL_ID, or ""
+     * with {@code resource} "" when the error names none).
+     */
+    public record ResourceError(String principal, String api, String resourceType, String resource, String error) {
+    }
+
+    /** Why a principal's connections were not replayed (not mapped, or the cluster refused its user's login). */
+    public record Refusal(String principal, String reason) {
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** One API key's figures. */
@@ -49,6 +62,10 @@ public final class ReplayReport {
 
     private final Map<ApiKeys, ApiFigures> apis = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> skipped = new ConcurrentHashMap<>();
+    private final Map<ResourceError, AtomicLong> resourceErrors = new ConcurrentHashMap<>();
+    private final Map<Refusal, AtomicLong> refusals = new ConcurrentHashMap<>();
+    private final Map<String, java.util.Set<String>> clientIds = new ConcurrentHashMap<>();
+    private final Map<String, String> users = new ConcurrentHashMap<>();
     private final AtomicLong bytesSent = new AtomicLong();
     private final AtomicLong bytesReceived = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
@@ -104,6 +121,53 @@ public final class ReplayReport {
 
     public java.util.Set<ApiKeys> apis() {
         return java.util.Set.copyOf(apis.keySet());
+    }
+
+    /** {@code principal} (null: no login) got {@code error} from {@code api} on a resource, once per response. */
+    void resourceError(String principal, ApiKeys api, String resourceType, String resource, Errors error) {
+        resourceErrors.computeIfAbsent(new ResourceError(principal == null ? "" : principal, api.name, resourceType, resource,
+            error.name()), k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** A connection of {@code principal} (null: no login), replayed as {@code user}, sent a request as {@code clientId}. */
+    void replayedAs(String principal, String user, String clientId) {
+        String key = principal == null ? "" : principal;
+        if (user != null) {
+            users.put(key, user);
+        }
+        clientIds.computeIfAbsent(key, k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(clientId == null ? "" : clientId);
+    }
+
+    /** {@code requests} of {@code principal}'s (null: no login) were not replayed, for {@code reason}. */
+    void refused(String principal, String reason, long requests) {
+        refusals.computeIfAbsent(new Refusal(principal == null ? "" : principal, reason), k -> new AtomicLong()).addAndGet(requests);
+        skipped(reason);
+    }
+
+    /** Errors by principal and resource, with how many responses carried each. */
+    public Map<ResourceError, Long> resourceErrors() {
+        Map<ResourceError, Long> out = new java.util.HashMap<>();
+        resourceErrors.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    /** Requests not replayed, by principal and reason. */
+    public Map<Refusal, Long> refusals() {
+        Map<Refusal, Long> out = new java.util.HashMap<>();
+        refusals.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    /** The client ids each principal's replayed connections used ("" for connections without a login). */
+    public Map<String, java.util.SortedSet<String>> clientIds() {
+        Map<String, java.util.SortedSet<String>> out = new TreeMap<>();
+        clientIds.forEach((k, v) -> out.put(k, new java.util.TreeSet<>(v)));
+        return out;
+    }
+
+    /** The user each principal's connections logged in to the cluster as; absent without SASL. */
+    public Map<String, String> users() {
+        return new TreeMap<>(users);
     }
 
     void received(int bytes) {
@@ -245,6 +309,33 @@ public final class ReplayReport {
         skipped().forEach(skippedNode::put);
         if (captureError != null) {
             root.put("captureError", captureError);
+        }
+        ArrayNode byPrincipal = root.putArray("principals");
+        java.util.Set<String> principals = new java.util.TreeSet<>(clientIds.keySet());
+        resourceErrors.keySet().forEach(k -> principals.add(k.principal()));
+        refusals.keySet().forEach(k -> principals.add(k.principal()));
+        for (String principal : principals) {
+            ObjectNode p = byPrincipal.addObject();
+            if (principal.isEmpty()) {
+                p.putNull("principal");
+            } else {
+                p.put("principal", principal);
+            }
+            p.put("user", users.get(principal));
+            ArrayNode ids = p.putArray("clientIds");
+            new java.util.TreeSet<>(clientIds.getOrDefault(principal, java.util.Set.of())).forEach(ids::add);
+            ArrayNode errs = p.putArray("errors");
+            resourceErrors().entrySet().stream().filter(e -> e.getKey().principal().equals(principal))
+                .sorted(Map.Entry.comparingByKey(java.util.Comparator.comparing(ResourceError::api).thenComparing(ResourceError::resource)
+                    .thenComparing(ResourceError::error)))
+                .forEach(e -> errs.addObject().put("api", e.getKey().api()).put("resourceType", e.getKey().resourceType())
+                    .put("resource", e.getKey().resource()).put("error", e.getKey().error()).put("responses", e.getValue()));
+            ArrayNode refused = p.putArray("refused");
+            refusals().forEach((k, n) -> {
+                if (k.principal().equals(principal)) {
+                    refused.addObject().put("reason", k.reason()).put("requests", n);
+                }
+            });
         }
         ArrayNode list = root.putArray("apis");
         new TreeMap<>(apis).forEach((api, f) -> {

@@ -60,7 +60,7 @@ public final class Replayer {
         // Every connection started, for the final wait: those whose capture ended may still be sending.
         java.util.List<ReplayConnection> started = new java.util.ArrayList<>();
         Map<Integer, Map<Integer, short[]>> capturedRequests = new HashMap<>();
-        try (TargetCluster target = new TargetCluster(options.bootstrap(), options.connectTimeoutMillis())) {
+        try (TargetCluster target = new TargetCluster(options.bootstrap(), options.connectTimeoutMillis(), options.control())) {
             capturedIds.fallback(id -> {
                 String name = target.nameOfVirtual(id);
                 if (name == null) {
@@ -108,7 +108,8 @@ public final class Replayer {
                     }
                     ReplayConnection c = connections.get(f.connection());
                     if (c == null) {
-                        c = new ReplayConnection(f.connection(), target, rewriter, report, responseTimeout, options.downgradeVersions());
+                        c = new ReplayConnection(f.connection(), options.identities().apply(f.connection()), target, rewriter, report,
+                            responseTimeout, options.downgradeVersions());
                         connections.put(f.connection(), c);
                         started.add(c);
                     }

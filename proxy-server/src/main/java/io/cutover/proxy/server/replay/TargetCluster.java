@@ -31,18 +31,22 @@ final class TargetCluster implements AutoCloseable {
 
     private final InetSocketAddress bootstrap;
     private final int connectTimeoutMillis;
+    private final Dialer dialer;
     private KafkaWire control;
     private int correlation;
     private final Map<Short, Short> maxVersions = new HashMap<>();
     private final Map<Integer, InetSocketAddress> brokers = new HashMap<>();
     private final Map<String, Uuid> topicIds = new HashMap<>();
+    private final Map<Uuid, String> namesById = new HashMap<>();
     private final Map<String, Map<Integer, Integer>> leaders = new HashMap<>();
     private final Map<Uuid, String> namesByVirtualId = new java.util.concurrent.ConcurrentHashMap<>();
 
-    TargetCluster(InetSocketAddress bootstrap, int connectTimeoutMillis) throws IOException {
+    /** {@code dialer} opens the control connection (as the cluster's service user, where it authenticates). */
+    TargetCluster(InetSocketAddress bootstrap, int connectTimeoutMillis, Dialer dialer) throws IOException {
         this.bootstrap = bootstrap;
         this.connectTimeoutMillis = connectTimeoutMillis;
-        this.control = new KafkaWire(bootstrap, connectTimeoutMillis);
+        this.dialer = dialer;
+        this.control = new KafkaWire(bootstrap, connectTimeoutMillis, dialer);
         ApiVersionsResponse versions = control.call(ApiKeys.API_VERSIONS, (short) 3,
             new ApiVersionsRequestData().setClientSoftwareName("cutover-replay").setClientSoftwareVersion("1"), ++correlation,
             ApiVersionsResponse.class);
@@ -73,6 +77,7 @@ final class TargetCluster implements AutoCloseable {
         }
         for (MetadataResponseData.MetadataResponseTopic t : md.data().topics()) {
             topicIds.put(t.name(), t.topicId());
+            namesById.put(t.topicId(), t.name());
             namesByVirtualId.put(io.cutover.proxy.core.virtual.TopicIds.virtualIdOf(t.name()), t.name());
             Map<Integer, Integer> byPartition = new HashMap<>();
             t.partitions().forEach(p -> byPartition.put(p.partitionIndex(), p.leaderId()));
@@ -83,6 +88,11 @@ final class TargetCluster implements AutoCloseable {
     /** The topic a Cutover Proxy's virtual id stands for, among the target's topics; null if none. */
     String nameOfVirtual(Uuid id) {
         return namesByVirtualId.get(id);
+    }
+
+    /** The name of the topic the target knows by {@code id}; null when it knows none (as far as the last metadata says). */
+    synchronized String topicName(Uuid id) {
+        return namesById.get(id);
     }
 
     synchronized Uuid topicId(String topic) throws IOException {
