@@ -84,8 +84,8 @@ public final class BrokerHostPattern {
 
     /**
      * What keeps {@code name} from being a DNS host name (RFC 1123: dot-separated labels of 1 to 63
-     * letters, digits and hyphens, no hyphen first or last, 253 characters at most), or null when
-     * nothing does.
+     * letters, digits and hyphens, no hyphen first or last, 253 characters at most, the last label
+     * not all digits, so that it is no IP address), or null when nothing does.
      */
     public static String dnsNameProblem(String name) {
         if (name.isEmpty()) {
@@ -94,7 +94,11 @@ public final class BrokerHostPattern {
         if (name.length() > 253) {
             return "it is longer than 253 characters";
         }
-        for (String label : name.split("\\.", -1)) {
+        String[] labels = name.split("\\.", -1);
+        if (labels[labels.length - 1].chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return "it is an IP address or ends in a numeric label; clients send no server name for an address";
+        }
+        for (String label : labels) {
             if (label.isEmpty()) {
                 return "it has an empty label (two dots in a row, or a dot first or last)";
             }

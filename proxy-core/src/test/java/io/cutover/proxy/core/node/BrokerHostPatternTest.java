@@ -42,7 +42,7 @@ class BrokerHostPatternTest {
     void thePatternMustMakeDnsNames() {
         for (String bad : new String[] {"broker_$(nodeId).example.com", "$(nodeId)..example.com", "-$(nodeId).example.com",
             "broker-$(nodeId)-.example.com", "*.$(nodeId).example.com", "b$(nodeId).example.com.",
-            "b-$(nodeId)-" + "x".repeat(60) + ".example.com"}) {
+            "b-$(nodeId)-" + "x".repeat(60) + ".example.com", "10.0.0.$(nodeId)"}) {
             var e = assertThrows(IllegalArgumentException.class, () -> BrokerHostPattern.parse(bad), bad);
             assertTrue(e.getMessage().contains("does not make valid DNS names"), e.getMessage());
         }
@@ -55,6 +55,7 @@ class BrokerHostPatternTest {
         assertNull(BrokerHostPattern.dnsNameProblem("localhost"));
         assertTrue(BrokerHostPattern.dnsNameProblem("a..b").contains("empty label"));
         assertTrue(BrokerHostPattern.dnsNameProblem("a_b.example").contains("'_'"));
+        assertTrue(BrokerHostPattern.dnsNameProblem("10.0.0.1").contains("IP address"));
         assertTrue(BrokerHostPattern.dnsNameProblem("x".repeat(64) + ".example").contains("longer than 63"));
         assertTrue(BrokerHostPattern.dnsNameProblem(("a".repeat(60) + ".").repeat(5) + "com").contains("253"));
     }
