@@ -46,6 +46,7 @@ import io.cutover.proxy.admin.UiRoute;
 import io.cutover.proxy.core.node.NodeIdSpace;
 import io.cutover.proxy.core.node.NodeRegistry;
 import io.cutover.proxy.core.node.PortRange;
+import io.cutover.proxy.core.node.AdvertisedAddresses;
 import io.cutover.proxy.core.rewrite.ClusterNodeMapper;
 import io.cutover.proxy.core.routing.data.ResponseRewriting;
 import io.cutover.proxy.core.rewrite.RewriteContext;
@@ -61,6 +62,7 @@ import io.cutover.proxy.server.admin.AdminTokens;
 import io.cutover.proxy.server.config.ClusterConfig;
 import io.cutover.proxy.server.config.IdentityMode;
 import io.cutover.proxy.server.config.ProxyConfig;
+import io.cutover.proxy.server.config.SniRouting;
 import io.cutover.proxy.server.fleet.FleetAuditTopic;
 import io.cutover.proxy.server.fleet.FleetClusterId;
 import io.cutover.proxy.server.fleet.FleetConsumerFacts;
@@ -207,8 +209,8 @@ public final class ProxyServer implements AutoCloseable {
             this.metrics = new ProxyMetrics(registry);
             TlsEngineGauges.register(registry, config);
             Map<String, ClusterNodeMapper> mappers = new LinkedHashMap<>();
-            config.clusters().keySet().forEach(name ->
-                mappers.put(name, new ClusterNodeMapper(nodes, name, config.listener().advertisedHost())));
+            AdvertisedAddresses advertised = advertisedAddresses(config.listener());
+            config.clusters().keySet().forEach(name -> mappers.put(name, new ClusterNodeMapper(nodes, name, advertised)));
             TopicIds topicIds = new TopicIds();
             Map<String, RewriteContext> rewrites = new LinkedHashMap<>();
             mappers.forEach((name, mapper) ->
@@ -658,9 +660,21 @@ public final class ProxyServer implements AutoCloseable {
         return own;
     }
 
-    /** The address clients bootstrap from: advertised host, bound port. */
+    /** The address clients bootstrap from: advertised host (under SNI the bootstrap's name), bound port. */
     public String bootstrapServers() {
-        return config.listener().advertisedHost() + ":" + bootstrapBound.getPort();
+        SniRouting sni = config.listener().sni();
+        return (sni == null ? config.listener().advertisedHost() : sni.bootstrapHost()) + ":" + bootstrapBound.getPort();
+    }
+
+    /**
+     * A port per broker on listener.advertised-host, or under listener.tls.sni each broker's name on
+     * the bootstrap port (with bootstrap-port 0 the port bound, known before the listener accepts).
+     */
+    private AdvertisedAddresses advertisedAddresses(ProxyConfig.Listener listener) {
+        if (listener.sni() == null) {
+            return AdvertisedAddresses.portPerBroker(listener.advertisedHost());
+        }
+        return AdvertisedAddresses.byServerName(listener.sni().brokerHosts(), () -> listeners.advertisedBootstrapPort());
     }
 
     public URI adminUri() {

@@ -1,5 +1,6 @@
 package io.cutover.proxy.core.rewrite;
 
+import io.cutover.proxy.core.node.AdvertisedAddresses;
 import io.cutover.proxy.core.node.NodeRegistry;
 import io.cutover.proxy.core.node.VirtualNode;
 
@@ -7,12 +8,17 @@ import io.cutover.proxy.core.node.VirtualNode;
 public final class ClusterNodeMapper implements NodeMapper {
     private final NodeRegistry registry;
     private final String cluster;
-    private final String advertisedHost;
+    private final AdvertisedAddresses advertised;
 
+    /** Port per broker: every node at {@code advertisedHost}, each on its own port. */
     public ClusterNodeMapper(NodeRegistry registry, String cluster, String advertisedHost) {
+        this(registry, cluster, AdvertisedAddresses.portPerBroker(advertisedHost));
+    }
+
+    public ClusterNodeMapper(NodeRegistry registry, String cluster, AdvertisedAddresses advertised) {
         this.registry = registry;
         this.cluster = cluster;
-        this.advertisedHost = advertisedHost;
+        this.advertised = advertised;
     }
 
     @Override
@@ -26,8 +32,8 @@ public final class ClusterNodeMapper implements NodeMapper {
     }
 
     @Override
-    public String advertisedHost() {
-        return advertisedHost;
+    public AdvertisedAddresses advertised() {
+        return advertised;
     }
 
     @Override

@@ -33,8 +33,8 @@ public final class DescribeClusterRewriter implements ResponseRewriter<DescribeC
             VirtualNode node = nodes.map(b.brokerId(), b.host(), b.port(), b.rack());
             brokers.add(new DescribeClusterBroker()
                 .setBrokerId(node.id())
-                .setHost(nodes.advertisedHost())
-                .setPort(node.port())
+                .setHost(nodes.advertised().host(node))
+                .setPort(nodes.advertised().port(node))
                 .setRack(b.rack())
                 .setIsFenced(b.isFenced()));
         }

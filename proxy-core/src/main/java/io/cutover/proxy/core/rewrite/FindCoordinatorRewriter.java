@@ -18,7 +18,7 @@ public final class FindCoordinatorRewriter implements ResponseRewriter<FindCoord
             }
             if (response.nodeId() >= 0) {
                 VirtualNode node = nodes.map(response.nodeId(), response.host(), response.port(), null);
-                response.setNodeId(node.id()).setHost(nodes.advertisedHost()).setPort(node.port());
+                response.setNodeId(node.id()).setHost(nodes.advertised().host(node)).setPort(nodes.advertised().port(node));
             } else {
                 response.setHost("").setPort(-1);
             }
@@ -31,7 +31,7 @@ public final class FindCoordinatorRewriter implements ResponseRewriter<FindCoord
             // An errored coordinator has nodeId -1 and no address worth translating.
             if (c.nodeId() >= 0) {
                 VirtualNode node = nodes.map(c.nodeId(), c.host(), c.port(), null);
-                c.setNodeId(node.id()).setHost(nodes.advertisedHost()).setPort(node.port());
+                c.setNodeId(node.id()).setHost(nodes.advertised().host(node)).setPort(nodes.advertised().port(node));
             } else {
                 c.setHost("").setPort(-1);
             }

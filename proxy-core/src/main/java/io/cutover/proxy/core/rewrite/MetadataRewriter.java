@@ -20,8 +20,8 @@ public final class MetadataRewriter implements ResponseRewriter<MetadataResponse
             VirtualNode node = nodes.map(b.nodeId(), b.host(), b.port(), b.rack());
             brokers.add(new MetadataResponseBroker()
                 .setNodeId(node.id())
-                .setHost(nodes.advertisedHost())
-                .setPort(node.port())
+                .setHost(nodes.advertised().host(node))
+                .setPort(nodes.advertised().port(node))
                 .setRack(b.rack()));
         }
         response.setBrokers(brokers);

@@ -39,7 +39,7 @@ final class NodeEndpoints {
         for (E e : upstream) {
             String rack = shape.rack().apply(e);
             VirtualNode node = nodes.map(shape.nodeId().applyAsInt(e), shape.host().apply(e), shape.port().applyAsInt(e), rack);
-            out.add(shape.builder().endpoint(node.id(), nodes.advertisedHost(), node.port(), rack));
+            out.add(shape.builder().endpoint(node.id(), nodes.advertised().host(node), nodes.advertised().port(node), rack));
         }
         return out;
     }

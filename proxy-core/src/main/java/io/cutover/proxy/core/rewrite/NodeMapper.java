@@ -1,5 +1,6 @@
 package io.cutover.proxy.core.rewrite;
 
+import io.cutover.proxy.core.node.AdvertisedAddresses;
 import io.cutover.proxy.core.node.VirtualNode;
 
 /** Translates one upstream cluster's brokers into what clients see through the proxy. */
@@ -10,8 +11,8 @@ public interface NodeMapper {
     /** The virtual id for an upstream node id; negative ids (no node) stay as they are. */
     int virtualId(int upstreamId);
 
-    /** The host clients are told to connect to. */
-    String advertisedHost();
+    /** Where clients are told each node is: host and port. */
+    AdvertisedAddresses advertised();
 
     /** Every broker of this cluster the proxy knows an address for. */
     default java.util.List<VirtualNode> knownNodes() {

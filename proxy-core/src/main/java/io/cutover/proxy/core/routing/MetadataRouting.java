@@ -141,8 +141,9 @@ public final class MetadataRouting {
             }
             for (io.cutover.proxy.core.node.VirtualNode n : ctx.rewrite(cluster).nodes().knownNodes()) {
                 if (brokerIds.add(n.id())) {
+                    io.cutover.proxy.core.node.AdvertisedAddresses advertised = ctx.rewrite(cluster).nodes().advertised();
                     merged.brokers().add(new MetadataResponseBroker().setNodeId(n.id())
-                        .setHost(ctx.rewrite(cluster).nodes().advertisedHost()).setPort(n.port()).setRack(n.rack()));
+                        .setHost(advertised.host(n)).setPort(advertised.port(n)).setRack(n.rack()));
                 }
             }
         }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cutover.proxy.core.node.AdvertisedAddresses;
+import io.cutover.proxy.core.node.BrokerHostPattern;
 import io.cutover.proxy.core.node.NodeRegistry;
 import io.cutover.proxy.core.node.VirtualNode;
 import java.util.ArrayList;
@@ -77,6 +79,40 @@ class RewritersTest {
             assertEquals(first.brokers().find(1000 + id).port(), second.brokers().find(1000 + id).port(), "a new broker renumbers nothing");
         }
         assertEquals(registry.byVirtualId(1004).port(), second.brokers().find(1004).port());
+    }
+
+    @Test
+    void underSniEveryNodeIsAdvertisedByItsNameOnTheOnePort() {
+        ClusterNodeMapper byName = new ClusterNodeMapper(registry, "target",
+            AdvertisedAddresses.byServerName(BrokerHostPattern.parse("broker-$(nodeId).kafka.test"), () -> 9443));
+        RewriteContext sni = RewriteContext.plain("target", byName, ErrorCounter.NONE);
+        MetadataResponseData m = metadata();
+        new MetadataRewriter().rewrite(m, (short) 12, sni);
+        for (int id = 1; id <= 3; id++) {
+            MetadataResponseData.MetadataResponseBroker b = m.brokers().find(1000 + id);
+            assertEquals("broker-" + (1000 + id) + ".kafka.test", b.host(), "the virtual id names the broker");
+            assertEquals(9443, b.port());
+        }
+        FindCoordinatorResponseData single = new FindCoordinatorResponseData().setNodeId(2).setHost("broker-2.internal").setPort(9092);
+        new FindCoordinatorRewriter().rewrite(single, (short) 3, sni);
+        assertEquals("broker-1002.kafka.test", single.host());
+        assertEquals(9443, single.port());
+        DescribeClusterResponseData d = new DescribeClusterResponseData().setControllerId(1).setEndpointType((byte) 1);
+        d.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker().setBrokerId(3).setHost("broker-3.internal").setPort(9092));
+        new DescribeClusterRewriter().rewrite(d, (short) 2, sni);
+        assertEquals("broker-1003.kafka.test", d.brokers().find(1003).host());
+        assertEquals(9443, d.brokers().find(1003).port());
+        ProduceResponseData produce = new ProduceResponseData();
+        ProduceResponseData.TopicProduceResponse tp = new ProduceResponseData.TopicProduceResponse().setName("orders");
+        ProduceResponseData.PartitionProduceResponse p = new ProduceResponseData.PartitionProduceResponse().setIndex(0)
+            .setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+        p.currentLeader().setLeaderId(3).setLeaderEpoch(7);
+        tp.partitionResponses().add(p);
+        produce.responses().add(tp);
+        produce.nodeEndpoints().add(new ProduceResponseData.NodeEndpoint().setNodeId(3).setHost("broker-3.internal").setPort(9092));
+        LeaderHintRewriters.PRODUCE.rewrite(produce, (short) 12, sni);
+        assertEquals("broker-1003.kafka.test", produce.nodeEndpoints().find(1003).host(), "leader hints name the broker too");
+        assertEquals(9443, produce.nodeEndpoints().find(1003).port());
     }
 
     @Test

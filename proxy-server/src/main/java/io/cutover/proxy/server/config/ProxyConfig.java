@@ -64,10 +64,16 @@ public record ProxyConfig(
     /**
      * The Kafka listeners; {@code tls} and {@code sasl} are null when off. {@code bindPortOffset}:
      * each port (bootstrap and brokers) is bound at its number plus this offset and advertised at
-     * its number, for a balancer that maps the ports clients see onto each instance's.
+     * its number, for a balancer that maps the ports clients see onto each instance's. {@code sni}:
+     * null for a port per broker; else the bootstrap port serves every broker, by TLS server name.
      */
     public record Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts, ListenerTls tls,
-                           ListenerSasl sasl, int bindPortOffset) {
+                           ListenerSasl sasl, int bindPortOffset, SniRouting sni) {
+        public Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts, ListenerTls tls,
+                        ListenerSasl sasl, int bindPortOffset) {
+            this(bindHost, bootstrapPort, advertisedHost, brokerPorts, tls, sasl, bindPortOffset, null);
+        }
+
         public Listener(String bindHost, int bootstrapPort, String advertisedHost, PortRange brokerPorts, ListenerTls tls,
                         ListenerSasl sasl) {
             this(bindHost, bootstrapPort, advertisedHost, brokerPorts, tls, sasl, 0);

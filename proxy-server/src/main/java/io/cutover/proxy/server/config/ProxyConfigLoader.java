@@ -117,14 +117,16 @@ public final class ProxyConfigLoader {
         TlsSettingsReader files = new TlsSettingsReader(root, environment);
         TlsEngineSetting engine = new TlsEngineSetting(root, TlsEngine.NATIVE);
         Map<String, ClusterConfig> clusters = clusters(root, files, new ClusterIdentityReader(root, environment), engine);
+        ListenerTls tls = listenerTls(ListenerTlsReader.read(root, files), "listener", engine);
         ProxyConfig.Listener listener = new ProxyConfig.Listener(
             nonBlank(root, "listener.bind-host"),
             port(root, "listener.bootstrap-port", true),
             nonBlank(root, "listener.advertised-host"),
             brokerPorts(root),
-            listenerTls(ListenerTlsReader.read(root, files), "listener", engine),
+            tls,
             ListenerSaslReader.read(root, ClusterIdentityReader.allPassthrough(clusters)),
-            root.getInt("listener.bind-port-offset"));
+            root.getInt("listener.bind-port-offset"),
+            ListenerSniReader.read(root, tls != null));
         ProxyConfig.Admin admin = new ProxyConfig.Admin(nonBlank(root, "admin.bind-host"), port(root, "admin.port", true),
             tokens(root), listenerTls(ListenerTlsReader.read(root, files, "admin.tls"), "admin", engine));
         ProxyConfig.Limits limits = new ProxyConfig.Limits(

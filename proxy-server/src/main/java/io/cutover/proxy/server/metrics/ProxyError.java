@@ -27,5 +27,7 @@ public enum ProxyError {
     /** A client failed to log in to the proxy (listener.sasl): a wrong password, an unknown user or mechanism. */
     AUTHENTICATION_FAILED,
     /** A client sent a request other than ApiVersions, SaslHandshake or SaslAuthenticate before logging in. */
-    UNAUTHENTICATED_REQUEST
+    UNAUTHENTICATED_REQUEST,
+    /** Under listener.tls.sni, a TLS server name that is neither the bootstrap's nor a known broker's, or none at all. */
+    UNKNOWN_SERVER_NAME
 }

@@ -3,6 +3,7 @@ package io.cutover.proxy.server.net;
 import io.cutover.proxy.core.node.PortBinder;
 import io.cutover.proxy.core.node.VirtualNode;
 import io.cutover.proxy.server.config.ProxyConfig;
+import io.cutover.proxy.server.config.SniRouting;
 import io.cutover.proxy.server.wire.Watermarks;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The proxy's listening sockets: the bootstrap port, and one port per broker, bound on demand when
  * the node registry first sees the broker. Binding happens before the metadata that names the port
- * leaves the proxy, so a client never races a port that is not listening yet.
+ * leaves the proxy, so a client never races a port that is not listening yet. Under listener.tls.sni
+ * the bootstrap port is the only one: it serves every broker, by TLS server name.
  */
 public final class BrokerListeners implements PortBinder, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BrokerListeners.class);
@@ -28,6 +30,7 @@ public final class BrokerListeners implements PortBinder, AutoCloseable {
     private final ConnectionCounts openConnections;
     private final Map<Integer, Channel> brokerPorts = new ConcurrentHashMap<>();
     private volatile Channel bootstrap;
+    private volatile int advertisedBootstrapPort;
     private volatile boolean stopped;
 
     public BrokerListeners(ProxyContext ctx, EventLoopGroup acceptors, EventLoopGroup workers) {
@@ -41,17 +44,34 @@ public final class BrokerListeners implements PortBinder, AutoCloseable {
     /** Binds the bootstrap listener; its connections go to the source cluster's bootstrap servers. */
     public InetSocketAddress bindBootstrap(String cluster) {
         BootstrapTarget target = new BootstrapTarget(ctx.config().clusters().get(cluster));
-        ServerBootstrap b = serverBootstrap(new ClientChannelInitializer(ctx, openConnections, () -> target, true));
         ProxyConfig.Listener listener = ctx.config().listener();
-        bootstrap = b.bind(listener.bindHost(), listener.bindPort(listener.bootstrapPort())).syncUninterruptibly().channel();
-        InetSocketAddress local = (InetSocketAddress) bootstrap.localAddress();
-        LOG.info("bootstrap listener on {} (advertised as {}:{})", local, ctx.config().listener().advertisedHost(), local.getPort());
+        SniRouting sni = listener.sni();
+        ServerBootstrap b = serverBootstrap(sni == null ? new ClientChannelInitializer(ctx, openConnections, () -> target, true)
+            : ClientChannelInitializer.byServerName(ctx, openConnections, new ServerNames(sni, ctx.nodes(), target)));
+        // Accepting starts once the advertised port is known: under SNI every answer naming a broker carries it.
+        b.option(ChannelOption.AUTO_READ, false);
+        Channel bound = b.bind(listener.bindHost(), listener.bindPort(listener.bootstrapPort())).syncUninterruptibly().channel();
+        InetSocketAddress local = (InetSocketAddress) bound.localAddress();
+        int advertised = listener.bootstrapPort() == 0 ? local.getPort() : listener.bootstrapPort();
+        advertisedBootstrapPort = advertised;
+        bootstrap = bound;
+        bound.config().setAutoRead(true);
+        if (sni == null) {
+            LOG.info("bootstrap listener on {} (advertised as {}:{})", local, listener.advertisedHost(), local.getPort());
+        } else {
+            LOG.info("SNI listener on {} for the bootstrap and every broker: {}:{} bootstraps, brokers are {} on port {}; no broker port "
+                + "is bound", local, sni.bootstrapHost(), advertised, sni.brokerHosts(), advertised);
+        }
         return local;
     }
 
     @Override
     public boolean bind(int port, VirtualNode node) {
         if (brokerPorts.containsKey(port)) {
+            return true;
+        }
+        if (ctx.config().listener().sni() != null) {
+            // One port serves every broker, by server name: the registry's port is kept, never bound.
             return true;
         }
         if (stopped) {
@@ -88,6 +108,11 @@ public final class BrokerListeners implements PortBinder, AutoCloseable {
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Watermarks.DEFAULT)
             .childHandler(initializer);
+    }
+
+    /** The bootstrap port as clients are told it: its configured number, or the port bound for 0; 0 before it is bound. */
+    public int advertisedBootstrapPort() {
+        return advertisedBootstrapPort;
     }
 
     public int openConnections() {

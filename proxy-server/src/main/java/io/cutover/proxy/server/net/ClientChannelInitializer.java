@@ -13,24 +13,55 @@ import java.util.concurrent.TimeUnit;
  * The client side of the request path, one handler per concern: admit the connection, close it
  * when idle, cut frames, read each request's header and decode its body once if anyone after needs
  * it, log the client in (listener.sasl), record the client, capture, hold writes behind a wave's fence, answer what the proxy answers
- * itself, route partitions, coordinators and producer ids, and forward the rest upstream.
+ * itself, route partitions, coordinators and producer ids, and forward the rest upstream. Under
+ * listener.tls.sni the connection's target is known only after its ClientHello: the TLS server name
+ * picks it, and everything after admission is built then.
  */
 final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ProxyContext ctx;
     private final ConnectionCounts connections;
     private final ListenerTargets.Factory targets;
     private final boolean bootstrapListener;
+    private final ServerNames serverNames;
 
     ClientChannelInitializer(ProxyContext ctx, ConnectionCounts connections, ListenerTargets.Factory targets, boolean bootstrapListener) {
+        this(ctx, connections, targets, bootstrapListener, null);
+    }
+
+    private ClientChannelInitializer(ProxyContext ctx, ConnectionCounts connections, ListenerTargets.Factory targets,
+                                     boolean bootstrapListener, ServerNames serverNames) {
         this.ctx = ctx;
         this.connections = connections;
         this.targets = targets;
         this.bootstrapListener = bootstrapListener;
+        this.serverNames = serverNames;
+    }
+
+    /**
+     * listener.tls.sni: one listener for the bootstrap and every broker. The TLS server name each
+     * client asks for picks its target, and the request path is built once it is known.
+     */
+    static ClientChannelInitializer byServerName(ProxyContext ctx, ConnectionCounts connections, ServerNames serverNames) {
+        return new ClientChannelInitializer(ctx, connections, null, false, serverNames);
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        ClientSession session = new ClientSession(ctx, ch, targets.create(), bootstrapListener);
+        if (serverNames != null) {
+            ClientTls.installByServerName(ch, new ServerNameRouter(ctx, serverNames, ctx.config().listener().tls()), ctx.connectionLog());
+            ch.pipeline()
+                .addLast("connection-limit", new ConnectionLimiter(ctx, connections))
+                .addLast("await-server-name", new AwaitServerName((at, target, bootstrap) -> requestPath(ch, target, bootstrap)));
+            return;
+        }
+        ClientTls.install(ch, ctx.config().listener().tls(), ctx.connectionLog());
+        ch.pipeline().addLast("connection-limit", new ConnectionLimiter(ctx, connections));
+        requestPath(ch, targets.create(), bootstrapListener);
+    }
+
+    /** Everything after admission, for a connection whose target is known. */
+    private void requestPath(SocketChannel ch, UpstreamTarget target, boolean bootstrap) {
+        ClientSession session = new ClientSession(ctx, ch, target, bootstrap);
         ConnectionPair pair = new ConnectionPair(session);
         ResponseQueue responses = pair.responses();
         KafkaFrameDecoder frames = new KafkaFrameDecoder(ctx.config().limits().maxRequestFrameBytes(), RequestFrames.MIN_FRAME_BYTES,
@@ -44,9 +75,7 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         var producerIds = new ProducerIdRouter(session, responses);
         ListenerSasl sasl = ctx.config().listener().sasl();
         var login = sasl == null ? null : new ClientSaslAuthenticator(session, responses, sasl);
-        ClientTls.install(ch, ctx.config().listener().tls(), ctx.connectionLog());
         ch.pipeline()
-            .addLast("connection-limit", new ConnectionLimiter(ctx, connections))
             .addLast("idle-state", new IdleStateHandler(0, 0, ctx.config().limits().clientIdleTimeout().toMillis(), TimeUnit.MILLISECONDS))
             .addLast("idle-close", new IdleConnectionCloser(session))
             .addLast("frame-decoder", frames)

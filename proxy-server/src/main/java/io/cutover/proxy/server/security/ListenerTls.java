@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class ListenerTls {
     private static final Logger LOG = LoggerFactory.getLogger(ListenerTls.class);
     /** How long a client may take over its TLS handshake before its connection is closed. */
-    static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    public static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
     private final String place;
     private final ListenerTlsConfig config;

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.util.List;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -59,6 +60,27 @@ public final class RawKafkaClient implements AutoCloseable {
         try {
             javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(hostPort.substring(0, colon),
                 Integer.parseInt(hostPort.substring(colon + 1)));
+            s.setSoTimeout(30_000);
+            s.setTcpNoDelay(true);
+            s.startHandshake();
+            return new RawKafkaClient(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Connects over TLS asking for {@code serverName} (SNI), or for none when null (as a client that
+     * connects by address does); the handshake is done when this returns.
+     */
+    public static RawKafkaClient connectTls(String hostPort, javax.net.ssl.SSLContext tls, String serverName) {
+        int colon = hostPort.lastIndexOf(':');
+        try {
+            javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(hostPort.substring(0, colon),
+                Integer.parseInt(hostPort.substring(colon + 1)));
+            javax.net.ssl.SSLParameters params = s.getSSLParameters();
+            params.setServerNames(serverName == null ? List.of() : List.of(new javax.net.ssl.SNIHostName(serverName)));
+            s.setSSLParameters(params);
             s.setSoTimeout(30_000);
             s.setTcpNoDelay(true);
             s.startHandshake();

@@ -21,6 +21,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * A throwaway certificate authority and certificates signed by it, made in the test JVM at test time
@@ -47,7 +48,7 @@ public final class TestCertificates {
     private TestCertificates(Path dir) throws GeneralSecurityException, IOException {
         this.dir = dir;
         this.caKeys = keyPair();
-        this.ca = certificate("cutover-test-ca", null, caKeys, caKeys, "cutover-test-ca", true);
+        this.ca = certificate("cutover-test-ca", null, caKeys, caKeys, "cutover-test-ca", true, List.of());
         Files.writeString(caPem(), pem("CERTIFICATE", ca.getEncoded()), StandardCharsets.US_ASCII);
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
@@ -84,10 +85,18 @@ public final class TestCertificates {
     }
 
     /** A new leaf certificate signed by the CA, for localhost and 127.0.0.1, with {@code name} as its organisation. */
-    public synchronized Leaf leaf(String name) {
+    public Leaf leaf(String name) {
+        return leaf(name, List.of());
+    }
+
+    /**
+     * As {@link #leaf(String)}, valid for {@code dnsNames} too (subject alternative names; a wildcard
+     * such as {@code *.kafka.test} covers one label).
+     */
+    public synchronized Leaf leaf(String name, List<String> dnsNames) {
         try {
             KeyPair keys = keyPair();
-            X509Certificate cert = certificate("localhost", name, keys, caKeys, "cutover-test-ca", false);
+            X509Certificate cert = certificate("localhost", name, keys, caKeys, "cutover-test-ca", false, dnsNames);
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             ks.setKeyEntry(name, keys.getPrivate(), PASSWORD.toCharArray(), new java.security.cert.Certificate[] {cert, ca});
@@ -127,13 +136,16 @@ public final class TestCertificates {
 
     private static final byte[] ECDSA_SHA256 = der(0x30, der(0x06, oid(1, 2, 840, 10045, 4, 3, 2)));
 
-    private static X509Certificate certificate(String cn, String org, KeyPair subject, KeyPair issuerKeys, String issuerCn, boolean isCa)
-        throws GeneralSecurityException {
+    private static X509Certificate certificate(String cn, String org, KeyPair subject, KeyPair issuerKeys, String issuerCn, boolean isCa,
+                                               List<String> dnsNames) throws GeneralSecurityException {
         ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+        byte[] names = cat(der(0x82, "localhost".getBytes(StandardCharsets.US_ASCII)), der(0x87, new byte[] {127, 0, 0, 1}));
+        for (String dns : dnsNames) {
+            names = cat(names, der(0x82, dns.getBytes(StandardCharsets.US_ASCII)));
+        }
         byte[] extensions = isCa
             ? extension(oid(2, 5, 29, 19), true, der(0x30, der(0x01, new byte[] {(byte) 0xff})))
-            : extension(oid(2, 5, 29, 17), false, der(0x30, cat(der(0x82, "localhost".getBytes(StandardCharsets.US_ASCII)),
-                der(0x87, new byte[] {127, 0, 0, 1}))));
+            : extension(oid(2, 5, 29, 17), false, der(0x30, names));
         byte[] tbs = der(0x30, cat(
             der(0xa0, der(0x02, new byte[] {2})),
             der(0x02, new BigInteger(63, RANDOM).add(BigInteger.ONE).toByteArray()),
