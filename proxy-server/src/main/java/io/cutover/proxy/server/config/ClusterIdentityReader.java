@@ -20,6 +20,8 @@ final class ClusterIdentityReader {
 
     private final Config root;
     private final boolean clientsLogIn;
+    /** Every client shows a certificate (listener.tls.client-auth = required): its subject can be mapped too. */
+    private final boolean certificatesRequired;
     private final String mappingFile;
     private final Function<String, String> environment;
     /** Read once, when the first mapped cluster asks: a proxy in service mode never opens the file. */
@@ -28,6 +30,8 @@ final class ClusterIdentityReader {
     ClusterIdentityReader(Config root, Function<String, String> environment) {
         this.root = root;
         this.clientsLogIn = root.getBoolean("listener.sasl.enabled");
+        this.certificatesRequired = root.getBoolean("listener.tls.enabled")
+            && root.getString("listener.tls.client-auth").trim().equalsIgnoreCase("required");
         this.mappingFile = root.getString(MAPPING_FILE).trim();
         this.environment = environment;
     }
@@ -60,9 +64,12 @@ final class ClusterIdentityReader {
                 + security.protocol().name + ": a client identity is presented with SASL only (SASL_PLAINTEXT or SASL_SSL), "
                 + "so use identity = service");
         }
-        if (!clientsLogIn) {
+        if (!clientsLogIn && !(certificatesRequired && mode == IdentityMode.MAPPED)) {
             throw new ConfigError(key + " is " + mode.configName() + ", which needs to know each client: turn on "
-                + ProxyConfigLoader.key("listener.sasl") + " so clients log in to the proxy, or use identity = service");
+                + ProxyConfigLoader.key("listener.sasl") + " so clients log in to the proxy"
+                + (mode == IdentityMode.MAPPED ? ", or require client certificates (" + ProxyConfigLoader.key("listener.tls.client-auth")
+                + " = required) to map their subjects" : " (passthrough needs a login whose secret can be passed on)")
+                + ", or use identity = service");
         }
         if (mode == IdentityMode.PASSTHROUGH) {
             List<String> mechanisms = root.getStringList("listener.sasl.mechanisms");

@@ -83,6 +83,8 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
                 coordinators, producerIds)));
         if (login != null) {
             ch.pipeline().addLast("sasl-login", login);
+        } else if (CertificateIdentity.needed(ctx, clusterSecurity(session))) {
+            ch.pipeline().addLast("certificate-identity", new CertificateIdentity(session, clusterSecurity(session)));
         }
         ch.pipeline()
             .addLast("inventory", inventory)
@@ -94,6 +96,10 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
             .addLast("coordinator-router", coordinators)
             .addLast("producer-ids", producerIds)
             .addLast("forwarder", new RequestForwarder(pair, frames, new UpstreamChannelInitializer(session, responses, pair)));
+    }
+
+    private io.cutover.proxy.server.security.ClusterSecurity clusterSecurity(ClientSession session) {
+        return ctx.config().clusters().get(session.cluster()).security();
     }
 
     private static BodyNeed[] bodyNeeds(BodyNeed login, BodyNeed... rest) {

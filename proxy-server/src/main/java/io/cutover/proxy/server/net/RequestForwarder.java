@@ -26,7 +26,8 @@ final class RequestForwarder extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        if (session.proxy().config().listener().sasl() != null) {
+        if (session.proxy().config().listener().sasl() != null || CertificateIdentity.needed(session.proxy(),
+            session.proxy().config().clusters().get(session.cluster()).security())) {
             pair.awaitLogin();
         } else {
             pair.start(session.proxy().upstreams(), upstreamInitializer);

@@ -150,6 +150,22 @@ class IdentityConfigTest {
     }
 
     @Test
+    void requiredClientCertificatesAreEnoughForMappedButNotForPassthrough() throws Exception {
+        var pki = io.cutover.proxy.server.testkit.TestCertificates.shared();
+        var leaf = pki.leaf("identity-config");
+        String tls = "listener.tls { enabled = true, certificate-file = " + q(leaf.certificatePem()) + ", key-file = " + q(leaf.keyPem())
+            + ", ca-file = " + q(pki.caPem()) + ", client-auth = ";
+        Path file = mapping("app-client { source { mechanism = SCRAM-SHA-512, username = \"orders-app\", password-env = ORDERS_APP_PW } }");
+        var s = parse(tls + "required }\n identity.mapping-file = " + q(file), "{ " + SASL + ", identity = mapped }").source().security();
+        assertEquals(IdentityMode.MAPPED, s.identity());
+        assertEquals("orders-app", s.mappedCredentials("app-client").username());
+        refused(tls + "requested }\n identity.mapping-file = " + q(file), "{ " + SASL + ", identity = mapped }", "needs to know each client",
+            "listener.tls.client-auth = required");
+        refused(tls + "required }", "{ " + SASL + ", identity = passthrough }", "needs to know each client",
+            "a login whose secret can be passed on");
+    }
+
+    @Test
     void passthroughWithPlainNeedsNoUsersFileWhenEveryClusterChecksTheLogin() {
         ProxyConfig c = parse("listener.sasl { enabled = true, mechanisms = [PLAIN] }", "{ " + SASL + ", identity = passthrough }");
         assertEquals(IdentityMode.PASSTHROUGH, c.source().security().identity());

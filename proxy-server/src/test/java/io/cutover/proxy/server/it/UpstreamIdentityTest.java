@@ -366,4 +366,79 @@ class UpstreamIdentityTest {
             assertFalse(connections.lines().stream().anyMatch(l -> l.contains(proxyOnly)), "no token in the log");
         }
     }
+
+    /** Kafka client settings for mutual TLS to the proxy, with {@code leaf}'s certificate. */
+    private static Map<String, Object> certificate(io.cutover.proxy.server.testkit.TestCertificates.Leaf leaf) {
+        Map<String, Object> c = new HashMap<>();
+        c.put("security.protocol", "SSL");
+        c.put("ssl.truststore.type", "PEM");
+        c.put("ssl.truststore.location", cluster.pki().caPem().toString());
+        c.put("ssl.keystore.type", "PKCS12");
+        c.put("ssl.keystore.location", leaf.keyStore().toString());
+        c.put("ssl.keystore.password", io.cutover.proxy.server.testkit.TestCertificates.PASSWORD);
+        c.put("default.api.timeout.ms", 20_000);
+        c.put("request.timeout.ms", 10_000);
+        c.put("max.block.ms", 20_000);
+        return c;
+    }
+
+    @Test
+    void aClientKnownByItsCertificateAloneReachesTheClusterAsItsMappedUser() throws Exception {
+        var pki = cluster.pki();
+        var server = pki.leaf("identity-proxy");
+        Path mapping = Files.writeString(dir.resolve("identities.conf"),
+            "cert-alice { source { mechanism = SCRAM-SHA-512, username = \"" + ORDERS_APP + "\", password-file = \""
+                + secretFile("orders-app.pw", ORDERS_APP_PASSWORD) + "\" } }\n"
+            + "cert-dave { source { mechanism = SCRAM-SHA-512, username = \"" + AUDITOR + "\", password-file = \""
+                + secretFile("auditor.pw", AUDITOR_PASSWORD) + "\" } }\n");
+        Map<String, Object> overrides = new HashMap<>(cluster.proxySecurity("source", "SCRAM-SHA-512", SecuredKafkaCluster.PROXY_USER,
+            SecuredKafkaCluster.PROXY_PASSWORD, dir));
+        overrides.put("clusters.source.security.identity", "mapped");
+        overrides.put("identity.mapping-file", mapping.toString());
+        overrides.put("listener.tls.enabled", true);
+        overrides.put("listener.tls.certificate-file", server.certificatePem().toString());
+        overrides.put("listener.tls.key-file", server.keyPem().toString());
+        overrides.put("listener.tls.client-auth", "required");
+        overrides.put("listener.tls.ca-file", pki.caPem().toString());
+        // The test CA puts the leaf's name in O=: that is the principal.
+        overrides.put("listener.tls.principal-mapping-rules", "RULE:^.*O=([^,]+).*$/$1/,DEFAULT");
+        String topic = topic("orders");
+        try (LogCapture connections = LogCapture.connections();
+             LogCapture everything = LogCapture.of("io.cutover");
+             RunningProxy proxy = RunningProxy.in(cluster.bootstrapServers(), overrides)) {
+            Map<String, Object> alice = certificate(pki.leaf("cert-alice"));
+            try (KafkaProducer<String, String> producer = Clients.producer(proxy.bootstrapServers(), alice)) {
+                for (int i = 0; i < 5; i++) {
+                    producer.send(new ProducerRecord<>(topic, "c" + i)).get(30, TimeUnit.SECONDS);
+                }
+            }
+            assertEquals(List.of("c0", "c1", "c2", "c3", "c4"), readAll(proxy.bootstrapServers(), topic, Clients.unique("orders-group"),
+                alice, 5), "written and read as orders-app, which only cert-alice maps to");
+
+            // cert-dave maps to auditor, which may log in and nothing more: a write the service user could not do either,
+            // but alice's success rules that out for hers, and this refusal shows dave is not orders-app.
+            Map<String, Object> dave = certificate(pki.leaf("cert-dave"));
+            dave.put("enable.idempotence", false);
+            try (KafkaProducer<String, String> producer = Clients.producer(proxy.bootstrapServers(), dave)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> producer.send(new ProducerRecord<>(topic, "d"))
+                    .get(30, TimeUnit.SECONDS));
+                assertInstanceOf(TopicAuthorizationException.class, e.getCause(), e.toString());
+            }
+
+            // A certificate from the right CA whose principal the mapping does not name: closed, with one line saying why.
+            Map<String, Object> bob = certificate(pki.leaf("cert-bob"));
+            bob.put("default.api.timeout.ms", 5_000);
+            bob.put("request.timeout.ms", 3_000);
+            try (Admin admin = Admin.create(withBootstrap(proxy, bob))) {
+                assertThrows(ExecutionException.class, () -> admin.listTopics().names().get(30, TimeUnit.SECONDS));
+            }
+            Await.until("a log line naming bob's certificate principal", Duration.ofSeconds(10),
+                () -> connections.contains("certificate principal cert-bob has no user on cluster source"));
+            String clients = proxy.send("GET", "/clients", null, Map.of()).body().replace(" ", "");
+            assertTrue(clients.contains("\"principal\":\"cert-alice\""), clients);
+            for (String secret : List.of(ORDERS_APP_PASSWORD, AUDITOR_PASSWORD, SecuredKafkaCluster.PROXY_PASSWORD)) {
+                assertFalse(everything.lines().stream().anyMatch(l -> l.contains(secret)), "no secret in the log");
+            }
+        }
+    }
 }
