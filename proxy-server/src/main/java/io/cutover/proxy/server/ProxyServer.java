@@ -430,7 +430,8 @@ public final class ProxyServer implements AutoCloseable {
         }
         WaveGates gates = new WaveGates(clusterAdmins, mapping, offsetSyncs, observations, routing.openTransactions(),
             routing.link(ProxyConfig.TARGET), w.maxReadyLag(), inventory,
-            TargetPrincipal.of(config.clusters().get(ProxyConfig.TARGET).security().config()));
+            TargetPrincipal.of(config.clusters().get(ProxyConfig.TARGET).security().config()),
+            TargetPrincipal.of(config.clusters().get(ProxyConfig.SOURCE).security().config()));
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
             offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory,
             routing.openTransactions()::isOpen);

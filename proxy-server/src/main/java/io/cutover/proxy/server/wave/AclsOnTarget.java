@@ -46,11 +46,14 @@ final class AclsOnTarget {
     private final ClientInventory inventory;
     private final ProxyUserOnTarget proxyUser;
     private final TargetPrincipal seen;
+    /** Whom the source sees for each principal: an operation the source refused it too is not one it would lose. */
+    private final TargetPrincipal seenOnSource;
 
-    AclsOnTarget(ClusterAdmins admins, ClientInventory inventory, TargetPrincipal seen) {
+    AclsOnTarget(ClusterAdmins admins, ClientInventory inventory, TargetPrincipal seen, TargetPrincipal seenOnSource) {
         this.admins = admins;
         this.inventory = inventory;
         this.seen = seen;
+        this.seenOnSource = seenOnSource;
         this.proxyUser = new ProxyUserOnTarget(admins, inventory, seen.shared());
     }
 
@@ -88,7 +91,7 @@ final class AclsOnTarget {
         }
         ArrayNode rows = evidence.putArray("principals");
         if (acls.isPresent() && !needs.isEmpty()) {
-            judge(target(acls.get(), warnings), seen, needs, addresses, rows, problems);
+            judge(target(acls.get(), warnings), seen, source(resources), needs, addresses, rows, problems, warnings);
         } else {
             needs.keySet().forEach(p -> row(rows, seen, p));
         }
@@ -119,6 +122,27 @@ final class AclsOnTarget {
      */
     static void judge(TargetAcls target, TargetPrincipal seen, Map<String, List<PrincipalNeeds.Need>> needs,
                       Map<String, Set<String>> addresses, ArrayNode rows, List<String> problems) {
+        judge(target, seen, null, needs, addresses, rows, problems, new ArrayList<>());
+    }
+
+    /** The source's ACLs and whom it sees for each principal; null when the source has no authorizer or its ACLs cannot be read. */
+    record SourceAcls(TargetAcls acls, TargetPrincipal seen) {
+        /** True when the source too refuses {@code principal} the operation: the client was refused there, it loses nothing. */
+        boolean refuses(String principal, String host, PrincipalNeeds.Need n) {
+            Optional<String> user = seen.userFor(principal);
+            return user.isPresent() && !seen.shared()
+                && !acls.authorize("User:" + user.get(), host, n.type(), n.name(), n.operation()).allowed();
+        }
+    }
+
+    /**
+     * As above; with {@code source} not null, an operation the target refuses is a problem only when
+     * the source allows it: a client the source refused too (a misconfigured application retrying,
+     * say) was recorded as using the resource but never had the right, so the switch takes none away.
+     * That case is a warning.
+     */
+    static void judge(TargetAcls target, TargetPrincipal seen, SourceAcls source, Map<String, List<PrincipalNeeds.Need>> needs,
+                      Map<String, Set<String>> addresses, ArrayNode rows, List<String> problems, List<String> warnings) {
         needs.forEach((principal, list) -> {
             ObjectNode row = row(rows, seen, principal);
             Optional<String> user = seen.userFor(principal);
@@ -144,9 +168,13 @@ final class AclsOnTarget {
             for (PrincipalNeeds.Need n : judged) {
                 for (String host : hosts.isEmpty() ? Set.of(UNKNOWN_HOST) : hosts) {
                     TargetAcls.Verdict v = target.authorize("User:" + user.get(), host, n.type(), n.name(), n.operation());
-                    checked.addObject().put("resource", n.resource()).put("operation", n.operation().name()).put("host", host)
-                        .put("because", n.because()).put("allowed", v.allowed()).put("reason", v.reason());
-                    if (!v.allowed()) {
+                    ObjectNode op = checked.addObject().put("resource", n.resource()).put("operation", n.operation().name())
+                        .put("host", host).put("because", n.because()).put("allowed", v.allowed()).put("reason", v.reason());
+                    if (!v.allowed() && source != null && source.refuses(principal, host, n)) {
+                        op.put("allowedOnSource", false);
+                        warnings.add("principal " + seen.describe(principal) + " is refused " + n.operation() + " on " + n.resource()
+                            + " on the source too (it " + n.because() + " there, from " + host + "): not required on the target");
+                    } else if (!v.allowed()) {
                         problems.add("principal " + seen.describe(principal) + " would lose " + n.operation() + " on " + n.resource()
                             + " (it " + n.because() + " on the source, from " + host + "): " + v.reason() + " on the target");
                     }
@@ -187,6 +215,27 @@ final class AclsOnTarget {
         return out;
     }
 
+    /**
+     * The source's ACLs over the same resources, to tell what a principal was refused there too;
+     * null (every refusal on the target counts) when the source has no authorizer or cannot be read.
+     */
+    private SourceAcls source(Set<ResourcePatternFilter> resources) {
+        if (resources.isEmpty()) {
+            return null;
+        }
+        try {
+            Optional<Set<AclBinding>> acls = admins.aclsCovering(ProxyConfig.SOURCE, resources);
+            if (acls.isEmpty()) {
+                return null;
+            }
+            Map<String, String> broker = admins.brokerConfigs(ProxyConfig.SOURCE, Set.of("super.users", "allow.everyone.if.no.acl.found"));
+            return new SourceAcls(acls(acls.get(), broker), seenOnSource);
+        } catch (ClusterAdmins.ClusterCallException e) {
+            // Without the source's view, every refusal on the target counts: stricter, never laxer.
+            return null;
+        }
+    }
+
     private TargetAcls target(Set<AclBinding> acls, List<String> warnings) {
         Map<String, String> broker;
         try {
@@ -197,6 +246,10 @@ final class AclsOnTarget {
                 + "): judged by the ACLs alone");
             broker = Map.of();
         }
+        return acls(acls, broker);
+    }
+
+    private static TargetAcls acls(Set<AclBinding> acls, Map<String, String> broker) {
         Set<String> superUsers = new TreeSet<>();
         for (String u : broker.getOrDefault("super.users", "").split(";")) {
             if (!u.isBlank()) {

@@ -58,7 +58,7 @@ public final class WaveGates {
 
     public WaveGates(ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, ClientObservations observations,
                      OpenTransactions transactions, ClusterLink targetLink, long maxReadyLag, ClientInventory inventory,
-                     TargetPrincipal seenOnTarget) {
+                     TargetPrincipal seenOnTarget, TargetPrincipal seenOnSource) {
         this.inventory = inventory;
         this.consumers = () -> inventory.consumerFacts("this");
         this.admins = admins;
@@ -68,7 +68,7 @@ public final class WaveGates {
         this.transactions = transactions;
         this.targetLink = targetLink;
         this.maxReadyLag = maxReadyLag;
-        this.acls = new AclsOnTarget(admins, inventory, seenOnTarget);
+        this.acls = new AclsOnTarget(admins, inventory, seenOnTarget, seenOnSource);
         this.quotas = new QuotasOnTarget(admins, inventory, seenOnTarget);
     }
 

@@ -98,7 +98,9 @@ class SecuredWaveSwitchTest {
         cluster.allow(proxy, ResourceType.TOPIC, any, AclOperation.DESCRIBE, AclOperation.READ, AclOperation.DESCRIBE_CONFIGS);
         cluster.allow(proxy, ResourceType.GROUP, any, AclOperation.DESCRIBE, AclOperation.READ);
         // Idempotent producers get their producer ids from the proxy's pool, which its own identity fills.
-        cluster.allow(proxy, ResourceType.CLUSTER, "kafka-cluster", AclOperation.IDEMPOTENT_WRITE, AclOperation.DESCRIBE);
+        // DESCRIBE: the ACLs the access gate reads; DESCRIBE_CONFIGS: the brokers' super.users it judges them with.
+        cluster.allow(proxy, ResourceType.CLUSTER, "kafka-cluster", AclOperation.IDEMPOTENT_WRITE, AclOperation.DESCRIBE,
+            AclOperation.DESCRIBE_CONFIGS);
         cluster.allow(ORDERS_APP, ResourceType.TOPIC, "sw-", AclOperation.WRITE, AclOperation.READ, AclOperation.DESCRIBE);
         cluster.allow(ORDERS_APP, ResourceType.GROUP, "sw-", AclOperation.READ, AclOperation.DESCRIBE);
     }
@@ -230,9 +232,10 @@ class SecuredWaveSwitchTest {
             load.produce("orders-app", 5).consume(classic, "classic").consume(modern, "consumer");
             Await.until("alice's producer and both groups running", DEADLINE,
                 () -> load.ackedCount() > 100 && !load.consumed(classic).isEmpty() && !load.consumed(modern).isEmpty());
-            // dave on the source, as auditor. (Not on the wave's topic: the inventory would record that he used it, and
-            // acls-on-target would then ask that the target let him, though the source never did.)
+            // dave on the source, as auditor: refused. The inventory still records that he produced to the wave's topic;
+            // acls-on-target must not ask the target to let him, since the source never did.
             daveIsRefused(proxy.bootstrapServers(), flipTopic);
+            daveIsRefused(proxy.bootstrapServers(), waveTopic);
 
             // A plain topic flip while the load runs: alice's writes land on the target as her OAuth client.
             try (KafkaProducer<String, String> alice = Clients.producer(proxy.bootstrapServers(), login("alice"))) {
@@ -258,6 +261,14 @@ class SecuredWaveSwitchTest {
                     return w.get("state").asText().equals("READY");
                 });
             System.out.println("SECURED-WAVE-GATES " + ready.get("gates"));
+            JsonNode aclGate = null;
+            for (JsonNode g : ready.get("gates")) {
+                if (g.get("gate").asText().equals("acls-on-target")) {
+                    aclGate = g;
+                }
+            }
+            assertTrue(aclGate != null && aclGate.get("warnings").toString().contains("principal dave (as auditor on the target, "
+                + "identity mapped) is refused WRITE on TOPIC " + waveTopic + " on the source too"), String.valueOf(aclGate));
             int ackedBefore = load.ackedCount();
             assertTrue(ackedBefore > 0);
             HttpResponse<String> switched = proxy.send("POST", "/waves/orders/switch", null, Map.of());

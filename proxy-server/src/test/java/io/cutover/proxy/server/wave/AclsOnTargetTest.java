@@ -64,6 +64,33 @@ class AclsOnTargetTest {
     }
 
     @Test
+    void whatTheSourceRefusedTooIsAWarningNotSomethingTheSwitchTakesAway() {
+        // On the source, alice's user there may read but never write; the target grants orders-app reading only.
+        TargetPrincipal onSource = new TargetPrincipal(IdentityMode.MAPPED, Map.of("alice", "orders-src"), "cutover-proxy");
+        TargetAcls source = new TargetAcls(List.of(allow(ResourceType.TOPIC, "orders", "orders-src", AclOperation.READ),
+            allow(ResourceType.GROUP, "billing", "orders-src", AclOperation.READ)), Set.of(), false);
+        List<String> warnings = new ArrayList<>();
+        AclsOnTarget.judge(new TargetAcls(List.of(allow(ResourceType.TOPIC, "orders", "orders-app", AclOperation.READ),
+            allow(ResourceType.GROUP, "billing", "orders-app", AclOperation.READ)), Set.of(), false), MAPPED,
+            new AclsOnTarget.SourceAcls(source, onSource), Map.of("alice", alicesNeeds()), Map.of("alice", Set.of(HOST)), rows, problems,
+            warnings);
+        assertEquals(List.of(), problems, "alice never could write: the switch takes nothing from her");
+        assertTrue(warnings.stream().anyMatch(w -> w.contains("is refused WRITE on TOPIC orders on the source too")),
+            warnings.toString());
+        assertTrue(rows.toString().contains("\"allowedOnSource\":false"), rows.toString());
+
+        // Had the source let her write, the same target would fail the gate.
+        problems.clear();
+        TargetAcls sourceAllowing = new TargetAcls(List.of(allow(ResourceType.TOPIC, "orders", "orders-src", AclOperation.WRITE),
+            allow(ResourceType.TOPIC, "orders", "orders-src", AclOperation.READ)), Set.of(), false);
+        AclsOnTarget.judge(new TargetAcls(List.of(allow(ResourceType.TOPIC, "orders", "orders-app", AclOperation.READ),
+            allow(ResourceType.GROUP, "billing", "orders-app", AclOperation.READ)), Set.of(), false), MAPPED,
+            new AclsOnTarget.SourceAcls(sourceAllowing, onSource), Map.of("alice", alicesNeeds()), Map.of("alice", Set.of(HOST)), rows,
+            problems, new ArrayList<>());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("would lose WRITE on TOPIC orders")), problems.toString());
+    }
+
+    @Test
     void mappedJudgesThePrincipalsMappedUserNotItsLoginName() {
         // The target grants everything to orders-app, alice's user there, and nothing to alice:
         judge(MAPPED, "alice", allOf("orders-app"));
