@@ -98,8 +98,23 @@ class WavePauseTest {
             // Even waves' groups have offsets to carry; odd ones never committed (their coordinator
             // lookups on the target happen before the fence all the same).
             for (int i = 0; i < waves; i += 2) {
-                admin.alterConsumerGroupOffsets(prefix + "-g" + i,
-                    Map.of(new org.apache.kafka.common.TopicPartition(topics.get(i), 0), new OffsetAndMetadata(1))).all().get();
+                String group = prefix + "-g" + i;
+                var partition = new org.apache.kafka.common.TopicPartition(topics.get(i), 0);
+                // A topic just created may not be known yet to the group coordinator's broker: UNKNOWN_TOPIC_OR_PARTITION, retried.
+                io.cutover.proxy.server.testkit.Await.until("offsets committed for " + group, java.time.Duration.ofSeconds(30), () -> {
+                    try {
+                        admin.alterConsumerGroupOffsets(group, Map.of(partition, new OffsetAndMetadata(1))).all().get();
+                        return true;
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+                            return false;
+                        }
+                        throw new IllegalStateException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                });
             }
         }
         // Sent time and acknowledgement latency of every record, for the stall each switch causes at the client.
