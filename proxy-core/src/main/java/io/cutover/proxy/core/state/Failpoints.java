@@ -33,8 +33,24 @@ public final class Failpoints {
         return Arrays.stream(spec.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
     }
 
+    /** A test running the proxy in its own JVM, told of every point reached; null (always, in production): none. */
+    private static volatile java.util.function.Consumer<String> observer;
+
+    /**
+     * Tells {@code watcher} of every point reached from now on (null: no one), before any halt, on
+     * the thread that reached it: a test makes a fault happen at an exact step (a cluster cut off
+     * while a switch holds its fence, say).
+     */
+    public static void observe(java.util.function.Consumer<String> watcher) {
+        observer = watcher;
+    }
+
     /** Halts the JVM if {@code point} is armed. */
     public static void reached(String point) {
+        java.util.function.Consumer<String> o = observer;
+        if (o != null) {
+            o.accept(point);
+        }
         if (!ARMED.contains(point) && (FILE == null || !armedInFile(point))) {
             return;
         }

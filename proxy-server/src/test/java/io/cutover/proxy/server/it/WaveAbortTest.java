@@ -171,6 +171,88 @@ class WaveAbortTest {
         }
     }
 
+    /**
+     * The target is cut off (every byte stopped, no socket closed: a network partition) just as the
+     * switch has drained the wave's writes and holds them, about to check the target. The switch
+     * must give up within its timeouts, let the held writes go to the source, and leave the clients
+     * writing there while the target stays away; once it is back, the same wave switches, and every
+     * acknowledged record ends up on the target once, in order.
+     */
+    @Test
+    void aTargetCutOffWhileTheSwitchHoldsTheWritesAbortsItAndTheSwitchGoesThroughOnceItIsBack(EmbeddedKafkaCluster source)
+        throws Exception {
+        String topic = Clients.unique("wave-cut");
+        String group = Clients.unique("cut");
+        try (Admin admin = Clients.admin(source.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
+        }
+        try (io.cutover.proxy.server.testkit.FaultRelay relay = io.cutover.proxy.server.testkit.FaultRelay.start();
+             EmbeddedKafkaCluster target = EmbeddedKafkaCluster.start("cut-off-target", 1,
+                 Map.of("advertised.listeners", "EXTERNAL://127.0.0.1:" + relay.port()))) {
+            relay.forwardTo(target.bootstrapServers().split(",")[0]);
+            try (EmbeddedMirrorMaker mm = EmbeddedMirrorMaker.start("source", source.bootstrapServers(), "target", relay.address(), topic,
+                     ".*", Map.of());
+                 RunningProxy proxy = RunningProxy.routing(source.bootstrapServers(), relay.address(), Map.of(
+                     "waves.mirrormaker2.offset-syncs-topic", mm.offsetSyncsTopic().name(), "waves.max-ready-lag", 500,
+                     "waves.admin-timeout", "3 seconds", "limits.upstream-request-timeout", "3 seconds"));
+                 WaveWorkload load = new WaveWorkload(proxy.bootstrapServers(), topic)) {
+                load.produce("cut-app", 5).consume(group, "classic");
+                Await.until("load running", Duration.ofSeconds(60), () -> load.ackedCount() > 50 && !load.consumed(group).isEmpty());
+                createReady(proxy, "cut", topic, List.of(group));
+
+                AtomicBoolean cut = new AtomicBoolean();
+                io.cutover.proxy.core.state.Failpoints.observe(point -> {
+                    if (point.equals("switch.synced") && cut.compareAndSet(false, true)) {
+                        relay.blackhole();
+                    }
+                });
+                long started = System.nanoTime();
+                HttpResponse<String> refused;
+                try {
+                    refused = proxy.send("POST", "/waves/cut/switch", null, Map.of());
+                } finally {
+                    io.cutover.proxy.core.state.Failpoints.observe(null);
+                }
+                long tookMs = (System.nanoTime() - started) / 1_000_000;
+                assertTrue(cut.get(), "the target was cut off while the switch held the writes");
+                assertTrue(refused.statusCode() == 503 || refused.statusCode() == 409, refused.statusCode() + " " + refused.body());
+                System.out.println("WAVE-TARGET-CUT-OFF " + tookMs + " ms: " + json(refused).get("error").asText());
+                assertTrue(tookMs < 60_000, "the switch gave up after " + tookMs + " ms");
+                JsonNode wave = json(proxy.send("GET", "/waves/cut", null, Map.of()));
+                assertTrue(!wave.get("state").asText().equals("SWITCHED"), wave.toString());
+
+                int after = load.ackedCount();
+                long crossed = relay.bytesForwarded();
+                Await.until("the clients go on writing to the source while the target is cut off", Duration.ofSeconds(60),
+                    () -> load.ackedCount() > after + 100);
+                assertEquals(crossed, relay.bytesForwarded(), "nothing crossed to the target meanwhile");
+
+                relay.restore();
+                Await.until("wave cut READY again with the target back", Duration.ofSeconds(90),
+                    () -> json(proxy.send("POST", "/waves/cut/check", null, Map.of())), w -> w.get("state").asText().equals("READY"));
+                HttpResponse<String> switched = proxy.send("POST", "/waves/cut/switch", null, Map.of());
+                assertEquals(200, switched.statusCode(), switched.body());
+                assertEquals("SWITCHED", json(switched).get("state").asText());
+                int atSwitch = load.ackedCount();
+                Await.until("100 more records acknowledged after the switch", Duration.ofSeconds(60), () -> load.ackedCount() > atSwitch + 100);
+                load.stopProducing();
+                Await.until(group + " consumed every acknowledged record", Duration.ofSeconds(120), () -> load.consumedAll(group));
+                assertNull(load.failure(), () -> "client failure: " + load.failure());
+
+                Map<Integer, List<String>> targetLog = log(relay.address(), topic);
+                Map<Integer, List<String>> acked = new java.util.HashMap<>();
+                load.acked().forEach(a -> acked.computeIfAbsent(a.partition(), k -> new java.util.ArrayList<>()).add(a.value()));
+                for (int p = 0; p < PARTITIONS; p++) {
+                    List<String> tgt = targetLog.get(p);
+                    assertEquals(new HashSet<>(tgt).size(), tgt.size(), "partition " + p + ": no record twice on the target");
+                    assertEquals(new HashSet<>(acked.getOrDefault(p, List.of())), new HashSet<>(tgt),
+                        "partition " + p + ": every acknowledged record, nothing else");
+                    assertEquals(WaveSwitchTest.sortedBySequence(tgt), tgt, "partition " + p + ": in the order produced");
+                }
+            }
+        }
+    }
+
     static JsonNode gate(JsonNode gates, String name) {
         for (JsonNode g : gates) {
             if (g.get("gate").asText().equals(name)) {
