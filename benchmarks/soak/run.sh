@@ -10,9 +10,9 @@
 # Usage: benchmarks/soak/run.sh [SEED]
 #   SEED      the random seed (default: the current time); the scoreboard names it, rerun with it
 #   SWITCHES  (default 50), ROLLBACKS (default 10)
-#   SWITCH_FAULTS    what a switch draws from, comma-separated among NONE, PROXY_KILL, MIRROR_MAKER_RESTART
+#   SWITCH_FAULTS    what a switch draws from, comma-separated among NONE, PROXY_KILL, MIRROR_MAKER_RESTART, TARGET_CUT_OFF
 #                    (default: all three)
-#   ROLLBACK_FAULTS  what a rollback draws from (default: all three)
+#   ROLLBACK_FAULTS  what a rollback draws from (default: all four)
 #   MVN_FLAGS extra Maven flags, e.g. -o to build offline
 set -euo pipefail
 
@@ -20,8 +20,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SEED="${1:-$(date +%s)}"
 SWITCHES="${SWITCHES:-50}"
 ROLLBACKS="${ROLLBACKS:-10}"
-SWITCH_FAULTS="${SWITCH_FAULTS:-NONE,PROXY_KILL,MIRROR_MAKER_RESTART}"
-ROLLBACK_FAULTS="${ROLLBACK_FAULTS:-NONE,PROXY_KILL,MIRROR_MAKER_RESTART}"
+SWITCH_FAULTS="${SWITCH_FAULTS:-NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF}"
+ROLLBACK_FAULTS="${ROLLBACK_FAULTS:-NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF}"
 LOG="$ROOT/proxy-server/target/soak/maven-$SEED.log"
 SCOREBOARD="$ROOT/proxy-server/target/soak/scoreboard-$SEED.txt"
 mkdir -p "$(dirname "$LOG")" "$ROOT/proxy-server/target/soak/children-$SEED"

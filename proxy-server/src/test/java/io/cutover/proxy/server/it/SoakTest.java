@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cutover.proxy.core.state.Failpoints;
 import io.cutover.proxy.server.embedded.EmbeddedKafkaCluster;
 import io.cutover.proxy.server.testkit.Await;
-import io.cutover.proxy.server.testkit.Brokers;
+import io.cutover.proxy.server.testkit.FaultRelay;
 import io.cutover.proxy.server.testkit.Clients;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.MirrorMakerProcess;
@@ -79,7 +79,7 @@ class SoakTest {
     private static final List<String> STEPS = List.of("writePauseMs", "drainMs", "syncMs", "carryMs", "persistMs", "flipMs", "releaseMs");
     private static final int PARTITIONS = WaveSwitchTest.PARTITIONS;
 
-    enum Fault { NONE, MIRROR_MAKER_RESTART, PROXY_KILL }
+    enum Fault { NONE, MIRROR_MAKER_RESTART, PROXY_KILL, TARGET_CUT_OFF }
 
     /**
      * The faults a switch draws from unless {@code soak.switch-faults} names others: all of them.
@@ -89,9 +89,9 @@ class SoakTest {
      * gates that had forgotten the wave's clients; and a switch with neither left a producer stuck on
      * OUT_OF_ORDER_SEQUENCE_NUMBER (the first-sequence guard).
      */
-    private static final String DEFAULT_SWITCH_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART";
+    private static final String DEFAULT_SWITCH_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF";
     /** The faults a rollback draws from unless {@code soak.rollback-faults} names others: all of them. */
-    private static final String DEFAULT_ROLLBACK_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART";
+    private static final String DEFAULT_ROLLBACK_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF";
 
     /** One planned operation: a switch or a rollback of a wave. */
     record Op(String wave, boolean rollback) {
@@ -102,10 +102,8 @@ class SoakTest {
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.MINUTES) // the long soak (50 switches with restarts of JVMs); every wait inside has its own deadline
-    void switchesAndRollbacksUnderFaultsLoseNothingWriteNothingTwiceAndKeepOrder(EmbeddedKafkaCluster source,
-                                                                                  @Brokers(name = "target") EmbeddedKafkaCluster target)
-        throws Exception {
-        soak(source, target, false);
+    void switchesAndRollbacksUnderFaultsLoseNothingWriteNothingTwiceAndKeepOrder(EmbeddedKafkaCluster source) throws Exception {
+        soak(source, false);
     }
 
     /**
@@ -117,17 +115,27 @@ class SoakTest {
     @Test
     @Tag("known-bug")
     @Timeout(value = 90, unit = TimeUnit.MINUTES)
-    void bothGroupsReadEveryAcknowledgedRecordAcrossSwitchesAndRollbacks(EmbeddedKafkaCluster source,
-                                                                         @Brokers(name = "target") EmbeddedKafkaCluster target)
-        throws Exception {
-        soak(source, target, true);
+    void bothGroupsReadEveryAcknowledgedRecordAcrossSwitchesAndRollbacks(EmbeddedKafkaCluster source) throws Exception {
+        soak(source, true);
     }
 
     /**
      * Runs the soak, prints and writes the scoreboard (the groups' rows included), and asserts the
      * producers' guarantees; with {@code groupsMustReadEverything}, the groups' too.
      */
-    private void soak(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, boolean groupsMustReadEverything) throws Exception {
+    private void soak(EmbeddedKafkaCluster source, boolean groupsMustReadEverything) throws Exception {
+        // The target of its own, reached (by the proxy, MirrorMaker 2 and the test's readers alike) only through a relay
+        // that can cut it off: its broker advertises the relay's port.
+        try (FaultRelay relay = FaultRelay.start();
+             EmbeddedKafkaCluster target = EmbeddedKafkaCluster.start("soak-target", 1,
+                 Map.of("advertised.listeners", "EXTERNAL://127.0.0.1:" + relay.port()))) {
+            relay.forwardTo(target.bootstrapServers().split(",")[0]);
+            soak(source, target, relay, groupsMustReadEverything);
+        }
+    }
+
+    private void soak(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, FaultRelay relay, boolean groupsMustReadEverything)
+        throws Exception {
         int switches = Integer.getInteger("soak.switches", 6);
         int rollbacks = Integer.getInteger("soak.rollbacks", 2);
         long seed = Long.getLong("soak.seed", System.currentTimeMillis());
@@ -163,10 +171,11 @@ class SoakTest {
         Files.createDirectories(out);
         List<String> report = new ArrayList<>();
         report.add("SOAK seed=" + seed + " switches=" + switches + " rollbacks=" + rollbacks + " " + faults + " cores="
-            + Runtime.getRuntime().availableProcessors() + " clusters=1 broker each, MirrorMaker 2 and proxy as processes");
+            + Runtime.getRuntime().availableProcessors() + " clusters=1 broker each (the target behind a fault relay), MirrorMaker 2 and "
+            + "proxy as processes");
 
-        try (MirrorMakerProcess mm = MirrorMakerProcess.start(source.bootstrapServers(), target.bootstrapServers(), prefix + "-.*");
-             ProxyProcess proxy = ProxyProcess.start(source.bootstrapServers(), target.bootstrapServers(),
+        try (MirrorMakerProcess mm = MirrorMakerProcess.start(source.bootstrapServers(), relay.address(), prefix + "-.*");
+             ProxyProcess proxy = ProxyProcess.start(source.bootstrapServers(), relay.address(),
                  Map.of("waves.mirrormaker2.offset-syncs-topic", mm.offsetSyncsTopic(), "waves.max-ready-lag", 500),
                  Map.of("cutover.failpoints.file", failpoints.toString()));
              SequencedProducer hotWriter = new SequencedProducer(proxy.bootstrapServers(), "idem-hot", List.of(hot), 5);
@@ -196,11 +205,14 @@ class SoakTest {
                 List<Fault> drawFrom = op.rollback() ? rollbackFaults : switchFaults;
                 Fault fault = drawFrom.get(random.nextInt(drawFrom.size()));
                 String point = CRASH_POINTS.get(random.nextInt(CRASH_POINTS.size()));
+                // TARGET_CUT_OFF: from within the operation's first 300 ms (a switch takes a few hundred: its checks, then the
+                // write pause), for 2 to 6 s.
+                CutOff cutOff = new CutOff(random.nextInt(300), 2_000 + random.nextInt(4_000));
                 if (!op.rollback()) {
                     awaitReady(proxy, op.wave());
                 }
                 long before = System.nanoTime();
-                String outcome = run(proxy, mm, failpoints, op, fault, point, reports);
+                String outcome = run(proxy, mm, relay, failpoints, op, fault, point, cutOff, reports);
                 long after = System.nanoTime();
                 outcomes.merge(fault + ":" + outcome.split(" ")[0], 1, Integer::sum);
                 if (op.rollback()) {
@@ -212,7 +224,8 @@ class SoakTest {
                 String reread = "hotProducerSequence=" + hotWriter.ackedCount() + " classicRead=" + groups.consumed(classic).size()
                     + " kip848Read=" + groups.consumed(modern).size() + " classicReread=" + reread(groups.consumed(classic)) + " kip848Reread=" + reread(groups.consumed(modern));
                 String line = String.format("SOAK-OP %d/%d %s %s fault=%s%s -> %s clientStallMs=%.1f %s", i + 1, ops.size(), op.verb(),
-                    op.wave(), fault, fault == Fault.PROXY_KILL ? "@" + op.verb() + "." + point : "", outcome, stall, reread);
+                    op.wave(), fault, fault == Fault.PROXY_KILL ? "@" + op.verb() + "." + point
+                        : fault == Fault.TARGET_CUT_OFF ? "@" + cutOff : "", outcome, stall, reread);
                 System.out.println(line);
                 report.add(line);
                 // The clients came through: writes are acknowledged and transactions committed again.
@@ -328,8 +341,16 @@ class SoakTest {
      * "undone-then-ok", "refused-then-ok", with the number of tries). A report with a write pause
      * is added to {@code reports} for every operation that was answered 200.
      */
-    private static String run(ProxyProcess proxy, MirrorMakerProcess mm, Path failpoints, Op op, Fault fault, String point,
-                              List<JsonNode> reports) throws Exception {
+    /** When the target is cut off after an operation starts, and for how long. */
+    record CutOff(int afterMs, int forMs) {
+        @Override
+        public String toString() {
+            return "+" + afterMs + "ms-for-" + forMs + "ms";
+        }
+    }
+
+    private static String run(ProxyProcess proxy, MirrorMakerProcess mm, FaultRelay relay, Path failpoints, Op op, Fault fault,
+                              String point, CutOff cutOff, List<JsonNode> reports) throws Exception {
         String path = "/waves/" + op.wave() + "/" + op.verb();
         String body = op.rollback() ? "{\"force\":true}" : null;
         switch (fault) {
@@ -373,6 +394,39 @@ class SoakTest {
                     return "ok";
                 }
                 System.out.println("SOAK-REFUSED " + op.verb() + " " + op.wave() + " while MM2 restarted: " + r.statusCode() + " " + r.body());
+                if (!op.rollback()) {
+                    awaitReady(proxy, op.wave());
+                }
+                return "refused-then-" + untilAnswered(proxy, path, body, op, reports);
+            }
+            case TARGET_CUT_OFF -> {
+                // The target unreachable for everyone (packets dropped, no socket reset) while the operation runs: it must
+                // either go through or give up, and the clients must come through either way once the target is back.
+                Thread cutter = new Thread(() -> {
+                    try {
+                        Thread.sleep(cutOff.afterMs()); // the fault's timing, drawn from the seed: not synchronisation
+                        relay.blackhole();
+                        Thread.sleep(cutOff.forMs());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        relay.restore();
+                    }
+                }, "soak-target-cut-off");
+                cutter.start();
+                HttpResponse<String> r;
+                try {
+                    r = proxy.send("POST", path, body);
+                } finally {
+                    cutter.join(30_000);
+                    relay.restore();
+                }
+                if (r.statusCode() == 200) {
+                    reports.add(json(r).get("lastSwitch"));
+                    return "ok";
+                }
+                System.out.println("SOAK-REFUSED " + op.verb() + " " + op.wave() + " while the target was cut off: " + r.statusCode() + " "
+                    + r.body());
                 if (!op.rollback()) {
                     awaitReady(proxy, op.wave());
                 }
