@@ -153,7 +153,12 @@ public final class BearerTokens {
         if (!started.compareAndSet(false, true)) {
             return now() != null;
         }
-        java.util.concurrent.Future<?> first = scheduler.submit(this::refresh);
+        java.util.concurrent.Future<?> first;
+        try {
+            first = scheduler.submit(this::refresh);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
         try {
             first.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
@@ -168,7 +173,11 @@ public final class BearerTokens {
 
     private void start() {
         if (started.compareAndSet(false, true)) {
-            scheduler.execute(this::refresh);
+            try {
+                scheduler.execute(this::refresh);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the cluster's security was closed: the proxy stops, no token is fetched any more
+            }
         }
     }
 
