@@ -209,7 +209,8 @@ cluster_id() { # 16 random bytes, base64url without padding: a Kafka Uuid (never
     [ "${id:0:1}" != "-" ] && { echo "$id"; return; }
   done
 }
-BROKER_OPTS=(-Xms128m -Xmx384m -XX:+UseSerialGC "-Dlog4j2.configurationFile=$WORK/log4j2.properties")
+# Small brokers for a demo: C1 only, so that two of them and the proxy start quickly on 2 cores.
+BROKER_OPTS=(-Xms128m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "-Dlog4j2.configurationFile=$WORK/log4j2.properties")
 start_cluster() { # start_cluster NAME SASL_SSL-PORT INTERNAL-PORT CONTROLLER-PORT ORDERS-APP-PASSWORD PROXY-PASSWORD
   local name="$1"
   broker_properties "$name" "$2" "$3" "$4"
