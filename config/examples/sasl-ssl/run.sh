@@ -10,7 +10,7 @@
 #                                             check each result, stop everything; exit 0 when all held
 #
 # Made at run time in a work directory (/tmp/cutover-sasl-ssl-demo.*, removed at the end; KEEP_WORK=1
-# keeps it): a CA and certificates from the JDK's keytool, random passwords (kept in environment
+# keeps it, KEEP_WORK_ON_FAILURE=1 keeps it when --check fails): a CA and certificates from the JDK's keytool, random passwords (kept in environment
 # variables and files there, never printed), the clusters' data, the users file, the proxy's state.
 # The SCRAM users are created when the clusters' storage is formatted: cutover-proxy (the proxy's
 # service user) and orders-app on each cluster, each with a password of its own.
@@ -84,20 +84,24 @@ fi
 
 # --- work directory, processes, cleanup ------------------------------------------------------
 WORK="$(mktemp -d /tmp/cutover-sasl-ssl-demo.XXXXXX)"
-PIDS=()
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  # The proxy first (SIGTERM drains it; no client is left by now), then the brokers.
-  local pid deadline
-  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-  deadline=$((SECONDS + 40))
-  for pid in "${PIDS[@]:-}"; do
+BROKER_PIDS=()
+PROXY_PID=""
+stop_processes() { # stop_processes PID...: SIGTERM, then SIGKILL for what still runs 40 s later
+  local pid deadline=$((SECONDS + 40))
+  for pid in "$@"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
     [ -n "$pid" ] || continue
     while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
+}
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  # The proxy first (SIGTERM drains it; no client is left by now), then the brokers together.
+  [ -n "${PROXY_PID:-}" ] && stop_processes "$PROXY_PID"
+  stop_processes "${BROKER_PIDS[@]:-}"
   if [ "$KEEP_WORK" = 1 ] || { [ "$rc" -ne 0 ] && [ "$MODE" = check ] && [ "${KEEP_WORK_ON_FAILURE:-0}" = 1 ]; }; then
     log "work directory kept: $WORK"
   else
@@ -229,7 +233,7 @@ wait "$FORMAT_SOURCE" && wait "$FORMAT_TARGET" || fail "formatting the clusters"
 log "starting the source (SASL_SSL 127.0.0.1:$SOURCE_PORT) and target (SASL_SSL 127.0.0.1:$TARGET_PORT) brokers"
 for name in source target; do
   "$JAVA" "${BROKER_OPTS[@]}" -cp "$KAFKA_CP" kafka.Kafka "$WORK/$name/server.properties" >"$WORK/$name/broker.log" 2>&1 &
-  PIDS+=($!)
+  BROKER_PIDS+=($!)
   eval "${name^^}_PID=$!"
 done
 wait_for "the source broker" 120 "$SOURCE_PID" "$WORK/source/broker.log" grep -q "Kafka Server started" "$WORK/source/broker.log"
@@ -254,7 +258,6 @@ fi
 log "starting Cutover Proxy with $HERE/cutover-proxy.conf"
 "${PROXY_CMD[@]}" --config "$HERE/cutover-proxy.conf" >"$WORK/proxy.log" 2>&1 &
 PROXY_PID=$!
-PIDS=("$PROXY_PID" "${PIDS[@]}")
 ADMIN="http://127.0.0.1:$ADMIN_PORT"
 health_up() { # the proxy's overall status UP: both clusters answer it
   local body
