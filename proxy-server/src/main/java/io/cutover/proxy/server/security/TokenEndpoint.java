@@ -10,15 +10,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * One OAuth 2 client-credentials request (RFC 6749 section 4.4) to an identity provider's token
@@ -85,19 +80,9 @@ final class TokenEndpoint implements BearerTokens.Fetcher {
         return URLEncoder.encode(v, StandardCharsets.UTF_8);
     }
 
+    /** The JDK's TLS trusting {@code caFile}, read as the cluster's own CA bundles are (the HTTP client takes no other engine). */
     private static SSLContext trusting(java.nio.file.Path caFile) throws GeneralSecurityException, IOException {
-        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        try (InputStream in = Files.newInputStream(caFile)) {
-            int i = 0;
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                store.setCertificateEntry("ca-" + i++, c);
-            }
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(store);
-        SSLContext ssl = SSLContext.getInstance("TLS");
-        ssl.init(null, tmf.getTrustManagers(), null);
-        return ssl;
+        return ((io.netty.handler.ssl.JdkSslContext) SslContexts.client(new TlsEngine(io.netty.handler.ssl.SslProvider.JDK,
+            "JDK (token endpoint)"), new io.cutover.proxy.server.config.TrustMaterial.Pem(caFile), null, true)).context();
     }
 }

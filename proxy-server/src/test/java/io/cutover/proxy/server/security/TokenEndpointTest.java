@@ -80,4 +80,40 @@ class TokenEndpointTest {
         assertTrue(e.getMessage().contains("HTTP 502 with no JSON body"), e.getMessage());
         assertFalse(e.getMessage().contains(SECRET));
     }
+
+    @Test
+    void anHttpsEndpointIsTrustedThroughTheCaFileItsCertificateChainsTo() throws Exception {
+        var pki = io.cutover.proxy.server.testkit.TestCertificates.shared();
+        var leaf = pki.leaf("token-endpoint");
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = java.nio.file.Files.newInputStream(leaf.keyStore())) {
+            ks.load(in, io.cutover.proxy.server.testkit.TestCertificates.PASSWORD.toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, io.cutover.proxy.server.testkit.TestCertificates.PASSWORD.toCharArray());
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1",
+            PortRanges.next()), 0);
+        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        https.createContext("/token", exchange -> {
+            byte[] out = "{\"access_token\":\"tls-token\",\"expires_in\":60}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, out.length);
+            exchange.getResponseBody().write(out);
+            exchange.close();
+        });
+        https.start();
+        try {
+            URI url = URI.create("https://127.0.0.1:" + https.getAddress().getPort() + "/token");
+            TokenEndpoint trusting = new TokenEndpoint(new ClientCredentialsGrant(url, "proxy", Secret.fromClient(SECRET, "test"), null,
+                pki.caPem()), Duration.ofSeconds(5));
+            assertEquals("tls-token", trusting.fetch(0).value());
+            // Without the CA file the JVM's default CAs decide, and they do not know the test CA.
+            TokenEndpoint defaults = new TokenEndpoint(new ClientCredentialsGrant(url, "proxy", Secret.fromClient(SECRET, "test"), null,
+                null), Duration.ofSeconds(5));
+            assertThrows(IOException.class, () -> defaults.fetch(0));
+        } finally {
+            https.stop(0);
+        }
+    }
 }
