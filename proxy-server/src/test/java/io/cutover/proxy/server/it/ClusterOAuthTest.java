@@ -216,16 +216,7 @@ class ClusterOAuthTest {
         }
     }
 
-    /** Kafka client settings to log in to the proxy with SCRAM (SASL_PLAINTEXT: the test listener has no TLS). */
     private static Map<String, Object> login(String user) {
-        Map<String, Object> c = new HashMap<>();
-        c.put("security.protocol", "SASL_PLAINTEXT");
-        c.put("sasl.mechanism", "SCRAM-SHA-512");
-        c.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
-            + "\" password=\"" + LOGIN_PASSWORD + "\";");
-        c.put("default.api.timeout.ms", 20_000);
-        c.put("request.timeout.ms", 15_000);
-        c.put("max.block.ms", 20_000);
-        return c;
+        return Clients.scramLogin(user, LOGIN_PASSWORD);
     }
 }

@@ -162,15 +162,7 @@ class SecuredWaveSwitchTest {
     }
 
     private static Map<String, Object> login(String user) {
-        Map<String, Object> c = new HashMap<>();
-        c.put("security.protocol", "SASL_PLAINTEXT");
-        c.put("sasl.mechanism", "SCRAM-SHA-512");
-        c.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
-            + "\" password=\"" + LOGIN_PASSWORD + "\";");
-        c.put("default.api.timeout.ms", 30_000);
-        c.put("request.timeout.ms", 15_000);
-        c.put("max.block.ms", 30_000);
-        return c;
+        return Clients.scramLogin(user, LOGIN_PASSWORD);
     }
 
     private static void createTopic(SecuredKafkaCluster cluster, String topic, int partitions) throws Exception {

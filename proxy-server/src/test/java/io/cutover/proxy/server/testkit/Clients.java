@@ -21,6 +21,23 @@ public final class Clients {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
+    /**
+     * Settings for a client that logs in to the proxy with SCRAM-SHA-512 over SASL_PLAINTEXT (the
+     * test listeners have no TLS), with timeouts that let a slow login show as an error, not a hang.
+     * Mutable, so a test can add to it.
+     */
+    public static Map<String, Object> scramLogin(String user, String password) {
+        Map<String, Object> c = new HashMap<>();
+        c.put("security.protocol", "SASL_PLAINTEXT");
+        c.put("sasl.mechanism", "SCRAM-SHA-512");
+        c.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+            + "\" password=\"" + password + "\";");
+        c.put("default.api.timeout.ms", 30_000);
+        c.put("request.timeout.ms", 15_000);
+        c.put("max.block.ms", 30_000);
+        return c;
+    }
+
     public static KafkaProducer<String, String> producer(String bootstrap, Map<String, Object> extra) {
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
