@@ -32,7 +32,10 @@
 # produce and consume throughput at least 0.9x direct-tls.
 #
 # Usage: benchmarks/e2e/run-tls.sh   (ROUNDS=3 RECORDS=300000 WARMUP_RECORDS=100000 ENGINES="jdk openssl"
-#        by default; KEEP_WORK=1 keeps the work directory with the certificates, configs and logs)
+#        by default; KEEP_WORK=1 keeps the work directory with the certificates, configs and logs).
+#        An engine written ENGINE-N (e.g. openssl-0) runs that engine's proxy with
+#        -Dcutover.tls.piece-bytes=N: the size of the flushed pieces a large response is handed to
+#        TLS in (0 = whole, as before TlsWritePieces), for an A/B of that setting in one run.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -45,7 +48,7 @@ WARMUP_RECORDS="${WARMUP_RECORDS:-100000}"
 KEEP_WORK="${KEEP_WORK:-0}"
 ENGINES="${ENGINES:-jdk openssl}"
 for engine in $ENGINES; do
-  case "$engine" in jdk|openssl) ;; *) echo "ENGINES: \"$engine\" is not an engine; use jdk and/or openssl" >&2; exit 2 ;; esac
+  case "$engine" in jdk|openssl|openssl-*|jdk-*) ;; *) echo "ENGINES: \"$engine\" is not an engine; use jdk and/or openssl" >&2; exit 2 ;; esac
 done
 [ -n "${ENGINES// /}" ] || { echo "ENGINES is empty; use jdk and/or openssl" >&2; exit 2; }
 GOAL=0.9
@@ -188,12 +191,13 @@ log "building (if needed) Cutover Proxy and writing its users file"
   || { cat "$WORK/users.log" >&2; exit 1; }
 declare -A BOOTSTRAP PID_OF ADMIN_OF ENGINE_LINE
 start_proxy() { # start_proxy ENGINE: one proxy with tls.engine = ENGINE, for the arm proxy-tls-ENGINE
-  local engine="$1" arm="proxy-tls-$1" port admin first pid
+  local engine="$1" arm="proxy-tls-$1" port admin first pid real="${1%%-*}" opts=""
+  [ "$engine" != "$real" ] && opts="-Dcutover.tls.piece-bytes=${1#*-}"
   # Broker ports 100 apart per proxy, so that two proxies never share one.
   port=$(free_port); admin=$(free_port); first=$(( 25000 + 100 * ${#PROXY_ARMS[@]} + port % 50 ))
   cat > "$WORK/proxy-$engine.conf" <<EOF
 cutover-proxy {
-  tls.engine = $engine
+  tls.engine = $real
   listener {
     bootstrap-port = $port
     broker-ports { first = $first, last = $((first + 20)) }
@@ -219,7 +223,7 @@ cutover-proxy {
 }
 EOF
   log "starting Cutover Proxy with tls.engine = $engine (TLS and SASL terminated on both sides)"
-  "$ROOT/bin/cutover-proxy" --config "$WORK/proxy-$engine.conf" >"$WORK/proxy-$engine.log" 2>&1 &
+  JAVA_OPTS="$opts" "$ROOT/bin/cutover-proxy" --config "$WORK/proxy-$engine.conf" >"$WORK/proxy-$engine.log" 2>&1 &
   pid=$!
   PIDS+=($pid)
   wait_for "the proxy ($engine)" 300 curl -sf "http://127.0.0.1:$admin/health" \
@@ -227,7 +231,7 @@ EOF
   # The engine it really uses, as its metrics say.
   local metrics
   metrics="$(curl -sf "http://127.0.0.1:$admin/metrics")"
-  grep -q "^cutover_proxy_tls_engine{engine=\"$engine\",place=\"listener\"}" <<<"$metrics" \
+  grep -q "^cutover_proxy_tls_engine{engine=\"$real\",place=\"listener\"}" <<<"$metrics" \
     || { log "the proxy of $arm does not report TLS engine $engine on its listener"; exit 1; }
   BOOTSTRAP[$arm]="127.0.0.1:$port"; PID_OF[$arm]=$pid; ADMIN_OF[$arm]=$admin
   ENGINE_LINE[$arm]="$(grep -m 1 'listener TLS engine' "$WORK/proxy-$engine.log" | sed 's/^.*listener TLS engine: //' || true)"

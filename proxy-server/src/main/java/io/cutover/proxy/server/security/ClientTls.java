@@ -14,6 +14,7 @@ public final class ClientTls {
         if (tls == null) {
             return;
         }
+        ch.pipeline().addFirst("tls-write-pieces", new TlsWritePieces());
         ch.pipeline().addFirst("tls-refusals", new TlsRefusals(log));
         ch.pipeline().addFirst("tls", tls.newHandler(ch.alloc()));
     }
@@ -24,6 +25,7 @@ public final class ClientTls {
      * logging of refused handshakes behind it, as {@link #install} does.
      */
     public static void installByServerName(Channel ch, ChannelHandler serverName, RateLimitedLog log) {
+        ch.pipeline().addFirst("tls-write-pieces", new TlsWritePieces());
         ch.pipeline().addFirst("tls-refusals", new TlsRefusals(log));
         ch.pipeline().addFirst("tls-server-name", serverName);
     }
