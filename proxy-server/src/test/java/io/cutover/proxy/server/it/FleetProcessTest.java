@@ -55,6 +55,27 @@ class FleetProcessTest {
         List.of("intent", "fenced", "synced", "groups-carried", "flipped", "routes-written", "released", "wave-saved");
     private static final Set<String> AFTER_FLIP = Set.of("routes-written", "released", "wave-saved");
 
+    /** The steps this run printed, with when, so a client's failure can be placed among them. */
+    private final List<Map.Entry<java.time.Instant, String>> phases = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private void phase(String text) {
+        phases.add(Map.entry(java.time.Instant.now(), text));
+        System.out.println("FLEET-PROC " + text);
+    }
+
+    /** "at T, during <step>": the last step printed before the workload's first failure. */
+    private String whenFailed(WaveWorkload w) {
+        java.time.Instant at = w.failedAt();
+        String during = "the start";
+        for (Map.Entry<java.time.Instant, String> p : phases) {
+            if (at != null && !p.getKey().isAfter(at)) {
+                during = p.getValue();
+            }
+        }
+        return "at " + at + ", during \"" + during + "\" (steps: " + phases.stream()
+            .map(p -> p.getKey().toString().substring(11, 19) + " " + p.getValue().split(",")[0]).toList() + ")";
+    }
+
     @Test
     @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
     void switchesKillsAndARollingRestartBehindABalancerLoseNothingAndWriteNothingTwice(
@@ -140,7 +161,7 @@ class FleetProcessTest {
                 HttpResponse<String> switched = p1.send("POST", "/waves/" + wave + "/switch", null);
                 assertEquals(200, switched.statusCode(), switched.body());
                 JsonNode report = json(switched).get("lastSwitch");
-                System.out.println("FLEET-PROC switch " + report.path("writePauseMs") + " ms, fleet " + report.path("fleet"));
+                phase("switch " + report.path("writePauseMs") + " ms, fleet " + report.path("fleet"));
                 assertTrue(report.path("fleet").path("heldAfterMs").has("p0") && report.path("fleet").path("heldAfterMs").has("p2"),
                     report.toString());
                 awaitAgreement(fleet, wave, topic, "target");
@@ -151,7 +172,7 @@ class FleetProcessTest {
                 // starts again, and on every instance alike; never half.
                 for (String step : CRASH_STEPS) {
                     awaitReady(p0, wave);
-                    System.out.println("FLEET-PROC crash at " + step + ", app-b acknowledged " + load2.ackedCount());
+                    phase("crash at " + step + ", app-b acknowledged " + load2.ackedCount());
                     String outcome = crashSwitch(p0, failpoints.get(0), "switch." + step, wave);
                     assertEquals(AFTER_FLIP.contains(step) ? "completed" : "undone", outcome, "coordinator killed at " + step);
                     awaitFleet(fleet);
@@ -165,7 +186,7 @@ class FleetProcessTest {
                 // The switching instance killed after its flip and not started again: the others settle its switch
                 // from its journal in the state topic (the wave SWITCHED, as the routes say), without waiting for it.
                 awaitReady(p0, wave);
-                System.out.println("FLEET-PROC orphaned switch, app-b acknowledged " + load2.ackedCount());
+                phase("orphaned switch, app-b acknowledged " + load2.ackedCount());
                 Files.writeString(failpoints.get(0), "switch.routes-written");
                 try {
                     HttpResponse<String> r = p0.send("POST", "/waves/" + wave + "/switch", null);
@@ -190,7 +211,7 @@ class FleetProcessTest {
                 // them: the switch aborts (its writes were never released towards the target), and goes through once
                 // that instance is back.
                 awaitReady(p1, wave);
-                System.out.println("FLEET-PROC peer killed, app-b acknowledged " + load2.ackedCount());
+                phase("peer killed, app-b acknowledged " + load2.ackedCount());
                 Files.writeString(failpoints.get(2), "peer-fence.drained");
                 HttpResponse<String> aborted = p1.send("POST", "/waves/" + wave + "/switch", null);
                 assertEquals(409, aborted.statusCode(), aborted.body());
@@ -201,14 +222,14 @@ class FleetProcessTest {
                 awaitFleet(fleet);
                 awaitAgreement(fleet, wave, topic, "source");
                 awaitReady(p1, wave);
-                System.out.println("FLEET-PROC switch again, app-b acknowledged " + load2.ackedCount());
+                phase("switch again, app-b acknowledged " + load2.ackedCount());
                 HttpResponse<String> again = p1.send("POST", "/waves/" + wave + "/switch", null);
                 assertEquals(200, again.statusCode(), again.body());
                 awaitAgreement(fleet, wave, topic, "target");
 
                 // A rolling restart of every instance, each drained by SIGTERM, under load.
                 for (ProxyProcess p : fleet) {
-                    System.out.println("FLEET-PROC restart " + p.bootstrapServers() + ", app-b acknowledged " + load2.ackedCount());
+                    phase("restart " + p.bootstrapServers() + ", app-b acknowledged " + load2.ackedCount());
                     int before = load.ackedCount() + load2.ackedCount();
                     p.terminate();
                     assertEquals(0, p.awaitExit(Duration.ofSeconds(60)), "a drained instance exits 0:\n" + p.tail(20));
@@ -229,8 +250,8 @@ class FleetProcessTest {
                         + ", read " + new HashSet<>(load.consumed(classic)).size() + " / " + new HashSet<>(load2.consumed(modern)).size()
                         + "; producer failures " + load.failure() + " / " + load2.failure(), e);
                 }
-                assertNull(load.failure(), () -> "client failure: " + load.failure());
-                assertNull(load2.failure(), () -> "client failure: " + load2.failure());
+                assertNull(load.failure(), () -> "client failure " + whenFailed(load) + ": " + load.failure());
+                assertNull(load2.failure(), () -> "client failure " + whenFailed(load2) + ": " + load2.failure());
 
                 // Every acknowledged record is on a cluster (the source, or the target for what was
                 // written while switched), and no cluster holds one twice.
@@ -257,7 +278,7 @@ class FleetProcessTest {
                     });
                 }
                 assertTrue(lost.isEmpty(), lost.size() + " acknowledged records on neither cluster: " + lost.subList(0, Math.min(10, lost.size())));
-                System.out.println("FLEET-PROC acknowledged " + (load.ackedCount() + load2.ackedCount()) + ", lost 0, written twice 0, "
+                phase("acknowledged " + (load.ackedCount() + load2.ackedCount()) + ", lost 0, written twice 0, "
                     + "out of producer order " + reorderings[0] + "; polls that threw for a lost membership: classic "
                     + load.pollErrors(classic) + ", KIP-848 " + load2.pollErrors(modern));
 
@@ -283,7 +304,7 @@ class FleetProcessTest {
                 // On the source only: MirrorMaker 2 copies to the target as plain records whatever it reads.
                 List<String> abortedVisible = txn.abortedKeys().stream().filter(visibleOnSource::contains).sorted().toList();
                 assertTrue(abortedVisible.isEmpty(), "aborted transactional records visible to read_committed on the source: " + abortedVisible);
-                System.out.println("FLEET-PROC transactions: committed records " + txn.committedKeys().size() + ", aborted "
+                phase("transactions: committed records " + txn.committedKeys().size() + ", aborted "
                     + txn.abortedKeys().size() + ", in doubt " + txn.inDoubt() + ", producer restarts " + txn.restarts()
                     + "; missing 0, aborted visible 0");
             }
@@ -297,11 +318,11 @@ class FleetProcessTest {
      * the groups had not read by then (nothing copies it back). So, as an operator would, the writes
      * pause and the groups read everything first; then the rollback, then the writes go on.
      */
-    private static void forcedRollback(ProxyProcess via, String wave, WaveWorkload load, WaveWorkload load2, String classic,
+    private void forcedRollback(ProxyProcess via, String wave, WaveWorkload load, WaveWorkload load2, String classic,
                                        String modern) {
         load.pauseProducing();
         load2.pauseProducing();
-        System.out.println("FLEET-PROC forced rollback via " + via.bootstrapServers() + ", app-b acknowledged " + load2.ackedCount());
+        phase("forced rollback via " + via.bootstrapServers() + ", app-b acknowledged " + load2.ackedCount());
         Await.until("the groups read everything acknowledged before the rollback", Duration.ofSeconds(120),
             () -> readAll(load, classic, load, load2) && readAll(load2, modern, load, load2));
         HttpResponse<String> r = via.send("POST", "/waves/" + wave + "/rollback", "{\"force\":true}");

@@ -30,6 +30,7 @@ public final class WaveWorkload implements AutoCloseable {
     private final Map<String, Object> login;
     private final List<Acked> acked = new CopyOnWriteArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile java.time.Instant failedAt;
     private final Map<String, List<String>> consumed = new ConcurrentHashMap<>();
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> pollErrors = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -73,7 +74,7 @@ public final class WaveWorkload implements AutoCloseable {
                     p.send(new ProducerRecord<>(topic, "k" + (i % 11), value), (md, e) -> {
                         if (e != null) {
                             failedSends.incrementAndGet();
-                            failure.compareAndSet(null, e);
+                            fail(e);
                         } else {
                             acked.add(new Acked(value, md.partition()));
                         }
@@ -82,7 +83,7 @@ public final class WaveWorkload implements AutoCloseable {
                 }
                 p.flush();
             } catch (Throwable e) {
-                failure.compareAndSet(null, e);
+                fail(e);
             }
         }, "wave-producer-" + clientId);
         threads.add(t);
@@ -129,7 +130,7 @@ public final class WaveWorkload implements AutoCloseable {
                     }
                 }
             } catch (Throwable e) {
-                failure.compareAndSet(null, e);
+                fail(e);
             }
         }, "wave-consumer-" + group);
         threads.add(t);
@@ -170,6 +171,17 @@ public final class WaveWorkload implements AutoCloseable {
 
     public Throwable failure() {
         return failure.get();
+    }
+
+    /** When the first failure was seen, so a test can say which of its steps it followed; null without one. */
+    public java.time.Instant failedAt() {
+        return failedAt;
+    }
+
+    private void fail(Throwable e) {
+        if (failure.compareAndSet(null, e)) {
+            failedAt = java.time.Instant.now();
+        }
     }
 
     /**
