@@ -259,7 +259,9 @@ public final class ProxyServer implements AutoCloseable {
             ProxyContext ctx = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), transport,
                 new io.cutover.proxy.server.upstream.UpstreamConnector(transport, config.limits().upstreamConnectTimeout()),
                 new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
-                new ControlPlaneAnswers(routing, knownApiVersions, clientsAsThemselves(config)), captures, connections, fences, observations, inventory);
+                new ControlPlaneAnswers(routing, knownApiVersions, clientsAsThemselves(config)), captures, connections, fences, observations, inventory,
+                new io.cutover.proxy.server.net.RequestMemory(config.limits().requestMemoryBytes(), config.limits().requestFrameTimeout(),
+                    metrics));
 
             this.listeners = new BrokerListeners(ctx, acceptors, workers);
             nodes.start(listeners);

@@ -98,7 +98,8 @@ public record ProxyConfig(
 
     public record Limits(int maxRequestFrameBytes, int maxResponseFrameBytes, int maxConnections, int maxConnectionsPerAddress,
                          int maxInFlightRequestsPerConnection, Duration clientIdleTimeout,
-                         Duration upstreamConnectTimeout, Duration upstreamRequestTimeout) {
+                         Duration upstreamConnectTimeout, Duration upstreamRequestTimeout,
+                         long requestMemoryBytes, Duration requestFrameTimeout) {
     }
 
     public record Discovery(Duration interval, Duration staleAfter, Duration startupWait, Duration probeInterval) {

@@ -137,7 +137,9 @@ public final class ProxyConfigLoader {
             positiveInt(root, "limits.max-in-flight-requests-per-connection"),
             positiveDuration(root, "limits.client-idle-timeout"),
             positiveDuration(root, "limits.upstream-connect-timeout"),
-            positiveDuration(root, "limits.upstream-request-timeout"));
+            positiveDuration(root, "limits.upstream-request-timeout"),
+            longBytes(root, "limits.request-memory"),
+            positiveDuration(root, "limits.request-frame-timeout"));
         ProxyConfig.Discovery discovery = new ProxyConfig.Discovery(
             positiveDuration(root, "discovery.interval"),
             positiveDuration(root, "discovery.stale-after"),

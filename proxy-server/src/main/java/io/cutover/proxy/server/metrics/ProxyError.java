@@ -29,5 +29,10 @@ public enum ProxyError {
     /** A client sent a request other than ApiVersions, SaslHandshake or SaslAuthenticate before logging in. */
     UNAUTHENTICATED_REQUEST,
     /** Under listener.tls.sni, a TLS server name that is neither the bootstrap's nor a known broker's, or none at all. */
-    UNKNOWN_SERVER_NAME
+    UNKNOWN_SERVER_NAME,
+    /**
+     * A request frame that held request memory past limits.request-frame-timeout, still incomplete,
+     * while other connections waited for it.
+     */
+    SLOW_REQUEST_FRAME
 }

@@ -65,7 +65,7 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         ConnectionPair pair = new ConnectionPair(session);
         ResponseQueue responses = pair.responses();
         KafkaFrameDecoder frames = new KafkaFrameDecoder(ctx.config().limits().maxRequestFrameBytes(), RequestFrames.MIN_FRAME_BYTES,
-            "request");
+            "request", ctx.requestMemory().account(session, pair.clientReads()));
         var inventory = new ClientInventoryRecorder(session);
         var capture = new CaptureHandler(session);
         var fence = new WriteFenceHandler(session, pair.clientReads(), pair, responses);

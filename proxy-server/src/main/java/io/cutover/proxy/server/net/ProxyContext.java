@@ -28,7 +28,8 @@ public record ProxyContext(
     LiveConnections connections,
     io.cutover.proxy.server.wave.Fences fences,
     io.cutover.proxy.server.wave.ClientObservations observations,
-    io.cutover.proxy.core.inventory.ClientInventory inventory) {
+    io.cutover.proxy.core.inventory.ClientInventory inventory,
+    RequestMemory requestMemory) {
 
     public ClusterNodeMapper nodeMapper(String cluster) {
         return nodeMappers.get(cluster);

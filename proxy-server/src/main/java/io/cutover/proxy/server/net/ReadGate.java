@@ -15,6 +15,8 @@ final class ReadGate {
     static final int FENCED = 8;
     /** The proxy is draining: what was read is answered, nothing more is read, then the connection closes. */
     static final int DRAINING = 16;
+    /** A frame this connection has begun waits for the proxy-wide request memory (limits.request-memory). */
+    static final int MEMORY = 32;
 
     private final Channel channel;
     private int reasons;
@@ -42,6 +44,11 @@ final class ReadGate {
         if (reasons == 0) {
             channel.config().setAutoRead(true);
         }
+    }
+
+    /** True while any reason holds. */
+    boolean isPaused() {
+        return reasons != 0;
     }
 
     boolean isPaused(int reason) {

@@ -15,13 +15,28 @@ public final class KafkaFrameDecoder extends ByteToMessageDecoder {
     private final int maxFrameBytes;
     private final int minFrameBytes;
     private final String what;
+    private final FrameMemory memory;
     private boolean failed;
+    /** Bytes reserved for the frame being gathered; 0 when none is. */
+    private int reserved;
+    /** Reading is paused until the budget grants the frame being gathered its memory. */
+    private boolean awaitingMemory;
+    private final FrameMemory.Grant onGranted = bytes -> {
+        awaitingMemory = false;
+        reserved = bytes;
+    };
 
     /**
      * @param minFrameBytes smallest valid frame including the size prefix
      * @param what "request" or "response", for error messages
      */
     public KafkaFrameDecoder(int maxFrameBytes, int minFrameBytes, String what) {
+        this(maxFrameBytes, minFrameBytes, what, null);
+    }
+
+    /** @param memory the budget frames gathered over several reads are reserved from; null for none */
+    public KafkaFrameDecoder(int maxFrameBytes, int minFrameBytes, String what, FrameMemory memory) {
+        this.memory = memory;
         this.maxFrameBytes = maxFrameBytes;
         this.minFrameBytes = minFrameBytes;
         this.what = what;
@@ -50,9 +65,43 @@ public final class KafkaFrameDecoder extends ByteToMessageDecoder {
             fail(in, ProxyError.MALFORMED_FRAME, what + " frame size " + size + " is below the smallest possible " + what + " header");
         }
         if (in.readableBytes() < 4 + size) {
+            // A frame already whole in one read needs no reservation: it is passed on at once.
+            if (memory != null && reserved == 0 && !awaitingMemory && 4 + size > FrameMemory.UNBUDGETED_FRAME_BYTES) {
+                if (memory.reserve(4 + size, onGranted)) {
+                    reserved = 4 + size;
+                } else {
+                    awaitingMemory = true;
+                }
+            }
             return;
         }
         out.add(in.readRetainedSlice(4 + size));
+        if (reserved != 0) {
+            // From here the frame is the request path's, held back by its own limits (in-flight
+            // requests, the upstream's watermarks), not by how slowly the client sends.
+            memory.release(reserved);
+            reserved = 0;
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (awaitingMemory) {
+            // ByteToMessageDecoder asks for another read when one decoded nothing and reading is
+            // paused; here not reading is the point.
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (memory != null) {
+            memory.close(reserved);
+            reserved = 0;
+            awaitingMemory = false;
+        }
     }
 
     private void fail(ByteBuf in, ProxyError error, String message) {

@@ -24,6 +24,14 @@ class ProxyConfigLoaderTest {
     }
 
     @Test
+    void requestMemoryMustBePositive() {
+        assertRefused("cutover-proxy { clusters.source.bootstrap-servers = [\"a:1\"], limits.request-memory = 0 }",
+            "limits.request-memory", "must be positive");
+        assertRefused("cutover-proxy { clusters.source.bootstrap-servers = [\"a:1\"], limits.request-frame-timeout = 0s }",
+            "limits.request-frame-timeout", "positive duration");
+    }
+
+    @Test
     void defaultsNeedOnlyTheSourceCluster() {
         ProxyConfig c = parse("cutover-proxy.clusters.source.bootstrap-servers = [\"kafka-1:9092\", \"kafka-2:9093\"]");
         assertEquals(2, c.source().bootstrapServers().size());
@@ -33,6 +41,8 @@ class ProxyConfigLoaderTest {
         assertEquals(100 * 1024 * 1024, c.limits().maxRequestFrameBytes());
         assertEquals(Duration.ofMinutes(10), c.limits().clientIdleTimeout());
         assertEquals(Duration.ofSeconds(5), c.limits().upstreamRequestTimeout());
+        assertEquals(256L * 1024 * 1024, c.limits().requestMemoryBytes());
+        assertEquals(Duration.ofSeconds(30), c.limits().requestFrameTimeout());
         assertEquals(Duration.ofSeconds(2), c.discovery().probeInterval());
         assertEquals(Path.of("state"), c.stateDir());
     }

@@ -96,7 +96,8 @@ final class HandlerFixture {
         this.proxy = new ProxyContext(config, metrics, nodes, Map.copyOf(mappers), new ResponseRewriting(), null, null,
             new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
             (api, version, request, clientRoutes) -> controlPlane.answer(api, version, request, clientRoutes), captures,
-            new LiveConnections(), fences, new ClientObservations(), inventory);
+            new LiveConnections(), fences, new ClientObservations(), inventory,
+            new RequestMemory(config.limits().requestMemoryBytes(), config.limits().requestFrameTimeout(), metrics));
     }
 
     /** The proxy in front of one cluster: nothing is routed. */
