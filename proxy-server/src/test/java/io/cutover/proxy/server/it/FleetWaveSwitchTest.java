@@ -49,7 +49,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class FleetWaveSwitchTest {
     private static final int PARTITIONS = WaveSwitchTest.PARTITIONS;
 
-    private static Map<String, Object> fleet(String stateTopic, String instance, Map<String, Object> extra) {
+    static Map<String, Object> fleet(String stateTopic, String instance, Map<String, Object> extra) {
         Map<String, Object> m = new HashMap<>(Map.of("fleet.enabled", true, "fleet.state-topic", stateTopic, "fleet.instance-id", instance,
             "fleet.replication-factor", 1, "fleet.min-insync-replicas", 1, "fleet.heartbeat-interval", "500 ms"));
         m.putAll(extra);
@@ -261,7 +261,7 @@ class FleetWaveSwitchTest {
     }
 
     /** A port below the ephemeral range (which starts at 32768) that nothing listens on now. */
-    private static int freePortBelowEphemeral() {
+    static int freePortBelowEphemeral() {
         for (int attempt = 0; attempt < 200; attempt++) {
             int port = 26_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(6_000);
             try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -281,7 +281,7 @@ class FleetWaveSwitchTest {
         return m;
     }
 
-    private static Map<TopicPartition, Long> syncedThrough(JsonNode report, String topic) {
+    static Map<TopicPartition, Long> syncedThrough(JsonNode report, String topic) {
         Map<TopicPartition, Long> out = new HashMap<>();
         report.path("syncedThrough").fields().forEachRemaining(e -> {
             String tp = e.getKey();
@@ -292,7 +292,7 @@ class FleetWaveSwitchTest {
         return out;
     }
 
-    private static Map<TopicPartition, Long> sourceEnds(EmbeddedKafkaCluster source, String topic) throws Exception {
+    static Map<TopicPartition, Long> sourceEnds(EmbeddedKafkaCluster source, String topic) throws Exception {
         Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
         for (int p = 0; p < PARTITIONS; p++) {
             ask.put(new TopicPartition(topic, p), OffsetSpec.latest());
@@ -308,8 +308,8 @@ class FleetWaveSwitchTest {
      * The target holds the source's records (replicated) followed by the later ones, each
      * acknowledged record of each producer exactly once, in that producer's order per partition.
      */
-    private static void assertEveryAcknowledgedRecordOnceInOrder(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, String topic,
-                                                                 List<WaveWorkload> loads, List<String> producers) {
+    static void assertEveryAcknowledgedRecordOnceInOrder(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, String topic,
+                                                         List<WaveWorkload> loads, List<String> producers) {
         Map<Integer, List<String>> sourceLog = log(source.bootstrapServers(), topic);
         Map<Integer, List<String>> targetLog = log(target.bootstrapServers(), topic);
         for (int p = 0; p < PARTITIONS; p++) {

@@ -31,6 +31,7 @@ public final class WaveWorkload implements AutoCloseable {
     private final List<Acked> acked = new CopyOnWriteArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile java.time.Instant failedAt;
+    private final AtomicReference<Throwable> consumerFailure = new AtomicReference<>();
     private final Map<String, List<String>> consumed = new ConcurrentHashMap<>();
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> pollErrors = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -130,6 +131,7 @@ public final class WaveWorkload implements AutoCloseable {
                     }
                 }
             } catch (Throwable e) {
+                consumerFailure.compareAndSet(null, e);
                 fail(e);
             }
         }, "wave-consumer-" + group);
@@ -171,6 +173,11 @@ public final class WaveWorkload implements AutoCloseable {
 
     public Throwable failure() {
         return failure.get();
+    }
+
+    /** The first failure of a consumer of this workload (also in {@link #failure}), or null. */
+    public Throwable consumerFailure() {
+        return consumerFailure.get();
     }
 
     /** When the first failure was seen, so a test can say which of its steps it followed; null without one. */
