@@ -206,6 +206,17 @@ public final class ProducerIdMapper {
      * back here too and change nothing either.
      */
     public void adopt(ProducerIdRecord record) {
+        if (record instanceof ProducerIdRecord.Seen s) {
+            // Another instance still serves this producer: no instance may forget it (and delete its
+            // records) while any one uses it.
+            VirtualProducer p = producers.get(s.producerId());
+            if (p != null) {
+                synchronized (p) {
+                    seenAt(p, s.at());
+                }
+            }
+            return;
+        }
         if (!(record instanceof ProducerIdRecord.Placement r)) {
             return;
         }
@@ -303,6 +314,11 @@ public final class ProducerIdMapper {
             if (seen < expiredBefore) {
                 producers.remove(p.id, p);
                 forgotten++;
+                List<String> topics;
+                synchronized (p) {
+                    topics = List.copyOf(p.topics.keySet());
+                }
+                store.forget(p.id, topics);
                 continue;
             }
             synchronized (p) {

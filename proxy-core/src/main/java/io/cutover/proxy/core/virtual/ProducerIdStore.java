@@ -30,6 +30,18 @@ public interface ProducerIdStore {
     }
 
     /**
+     * Producer {@code producerId} was forgotten (seen nowhere within the bound): the records under
+     * its keys ({@code topics}' placements and its seen record) may go. The file journal drops them
+     * at its next compaction anyway; a fleet's topic needs them deleted, or it only grows.
+     */
+    default void forget(long producerId, java.util.Collection<String> topics) {
+    }
+
+    /** As {@link #forget(long, java.util.Collection)}, for a transactional id's record. */
+    default void forgetTransactional(String transactionalId) {
+    }
+
+    /**
      * The compaction key: a newer record with the same key replaces an older one. Placements are
      * per producer and topic, transactional state per transactional id, and a Seen per producer.
      */

@@ -275,6 +275,7 @@ public final class TransactionalProducers {
                     byVirtualId.remove(p.virtualId, p);
                     byTransactionalId.remove(p.transactionalId, p);
                     forgotten++;
+                    store.forgetTransactional(p.transactionalId);
                 } else if (seen - p.savedSeen > refreshAfterMillis) {
                     try {
                         store.save(new ProducerIdRecord.Seen(p.virtualId, seen));

@@ -31,6 +31,7 @@ class ProducerIdsTest {
     /** A store that keeps what it is given in memory, and can be made to fail. */
     private static final class RecordingStore implements ProducerIdStore {
         final List<ProducerIdRecord> saved = new ArrayList<>();
+        final List<String> forgotten = new ArrayList<>();
         boolean failing;
         boolean behind;
         int caughtUp;
@@ -44,6 +45,11 @@ class ProducerIdsTest {
         @Override
         public List<ProducerIdRecord> load() {
             return List.copyOf(saved);
+        }
+
+        @Override
+        public void forget(long producerId, java.util.Collection<String> topics) {
+            forgotten.add(producerId + " " + topics);
         }
 
         @Override
@@ -153,6 +159,7 @@ class ProducerIdsTest {
         m.realFor(2L, TARGET, "a", ProducerIdsTest::none);
         int before = store.saved.size();
         assertEquals(1, m.maintain(5_000, clock.get() - 5_000), "producer 1 was idle past the bound");
+        assertEquals(List.of("1 [a]"), store.forgotten, "its records may go from the store");
         assertEquals(1, m.size());
         assertEquals(new ProducerIdRecord.Seen(2L, clock.get()), store.saved.get(before), "producer 2 is still in use");
         assertEquals(0, m.maintain(5_000, clock.get() - 5_000));
@@ -242,6 +249,20 @@ class ProducerIdsTest {
         assertEquals(real, b.realFor(7L, TARGET, "orders", ProducerIdsTest::none), "same real id: the broker dedupes a retry");
         assertEquals(0, storeB.caughtUp, "a known mapping needs no read of the fleet's state");
         assertTrue(storeB.saved.isEmpty(), "and b saves nothing of its own");
+    }
+
+    @Test
+    void aProducerAnotherInstanceSawIsNotForgottenHere() {
+        RecordingStore store = new RecordingStore();
+        ProducerIdMapper here = mapper(store);
+        here.realFor(7L, TARGET, "orders", this::fresh);
+        clock.addAndGet(10_000);
+        here.adopt(new ProducerIdRecord.Seen(7L, clock.get() - 1_000));
+        assertEquals(0, here.maintain(5_000, clock.get() - 5_000), "seen through another instance 1 s ago");
+        assertEquals(List.of(), store.forgotten);
+        clock.addAndGet(10_000);
+        assertEquals(1, here.maintain(5_000, clock.get() - 5_000), "then idle everywhere past the bound");
+        assertEquals(List.of("7 [orders]"), store.forgotten);
     }
 
     @Test

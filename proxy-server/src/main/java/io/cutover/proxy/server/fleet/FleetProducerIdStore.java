@@ -75,6 +75,33 @@ public final class FleetProducerIdStore implements ProducerIdStore {
     }
 
     @Override
+    public void forget(long producerId, java.util.Collection<String> topics) {
+        for (String topic : topics) {
+            delete(ProducerIdStore.keyOf(new ProducerIdRecord.Placement(producerId, topic, "", 0L, 0L)));
+        }
+        delete(ProducerIdStore.keyOf(new ProducerIdRecord.Seen(producerId, 0L)));
+    }
+
+    @Override
+    public void forgetTransactional(String transactionalId) {
+        delete(ProducerIdStore.keyOf(new ProducerIdRecord.Transactional(transactionalId, 0L, (short) 0, 0, java.util.Map.of(), 0L)));
+    }
+
+    /**
+     * A tombstone, so compaction removes the key. Every instance forgets an idle producer at about the
+     * same time (each adopts the others' seen records); only one whose view still holds the key writes.
+     */
+    private void delete(String key) {
+        if (state.entry(PREFIX + key) != null) {
+            try {
+                state.delete(PREFIX + key);
+            } catch (RuntimeException e) {
+                LOG.warn("fleet state: cannot delete {} (it stays until the next instance forgets it): {}", PREFIX + key, e.toString());
+            }
+        }
+    }
+
+    @Override
     public boolean awaitLatest() {
         return state.awaitCaughtUp(timeout);
     }

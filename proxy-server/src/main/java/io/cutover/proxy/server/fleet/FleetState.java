@@ -254,7 +254,11 @@ public final class FleetState implements AutoCloseable {
         }
     }
 
-    /** Removes an entity only this instance writes; compaction then drops it from the topic. */
+    /**
+     * Removes an entity; compaction then drops it from the topic. For this instance's own entities,
+     * and for producer-id mappings that every instance forgets (none has seen the producer for the
+     * retention).
+     */
     public void delete(String entity) {
         ownWriter().delete(entity);
     }
