@@ -89,12 +89,13 @@ public final class FleetProducerIdStore implements ProducerIdStore {
 
     /**
      * A tombstone, so compaction removes the key. Every instance forgets an idle producer at about the
-     * same time (each adopts the others' seen records); only one whose view still holds the key writes.
+     * same time (each adopts the others' seen records); only those whose view still holds the key write one.
      */
     private void delete(String key) {
         if (state.entry(PREFIX + key) != null) {
             try {
-                state.delete(PREFIX + key);
+                // Not waited for: upkeep runs on the admin loop and may forget thousands of producers at once.
+                state.deleteAsync(PREFIX + key);
             } catch (RuntimeException e) {
                 LOG.warn("fleet state: cannot delete {} (it stays until the next instance forgets it): {}", PREFIX + key, e.toString());
             }

@@ -263,6 +263,14 @@ public final class FleetState implements AutoCloseable {
         ownWriter().delete(entity);
     }
 
+    /**
+     * As {@link #delete}, without waiting for the state cluster: a key whose tombstone is lost stays
+     * until an instance forgets it again (at its next start, say).
+     */
+    public void deleteAsync(String entity) {
+        ownWriter().deleteAsync(entity);
+    }
+
     private synchronized OwnEntityWriter ownWriter() {
         if (own == null) {
             own = new OwnEntityWriter(config.stateTopic(), config.instanceId(), client, config.timeout());

@@ -103,8 +103,13 @@ final class OwnEntityWriter implements AutoCloseable {
     }
 
     void delete(String entity) {
-        producer.send(new ProducerRecord<>(topic, 0, entity, null));
+        deleteAsync(entity);
         producer.flush();
+    }
+
+    /** A tombstone sent without waiting for it: for upkeep that may delete thousands of keys at once. */
+    void deleteAsync(String entity) {
+        producer.send(new ProducerRecord<>(topic, 0, entity, null));
     }
 
     @Override

@@ -106,12 +106,16 @@ public final class RequestMemory {
 
     private void sweepWhileWaiting(Account on) {
         if (sweeping.compareAndSet(false, true)) {
-            on.session.client().eventLoop().schedule(() -> sweep(on), 1, TimeUnit.SECONDS);
+            try {
+                on.session.client().eventLoop().schedule(this::sweep, 1, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                sweeping.set(false); // the proxy is shutting down
+            }
         }
     }
 
     /** While anyone waits, once a second: frames holding memory past the timeout lose their connection. */
-    private void sweep(Account on) {
+    private void sweep() {
         long now = System.nanoTime();
         for (Account a : accounts) {
             long since = a.heldSince;
@@ -166,7 +170,11 @@ public final class RequestMemory {
         }
 
         void retry() {
-            session.client().eventLoop().execute(this::tryGrant);
+            try {
+                session.client().eventLoop().execute(this::tryGrant);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // the proxy is shutting down: nothing waits any more
+            }
         }
 
         private void tryGrant() {

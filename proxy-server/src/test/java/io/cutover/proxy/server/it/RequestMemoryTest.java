@@ -77,6 +77,7 @@ class RequestMemoryTest {
                     small.send(new ProducerRecord<>(topic, "small-" + i)).get(10, TimeUnit.SECONDS);
                     acked.add("small-" + i);
                 }
+                long sentAt = System.nanoTime();
                 Future<RecordMetadata> largeSent = big.send(new ProducerRecord<>(topic, large));
                 int next = 5;
                 int whileWaiting = 0;
@@ -90,6 +91,8 @@ class RequestMemoryTest {
                 }
                 largeSent.get(0, TimeUnit.SECONDS);
                 acked.add(large);
+                System.out.println("REQUEST-MEMORY large record acknowledged after " + (System.nanoTime() - sentAt) / 1_000_000
+                    + " ms; small records acknowledged meanwhile: " + whileWaiting + "; most reserved: " + mostReserved.get() + " bytes");
                 assertTrue(whileWaiting > 0, "small records were acknowledged while the large one waited");
             }
 

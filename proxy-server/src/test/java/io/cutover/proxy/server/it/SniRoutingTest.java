@@ -262,4 +262,49 @@ class SniRoutingTest {
                 + log.lines());
         }
     }
+
+    /**
+     * kafkajs through the one port: it connects to each broker by the name the proxy advertises
+     * (its socket factory reaches 127.0.0.1 with that name as the TLS server name and checks the
+     * certificate against it, as it would over DNS), and produces to and reads from a partition on
+     * each broker.
+     */
+    @Test
+    void kafkajsReachesEachBrokerByItsNameThroughTheOnePort(@Brokers(2) EmbeddedKafkaCluster cluster) throws Exception {
+        Path clients = Path.of("src/test/clients").toAbsolutePath();
+        boolean present = Files.isDirectory(clients.resolve("node_modules/kafkajs"));
+        if (!present && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("kafkajs is not installed; .ci/run should have installed it");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(present, "kafkajs is not installed here (CI installs it)");
+        List<Integer> ids = brokerIds(cluster);
+        String topic = Clients.unique("sni-kafkajs");
+        int records = 200;
+        try (Admin direct = Clients.admin(cluster.bootstrapServers())) {
+            direct.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(ids.get(0)), 1, List.of(ids.get(1))))))
+                .all().get(30, TimeUnit.SECONDS);
+        }
+        int port = RunningProxy.nextPortRange();
+        try (RunningProxy proxy = sniProxy(cluster, port);
+             LogCapture log = LogCapture.connections()) {
+            Process p = new ProcessBuilder("node", clients.resolve("kafkajs_sni.js").toString(), BOOTSTRAP + ":" + port,
+                pki.caPem().toString(), topic, Integer.toString(records)).redirectErrorStream(true).start();
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the client finished");
+            String printed = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            System.out.println("SNI-kafkajs " + printed.trim());
+            assertEquals(0, p.exitValue(), printed);
+            assertTrue(printed.contains("\"ok\":true"), printed);
+            for (int id : ids) {
+                assertTrue(printed.contains("CONNECTED " + broker(id) + ":" + port), "kafkajs asked for broker " + id + " by name: " + printed);
+            }
+            try (Admin direct = Clients.admin(cluster.bootstrapServers())) {
+                var ends = direct.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest(), new TopicPartition(topic, 1),
+                    OffsetSpec.latest())).all().get(30, TimeUnit.SECONDS);
+                assertEquals(records / 2, ends.get(new TopicPartition(topic, 0)).offset(), "partition 0, on broker " + ids.get(0));
+                assertEquals(records / 2, ends.get(new TopicPartition(topic, 1)).offset(), "partition 1, on broker " + ids.get(1));
+            }
+            assertEquals(0.0, proxy.metric("cutover_proxy_errors_total", "code=\"UNKNOWN_SERVER_NAME\""), "every name was served: "
+                + log.lines());
+        }
+    }
 }
