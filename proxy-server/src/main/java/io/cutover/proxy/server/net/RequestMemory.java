@@ -195,6 +195,18 @@ public final class RequestMemory {
         }
 
         @Override
+        public void cancel() {
+            if (grant == null) {
+                return;
+            }
+            grant = null; // a retry already on its way passes the turn on
+            if (waiting.remove(this)) {
+                waitingCount.decrementAndGet();
+            }
+            reads.resume(ReadGate.MEMORY);
+        }
+
+        @Override
         public void release(int bytes) {
             held = 0;
             giveBack(bytes);

@@ -24,6 +24,12 @@ public interface FrameMemory {
      */
     boolean reserve(int bytes, Grant grant);
 
+    /**
+     * Stops waiting for a reservation asked for with {@link #reserve}: the frame turned out whole
+     * without it (its last bytes were already on their way).
+     */
+    void cancel();
+
     /** Returns what a complete frame had reserved. */
     void release(int bytes);
 

@@ -76,6 +76,10 @@ public final class KafkaFrameDecoder extends ByteToMessageDecoder {
             return;
         }
         out.add(in.readRetainedSlice(4 + size));
+        if (awaitingMemory) {
+            memory.cancel();
+            awaitingMemory = false;
+        }
         if (reserved != 0) {
             // From here the frame is the request path's, held back by its own limits (in-flight
             // requests, the upstream's watermarks), not by how slowly the client sends.

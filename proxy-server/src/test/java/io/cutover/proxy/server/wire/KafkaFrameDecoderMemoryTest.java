@@ -34,6 +34,12 @@ class KafkaFrameDecoderMemoryTest {
         }
 
         @Override
+        public void cancel() {
+            calls.add("cancel");
+            waiting = null;
+        }
+
+        @Override
         public void release(int bytes) {
             calls.add("release " + bytes);
         }
@@ -128,6 +134,28 @@ class KafkaFrameDecoderMemoryTest {
         assertEquals(50_004, out.readableBytes());
         out.release();
         assertEquals(List.of("reserve 50004", "release 50004"), budget.calls);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aFrameThatTurnsOutWholeWhileWaitingStopsWaitingAndTheNextOneAsksAgain() {
+        Budget budget = new Budget();
+        budget.refuse = true;
+        EmbeddedChannel ch = channel(budget, new Reads());
+        ByteBuf first = frame(50_000);
+        ch.writeInbound(first.readRetainedSlice(20_000));
+        // The rest was already in flight when reading paused.
+        ch.writeInbound(first.readRetainedSlice(first.readableBytes()));
+        first.release();
+        ByteBuf out = ch.readInbound();
+        assertEquals(50_004, out.readableBytes());
+        out.release();
+        assertEquals(List.of("reserve 50004", "cancel"), budget.calls);
+
+        ByteBuf second = frame(80_000);
+        ch.writeInbound(second.readRetainedSlice(20_000));
+        second.release();
+        assertEquals(List.of("reserve 50004", "cancel", "reserve 80004"), budget.calls, "the next frame reserves its own size");
         ch.finishAndReleaseAll();
     }
 
