@@ -5,6 +5,7 @@
 //
 // Exits 0 when every record came back, 1 otherwise (the JSON line says what happened).
 const { Kafka, logLevel } = require('kafkajs');
+const { runAndExit } = require('./kafkajs_round_trip');
 
 const [bootstrap, topic, mechanism, username, password, countText] = process.argv.slice(2);
 const count = Number(countText);
@@ -16,38 +17,4 @@ const kafka = new Kafka({
   retry: { retries: 3 },
 });
 
-async function main() {
-  const producer = kafka.producer();
-  await producer.connect();
-  const messages = [];
-  for (let i = 0; i < count; i++) messages.push({ value: `kafkajs-${i}` });
-  await producer.send({ topic, messages });
-  await producer.disconnect();
-
-  const consumer = kafka.consumer({ groupId: `kafkajs-sasl-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const seen = new Set();
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`read ${seen.size} of ${count} within 60 s`)), 60_000);
-    consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.add(message.value.toString());
-        if (seen.size >= count) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    }).catch(reject);
-  });
-  await consumer.disconnect();
-  return seen.size;
-}
-
-main().then((consumed) => {
-  console.log(JSON.stringify({ ok: consumed >= count, produced: count, consumed }));
-  process.exit(consumed >= count ? 0 : 1);
-}).catch((e) => {
-  console.log(JSON.stringify({ ok: false, error: `${e.name}: ${e.message}` }));
-  process.exit(1);
-});
+runAndExit(kafka, topic, count, 'kafkajs-sasl', 0);

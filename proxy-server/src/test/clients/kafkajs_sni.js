@@ -11,6 +11,7 @@
 const fs = require('fs');
 const tls = require('tls');
 const { Kafka, logLevel } = require('kafkajs');
+const { runAndExit } = require('./kafkajs_round_trip');
 
 const [bootstrap, caFile, topic, countText] = process.argv.slice(2);
 const count = Number(countText);
@@ -37,38 +38,4 @@ const kafka = new Kafka({
   retry: { retries: 5 },
 });
 
-async function main() {
-  const producer = kafka.producer();
-  await producer.connect();
-  const messages = [];
-  for (let i = 0; i < count; i++) messages.push({ partition: i % 2, value: `kafkajs-sni-${i}` });
-  await producer.send({ topic, messages });
-  await producer.disconnect();
-
-  const consumer = kafka.consumer({ groupId: `kafkajs-sni-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const seen = new Set();
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`read ${seen.size} of ${count} within 60 s`)), 60_000);
-    consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.add(message.value.toString());
-        if (seen.size >= count) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    }).catch(reject);
-  });
-  await consumer.disconnect();
-  return seen.size;
-}
-
-main().then((consumed) => {
-  console.log(JSON.stringify({ ok: consumed >= count, produced: count, consumed }));
-  process.exit(consumed >= count ? 0 : 1);
-}).catch((e) => {
-  console.log(JSON.stringify({ ok: false, error: `${e.name}: ${e.message}` }));
-  process.exit(1);
-});
+runAndExit(kafka, topic, count, 'kafkajs-sni', 2);

@@ -51,14 +51,9 @@ class FleetCutOffProcessTest {
         try (Admin admin = Clients.admin(source.bootstrapServers())) {
             io.cutover.proxy.server.testkit.Topics.create(admin, new NewTopic(topic, PARTITIONS, (short) 1));
         }
-        int altPort = FleetWaveSwitchTest.freePortBelowEphemeral();
         List<ProxyProcess> fleet = new ArrayList<>();
         try (FaultRelay relay = FaultRelay.start();
-             EmbeddedKafkaCluster target = EmbeddedKafkaCluster.start("cut-proc-target", 1, Map.of(
-                 "listeners", "EXTERNAL://localhost:0,CONTROLLER://localhost:0,ALT://127.0.0.1:" + altPort,
-                 "advertised.listeners", "EXTERNAL://localhost:0,ALT://127.0.0.1:" + relay.port(),
-                 "listener.security.protocol.map", "EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,ALT:PLAINTEXT"))) {
-            relay.forwardTo("127.0.0.1:" + altPort);
+             EmbeddedKafkaCluster target = FleetWaveSwitchTest.behind(relay, "cut-proc-target")) {
             try (MirrorMakerProcess mm = MirrorMakerProcess.start(source.bootstrapServers(), target.bootstrapServers(), topic + ".*")) {
                 for (String id : List.of("a", "b", "c")) {
                     Map<String, Object> o = new HashMap<>(FleetWaveSwitchTest.fleet(stateTopic, id, Map.of("fleet.state-cluster", "target")));

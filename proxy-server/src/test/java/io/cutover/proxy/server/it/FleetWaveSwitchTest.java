@@ -211,13 +211,8 @@ class FleetWaveSwitchTest {
         String stateTopic = Clients.unique("fleet-cut");
         String topic = Clients.unique("fleet-cut-orders");
         Map<String, Object> onTarget = Map.of("fleet.state-cluster", "target");
-        int altPort = freePortBelowEphemeral();
         try (FaultRelay relay = FaultRelay.start();
-             EmbeddedKafkaCluster target = EmbeddedKafkaCluster.start("cut-target", 1, Map.of(
-                 "listeners", "EXTERNAL://localhost:0,CONTROLLER://localhost:0,ALT://127.0.0.1:" + altPort,
-                 "advertised.listeners", "EXTERNAL://localhost:0,ALT://127.0.0.1:" + relay.port(),
-                 "listener.security.protocol.map", "EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,ALT:PLAINTEXT"))) {
-            relay.forwardTo("127.0.0.1:" + altPort);
+             EmbeddedKafkaCluster target = behind(relay, "cut-target")) {
             try (EmbeddedMirrorMaker mm = mirrored(source, target, topic);
                  RunningProxy a = proxyWithMirror(source, target, mm, fleet(stateTopic, "a", onTarget));
                  RunningProxy c = RunningProxy.routing(source.bootstrapServers(), relay.address(), mirrorSettings(mm, fleet(stateTopic, "c", onTarget)));
@@ -260,8 +255,23 @@ class FleetWaveSwitchTest {
         }
     }
 
+    /**
+     * A one-broker cluster with a second listener advertised behind {@code relay} (which it starts
+     * forwarding there): whoever bootstraps from {@code relay.address()} reaches the broker only through
+     * the relay, everyone else directly, so blackholing the relay cuts off that one client.
+     */
+    static EmbeddedKafkaCluster behind(FaultRelay relay, String name) throws Exception {
+        int altPort = freePortBelowEphemeral();
+        EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.start(name, 1, Map.of(
+            "listeners", "EXTERNAL://localhost:0,CONTROLLER://localhost:0,ALT://127.0.0.1:" + altPort,
+            "advertised.listeners", "EXTERNAL://localhost:0,ALT://127.0.0.1:" + relay.port(),
+            "listener.security.protocol.map", "EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,ALT:PLAINTEXT"));
+        relay.forwardTo("127.0.0.1:" + altPort);
+        return cluster;
+    }
+
     /** A port below the ephemeral range (which starts at 32768) that nothing listens on now. */
-    static int freePortBelowEphemeral() {
+    private static int freePortBelowEphemeral() {
         for (int attempt = 0; attempt < 200; attempt++) {
             int port = 26_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(6_000);
             try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {

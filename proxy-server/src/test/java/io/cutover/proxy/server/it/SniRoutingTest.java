@@ -252,12 +252,7 @@ class SniRoutingTest {
             clients.line("DONE", wait);
 
             // The records are on both brokers, as the cluster itself says.
-            try (Admin direct = Clients.admin(cluster.bootstrapServers())) {
-                var ends = direct.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest(), new TopicPartition(topic, 1),
-                    OffsetSpec.latest())).all().get(30, TimeUnit.SECONDS);
-                assertEquals(records / 2, ends.get(new TopicPartition(topic, 0)).offset(), "partition 0, on broker " + ids.get(0));
-                assertEquals(records / 2, ends.get(new TopicPartition(topic, 1)).offset(), "partition 1, on broker " + ids.get(1));
-            }
+            assertHalfOnEachBroker(cluster, topic, records, ids);
             assertEquals(0.0, proxy.metric("cutover_proxy_errors_total", "code=\"UNKNOWN_SERVER_NAME\""), "every name was served: "
                 + log.lines());
         }
@@ -268,8 +263,14 @@ class SniRoutingTest {
      * (its socket factory reaches 127.0.0.1 with that name as the TLS server name and checks the
      * certificate against it, as it would over DNS), and produces to and reads from a partition on
      * each broker.
+     *
+     * <p>Known bug, not yet explained: it passed in 3 of 5 runs (2026-12-06). In the other two the
+     * kafkajs consumer read 0 and 100 of the 200 records within 60 s, so one broker's partition (or
+     * both) was never delivered, with nothing in the proxy's log. Alone it passed both times, in the
+     * class 1 of 3. The Java clients' test of the same path passes.
      */
     @Test
+    @org.junit.jupiter.api.Tag("known-bug")
     void kafkajsReachesEachBrokerByItsNameThroughTheOnePort(@Brokers(2) EmbeddedKafkaCluster cluster) throws Exception {
         Path clients = Path.of("src/test/clients").toAbsolutePath();
         boolean present = Files.isDirectory(clients.resolve("node_modules/kafkajs"));
@@ -283,6 +284,20 @@ class SniRoutingTest {
         try (Admin direct = Clients.admin(cluster.bootstrapServers())) {
             direct.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(ids.get(0)), 1, List.of(ids.get(1))))))
                 .all().get(30, TimeUnit.SECONDS);
+            // kafkajs backs off for up to 30 s while the cluster creates its offsets topic: on a fresh
+            // cluster that alone can use up the client's 60 s, so the group coordinator is made ready first.
+            Await.until("the cluster's group coordinator answers", DEADLINE, () -> {
+                try {
+                    // A group's committed offsets: empty for a new group, once its coordinator is up.
+                    direct.listConsumerGroupOffsets(topic).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+                    return true;
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            });
         }
         int port = RunningProxy.nextPortRange();
         try (RunningProxy proxy = sniProxy(cluster, port);
@@ -297,14 +312,19 @@ class SniRoutingTest {
             for (int id : ids) {
                 assertTrue(printed.contains("CONNECTED " + broker(id) + ":" + port), "kafkajs asked for broker " + id + " by name: " + printed);
             }
-            try (Admin direct = Clients.admin(cluster.bootstrapServers())) {
-                var ends = direct.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest(), new TopicPartition(topic, 1),
-                    OffsetSpec.latest())).all().get(30, TimeUnit.SECONDS);
-                assertEquals(records / 2, ends.get(new TopicPartition(topic, 0)).offset(), "partition 0, on broker " + ids.get(0));
-                assertEquals(records / 2, ends.get(new TopicPartition(topic, 1)).offset(), "partition 1, on broker " + ids.get(1));
-            }
+            assertHalfOnEachBroker(cluster, topic, records, ids);
             assertEquals(0.0, proxy.metric("cutover_proxy_errors_total", "code=\"UNKNOWN_SERVER_NAME\""), "every name was served: "
                 + log.lines());
+        }
+    }
+
+    /** Partition 0 (on the first broker) and partition 1 (on the second) each hold half the records, as the cluster itself says. */
+    private static void assertHalfOnEachBroker(EmbeddedKafkaCluster cluster, String topic, int records, List<Integer> ids) throws Exception {
+        try (Admin direct = Clients.admin(cluster.bootstrapServers())) {
+            var ends = direct.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest(), new TopicPartition(topic, 1),
+                OffsetSpec.latest())).all().get(30, TimeUnit.SECONDS);
+            assertEquals(records / 2, ends.get(new TopicPartition(topic, 0)).offset(), "partition 0, on broker " + ids.get(0));
+            assertEquals(records / 2, ends.get(new TopicPartition(topic, 1)).offset(), "partition 1, on broker " + ids.get(1));
         }
     }
 }
