@@ -224,7 +224,9 @@ public final class FleetState implements AutoCloseable {
      * acknowledged and this instance has read back since, epoch ms: its lease runs from there.
      */
     public long lastOwnWriteReadBackAt() {
-        return ownWriter().lastReadBackSendMs(tail.position());
+        // Applied, not only read: a lease renewed before the listeners adopted a flipped route table
+        // would let held writes go by the old one (seen: writes reaching the source after a flip).
+        return ownWriter().lastReadBackSendMs(tail.appliedPosition());
     }
 
     /**

@@ -44,6 +44,7 @@ final class StateTail implements AutoCloseable {
     /** Updated in place: producer id mappings can make it large, and one record must not copy it all. */
     private final Map<String, StateEntry> entries = new ConcurrentHashMap<>();
     private volatile long position;
+    private volatile long applied;
     private volatile boolean closed;
 
     StateTail(String topic, Properties client) {
@@ -108,6 +109,15 @@ final class StateTail implements AutoCloseable {
         }
     }
 
+    /**
+     * The offset up to which every record read has also been applied by the listeners (a flipped
+     * route table adopted, say): what may be trusted of this instance's view, where {@link #position}
+     * is only what was read.
+     */
+    long appliedPosition() {
+        return applied;
+    }
+
     /** Waits until every change handed to the listeners before this call has been applied by them. */
     boolean awaitListeners(Duration timeout) throws InterruptedException {
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
@@ -127,6 +137,8 @@ final class StateTail implements AutoCloseable {
                         position = now;
                         progress.notifyAll();
                     }
+                    // Queued behind the listeners of what was just read: once it runs, they have applied it.
+                    dispatch.execute(() -> applied = now);
                 }
             }
         } catch (WakeupException e) {

@@ -35,8 +35,9 @@ public final class LeaseHold implements AutoCloseable {
 
     /**
      * {@code lastHeartbeatWrittenMs}: when the last heartbeat was sent that the board acknowledged
-     * and this instance read back (epoch ms), so that a lease is fresh again only once this instance
-     * has read whatever the fleet wrote meanwhile (a flipped route table) too.
+     * and this instance read back and applied everything before (epoch ms), so that a lease is fresh
+     * again only once this instance has adopted whatever the fleet wrote meanwhile (a flipped route
+     * table) too.
      */
     public LeaseHold(Fences fences, LongSupplier lastHeartbeatWrittenMs, Duration lease, Supplier<List<Wave>> waves, long maxBytes) {
         this.fences = fences;
