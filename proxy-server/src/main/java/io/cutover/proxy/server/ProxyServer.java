@@ -56,6 +56,7 @@ import io.cutover.proxy.core.state.FileNodePortStore;
 import io.cutover.proxy.core.state.FileProducerIdStore;
 import io.cutover.proxy.core.state.FileRouteStore;
 import io.cutover.proxy.core.state.VirtualClusterId;
+import io.cutover.proxy.core.virtual.FirstSequences;
 import io.cutover.proxy.core.virtual.ProducerIdStore;
 import io.cutover.proxy.core.virtual.TopicIds;
 import io.cutover.proxy.server.admin.AdminTokens;
@@ -77,6 +78,7 @@ import io.cutover.proxy.server.fleet.StateFenceBoard;
 import io.cutover.proxy.core.wave.WaveStore;
 import io.cutover.proxy.server.wave.BoardPeerFences;
 import io.cutover.proxy.server.wave.FenceBoard;
+import io.cutover.proxy.server.wave.FirstSequenceWitness;
 import io.cutover.proxy.server.wave.PeerFenceFollower;
 import io.cutover.proxy.server.wave.LeaseHold;
 import io.cutover.proxy.server.discovery.ClusterDiscovery;
@@ -437,11 +439,21 @@ public final class ProxyServer implements AutoCloseable {
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
             offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory,
             routing.openTransactions()::isOpen);
-        if (config.twoClusters() && fleet == null) {
-            // Not in a fleet: a producer's batches for one partition can reach the cluster joined
-            // through any instance, so a guard on one instance would take the first batch it sees for
-            // the producer's first there and refuse the rest until it expires (FleetProcessTest).
+        if (config.twoClusters()) {
             switcher.readFirstSequencesInto(routing.producers());
+            if (fleet != null) {
+                // A producer's batches of one partition can reach the cluster joined through any
+                // instance: the one whose expectation another instance met asks the cluster, and lets go.
+                FirstSequenceWitness witness = new FirstSequenceWitness(clusterAdmins, routing.producers());
+                routing.producers().firstSequences().witnessedBy(witness);
+                FunctionCounter.builder("cutover.proxy.first.sequences.met.elsewhere", witness, FirstSequenceWitness::satisfiedCount)
+                    .description("Producers' first-batch expectations let go because the cluster joined already held the producer's "
+                        + "state (another instance of the fleet passed the first batch)")
+                    .register(registry);
+            }
+            Gauge.builder("cutover.proxy.first.sequences.waiting", routing.producers().firstSequences(), FirstSequences::size)
+                .description("Partitions of producers whose first batch on the cluster a switch moved them to has not come yet")
+                .register(registry);
         }
         this.waves = new WaveController(waveStore, switchJournal(), audit, Clock.systemUTC(), routes, gates,
             switcher, registry);

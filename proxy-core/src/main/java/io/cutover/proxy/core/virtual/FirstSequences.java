@@ -18,9 +18,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sequence is final) and hands it here before the flip; the destination then lets a partition's
  * first batch through only with the next sequence, as the broker that led it would have.
  *
+ * <p>In a fleet a producer's batches of one partition can reach the cluster joined through more
+ * than one instance (a leader moved, a connection landed elsewhere after a kill), and each instance
+ * holds the same expectations (the switching instance posts them with its release). The batch that
+ * meets an expectation passes on one instance only; the others would refuse the producer's later
+ * batches until their deadline. So a refusal asks the {@link Witness}, at most once a second per
+ * partition, whether the cluster already holds the producer's state there: once it does, the broker
+ * keeps the order itself and the expectation is {@link #satisfied}.
+ *
  * <p>Bounded: at most {@code max} partitions of producers at once, each forgotten when its batch
- * passes, when the producer starts a new epoch, or after its deadline (a producer gives up on a
- * batch after its delivery timeout, two minutes by default).
+ * passes, when the producer starts a new epoch, when the cluster shows the producer's state, or
+ * after its deadline (a producer gives up on a batch after its delivery timeout, two minutes by
+ * default).
  */
 public final class FirstSequences {
     /** What to answer a batch. */
@@ -33,13 +42,43 @@ public final class FirstSequences {
         DUPLICATE
     }
 
+    /** One partition's expectation as a switch read it: the form in which instances of a fleet share it. */
+    public record Expectation(long producerId, String topic, int partition, String cluster, short epoch, int lastSequence,
+                              long deadlineMillis) {
+    }
+
+    /**
+     * Asked, off the request path, whether {@code cluster} already holds the producer's state on
+     * the partition; answers through {@link #satisfied}. Must not block.
+     */
+    @FunctionalInterface
+    public interface Witness {
+        void ask(long producerId, String topic, int partition, String cluster);
+    }
+
+    private static final long ASK_INTERVAL_MILLIS = 1_000;
+
     private record Key(long producerId, String topic, int partition) {
     }
 
-    private record Expected(String cluster, short epoch, int nextSequence, long deadlineMillis) {
+    private static final class Expected {
+        final String cluster;
+        final short epoch;
+        final int nextSequence;
+        final long deadlineMillis;
+        /** When a refusal may next ask the witness; racing event loops may both ask once, which is harmless. */
+        volatile long nextAskMillis;
+
+        Expected(String cluster, short epoch, int nextSequence, long deadlineMillis) {
+            this.cluster = cluster;
+            this.epoch = epoch;
+            this.nextSequence = nextSequence;
+            this.deadlineMillis = deadlineMillis;
+        }
     }
 
     private final int max;
+    private volatile Witness witness;
     private final Map<Key, Expected> expected = new ConcurrentHashMap<>();
     /** Per producer, how many of its partitions wait: what the in-place Produce path asks before taking a batch through. */
     private final Map<Long, AtomicInteger> producers = new ConcurrentHashMap<>();
@@ -67,6 +106,28 @@ public final class FirstSequences {
             });
         }
         return true;
+    }
+
+    /** {@link #expect} for an expectation another instance read; false when the bound is reached. */
+    public boolean expect(Expectation e) {
+        return expect(e.producerId(), e.topic(), e.partition(), e.cluster(), e.epoch(), e.lastSequence(), e.deadlineMillis());
+    }
+
+    /** Who a refusal asks whether the cluster guards the producer's order already; none outside a fleet. */
+    public void witnessedBy(Witness witness) {
+        this.witness = witness;
+    }
+
+    /**
+     * The cluster holds the producer's state on the partition (some instance passed its first
+     * batch): the broker refuses what is out of order from now on, so this proxy stops waiting.
+     */
+    public void satisfied(long producerId, String topic, int partition, String cluster) {
+        Key key = new Key(producerId, topic, partition);
+        Expected e = expected.get(key);
+        if (e != null && e.cluster.equals(cluster)) {
+            forget(key, e);
+        }
     }
 
     /** True when some batch of this producer may have to wait: a volatile read and, rarely, a lookup. */
@@ -100,6 +161,11 @@ public final class FirstSequences {
         int behind = e.nextSequence - baseSequence;
         if (behind > 0 && behind >= records) {
             return Verdict.DUPLICATE;
+        }
+        Witness w = witness;
+        if (w != null && nowMillis >= e.nextAskMillis) {
+            e.nextAskMillis = nowMillis + ASK_INTERVAL_MILLIS;
+            w.ask(producerId, topic, partition, cluster);
         }
         return Verdict.OUT_OF_ORDER;
     }

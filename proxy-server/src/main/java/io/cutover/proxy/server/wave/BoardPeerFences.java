@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.RouteTableJson;
+import io.cutover.proxy.core.virtual.FirstSequences;
 import io.cutover.proxy.core.wave.Wave;
 import java.time.Duration;
 import java.time.Instant;
@@ -186,16 +187,16 @@ public final class BoardPeerFences implements PeerFences {
         }
 
         @Override
-        public void release(long routesVersion) {
-            post(FenceRecord.RELEASE, routesVersion, null);
+        public void release(long routesVersion, List<FirstSequences.Expectation> firstSequences) {
+            post(FenceRecord.RELEASE, routesVersion, null, firstSequences);
         }
 
         @Override
         public void abort(String reason) {
-            post(FenceRecord.ABORT, 0, reason);
+            post(FenceRecord.ABORT, 0, reason, List.of());
         }
 
-        private void post(String phase, long routesVersion, String reason) {
+        private void post(String phase, long routesVersion, String reason, List<FirstSequences.Expectation> firstSequences) {
             if (!posted) {
                 return;
             }
@@ -208,6 +209,7 @@ public final class BoardPeerFences implements PeerFences {
             if (reason != null) {
                 end.put("reason", reason);
             }
+            PostedSequences.write(end, firstSequences);
             board.post(FenceBoard.FENCE + board.self(), end);
         }
 

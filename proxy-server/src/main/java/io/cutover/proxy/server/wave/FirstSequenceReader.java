@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.virtual.FirstSequences;
 import io.cutover.proxy.core.virtual.ProducerIdMapper;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +40,11 @@ final class FirstSequenceReader {
         this.producers = producers;
     }
 
+    /** Where the expectations are held: what other instances' posts are installed into too. */
+    FirstSequences sequences() {
+        return producers.firstSequences();
+    }
+
     /** The read, started. */
     Pending start(String from, Collection<TopicPartition> partitions) {
         return new Pending(from, admins.admin(from).describeProducers(partitions).all());
@@ -58,26 +64,26 @@ final class FirstSequenceReader {
          * batches on {@code to} must carry, counted in the report as {@code firstSequences}. A read
          * that fails leaves the switch to go on without (reported as {@code firstSequencesUnavailable},
          * and logged): the sequences guard
-         * a producer's order, they are not a gate.
+         * a producer's order, they are not a gate. Returns what was recorded, for the rest of a fleet.
          */
-        void install(String to, long deadlineNanos, ObjectNode report) {
+        List<FirstSequences.Expectation> install(String to, long deadlineNanos, ObjectNode report) {
             Map<TopicPartition, PartitionProducerState> read;
             try {
                 read = states.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 unavailable(report, "interrupted");
-                return;
+                return List.of();
             } catch (ExecutionException e) {
                 unavailable(report, String.valueOf(e.getCause()));
-                return;
+                return List.of();
             } catch (TimeoutException e) {
                 unavailable(report, "no answer before the fence's deadline");
-                return;
+                return List.of();
             }
             long until = System.currentTimeMillis() + HOLD.toMillis();
             Map<String, LongUnaryOperator> virtualIds = new HashMap<>();
-            int recorded = 0;
+            List<FirstSequences.Expectation> recorded = new ArrayList<>();
             int full = 0;
             for (Map.Entry<TopicPartition, PartitionProducerState> e : read.entrySet()) {
                 TopicPartition tp = e.getKey();
@@ -88,19 +94,21 @@ final class FirstSequenceReader {
                     if (virtualId < 0 || p.lastSequence() < 0) {
                         continue; // not a producer of this proxy (a replicator, a direct client), or no sequence yet
                     }
-                    if (producers.firstSequences().expect(virtualId, tp.topic(), tp.partition(), to, (short) p.producerEpoch(),
-                        p.lastSequence(), until)) {
-                        recorded++;
+                    FirstSequences.Expectation expected = new FirstSequences.Expectation(virtualId, tp.topic(), tp.partition(), to,
+                        (short) p.producerEpoch(), p.lastSequence(), until);
+                    if (producers.firstSequences().expect(expected)) {
+                        recorded.add(expected);
                     } else {
                         full++;
                     }
                 }
             }
-            report.put("firstSequences", recorded);
+            report.put("firstSequences", recorded.size());
             if (full > 0) {
                 LOG.warn("switch to {}: {} producers' first sequences not recorded, {} already wait; their first batches there go unchecked",
                     to, full, producers.firstSequences().size());
             }
+            return recorded;
         }
 
         private void unavailable(ObjectNode report, String why) {

@@ -9,6 +9,7 @@ import io.cutover.proxy.core.state.Failpoints;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.RouteTableJson;
 import io.cutover.proxy.core.routing.Routes;
+import io.cutover.proxy.core.virtual.FirstSequences;
 import io.cutover.proxy.core.wave.Wave;
 import java.time.Duration;
 import java.util.HashSet;
@@ -29,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * release, lower the fence (the routes it flipped were read first: the board is one ordered log).
  * A fence whose release never comes (the switching instance died) is lowered a grace period after
  * its deadline; the routes then say where the held writes go.
+ *
+ * <p>A release carries the producers' first sequences the switching instance read on the cluster
+ * left; they are installed here before this instance lets its held writes go, so that no instance
+ * writes a producer's newer batch to the cluster joined ahead of an older one held elsewhere.
  */
 public final class PeerFenceFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PeerFenceFollower.class);
@@ -44,6 +49,8 @@ public final class PeerFenceFollower implements AutoCloseable {
     private final Predicate<String> transactionOpen;
     private final Duration grace;
     private final ScheduledExecutorService worker;
+    /** Null when producer ids are not virtual (one cluster). */
+    private final FirstSequences firstSequences;
     /** The fence each switching instance has raised here, by that instance's id. */
     private final Map<String, Standing> standing = new ConcurrentHashMap<>();
     /** Switches whose end was read before this instance raised their fence (their raise still queued); bounded. */
@@ -58,7 +65,8 @@ public final class PeerFenceFollower implements AutoCloseable {
     }
 
     PeerFenceFollower(FenceBoard board, Fences fences, FenceSteps steps, Routes routes, Function<String, Wave> waves,
-                      ClientInventory inventory, long fenceMaxBytes, Predicate<String> transactionOpen, Duration grace) {
+                      ClientInventory inventory, long fenceMaxBytes, Predicate<String> transactionOpen, Duration grace,
+                      FirstSequences firstSequences) {
         this.board = board;
         this.fences = fences;
         this.steps = steps;
@@ -68,6 +76,7 @@ public final class PeerFenceFollower implements AutoCloseable {
         this.fenceMaxBytes = fenceMaxBytes;
         this.transactionOpen = transactionOpen;
         this.grace = grace;
+        this.firstSequences = firstSequences;
         this.worker = DaemonScheduler.named("fleet-peer-fence");
     }
 
@@ -75,7 +84,33 @@ public final class PeerFenceFollower implements AutoCloseable {
         board.onPost(FenceBoard.FENCE, this::onFence);
         // An instance starting while a switch runs must hold that wave's writes too: the fences posted
         // before it listened are looked at once (a post seen both ways is taken once).
-        board.readAll(FenceBoard.FENCE).forEach(this::onFence);
+        Map<String, JsonNode> posted = board.readAll(FenceBoard.FENCE);
+        // A release still within its sequences' deadline may have left producers whose first batch on
+        // the cluster joined has not come yet; this instance's own too, if it restarted since. Those
+        // already met elsewhere are let go at the first refusal (the cluster shows the producer's state).
+        posted.values().forEach(post -> {
+            if (FenceRecord.RELEASE.equals(post.path("phase").asText())) {
+                install(post);
+            }
+        });
+        posted.forEach(this::onFence);
+    }
+
+    private void install(JsonNode release) {
+        if (firstSequences == null) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        int installed = 0;
+        for (FirstSequences.Expectation e : PostedSequences.read(release)) {
+            if (e.deadlineMillis() > now && firstSequences.expect(e)) {
+                installed++;
+            }
+        }
+        if (installed > 0) {
+            LOG.info("fleet: holding {} producers' first batches on {} to their sequences, as read by the switch {}", installed,
+                release.path("firstSequences").path("cluster").asText(), release.path("switchId").asText());
+        }
     }
 
     private void onFence(String entry, JsonNode fence) {
@@ -94,10 +129,20 @@ public final class PeerFenceFollower implements AutoCloseable {
                 worker.schedule(() -> expire(coordinator, switchId), deadlineMs + grace.toMillis() - System.currentTimeMillis(),
                     TimeUnit.MILLISECONDS);
             }
-            case FenceRecord.RELEASE -> lower(coordinator, switchId, fence.path("routesVersion").asLong(), "released");
+            case FenceRecord.RELEASE -> {
+                if (isStanding(coordinator, switchId)) {
+                    install(fence); // before the held writes go
+                }
+                lower(coordinator, switchId, fence.path("routesVersion").asLong(), "released");
+            }
             case FenceRecord.ABORT -> lower(coordinator, switchId, 0, "aborted: " + fence.path("reason").asText());
             default -> LOG.warn("fleet: fence post of {} in an unknown phase: {}", coordinator, fence);
         }
+    }
+
+    private boolean isStanding(String coordinator, String switchId) {
+        Standing s = standing.get(coordinator);
+        return s != null && s.switchId().equals(switchId);
     }
 
     private void raise(String coordinator, String switchId, JsonNode post) {

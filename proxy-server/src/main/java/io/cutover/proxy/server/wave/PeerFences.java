@@ -2,7 +2,9 @@ package io.cutover.proxy.server.wave;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.routing.RouteTable;
+import io.cutover.proxy.core.virtual.FirstSequences;
 import io.cutover.proxy.core.wave.Wave;
+import java.util.List;
 
 /**
  * The other instances of a fleet as a switch sees them: each raises the fence the switching
@@ -24,7 +26,7 @@ public interface PeerFences {
             }
 
             @Override
-            public void release(long routesVersion) {
+            public void release(long routesVersion, List<FirstSequences.Expectation> firstSequences) {
             }
 
             @Override
@@ -42,8 +44,11 @@ public interface PeerFences {
          */
         String awaitHeld(long deadlineNanos);
 
-        /** The flip is written at {@code routesVersion}: every instance releases once it routes by it. */
-        void release(long routesVersion);
+        /**
+         * The flip is written at {@code routesVersion}: every instance releases once it routes by it,
+         * holding the producers' {@code firstSequences} on the cluster joined as this instance does.
+         */
+        void release(long routesVersion, List<FirstSequences.Expectation> firstSequences);
 
         /** The switch aborted: every instance releases, and the held requests go where they were going. */
         void abort(String reason);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.Routes;
+import io.cutover.proxy.core.virtual.FirstSequences;
 import io.cutover.proxy.core.virtual.TopicIds;
 import io.cutover.proxy.core.wave.OffsetMapping;
 import io.cutover.proxy.core.wave.PartitionSyncs;
@@ -98,7 +99,8 @@ public final class WaveSwitcher {
 
     /** This instance's part in the switches other instances of the fleet run, with this switcher's fences and steps. */
     public PeerFenceFollower follower(FenceBoard board, java.util.function.Function<String, Wave> waves, Duration grace) {
-        return new PeerFenceFollower(board, fences, steps, routes, waves, inventory, fenceMaxBytes, transactionOpen, grace);
+        return new PeerFenceFollower(board, fences, steps, routes, waves, inventory, fenceMaxBytes, transactionOpen, grace,
+            firstSequences == null ? null : firstSequences.sequences());
     }
 
     /** What a switch or rollback did: whether it went through, why not, its report, and the target's ends after it. */
@@ -222,6 +224,7 @@ public final class WaveSwitcher {
         }
         report.put("fenceMs", ms(System.nanoTime() - fenced));
         Map<String, Long> targetEnds;
+        List<FirstSequences.Expectation> expectations = List.of();
         try {
             long t = System.nanoTime();
             steps.drain(fence, from, topics, deadline);
@@ -275,7 +278,7 @@ public final class WaveSwitcher {
             report.put("carryMs", ms(System.nanoTime() - t));
 
             if (lastSequences != null) {
-                lastSequences.install(to, deadline, report);
+                expectations = lastSequences.install(to, deadline, report);
             }
             journal.step(SwitchStep.FLIPPED, report, null);
             t = System.nanoTime();
@@ -308,7 +311,7 @@ public final class WaveSwitcher {
         }
         long t = System.nanoTime();
         // The flipped routes are on the board before this release: every instance routes by them when it lowers its fence.
-        peerFence.release(routes.current().version());
+        peerFence.release(routes.current().version(), expectations);
         peerFence.report(report);
         fences.lower(fence);
         long released = System.nanoTime();

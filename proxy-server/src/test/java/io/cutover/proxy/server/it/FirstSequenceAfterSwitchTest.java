@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cutover.proxy.core.node.VirtualNode;
 import io.cutover.proxy.server.embedded.EmbeddedKafkaCluster;
 import io.cutover.proxy.server.embedded.EmbeddedMirrorMaker;
+import io.cutover.proxy.server.testkit.Await;
 import io.cutover.proxy.server.testkit.Brokers;
 import io.cutover.proxy.server.testkit.Clients;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
@@ -19,6 +20,7 @@ import io.cutover.proxy.server.testkit.RunningProxy;
 import io.cutover.proxy.server.testkit.TopicLog;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -88,6 +90,71 @@ class FirstSequenceAfterSwitchTest {
                 .filter(r -> r.partition() == 0).map(ConsumerRecord::value).toList();
             assertEquals(List.of("seq-0", "seq-1", "seq-2", "seq-3", "seq-4", "seq-5", "seq-6"), onTargetLog,
                 "every record once, in the producer's order");
+        }
+    }
+
+    /**
+     * The same over a fleet of two instances, where the producer's batches of one partition reach
+     * the target through both (a leader moved, a connection landed elsewhere after a kill). The
+     * switch ran through a; b holds the producer to the same first sequence (a's release carried it),
+     * so the newer batch waits on either instance. Once the older batch passed through b, a asks the
+     * target, finds the producer's state there, and lets its newer batch through: the producer is
+     * neither reordered nor stranded.
+     */
+    @Test
+    void overAFleetEveryInstanceHoldsTheFirstBatchAndLetsGoOnceAnotherPassedIt(EmbeddedKafkaCluster source,
+                                                                                @Brokers(name = "target") EmbeddedKafkaCluster target)
+        throws Exception {
+        String topic = Clients.unique("fleet-first-seq");
+        String stateTopic = Clients.unique("fleet-first-seq-state");
+        try (EmbeddedMirrorMaker mm = mirrored(source, target, topic);
+             RunningProxy a = proxyWithMirror(source, target, mm, FleetWaveSwitchTest.fleet(stateTopic, "a", Map.of()));
+             RunningProxy b = proxyWithMirror(source, target, mm, FleetWaveSwitchTest.fleet(stateTopic, "b", Map.of()))) {
+            Await.until("a sees b live", Duration.ofSeconds(30), () -> json(a.send("GET", "/fleet", null, Map.of())).path("live").asInt() == 2);
+            long producerId;
+            short epoch;
+            try (RawKafkaClient onSource = RawKafkaClient.connect("127.0.0.1:" + port(a, "source"))) {
+                onSource.send(ApiKeys.INIT_PRODUCER_ID, INIT_PRODUCER_ID_V4,
+                    new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(Integer.MAX_VALUE)
+                        .setProducerId(-1).setProducerEpoch((short) -1));
+                InitProducerIdResponseData init = onSource.receive(ApiKeys.INIT_PRODUCER_ID, INIT_PRODUCER_ID_V4)
+                    .as(InitProducerIdResponseData.class);
+                assertEquals(Errors.NONE.code(), init.errorCode());
+                producerId = init.producerId();
+                epoch = init.producerEpoch();
+                assertEquals(Errors.NONE, produce(onSource, topic, producerId, epoch, 0, 5));
+            }
+
+            createReady(a, "fleet-first-seq", topic, List.of());
+            Await.until("b knows the wave", Duration.ofSeconds(30), () -> b.send("GET", "/waves/fleet-first-seq", null, Map.of()).statusCode() == 200);
+            HttpResponse<String> switched = a.send("POST", "/waves/fleet-first-seq/switch", null, Map.of());
+            assertEquals(200, switched.statusCode(), switched.body());
+            JsonNode report = json(switched).get("lastSwitch");
+            assertTrue(report.path("firstSequences").asInt() >= 1, "the producer's last sequence on the source was read: " + report);
+            assertTrue(report.path("fleet").path("heldAfterMs").has("b"), "b held the wave's writes: " + report);
+            Await.until("b sees the wave SWITCHED", Duration.ofSeconds(30),
+                () -> json(b.send("GET", "/waves/fleet-first-seq", null, Map.of())).path("state").asText().equals("SWITCHED"));
+
+            try (RawKafkaClient throughA = RawKafkaClient.connect("127.0.0.1:" + port(a, "target"));
+                 RawKafkaClient throughB = RawKafkaClient.connect("127.0.0.1:" + port(b, "target"))) {
+                assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, produce(throughB, topic, producerId, epoch, 6, 1),
+                    "b holds the producer to the sequence a's switch read, though the switch did not run through b");
+                assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, produce(throughA, topic, producerId, epoch, 6, 1));
+                assertEquals(Errors.DUPLICATE_SEQUENCE_NUMBER, produce(throughB, topic, producerId, epoch, 3, 2));
+                assertEquals(Errors.NONE, produce(throughB, topic, producerId, epoch, 5, 1), "the older batch passes through b");
+                // a still expects sequence 5; its next refusal (at most a second after its last question) asks the target.
+                Await.until("a lets sequence 6 through once the target holds the producer's state", Duration.ofSeconds(30),
+                    () -> produce(throughA, topic, producerId, epoch, 6, 1) == Errors.NONE);
+                // Sequence 6 again, through b: the broker answers a copy of a recent batch as written and drops it, only
+                // if both instances write the producer under one real id (the log below shows seq-6 once).
+                assertEquals(Errors.NONE, produce(throughB, topic, producerId, epoch, 6, 1));
+            }
+            assertTrue(a.metric("cutover_proxy_first_sequences_met_elsewhere_total") >= 1, "a counted the expectation met elsewhere");
+
+            List<String> onTargetLog = TopicLog.records(target.bootstrapServers(), topic).stream()
+                .filter(r -> r.partition() == 0).map(ConsumerRecord::value).toList();
+            assertEquals(List.of("seq-0", "seq-1", "seq-2", "seq-3", "seq-4", "seq-5", "seq-6"), onTargetLog,
+                "every record once, in the producer's order, whichever instance each batch went through");
         }
     }
 

@@ -110,7 +110,7 @@ class BoardPeerFencesTest {
         PeerFences.PeerFence fence = new BoardPeerFences(board).raise(WAVE, "source", "target", WaveTransactionalIds.NONE,
             RouteTable.initial(), in(1_000));
         assertNull(fence.awaitHeld(in(1_000)));
-        fence.release(2);
+        fence.release(2, java.util.List.of());
         assertTrue(board.posts.isEmpty(), "one instance alone posts nothing: " + board.posts);
     }
 
@@ -125,10 +125,13 @@ class BoardPeerFencesTest {
         assertEquals("source", raised.path("from").asText());
         assertTrue(raised.path("deadlineEpochMs").asLong() > System.currentTimeMillis(), raised.toString());
         assertNull(fence.awaitHeld(in(1_000)));
-        fence.release(7);
+        var read = new io.cutover.proxy.core.virtual.FirstSequences.Expectation(4711L, "orders", 0, "target", (short) 0, 99,
+            System.currentTimeMillis() + 120_000);
+        fence.release(7, List.of(read));
         JsonNode released = board.posts.get(FenceBoard.FENCE + "a");
         assertEquals(FenceRecord.RELEASE, released.path("phase").asText());
         assertEquals(7, released.path("routesVersion").asLong());
+        assertEquals(List.of(read), PostedSequences.read(released), "the others hold the producers to what this instance read");
         assertEquals(raised.path("switchId"), released.path("switchId"));
         ObjectNode report = JsonNodeFactory.instance.objectNode();
         fence.report(report);

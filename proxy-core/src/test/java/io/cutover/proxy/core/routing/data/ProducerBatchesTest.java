@@ -109,4 +109,32 @@ class ProducerBatchesTest {
         producers.firstSequences().expect(CLIENT_ID, "moved", 0, "target", CLIENT_EPOCH, 16, System.currentTimeMillis() - 1);
         assertEquals(Errors.NONE, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 40, 1), "moved", scope("target")));
     }
+
+    @Test
+    void aRefusalAsksTheClusterOnceASecondAndAnExpectationMetElsewhereLetsTheBatchThrough() throws Exception {
+        // In a fleet another instance passed batch 17 to the target; this one still expects it.
+        producers.firstSequences().expect(CLIENT_ID, "moved", 0, "target", CLIENT_EPOCH, 16, System.currentTimeMillis() + 60_000);
+        List<String> asked = new java.util.ArrayList<>();
+        producers.firstSequences().witnessedBy((id, topic, partition, cluster) -> asked.add(id + "/" + topic + "-" + partition + "@" + cluster));
+
+        assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 18, 1), "moved", scope("target")));
+        assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 18, 1), "moved", scope("target")));
+        assertEquals(List.of(CLIENT_ID + "/moved-0@target"), asked, "one question per partition and second, however often it is refused");
+
+        producers.firstSequences().satisfied(CLIENT_ID, "moved", 0, "source");
+        assertEquals(1, producers.firstSequences().size(), "an answer about another cluster changes nothing");
+        producers.firstSequences().satisfied(CLIENT_ID, "moved", 0, "target");
+        assertEquals(0, producers.firstSequences().size());
+        assertEquals(Errors.NONE, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 18, 1), "moved", scope("target")),
+            "the broker holds the producer's state now and orders the rest itself");
+    }
+
+    @Test
+    void aDuplicateIsAnsweredWithoutAskingTheCluster() throws Exception {
+        producers.firstSequences().expect(CLIENT_ID, "moved", 0, "target", CLIENT_EPOCH, 16, System.currentTimeMillis() + 60_000);
+        List<Long> asked = new java.util.ArrayList<>();
+        producers.firstSequences().witnessedBy((id, topic, partition, cluster) -> asked.add(id));
+        assertEquals(Errors.DUPLICATE_SEQUENCE_NUMBER, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 15, 2), "moved", scope("target")));
+        assertEquals(List.of(), asked);
+    }
 }
