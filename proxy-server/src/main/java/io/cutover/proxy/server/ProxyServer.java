@@ -462,6 +462,7 @@ public final class ProxyServer implements AutoCloseable {
             shared.follow(waves::adopt);
             FenceBoard board = new StateFenceBoard(fleet, config.fleet().heartbeatInterval());
             BoardPeerFences peers = new BoardPeerFences(board);
+            peers.readSequencesWith(switcher::settledFirstSequences);
             peers.settleLeftover(waves::wave, routes.current(), w.fenceTimeout());
             // A switch whose instance died during it and stays down is settled by the others.
             this.orphanedSwitches = new OrphanedSwitches(

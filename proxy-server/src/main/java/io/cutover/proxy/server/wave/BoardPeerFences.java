@@ -30,10 +30,25 @@ public final class BoardPeerFences implements PeerFences {
     private static final Logger LOG = LoggerFactory.getLogger(BoardPeerFences.class);
     private static final long POLL_NANOS = 2_000_000L;
 
+    /** Reads the producers' last sequences for a switch settled after its instance crashed past the flip. */
+    @FunctionalInterface
+    public interface SettledSequences {
+        List<FirstSequences.Expectation> read(Wave wave, String from, String to);
+    }
+
     private final FenceBoard board;
+    private volatile SettledSequences settledSequences = (wave, from, to) -> List.of();
 
     public BoardPeerFences(FenceBoard board) {
         this.board = board;
+    }
+
+    /**
+     * A release this instance posts for a switch cut short past its flip carries the producers'
+     * sequences {@code read} returns, as a switch's own release does.
+     */
+    public void readSequencesWith(SettledSequences read) {
+        this.settledSequences = read;
     }
 
     @Override
@@ -106,6 +121,9 @@ public final class BoardPeerFences implements PeerFences {
         if (wave != null && WaveRoutes.pointAt(current, wave, own.path("to").asText())) {
             end.put("phase", FenceRecord.RELEASE);
             end.put("routesVersion", current.version());
+            // The crash may have come before the release post that carried them: the others still
+            // hold, so the sequences on the cluster left are final now (FleetProcessTest, crash at released).
+            PostedSequences.write(end, settledSequences.read(wave, own.path("from").asText(), own.path("to").asText()));
         } else {
             end.put("phase", FenceRecord.ABORT);
             end.put("reason", "the switching instance " + coordinator + " stopped before it flipped the routes; undone");

@@ -45,6 +45,32 @@ final class FirstSequenceReader {
         return producers.firstSequences();
     }
 
+    /**
+     * For a switch settled after its instance crashed between its flip and its release post: the
+     * other instances still hold the wave's writes, so the sequences on {@code from} are final. Reads
+     * them now, holds this instance's producers to them, and returns them for the release post; empty
+     * (logged) when {@code from} does not answer by {@code deadlineNanos}.
+     */
+    List<FirstSequences.Expectation> readSettled(String from, String to, Collection<String> topics, long deadlineNanos) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        try {
+            admins.partitions(from, topics).forEach((topic, count) -> {
+                for (int p = 0; p < count; p++) {
+                    partitions.add(new TopicPartition(topic, p));
+                }
+            });
+        } catch (ClusterAdmins.ClusterCallException e) {
+            LOG.warn("settling a switch from {}: cannot list the wave's partitions ({}); the producers' first batches on {} go unchecked",
+                from, e.getMessage(), to);
+            return List.of();
+        }
+        if (partitions.isEmpty()) {
+            return List.of();
+        }
+        ObjectNode report = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        return start(from, partitions).install(to, deadlineNanos, report);
+    }
+
     /** The read, started. */
     Pending start(String from, Collection<TopicPartition> partitions) {
         return new Pending(from, admins.admin(from).describeProducers(partitions).all());

@@ -130,19 +130,15 @@ public final class PeerFenceFollower implements AutoCloseable {
                     TimeUnit.MILLISECONDS);
             }
             case FenceRecord.RELEASE -> {
-                if (isStanding(coordinator, switchId)) {
-                    install(fence); // before the held writes go
-                }
+                // Before the held writes go; also when this instance no longer holds (its fence expired
+                // first): a producer's later batches are held to the sequences from now on, and one
+                // met elsewhere meanwhile is let go at its first refusal.
+                install(fence);
                 lower(coordinator, switchId, fence.path("routesVersion").asLong(), "released");
             }
             case FenceRecord.ABORT -> lower(coordinator, switchId, 0, "aborted: " + fence.path("reason").asText());
             default -> LOG.warn("fleet: fence post of {} in an unknown phase: {}", coordinator, fence);
         }
-    }
-
-    private boolean isStanding(String coordinator, String switchId) {
-        Standing s = standing.get(coordinator);
-        return s != null && s.switchId().equals(switchId);
     }
 
     private void raise(String coordinator, String switchId, JsonNode post) {

@@ -92,6 +92,18 @@ public final class WaveSwitcher {
         this.firstSequences = new FirstSequenceReader(admins, producers);
     }
 
+    /**
+     * The producers' last sequences on {@code from} for a switch of {@code wave} settled after its
+     * instance crashed past the flip, held here and returned for the release post (see
+     * FirstSequenceReader#readSettled); empty without virtual producer ids.
+     */
+    public List<FirstSequences.Expectation> settledFirstSequences(Wave wave, String from, String to) {
+        if (firstSequences == null) {
+            return List.of();
+        }
+        return firstSequences.readSettled(from, to, wave.topics(), System.nanoTime() + fenceTimeout.toNanos());
+    }
+
     /** In a fleet: every switch raises its fence on the other instances too, and flips only once they all hold. */
     public void coordinateWith(PeerFences peers) {
         this.peers = peers;
