@@ -113,6 +113,26 @@ public final class FirstSequences {
         return expect(e.producerId(), e.topic(), e.partition(), e.cluster(), e.epoch(), e.lastSequence(), e.deadlineMillis());
     }
 
+    /**
+     * What one switch of {@code topics} read, in place of whatever an earlier switch of them left:
+     * a partition the new read has no entry for must not keep an older switch's sequence, which
+     * the producer has long passed. Returns how many were recorded (the rest past the bound).
+     */
+    public int replace(java.util.Set<String> topics, java.util.List<Expectation> read) {
+        for (Map.Entry<Key, Expected> entry : expected.entrySet()) {
+            if (topics.contains(entry.getKey().topic)) {
+                forget(entry.getKey(), entry.getValue());
+            }
+        }
+        int recorded = 0;
+        for (Expectation e : read) {
+            if (expect(e)) {
+                recorded++;
+            }
+        }
+        return recorded;
+    }
+
     /** Who a refusal asks whether the cluster guards the producer's order already; none outside a fleet. */
     public void witnessedBy(Witness witness) {
         this.witness = witness;

@@ -110,7 +110,6 @@ final class FirstSequenceReader {
             long until = System.currentTimeMillis() + HOLD.toMillis();
             Map<String, LongUnaryOperator> virtualIds = new HashMap<>();
             List<FirstSequences.Expectation> recorded = new ArrayList<>();
-            int full = 0;
             for (Map.Entry<TopicPartition, PartitionProducerState> e : read.entrySet()) {
                 TopicPartition tp = e.getKey();
                 LongUnaryOperator toVirtual = virtualIds.computeIfAbsent(tp.topic(), t -> producers.virtualIds(from, t));
@@ -120,16 +119,14 @@ final class FirstSequenceReader {
                     if (virtualId < 0 || p.lastSequence() < 0) {
                         continue; // not a producer of this proxy (a replicator, a direct client), or no sequence yet
                     }
-                    FirstSequences.Expectation expected = new FirstSequences.Expectation(virtualId, tp.topic(), tp.partition(), to,
-                        (short) p.producerEpoch(), p.lastSequence(), until);
-                    if (producers.firstSequences().expect(expected)) {
-                        recorded.add(expected);
-                    } else {
-                        full++;
-                    }
+                    recorded.add(new FirstSequences.Expectation(virtualId, tp.topic(), tp.partition(), to, (short) p.producerEpoch(),
+                        p.lastSequence(), until));
                 }
             }
-            report.put("firstSequences", recorded.size());
+            java.util.Set<String> topics = new java.util.HashSet<>();
+            read.keySet().forEach(tp -> topics.add(tp.topic()));
+            int full = recorded.size() - producers.firstSequences().replace(topics, recorded);
+            report.put("firstSequences", recorded.size() - full);
             if (full > 0) {
                 LOG.warn("switch to {}: {} producers' first sequences not recorded, {} already wait; their first batches there go unchecked",
                     to, full, producers.firstSequences().size());

@@ -13,6 +13,7 @@ import io.cutover.proxy.core.virtual.FirstSequences;
 import io.cutover.proxy.core.wave.Wave;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -85,14 +86,14 @@ public final class PeerFenceFollower implements AutoCloseable {
         // An instance starting while a switch runs must hold that wave's writes too: the fences posted
         // before it listened are looked at once (a post seen both ways is taken once).
         Map<String, JsonNode> posted = board.readAll(FenceBoard.FENCE);
-        // A release still within its sequences' deadline may have left producers whose first batch on
-        // the cluster joined has not come yet; this instance's own too, if it restarted since. Those
-        // already met elsewhere are let go at the first refusal (the cluster shows the producer's state).
-        posted.values().forEach(post -> {
-            if (FenceRecord.RELEASE.equals(post.path("phase").asText())) {
-                install(post);
-            }
-        });
+        // The newest release still within its sequences' deadline may have left producers whose first
+        // batch on the cluster joined has not come yet; this instance's own too, if it restarted since.
+        // Those already met elsewhere are let go at the first refusal (the cluster shows the producer's
+        // state). Only the newest: an older switch's sequences have been passed since.
+        posted.values().stream()
+            .filter(post -> FenceRecord.RELEASE.equals(post.path("phase").asText()))
+            .max(java.util.Comparator.comparingLong(post -> post.path("firstSequences").path("deadlineEpochMs").asLong()))
+            .ifPresent(this::install);
         posted.forEach(this::onFence);
     }
 
@@ -101,12 +102,17 @@ public final class PeerFenceFollower implements AutoCloseable {
             return;
         }
         long now = System.currentTimeMillis();
-        int installed = 0;
-        for (FirstSequences.Expectation e : PostedSequences.read(release)) {
-            if (e.deadlineMillis() > now && firstSequences.expect(e)) {
-                installed++;
-            }
+        List<FirstSequences.Expectation> read = PostedSequences.read(release);
+        if (read.isEmpty() || read.get(0).deadlineMillis() <= now) {
+            return;
         }
+        Wave wave = waves.apply(release.path("wave").asText());
+        Set<String> topics = new HashSet<>();
+        if (wave != null) {
+            topics.addAll(wave.topics());
+        }
+        read.forEach(e -> topics.add(e.topic()));
+        int installed = firstSequences.replace(topics, read);
         if (installed > 0) {
             LOG.info("fleet: holding {} producers' first batches on {} to their sequences, as read by the switch {}", installed,
                 release.path("firstSequences").path("cluster").asText(), release.path("switchId").asText());

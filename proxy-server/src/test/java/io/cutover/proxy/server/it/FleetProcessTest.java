@@ -23,11 +23,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Tag;
@@ -102,6 +106,58 @@ class FleetProcessTest {
         run(source, target, true);
     }
 
+    /**
+     * Two operators write the route table through two instances at the same moment, both from the
+     * version they read: exactly one wins, the other is refused (412), and every instance then serves
+     * the winner's table. The rules name topics no client writes, and a last write removes them.
+     */
+    private void operatorsRace(ProxyProcess one, ProxyProcess other, String prefix) throws Exception {
+        for (int r = 0; r < 5; r++) {
+            int round = r;
+            JsonNode before = json(one.send("GET", "/routes", null));
+            long version = before.path("version").asLong();
+            Await.until("both at route table version " + version, Duration.ofSeconds(30),
+                () -> json(other.send("GET", "/routes", null)).path("version").asLong() == version);
+            String ifMatch = "\"" + version + "\"";
+            CountDownLatch go = new CountDownLatch(1);
+            CompletableFuture<HttpResponse<String>> viaOne = CompletableFuture.supplyAsync(() -> {
+                awaitQuietly(go);
+                return one.send("PUT", "/routes", prefixRule(prefix + "-one-" + round, "target"), Map.of("If-Match", ifMatch));
+            });
+            CompletableFuture<HttpResponse<String>> viaOther = CompletableFuture.supplyAsync(() -> {
+                awaitQuietly(go);
+                return other.send("PUT", "/routes", prefixRule(prefix + "-other-" + round, "target"), Map.of("If-Match", ifMatch));
+            });
+            go.countDown();
+            HttpResponse<String> a = viaOne.get(60, TimeUnit.SECONDS);
+            HttpResponse<String> b = viaOther.get(60, TimeUnit.SECONDS);
+            List<Integer> codes = new ArrayList<>(List.of(a.statusCode(), b.statusCode()));
+            Collections.sort(codes);
+            assertEquals(List.of(200, 412), codes, "round " + round + ": one winner, one refusal: " + a.body() + " / " + b.body());
+            JsonNode winner = json(a.statusCode() == 200 ? a : b);
+            assertEquals(version + 1, winner.path("version").asLong());
+            Await.until("both instances serve the winner's table", Duration.ofSeconds(30),
+                () -> json(one.send("GET", "/routes", null)).equals(winner) && json(other.send("GET", "/routes", null)).equals(winner));
+        }
+        long version = json(one.send("GET", "/routes", null)).path("version").asLong();
+        HttpResponse<String> cleared = one.send("PUT", "/routes", "{\"rules\":[]}", Map.of("If-Match", "\"" + version + "\""));
+        assertEquals(200, cleared.statusCode(), cleared.body());
+        phase("operators raced 5 times through two instances: one 200 and one 412 each time");
+    }
+
+    private static String prefixRule(String topicPrefix, String cluster) {
+        return "{\"rules\":[{\"resource\":\"topic\",\"match\":\"prefix\",\"pattern\":\"" + topicPrefix + "\",\"cluster\":\""
+            + cluster + "\"}]}";
+    }
+
+    private static void awaitQuietly(CountDownLatch go) {
+        try {
+            go.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void run(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, boolean checkOrder) throws Exception {
         String topic = Clients.unique("fleet-proc");
         String classic = Clients.unique("fleet-proc-classic");
@@ -146,6 +202,7 @@ class FleetProcessTest {
             ProxyProcess p1 = fleet.get(1);
             ProxyProcess p2 = fleet.get(2);
             awaitFleet(fleet);
+            operatorsRace(p0, p2, topic + "-race");
             try (Haproxy balancer = Haproxy.start(advertised, advertised + 37, backends);
                  WaveWorkload load = new WaveWorkload(balancer.bootstrapServers(), topic);
                  WaveWorkload load2 = new WaveWorkload(balancer.bootstrapServers(), topic);
@@ -337,8 +394,13 @@ class FleetProcessTest {
         load.pauseProducing();
         load2.pauseProducing();
         phase("forced rollback via " + via.bootstrapServers() + ", app-b acknowledged " + load2.ackedCount());
-        Await.until("the groups read everything acknowledged before the rollback", Duration.ofSeconds(120),
-            () -> readAll(load, classic, load, load2) && readAll(load2, modern, load, load2));
+        try {
+            Await.until("the groups read everything acknowledged before the rollback", Duration.ofSeconds(120),
+                () -> readAll(load, classic, load, load2) && readAll(load2, modern, load, load2));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + ": classic group " + unread(load, classic, load, load2) + "; KIP-848 group "
+                + unread(load2, modern, load, load2) + "; consumer failures " + load.consumerFailure() + " / " + load2.consumerFailure(), e);
+        }
         HttpResponse<String> r = via.send("POST", "/waves/" + wave + "/rollback", "{\"force\":true}");
         assertEquals(200, r.statusCode(), r.body());
         load.resumeProducing();
@@ -356,6 +418,21 @@ class FleetProcessTest {
             }
         }
         return true;
+    }
+
+    /** The acknowledged records {@code group} has not read: how many, and the first few. */
+    private static String unread(WaveWorkload reader, String group, WaveWorkload... writers) {
+        Set<String> got = new HashSet<>(reader.consumed(group));
+        List<String> missing = new ArrayList<>();
+        for (WaveWorkload w : writers) {
+            for (WaveWorkload.Acked a : w.acked()) {
+                if (!got.contains(a.partition() + ":" + a.value())) {
+                    missing.add(a.partition() + ":" + a.value());
+                }
+            }
+        }
+        return missing.size() + " acknowledged records unread of " + got.size() + " read "
+            + missing.subList(0, Math.min(10, missing.size()));
     }
 
     /** How many records come after a higher-numbered one of the same producer. */

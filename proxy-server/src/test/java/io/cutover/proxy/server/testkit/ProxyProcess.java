@@ -182,6 +182,11 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** An admin request with the token the proxy wrote to its state directory. */
     public HttpResponse<String> send(String method, String path, String jsonBody) {
+        return send(method, path, jsonBody, Map.of());
+    }
+
+    /** The same with more headers ({@code If-Match}, ...). */
+    public HttpResponse<String> send(String method, String path, String jsonBody, Map<String, String> headers) {
         String token;
         try {
             token = Files.readString(stateDir.resolve("admin-token")).trim();
@@ -194,6 +199,7 @@ public final class ProxyProcess implements AutoCloseable {
         if (jsonBody != null) {
             b.header("Content-Type", "application/json");
         }
+        headers.forEach(b::header);
         try {
             return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
