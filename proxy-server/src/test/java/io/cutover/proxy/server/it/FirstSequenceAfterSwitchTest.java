@@ -78,7 +78,7 @@ class FirstSequenceAfterSwitchTest {
             assertTrue(report.path("firstSequences").asInt() >= 1, "the producer's last sequence on the source was read: " + report);
 
             try (RawKafkaClient onTarget = RawKafkaClient.connect("127.0.0.1:" + port(proxy, "target"))) {
-                assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, produce(onTarget, topic, producerId, epoch, 6, 1),
+                assertEquals(Errors.NOT_ENOUGH_REPLICAS, produce(onTarget, topic, producerId, epoch, 6, 1),
                     "sequence 6 overtook sequence 5, still on its way: it must wait for it");
                 assertEquals(Errors.DUPLICATE_SEQUENCE_NUMBER, produce(onTarget, topic, producerId, epoch, 3, 2),
                     "sequences 3-4, retried after the switch, are on the source (and copied) already");
@@ -137,9 +137,9 @@ class FirstSequenceAfterSwitchTest {
 
             try (RawKafkaClient throughA = RawKafkaClient.connect("127.0.0.1:" + port(a, "target"));
                  RawKafkaClient throughB = RawKafkaClient.connect("127.0.0.1:" + port(b, "target"))) {
-                assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, produce(throughB, topic, producerId, epoch, 6, 1),
+                assertEquals(Errors.NOT_ENOUGH_REPLICAS, produce(throughB, topic, producerId, epoch, 6, 1),
                     "b holds the producer to the sequence a's switch read, though the switch did not run through b");
-                assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, produce(throughA, topic, producerId, epoch, 6, 1));
+                assertEquals(Errors.NOT_ENOUGH_REPLICAS, produce(throughA, topic, producerId, epoch, 6, 1));
                 assertEquals(Errors.DUPLICATE_SEQUENCE_NUMBER, produce(throughB, topic, producerId, epoch, 3, 2));
                 assertEquals(Errors.NONE, produce(throughB, topic, producerId, epoch, 5, 1), "the older batch passes through b");
                 // a still expects sequence 5; its next refusal (at most a second after its last question) asks the target.

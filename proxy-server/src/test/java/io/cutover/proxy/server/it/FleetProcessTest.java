@@ -331,8 +331,8 @@ class FleetProcessTest {
                 for (EmbeddedKafkaCluster cluster : List.of(source, target)) {
                     for (Map.Entry<Integer, List<String>> part : WaveSwitchTest.log(cluster.bootstrapServers(), topic).entrySet()) {
                         List<String> values = part.getValue();
-                        assertEquals(new HashSet<>(values).size(), values.size(), cluster.name() + " " + topic + "-" + part.getKey()
-                            + ": a record written twice");
+                        assertEquals(new HashSet<>(values).size(), values.size(), () -> cluster.name() + " " + topic + "-" + part.getKey()
+                            + ": a record written twice: " + twice(values));
                         reorderings[0] += outOfOrder(values);
                         if (checkOrder) {
                             assertInProducerOrder(values, cluster.name() + " " + topic + "-" + part.getKey());
@@ -433,6 +433,25 @@ class FleetProcessTest {
         }
         return missing.size() + " acknowledged records unread of " + got.size() + " read "
             + missing.subList(0, Math.min(10, missing.size()));
+    }
+
+    /** Each value found more than once, with the positions it is at and its neighbours there (the first few). */
+    private static String twice(List<String> values) {
+        Map<String, List<Integer>> at = new HashMap<>();
+        for (int i = 0; i < values.size(); i++) {
+            at.computeIfAbsent(values.get(i), v -> new ArrayList<>()).add(i);
+        }
+        List<String> out = new ArrayList<>();
+        at.forEach((v, positions) -> {
+            if (positions.size() > 1 && out.size() < 10) {
+                List<String> around = new ArrayList<>();
+                for (int p : positions) {
+                    around.add(p + " " + values.subList(Math.max(0, p - 2), Math.min(values.size(), p + 3)));
+                }
+                out.add(v + " at " + around);
+            }
+        });
+        return out.toString();
     }
 
     /** How many records come after a higher-numbered one of the same producer. */

@@ -22,9 +22,10 @@ final class ProducerBatches {
 
     /**
      * @return {@link Errors#NONE} when the partition's batches can go on; NOT_ENOUGH_REPLICAS when a
-     * batch needs a real producer id that is not at hand yet; OUT_OF_ORDER_SEQUENCE_NUMBER or
-     * DUPLICATE_SEQUENCE_NUMBER when a switch moved the partition here and the batch is not the
-     * producer's next (see {@link FirstSequences}). Each is retriable, or counted done, by the client.
+     * batch needs a real producer id that is not at hand yet, or when a switch moved the partition
+     * here and an older batch of the producer has to come first; DUPLICATE_SEQUENCE_NUMBER when the
+     * batch is on the cluster left already (see {@link FirstSequences}). Each is retried, or counted
+     * done, by the client.
      */
     static Errors mapToCluster(PartitionProduceData partition, String topic, RequestScope scope) {
         if (!(partition.records() instanceof MemoryRecords records)) {
@@ -64,7 +65,11 @@ final class ProducerBatches {
                 : waiting.check(virtualId, topic, partition.index(), scope.cluster(), epoch, RecordBatchHeaders.baseSequence(b, start),
                     RecordBatchHeaders.recordCount(b, start), System.currentTimeMillis());
             if (verdict != FirstSequences.Verdict.PASS) {
-                outcome[0] = verdict == FirstSequences.Verdict.DUPLICATE ? Errors.DUPLICATE_SEQUENCE_NUMBER : Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;
+                // Not OUT_OF_ORDER_SEQUENCE_NUMBER: for the batch after its last acknowledged one, the Java
+                // producer takes that as a gap, bumps its epoch and numbers its in-flight batches again from
+                // 0, so a copy of one already written elsewhere in the fleet would be written twice. A plain
+                // retriable error makes it send the same batch again, for the broker to order or drop.
+                outcome[0] = verdict == FirstSequences.Verdict.DUPLICATE ? Errors.DUPLICATE_SEQUENCE_NUMBER : Errors.NOT_ENOUGH_REPLICAS;
                 return;
             }
             if (real != virtualId) {

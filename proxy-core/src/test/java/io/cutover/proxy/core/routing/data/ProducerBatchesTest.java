@@ -87,7 +87,7 @@ class ProducerBatchesTest {
         long deadline = System.currentTimeMillis() + 60_000;
         producers.firstSequences().expect(CLIENT_ID, "moved", 0, "target", CLIENT_EPOCH, 16, deadline);
 
-        assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 18, 1), "moved", scope("target")),
+        assertEquals(Errors.NOT_ENOUGH_REPLICAS, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 18, 1), "moved", scope("target")),
             "a later batch waits, as the broker that led the partition would make it");
         assertEquals(Errors.DUPLICATE_SEQUENCE_NUMBER, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 15, 2), "moved", scope("target")),
             "a batch the source holds already is done");
@@ -117,8 +117,8 @@ class ProducerBatchesTest {
         List<String> asked = new java.util.ArrayList<>();
         producers.firstSequences().witnessedBy((id, topic, partition, cluster) -> asked.add(id + "/" + topic + "-" + partition + "@" + cluster));
 
-        assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 18, 1), "moved", scope("target")));
-        assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 18, 1), "moved", scope("target")));
+        assertEquals(Errors.NOT_ENOUGH_REPLICAS, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 18, 1), "moved", scope("target")));
+        assertEquals(Errors.NOT_ENOUGH_REPLICAS, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 18, 1), "moved", scope("target")));
         assertEquals(List.of(CLIENT_ID + "/moved-0@target"), asked, "one question per partition and second, however often it is refused");
 
         producers.firstSequences().satisfied(CLIENT_ID, "moved", 0, "source");
