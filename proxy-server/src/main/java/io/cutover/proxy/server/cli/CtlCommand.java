@@ -29,6 +29,7 @@ final class CtlCommand {
         "  waves rehearse NAME [--produce]",
         "  clients                                    clients seen through the proxy",
         "  fleet                                      the instances sharing this proxy's state (fleet.enabled)",
+        "  drain --yes                                take this instance out of rotation; it exits once drained (POST /drain)",
         "  captures                                   running and recent captures",
         "  captures start NAME                        [--topics a,b] [--client-id-prefix P] [--max-seconds N]",
         "  captures stop NAME",
@@ -73,6 +74,7 @@ final class CtlCommand {
                 case "waves" -> WavesCtl.run(session, rest);
                 case "clients" -> ClientsCtl.run(session, rest);
                 case "fleet" -> FleetCtl.run(session, rest);
+                case "drain" -> DrainCtl.run(session, rest);
                 case "captures" -> CapturesCtl.run(session, rest);
                 default -> throw CtlFailure.usage("unknown command " + command, USAGE);
             }
@@ -99,6 +101,7 @@ final class CtlCommand {
             case "waves" -> WavesCtl.USAGE;
             case "clients" -> ClientsCtl.USAGE;
             case "fleet" -> FleetCtl.USAGE;
+            case "drain" -> DrainCtl.USAGE;
             case "captures" -> CapturesCtl.USAGE;
             default -> USAGE;
         };

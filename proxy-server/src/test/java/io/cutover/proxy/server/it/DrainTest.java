@@ -108,6 +108,45 @@ class DrainTest {
         }
     }
 
+    /** {@code ctl drain}: refused without --yes (nothing sent), a drain with it; a second one is the proxy's 409. */
+    @Test
+    void ctlDrainAsksForYesThenDrains(EmbeddedKafkaCluster source) {
+        try (RunningProxy proxy = RunningProxy.in(source, Map.of("fleet.drain-period", "2 seconds"))) {
+            AtomicInteger exits = new AtomicInteger();
+            proxy.server().onDrained(exits::incrementAndGet);
+            String[] base = {"ctl", "drain", "--admin", proxy.admin("").toString(), "--token",
+                proxy.server().adminTokens().values().iterator().next()};
+
+            Ctl refused = ctl(base);
+            assertEquals(2, refused.code(), refused.err());
+            assertTrue(refused.err().contains("--yes"), refused.err());
+            assertEquals(200, proxy.get("/health/ready").statusCode(), "without --yes nothing was sent");
+
+            String[] yes = java.util.Arrays.copyOf(base, base.length + 1);
+            yes[base.length] = "--yes";
+            Ctl drained = ctl(yes);
+            assertEquals(0, drained.code(), drained.err());
+            assertTrue(drained.out().contains("readiness is off"), drained.out());
+            assertEquals(503, proxy.get("/health/ready").statusCode());
+
+            Ctl again = ctl(yes);
+            assertEquals(1, again.code(), again.out());
+            assertTrue(again.err().contains("already draining"), again.err());
+            Await.until("the drain to end", PATIENCE, () -> exits.get() == 1);
+        }
+    }
+
+    private record Ctl(int code, String out, String err) {
+    }
+
+    private static Ctl ctl(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = io.cutover.proxy.server.cli.Main.run(args, new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+            new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        return new Ctl(code, out.toString(java.nio.charset.StandardCharsets.UTF_8), err.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     void anIdempotentProducerMovesToAnotherProxyAndTheLogHoldsEveryAcknowledgedValueOnce(EmbeddedKafkaCluster source)
         throws Exception {
