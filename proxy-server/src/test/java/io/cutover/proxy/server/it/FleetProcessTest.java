@@ -34,7 +34,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -46,8 +45,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * are spread over the instances. Under that load: a switch and a rollback coordinated over the fleet, the switching
  * instance killed (SIGKILL semantics) at every step of its switch, an instance killed while it holds
  * the wave's writes for another's switch, and a rolling restart of all three
- * by SIGTERM. Afterwards no acknowledged record is lost, none is on a cluster twice, and the groups
- * read everything; every committed transaction's records are visible to read_committed once, and
+ * by SIGTERM; before all that, two operators race route writes through two instances. Afterwards no
+ * acknowledged record is lost, none is on a cluster twice or out of its producer's order, no client
+ * failed, and the groups read everything; every committed transaction's records are visible to read_committed once, and
  * no aborted one's.
  */
 @ExtendWith(KafkaClusterExtension.class)
@@ -80,30 +80,17 @@ class FleetProcessTest {
             .map(p -> p.getKey().toString().substring(11, 19) + " " + p.getValue().split(",")[0]).toList() + ")";
     }
 
-    @Test
-    @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
-    void switchesKillsAndARollingRestartBehindABalancerLoseNothingAndWriteNothingTwice(
-        EmbeddedKafkaCluster source, @Brokers(name = "target") EmbeddedKafkaCluster target) throws Exception {
-        run(source, target, false);
-    }
-
     /**
-     * Known bug: the same run, also requiring each producer's records in order in every partition, and
-     * no producer failing. It fails: after a coordinator is killed past its flip, one idempotent
-     * producer's batches for a partition can reach the target out of order through two instances (seen:
-     * app-a-8447 written after app-a-8576, each once). The same cause can instead strand a producer: the
-     * target took a later batch first as the new producer's first, then answers the earlier one
-     * OUT_OF_ORDER_SEQUENCE_NUMBER until the producer's delivery timeout expires it (seen after a kill at
-     * wave-saved: broker end sequence 5475, the retried batch's 5461, 14 records expired after 120 s;
-     * about one run in three). The first-sequence guard that prevents both on a single instance is not
-     * fleet-wide yet (docs/fleet.md). The run above tolerates that expiry, and only that failure.
+     * The whole run. Each producer's records also stay in order in every partition and no client
+     * fails at all: the first-sequence guard holds over the fleet, so a producer whose batches of a
+     * partition reach the cluster joined through two instances after a coordinator's kill is neither
+     * reordered nor stranded there (docs/fleet.md, "Order and identity after a coordinator's crash").
      */
     @Test
-    @Tag("known-bug")
     @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
-    void eachProducersRecordsStayInOrderThroughTheSameRun(
+    void switchesKillsAndARollingRestartBehindABalancerLoseNothingWriteNothingTwiceAndKeepEachProducersOrder(
         EmbeddedKafkaCluster source, @Brokers(name = "target") EmbeddedKafkaCluster target) throws Exception {
-        run(source, target, true);
+        run(source, target);
     }
 
     /**
@@ -158,7 +145,7 @@ class FleetProcessTest {
         }
     }
 
-    private void run(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, boolean checkOrder) throws Exception {
+    private void run(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target) throws Exception {
         String topic = Clients.unique("fleet-proc");
         String classic = Clients.unique("fleet-proc-classic");
         String modern = Clients.unique("fleet-proc-848");
@@ -313,15 +300,9 @@ class FleetProcessTest {
                 for (WaveWorkload w : List.of(load, load2)) {
                     assertNull(w.consumerFailure(), () -> "consumer failure " + whenFailed(w) + ": " + w.consumerFailure());
                     Throwable f = w.failure();
-                    if (f == null) {
-                        continue;
-                    }
-                    // The known bug (see eachProducersRecordsStayInOrderThroughTheSameRun): a batch whose sequence the
-                    // target will never take, expired after the producer's delivery timeout. Anything else fails here.
-                    if (checkOrder || !(f instanceof org.apache.kafka.common.errors.TimeoutException)) {
+                    if (f != null) {
                         throw new AssertionError("client failure " + whenFailed(w) + ": " + f, f);
                     }
-                    phase("known bug: a producer's batch expired " + whenFailed(w) + ": " + f.getMessage());
                 }
 
                 // Every acknowledged record is on a cluster (the source, or the target for what was
@@ -334,9 +315,7 @@ class FleetProcessTest {
                         assertEquals(new HashSet<>(values).size(), values.size(), () -> cluster.name() + " " + topic + "-" + part.getKey()
                             + ": a record written twice: " + twice(values));
                         reorderings[0] += outOfOrder(values);
-                        if (checkOrder) {
-                            assertInProducerOrder(values, cluster.name() + " " + topic + "-" + part.getKey());
-                        }
+                        assertInProducerOrder(values, cluster.name() + " " + topic + "-" + part.getKey());
                         values.forEach(v -> stored.add(part.getKey() + ":" + v));
                     }
                 }
