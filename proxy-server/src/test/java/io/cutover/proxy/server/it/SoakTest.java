@@ -79,7 +79,7 @@ class SoakTest {
     private static final List<String> STEPS = List.of("writePauseMs", "drainMs", "syncMs", "carryMs", "persistMs", "flipMs", "releaseMs");
     private static final int PARTITIONS = WaveSwitchTest.PARTITIONS;
 
-    enum Fault { NONE, MIRROR_MAKER_RESTART, PROXY_KILL, TARGET_CUT_OFF }
+    enum Fault { NONE, MIRROR_MAKER_RESTART, PROXY_KILL, TARGET_CUT_OFF, TARGET_SLOW, TARGET_RESET }
 
     /**
      * The faults a switch draws from unless {@code soak.switch-faults} names others: all of them.
@@ -89,9 +89,9 @@ class SoakTest {
      * gates that had forgotten the wave's clients; and a switch with neither left a producer stuck on
      * OUT_OF_ORDER_SEQUENCE_NUMBER (the first-sequence guard).
      */
-    private static final String DEFAULT_SWITCH_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF";
+    private static final String DEFAULT_SWITCH_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF,TARGET_SLOW,TARGET_RESET";
     /** The faults a rollback draws from unless {@code soak.rollback-faults} names others: all of them. */
-    private static final String DEFAULT_ROLLBACK_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF";
+    private static final String DEFAULT_ROLLBACK_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF,TARGET_SLOW,TARGET_RESET";
 
     /** One planned operation: a switch or a rollback of a wave. */
     record Op(String wave, boolean rollback) {
@@ -225,7 +225,8 @@ class SoakTest {
                     + " kip848Read=" + groups.consumed(modern).size() + " classicReread=" + reread(groups.consumed(classic)) + " kip848Reread=" + reread(groups.consumed(modern));
                 String line = String.format("SOAK-OP %d/%d %s %s fault=%s%s -> %s clientStallMs=%.1f %s", i + 1, ops.size(), op.verb(),
                     op.wave(), fault, fault == Fault.PROXY_KILL ? "@" + op.verb() + "." + point
-                        : fault == Fault.TARGET_CUT_OFF ? "@" + cutOff : "", outcome, stall, reread);
+                        : fault == Fault.TARGET_CUT_OFF || fault == Fault.TARGET_SLOW || fault == Fault.TARGET_RESET ? "@" + cutOff : "",
+                    outcome, stall, reread);
                 System.out.println(line);
                 report.add(line);
                 // The clients came through: writes are acknowledged and transactions committed again.
@@ -427,6 +428,60 @@ class SoakTest {
                 }
                 System.out.println("SOAK-REFUSED " + op.verb() + " " + op.wave() + " while the target was cut off: " + r.statusCode() + " "
                     + r.body());
+                if (!op.rollback()) {
+                    awaitReady(proxy, op.wave());
+                }
+                return "refused-then-" + untilAnswered(proxy, path, body, op, reports);
+            }
+            case TARGET_SLOW -> {
+                // A slow, congested link to the target for the whole operation (everyone's: the proxy's, MM2's, the
+                // checks'): latency and a cap per connection drawn from the cut-off's numbers, so the seed replays them.
+                Duration delay = Duration.ofMillis(20 + cutOff.afterMs() / 4);
+                long cap = 256L * 1024 * (1 + cutOff.forMs() / 1_000);
+                relay.latency(delay);
+                relay.bandwidth(cap);
+                HttpResponse<String> r;
+                try {
+                    r = proxy.send("POST", path, body);
+                } finally {
+                    relay.latency(Duration.ZERO);
+                    relay.bandwidth(0);
+                }
+                if (r.statusCode() == 200) {
+                    reports.add(json(r).get("lastSwitch"));
+                    return "ok";
+                }
+                System.out.println("SOAK-REFUSED " + op.verb() + " " + op.wave() + " over a slow target (" + delay.toMillis() + " ms, "
+                    + cap / 1024 + " KiB/s): " + r.statusCode() + " " + r.body());
+                if (!op.rollback()) {
+                    awaitReady(proxy, op.wave());
+                }
+                return "refused-then-" + untilAnswered(proxy, path, body, op, reports);
+            }
+            case TARGET_RESET -> {
+                // Every connection to the target reset (a broker restart, a load balancer's idle cut) within the
+                // operation's first 300 ms; new connections go through at once.
+                Thread resetter = new Thread(() -> {
+                    try {
+                        Thread.sleep(cutOff.afterMs()); // the fault's timing, drawn from the seed: not synchronisation
+                        relay.reset();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "soak-target-reset");
+                resetter.start();
+                HttpResponse<String> r;
+                try {
+                    r = proxy.send("POST", path, body);
+                } finally {
+                    resetter.join(30_000);
+                }
+                if (r.statusCode() == 200) {
+                    reports.add(json(r).get("lastSwitch"));
+                    return "ok";
+                }
+                System.out.println("SOAK-REFUSED " + op.verb() + " " + op.wave() + " with the target's connections reset: " + r.statusCode()
+                    + " " + r.body());
                 if (!op.rollback()) {
                     awaitReady(proxy, op.wave());
                 }

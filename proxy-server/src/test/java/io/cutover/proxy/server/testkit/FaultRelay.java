@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       are still accepted (the kernel completes the handshake) but carry nothing.</li>
  *   <li>{@link #reset()}: every open connection is aborted with a TCP reset, on both sides.</li>
  *   <li>{@link #latency(Duration)}: each chunk is held this long before it is passed on.</li>
+ *   <li>{@link #bandwidth(long)}: each connection passes at most this many bytes a second in each
+ *       direction, as over a slow or congested link.</li>
  *   <li>{@link #latencyOnNewConnections(Duration)}: the same, only on connections accepted from
  *       now on, so one new client's requests arrive late while the connections already open (an
  *       admin client's, a replicator's) are not slowed: requests reach the broker out of order.</li>
@@ -44,6 +46,8 @@ public final class FaultRelay implements AutoCloseable {
     private volatile boolean blackholed;
     private volatile long latencyNanos;
     private volatile long newConnectionLatencyNanos;
+    /** Bytes a second per connection and direction; 0: no cap. */
+    private volatile long bytesPerSecond;
     private volatile boolean closed;
     private final AtomicLong bytesForwarded = new AtomicLong();
 
@@ -97,6 +101,11 @@ public final class FaultRelay implements AutoCloseable {
 
     public void latency(Duration delay) {
         latencyNanos = delay.toNanos();
+    }
+
+    /** Caps each connection's rate in each direction at {@code bytesPerSecond}; 0 lifts the cap. */
+    public void bandwidth(long bytesPerSecond) {
+        this.bytesPerSecond = bytesPerSecond;
     }
 
     public void latencyOnNewConnections(Duration delay) {
@@ -177,6 +186,11 @@ public final class FaultRelay implements AutoCloseable {
                         out.write(buf, 0, n);
                         out.flush();
                         bytesForwarded.addAndGet(n);
+                        long rate = bytesPerSecond;
+                        if (rate > 0) {
+                            long pace = n * 1_000_000_000L / rate;
+                            Thread.sleep(pace / 1_000_000, (int) (pace % 1_000_000)); // the injected fault: n bytes take n / rate seconds
+                        }
                     }
                 } catch (IOException | InterruptedException e) {
                     // a side closed or was reset: end the pair below

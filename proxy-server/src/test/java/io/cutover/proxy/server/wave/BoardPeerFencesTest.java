@@ -193,12 +193,23 @@ class BoardPeerFencesTest {
         assertEquals(switchId, settled.path("switchId").asText());
         assertTrue(settled.path("reason").asText().contains("stopped before it flipped"), settled.toString());
 
-        // Restarted after the flip: a release naming the routes it serves.
+        // Restarted after the flip: a release naming the routes it serves, with the producers' sequences read now
+        // on the cluster left (the crash may have come before the release that would have carried them).
         new BoardPeerFences(board).raise(WAVE, "source", "target", WaveTransactionalIds.NONE, flipped, in(60_000));
-        new BoardPeerFences(board).settleLeftover(name -> WAVE, flipped, Duration.ZERO);
+        BoardPeerFences restarted = new BoardPeerFences(board);
+        var read = new io.cutover.proxy.core.virtual.FirstSequences.Expectation(4711L, "orders", 1, "target", (short) 0, 41,
+            System.currentTimeMillis() + 120_000);
+        List<String> asked = new java.util.ArrayList<>();
+        restarted.readSequencesWith((wave, from, to) -> {
+            asked.add(wave.name() + " " + from + "->" + to);
+            return List.of(read);
+        });
+        restarted.settleLeftover(name -> WAVE, flipped, Duration.ZERO);
         settled = board.posts.get(FenceBoard.FENCE + "a");
         assertEquals(FenceRecord.RELEASE, settled.path("phase").asText());
         assertEquals(flipped.version(), settled.path("routesVersion").asLong());
+        assertEquals(List.of("w source->target"), asked);
+        assertEquals(List.of(read), PostedSequences.read(settled));
 
         // Nothing left raised: a start posts nothing more.
         board.posts.clear();
