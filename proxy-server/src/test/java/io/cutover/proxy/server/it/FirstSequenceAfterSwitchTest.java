@@ -56,20 +56,10 @@ class FirstSequenceAfterSwitchTest {
         String topic = Clients.unique("first-seq");
         try (EmbeddedMirrorMaker mm = mirrored(source, target, topic);
              RunningProxy proxy = proxyWithMirror(source, target, mm, Map.of())) {
-            long producerId;
-            short epoch;
-            try (RawKafkaClient onSource = RawKafkaClient.connect("127.0.0.1:" + port(proxy, "source"))) {
-                onSource.send(ApiKeys.INIT_PRODUCER_ID, INIT_PRODUCER_ID_V4,
-                    new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(Integer.MAX_VALUE)
-                        .setProducerId(-1).setProducerEpoch((short) -1));
-                InitProducerIdResponseData init = onSource.receive(ApiKeys.INIT_PRODUCER_ID, INIT_PRODUCER_ID_V4)
-                    .as(InitProducerIdResponseData.class);
-                assertEquals(Errors.NONE.code(), init.errorCode());
-                producerId = init.producerId();
-                epoch = init.producerEpoch();
-                // Sequences 0-4 on the source, acknowledged.
-                assertEquals(Errors.NONE, produce(onSource, topic, producerId, epoch, 0, 5));
-            }
+            // Sequences 0-4 on the source, acknowledged.
+            InitProducerIdResponseData init = producerWithFiveOnTheSource(proxy, topic);
+            long producerId = init.producerId();
+            short epoch = init.producerEpoch();
 
             createReady(proxy, "first-seq", topic, List.of());
             HttpResponse<String> switched = proxy.send("POST", "/waves/first-seq/switch", null, Map.of());
@@ -111,19 +101,9 @@ class FirstSequenceAfterSwitchTest {
              RunningProxy a = proxyWithMirror(source, target, mm, FleetWaveSwitchTest.fleet(stateTopic, "a", Map.of()));
              RunningProxy b = proxyWithMirror(source, target, mm, FleetWaveSwitchTest.fleet(stateTopic, "b", Map.of()))) {
             Await.until("a sees b live", Duration.ofSeconds(30), () -> json(a.send("GET", "/fleet", null, Map.of())).path("live").asInt() == 2);
-            long producerId;
-            short epoch;
-            try (RawKafkaClient onSource = RawKafkaClient.connect("127.0.0.1:" + port(a, "source"))) {
-                onSource.send(ApiKeys.INIT_PRODUCER_ID, INIT_PRODUCER_ID_V4,
-                    new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(Integer.MAX_VALUE)
-                        .setProducerId(-1).setProducerEpoch((short) -1));
-                InitProducerIdResponseData init = onSource.receive(ApiKeys.INIT_PRODUCER_ID, INIT_PRODUCER_ID_V4)
-                    .as(InitProducerIdResponseData.class);
-                assertEquals(Errors.NONE.code(), init.errorCode());
-                producerId = init.producerId();
-                epoch = init.producerEpoch();
-                assertEquals(Errors.NONE, produce(onSource, topic, producerId, epoch, 0, 5));
-            }
+            InitProducerIdResponseData init = producerWithFiveOnTheSource(a, topic);
+            long producerId = init.producerId();
+            short epoch = init.producerEpoch();
 
             createReady(a, "fleet-first-seq", topic, List.of());
             Await.until("b knows the wave", Duration.ofSeconds(30), () -> b.send("GET", "/waves/fleet-first-seq", null, Map.of()).statusCode() == 200);
@@ -155,6 +135,20 @@ class FirstSequenceAfterSwitchTest {
                 .filter(r -> r.partition() == 0).map(ConsumerRecord::value).toList();
             assertEquals(List.of("seq-0", "seq-1", "seq-2", "seq-3", "seq-4", "seq-5", "seq-6"), onTargetLog,
                 "every record once, in the producer's order, whichever instance each batch went through");
+        }
+    }
+
+    /** An idempotent producer's id from the proxy, and its sequences 0-4 of partition 0 written to the source through it. */
+    private static InitProducerIdResponseData producerWithFiveOnTheSource(RunningProxy proxy, String topic) {
+        try (RawKafkaClient onSource = RawKafkaClient.connect("127.0.0.1:" + port(proxy, "source"))) {
+            onSource.send(ApiKeys.INIT_PRODUCER_ID, INIT_PRODUCER_ID_V4,
+                new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(Integer.MAX_VALUE)
+                    .setProducerId(-1).setProducerEpoch((short) -1));
+            InitProducerIdResponseData init = onSource.receive(ApiKeys.INIT_PRODUCER_ID, INIT_PRODUCER_ID_V4)
+                .as(InitProducerIdResponseData.class);
+            assertEquals(Errors.NONE.code(), init.errorCode());
+            assertEquals(Errors.NONE, produce(onSource, topic, init.producerId(), init.producerEpoch(), 0, 5));
+            return init;
         }
     }
 

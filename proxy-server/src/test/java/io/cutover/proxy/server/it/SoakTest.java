@@ -352,6 +352,20 @@ class SoakTest {
         }
     }
 
+    /** "ok" for an operation answered 200 under a fault; else it is logged as refused {@code why}, and asked again until answered. */
+    private static String answeredOrRetried(ProxyProcess proxy, HttpResponse<String> r, Op op, String path, String body,
+                                            List<JsonNode> reports, String why) throws Exception {
+        if (r.statusCode() == 200) {
+            reports.add(json(r).get("lastSwitch"));
+            return "ok";
+        }
+        System.out.println("SOAK-REFUSED " + op.verb() + " " + op.wave() + " " + why + ": " + r.statusCode() + " " + r.body());
+        if (!op.rollback()) {
+            awaitReady(proxy, op.wave());
+        }
+        return "refused-then-" + untilAnswered(proxy, path, body, op, reports);
+    }
+
     private static String run(ProxyProcess proxy, MirrorMakerProcess mm, FaultRelay relay, Path failpoints, Op op, Fault fault,
                               String point, CutOff cutOff, List<JsonNode> reports) throws Exception {
         String path = "/waves/" + op.wave() + "/" + op.verb();
@@ -392,15 +406,7 @@ class SoakTest {
                 HttpResponse<String> r = proxy.send("POST", path, body);
                 restart.join(120_000);
                 assertNull(restartFailure.get(), () -> "MirrorMaker 2 did not start again: " + restartFailure.get());
-                if (r.statusCode() == 200) {
-                    reports.add(json(r).get("lastSwitch"));
-                    return "ok";
-                }
-                System.out.println("SOAK-REFUSED " + op.verb() + " " + op.wave() + " while MM2 restarted: " + r.statusCode() + " " + r.body());
-                if (!op.rollback()) {
-                    awaitReady(proxy, op.wave());
-                }
-                return "refused-then-" + untilAnswered(proxy, path, body, op, reports);
+                return answeredOrRetried(proxy, r, op, path, body, reports, "while MM2 restarted");
             }
             case TARGET_CUT_OFF -> {
                 // The target unreachable for everyone (packets dropped, no socket reset) while the operation runs: it must
@@ -424,16 +430,7 @@ class SoakTest {
                     cutter.join(30_000);
                     relay.restore();
                 }
-                if (r.statusCode() == 200) {
-                    reports.add(json(r).get("lastSwitch"));
-                    return "ok";
-                }
-                System.out.println("SOAK-REFUSED " + op.verb() + " " + op.wave() + " while the target was cut off: " + r.statusCode() + " "
-                    + r.body());
-                if (!op.rollback()) {
-                    awaitReady(proxy, op.wave());
-                }
-                return "refused-then-" + untilAnswered(proxy, path, body, op, reports);
+                return answeredOrRetried(proxy, r, op, path, body, reports, "while the target was cut off");
             }
             case TARGET_SLOW -> {
                 // A slow, congested link to the target for the whole operation (everyone's: the proxy's, MM2's, the
@@ -449,16 +446,8 @@ class SoakTest {
                     relay.latency(Duration.ZERO);
                     relay.bandwidth(0);
                 }
-                if (r.statusCode() == 200) {
-                    reports.add(json(r).get("lastSwitch"));
-                    return "ok";
-                }
-                System.out.println("SOAK-REFUSED " + op.verb() + " " + op.wave() + " over a slow target (" + delay.toMillis() + " ms, "
-                    + cap / 1024 + " KiB/s): " + r.statusCode() + " " + r.body());
-                if (!op.rollback()) {
-                    awaitReady(proxy, op.wave());
-                }
-                return "refused-then-" + untilAnswered(proxy, path, body, op, reports);
+                return answeredOrRetried(proxy, r, op, path, body, reports,
+                    "over a slow target (" + delay.toMillis() + " ms, " + cap / 1024 + " KiB/s)");
             }
             case TARGET_RESET -> {
                 // Every connection to the target reset (a broker restart, a load balancer's idle cut) within the
@@ -478,16 +467,7 @@ class SoakTest {
                 } finally {
                     resetter.join(30_000);
                 }
-                if (r.statusCode() == 200) {
-                    reports.add(json(r).get("lastSwitch"));
-                    return "ok";
-                }
-                System.out.println("SOAK-REFUSED " + op.verb() + " " + op.wave() + " with the target's connections reset: " + r.statusCode()
-                    + " " + r.body());
-                if (!op.rollback()) {
-                    awaitReady(proxy, op.wave());
-                }
-                return "refused-then-" + untilAnswered(proxy, path, body, op, reports);
+                return answeredOrRetried(proxy, r, op, path, body, reports, "with the target's connections reset");
             }
             default -> {
                 return untilAnswered(proxy, path, body, op, reports);
