@@ -171,6 +171,9 @@ public final class FileProducerIdStore implements ProducerIdStore {
         if (r instanceof ProducerIdRecord.Placement p) {
             n.put("type", "placement").put("producerId", p.producerId()).put("topic", p.topic()).put("cluster", p.cluster())
                 .put("realId", p.realId());
+            if (p.generation() > 0) {
+                n.put("generation", p.generation());
+            }
         } else if (r instanceof ProducerIdRecord.Seen s) {
             n.put("type", "seen").put("producerId", s.producerId());
         } else {
@@ -192,7 +195,7 @@ public final class FileProducerIdStore implements ProducerIdStore {
         switch (type) {
             case "placement" -> {
                 return new ProducerIdRecord.Placement(required(n, "producerId").asLong(), required(n, "topic").asText(),
-                    required(n, "cluster").asText(), required(n, "realId").asLong(), at);
+                    required(n, "cluster").asText(), required(n, "realId").asLong(), at, n.path("generation").asInt(0));
             }
             case "seen" -> {
                 return new ProducerIdRecord.Seen(required(n, "producerId").asLong(), at);

@@ -81,8 +81,8 @@ public final class ProducerIdMapper {
         }
     }
 
-    /** {@code at}: when the mapping was saved, epoch millis; of two, the newer one counts. */
-    private record Placement(String cluster, long realId, long at) {
+    /** {@code at}: when the mapping was saved, epoch millis; which of two counts: {@link ProducerIdRecord.Placement#replaces}. */
+    private record Placement(String cluster, long realId, long at, int generation) {
     }
 
     /**
@@ -104,8 +104,7 @@ public final class ProducerIdMapper {
         for (ProducerIdRecord r : saved) {
             if (r instanceof ProducerIdRecord.Placement p) {
                 VirtualProducer vp = producers.computeIfAbsent(p.producerId(), VirtualProducer::new);
-                vp.topics.put(p.topic(), new Placement(p.cluster(), p.realId(), p.at()));
-                if (!p.cluster().equals(identityCluster)) {
+                if (place(vp, p) && !p.cluster().equals(identityCluster)) {
                     vp.current.putIfAbsent(p.cluster(), p.realId());
                 }
                 seenAt(vp, p.at());
@@ -116,6 +115,16 @@ public final class ProducerIdMapper {
                 seenAt(producers.get(s.producerId()), s.at());
             }
         }
+    }
+
+    /** Takes {@code r} as {@code p}'s placement of its topic if it replaces the one held; the caller holds p's monitor or owns p. */
+    private static boolean place(VirtualProducer p, ProducerIdRecord.Placement r) {
+        Placement held = p.topics.get(r.topic());
+        if (held != null && !r.replaces(held.realId, held.at, held.generation)) {
+            return false;
+        }
+        p.topics.put(r.topic(), new Placement(r.cluster(), r.realId(), r.at(), r.generation()));
+        return true;
     }
 
     private static void seenAt(VirtualProducer p, long at) {
@@ -151,6 +160,7 @@ public final class ProducerIdMapper {
             // In a fleet: another instance may have mapped this producer since; not knowing, make no second mapping.
             return NOT_YET;
         }
+        ProducerIdRecord.Placement mapping;
         synchronized (p) {
             Placement placed = p.topics.get(topic);
             if (placed != null && placed.cluster.equals(cluster)) {
@@ -173,21 +183,54 @@ public final class ProducerIdMapper {
                 }
                 real = fresh.producerId();
             }
-            long now = clock.getAsLong();
-            try {
-                store.save(new ProducerIdRecord.Placement(virtualId, topic, cluster, real, now));
-            } catch (IOException e) {
-                LOG.error("cannot save the producer id mapping of producer {} for {} on {}: {}; its batches wait until it can be saved",
-                    virtualId, topic, cluster, e.toString());
-                return NOT_YET;
+            mapping = new ProducerIdRecord.Placement(virtualId, topic, cluster, real, clock.getAsLong(),
+                placed == null ? 1 : placed.generation + 1);
+            if (!store.shared()) {
+                // Alone, the monitor orders this producer's placements: saved and taken under it.
+                if (!save(mapping)) {
+                    return NOT_YET;
+                }
+                place(p, mapping);
+                p.savedSeen = mapping.at();
+                if (!identity) {
+                    p.current.putIfAbsent(cluster, real);
+                }
+                LOG.debug("producer {} writes {} on {} as real producer id {} (was {})", virtualId, topic, cluster, real, placed);
+                return real;
             }
-            p.savedSeen = now;
-            LOG.debug("producer {} writes {} on {} as real producer id {} (was {})", virtualId, topic, cluster, real, placed);
-            p.topics.put(topic, new Placement(cluster, real, now));
-            if (!identity) {
-                p.current.putIfAbsent(cluster, real);
+        }
+        // In a fleet another instance may place the producer's topic at the same moment: the
+        // store's order decides, the same on every instance, once this one has read its own record
+        // back. Saved and read back outside the producer's monitor, since the store's reader hands
+        // every placement, this one too, to adopt(), which takes it.
+        if (!save(mapping) || !store.awaitLatest()) {
+            return NOT_YET;
+        }
+        synchronized (p) {
+            p.savedSeen = Math.max(p.savedSeen, mapping.at());
+            Placement won = p.topics.get(topic);
+            if (won == null || !won.cluster.equals(cluster)) {
+                return NOT_YET; // the topic was placed elsewhere meanwhile: the client sends again and is routed anew
             }
-            return real;
+            if (won.realId != mapping.realId()) {
+                LOG.info("producer {} writes {} on {} as real producer id {}, placed there first by another instance (not {})",
+                    virtualId, topic, cluster, won.realId, mapping.realId());
+            } else {
+                LOG.debug("producer {} writes {} on {} as real producer id {} (generation {})", virtualId, topic, cluster,
+                    won.realId, won.generation);
+            }
+            return won.realId;
+        }
+    }
+
+    private boolean save(ProducerIdRecord.Placement mapping) {
+        try {
+            store.save(mapping);
+            return true;
+        } catch (IOException e) {
+            LOG.error("cannot save the producer id mapping of producer {} for {} on {}: {}; its batches wait until it can be saved",
+                mapping.producerId(), mapping.topic(), mapping.cluster(), e.toString());
+            return false;
         }
     }
 
@@ -201,9 +244,10 @@ public final class ProducerIdMapper {
     /**
      * A mapping another proxy of the fleet saved: from now on this one writes the producer's batches
      * of that topic under the same real id, so a producer that reconnects through another instance
-     * keeps its sequences, and a batch it retries there is deduplicated by the broker. An older
-     * mapping than the one held (by its save time) changes nothing; a proxy's own mappings come
-     * back here too and change nothing either.
+     * keeps its sequences, and a batch it retries there is deduplicated by the broker. A placement
+     * that does not replace the one held ({@link ProducerIdRecord.Placement#replaces}: an older
+     * generation, or a second one of the same generation read later) changes nothing; in a fleet
+     * this proxy's own placements come back here too, and that is where they take effect.
      */
     public void adopt(ProducerIdRecord record) {
         if (record instanceof ProducerIdRecord.Seen s) {
@@ -222,11 +266,9 @@ public final class ProducerIdMapper {
         }
         VirtualProducer p = producers.computeIfAbsent(r.producerId(), VirtualProducer::new);
         synchronized (p) {
-            Placement held = p.topics.get(r.topic());
-            if (held != null && held.at > r.at()) {
+            if (!place(p, r)) {
                 return;
             }
-            p.topics.put(r.topic(), new Placement(r.cluster(), r.realId(), r.at()));
             if (!r.cluster().equals(identityCluster)) {
                 p.current.put(r.cluster(), r.realId());
             }

@@ -15,8 +15,30 @@ public sealed interface ProducerIdRecord {
      * Batches of {@code topic} from idempotent producer {@code producerId} go to {@code cluster}
      * under {@code realId} (the epoch is the client's). Only mappings other than the identity are
      * recorded: with none, a batch for the source carries its own id.
+     *
+     * <p>{@code generation} counts the producer's placements of the topic: each new one is one above
+     * the placement it replaces. Two instances of a fleet that place the same producer and topic at
+     * the same moment write the same generation; the one first in the store's order wins, on every
+     * instance, so the producer's batches never go out under two real ids at once. 0 marks a record
+     * written before generations existed: of those, the newer counts.
      */
-    record Placement(long producerId, String topic, String cluster, long realId, long at) implements ProducerIdRecord {
+    record Placement(long producerId, String topic, String cluster, long realId, long at, int generation) implements ProducerIdRecord {
+        /** A placement of generation 0, as records written before generations were read. */
+        public Placement(long producerId, String topic, String cluster, long realId, long at) {
+            this(producerId, topic, cluster, realId, at, 0);
+        }
+
+        /**
+         * Whether this placement replaces {@code held}, which was read before it in the store's
+         * order: a higher generation does; of the same generation the one read first stays, except
+         * among records without one (generation 0), where the newer does.
+         */
+        public boolean replaces(long heldRealId, long heldAt, int heldGeneration) {
+            if (generation != heldGeneration) {
+                return generation > heldGeneration;
+            }
+            return generation == 0 ? at >= heldAt : realId == heldRealId && at >= heldAt;
+        }
     }
 
     /** Producer {@code producerId} was still in use at {@code at}: keeps its records from expiring. */

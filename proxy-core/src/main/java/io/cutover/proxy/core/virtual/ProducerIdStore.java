@@ -42,6 +42,15 @@ public interface ProducerIdStore {
     }
 
     /**
+     * True when other proxies write to the same store (a fleet): a placement then takes effect
+     * only once read back from it, in its order ({@link ProducerIdRecord.Placement#replaces}), so
+     * that two instances placing one producer at the same moment agree which placement won.
+     */
+    default boolean shared() {
+        return false;
+    }
+
+    /**
      * The compaction key: a newer record with the same key replaces an older one. Placements are
      * per producer and topic, transactional state per transactional id, and a Seen per producer.
      */

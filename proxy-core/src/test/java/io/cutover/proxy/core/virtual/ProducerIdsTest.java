@@ -61,6 +61,57 @@ class ProducerIdsTest {
         }
     }
 
+    /** A fleet's state topic, reduced to its order: instances append to it and read it in turn. */
+    private static final class SharedLog {
+        final List<ProducerIdRecord> records = new ArrayList<>();
+    }
+
+    /** One instance's view of a {@link SharedLog}: it learns placements only by reading them back. */
+    private static final class SharedStore implements ProducerIdStore {
+        final SharedLog log;
+        ProducerIdMapper mapper;
+        int read;
+        /** Reads to make as if nothing new were there yet (another instance's write not yet visible). */
+        int blindReads;
+
+        SharedStore(SharedLog log) {
+            this.log = log;
+        }
+
+        ProducerIdMapper start(AtomicLong clock) {
+            mapper = new ProducerIdMapper(SOURCE, this, load(), clock::get);
+            read = log.records.size();
+            return mapper;
+        }
+
+        @Override
+        public boolean shared() {
+            return true;
+        }
+
+        @Override
+        public boolean awaitLatest() {
+            if (blindReads > 0) {
+                blindReads--;
+                return true;
+            }
+            while (read < log.records.size()) {
+                mapper.adopt(log.records.get(read++));
+            }
+            return true;
+        }
+
+        @Override
+        public List<ProducerIdRecord> load() {
+            return List.copyOf(log.records);
+        }
+
+        @Override
+        public void save(ProducerIdRecord record) {
+            log.records.add(record);
+        }
+    }
+
     private ProducerIdMapper.RealProducer fresh(String cluster) {
         return new ProducerIdMapper.RealProducer(next++, (short) 0);
     }
@@ -117,7 +168,7 @@ class ProducerIdsTest {
         RecordingStore store = new RecordingStore();
         ProducerIdMapper m = mapper(store);
         long onTarget = m.realFor(42L, TARGET, "a", this::fresh);
-        assertEquals(List.of(new ProducerIdRecord.Placement(42L, "a", TARGET, onTarget, clock.get())), store.saved);
+        assertEquals(List.of(new ProducerIdRecord.Placement(42L, "a", TARGET, onTarget, clock.get(), 1)), store.saved);
         assertEquals(42L, m.realFor(42L, SOURCE, "b", ProducerIdsTest::none));
         m.realFor(42L, TARGET, "b", ProducerIdsTest::none);
         long back = m.realFor(42L, SOURCE, "b", this::fresh);
@@ -146,7 +197,7 @@ class ProducerIdsTest {
         assertEquals(ProducerIdMapper.NOT_YET, m.realFor(42L, TARGET, "a", this::fresh));
         store.failing = false;
         long used = m.realFor(42L, TARGET, "a", this::fresh);
-        assertEquals(List.of(new ProducerIdRecord.Placement(42L, "a", TARGET, used, clock.get())), store.saved);
+        assertEquals(List.of(new ProducerIdRecord.Placement(42L, "a", TARGET, used, clock.get(), 1)), store.saved);
     }
 
     @Test
@@ -270,14 +321,44 @@ class ProducerIdsTest {
         RecordingStore store = new RecordingStore();
         ProducerIdMapper here = mapper(store);
         long old = here.realFor(7L, TARGET, "orders", this::fresh);
-        ProducerIdRecord.Placement newer = new ProducerIdRecord.Placement(7L, "orders", TARGET, old + 100, clock.get() + 10);
+        ProducerIdRecord.Placement newer = new ProducerIdRecord.Placement(7L, "orders", TARGET, old + 100, clock.get() + 10, 2);
         here.adopt(newer);
         assertEquals(old + 100, here.realFor(7L, TARGET, "orders", ProducerIdsTest::none),
             "after the topic moved away and back through another instance, its newer real id counts here too");
         here.adopt(store.saved.get(0));
         assertEquals(old + 100, here.realFor(7L, TARGET, "orders", ProducerIdsTest::none), "an older record read late changes nothing");
-        here.adopt(new ProducerIdRecord.Placement(7L, "payments", SOURCE, 555L, clock.get() + 20));
+        here.adopt(new ProducerIdRecord.Placement(7L, "payments", SOURCE, 555L, clock.get() + 20, 1));
         assertEquals(555L, here.realFor(7L, SOURCE, "payments", ProducerIdsTest::none), "a non-identity mapping on the source too");
+    }
+
+    @Test
+    void twoInstancesPlacingOneProducerAtTheSameMomentAgreeOnTheFirstPlacementInTheStoresOrder() {
+        SharedLog topic = new SharedLog();
+        SharedStore storeA = new SharedStore(topic);
+        SharedStore storeB = new SharedStore(topic);
+        ProducerIdMapper a = storeA.start(clock);
+        ProducerIdMapper b = storeB.start(clock);
+
+        long fromA = a.realFor(7L, TARGET, "orders", this::fresh);
+        // b checked the topic before a's placement was visible, so it places the producer too.
+        storeB.blindReads = 1;
+        long fromB = b.realFor(7L, TARGET, "orders", this::fresh);
+        assertEquals(2, topic.records.size(), "both placed it: " + topic.records);
+        assertEquals(fromA, fromB, "b writes under a's real id, the first placement of that generation in the topic");
+        storeA.awaitLatest();
+        assertEquals(fromA, a.realFor(7L, TARGET, "orders", ProducerIdsTest::none), "b's later placement changes nothing on a");
+
+        ProducerIdMapper cold = new SharedStore(topic).start(clock);
+        assertEquals(fromA, cold.realFor(7L, TARGET, "orders", ProducerIdsTest::none), "an instance started later agrees");
+
+        // The topic comes back to the source and moves again: a new generation replaces the old one everywhere.
+        long back = a.realFor(7L, SOURCE, "orders", this::fresh);
+        assertNotEquals(7L, back);
+        storeB.awaitLatest(); // b's tail reads a's placement as it is written
+        long again = b.realFor(7L, TARGET, "orders", this::fresh);
+        assertNotEquals(fromA, again, "the target remembers the producer's last sequence under its first real id");
+        storeA.awaitLatest();
+        assertEquals(again, a.realFor(7L, TARGET, "orders", ProducerIdsTest::none));
     }
 
     @Test

@@ -59,7 +59,7 @@ class FleetProducerIdForgetTest {
             long real2 = a.realFor(2L, "target", "orders", c -> new ProducerIdMapper.RealProducer(nextReal.getAndIncrement(), (short) 0));
             Await.until("b adopted both mappings", Duration.ofSeconds(10), () ->
                 b.existingRealFor(1L, "target", "orders") == real1 && b.existingRealFor(2L, "target", "orders") == real2);
-            assertNotNull(stateA.entry(FleetProducerIdStore.PREFIX + "p/1/orders"));
+            assertEquals(1, placements(stateA, "p/1/orders"));
 
             // Eight days on, producer 2 still writes through b only; b's upkeep saves that it was seen, a adopts it.
             clock.addAndGet(8 * DAY);
@@ -72,8 +72,8 @@ class FleetProducerIdForgetTest {
             // a's upkeep forgets producer 1 only: producer 2 was seen (through b) within the week.
             assertEquals(1, a.maintain(Duration.ofHours(12).toMillis(), clock.get() - 7 * DAY), "a forgets producer 1, not 2");
             Await.until("producer 1's mapping deleted from the topic", Duration.ofSeconds(10),
-                () -> stateB.entry(FleetProducerIdStore.PREFIX + "p/1/orders") == null);
-            assertNotNull(stateB.entry(FleetProducerIdStore.PREFIX + "p/2/orders"), "producer 2's mapping stays");
+                () -> placements(stateB, "p/1/orders") == 0);
+            assertEquals(1, placements(stateB, "p/2/orders"), "producer 2's mapping stays");
 
             // An instance that starts cold rebuilds producer 2's mapping and nothing of producer 1's.
             try (FleetState stateC = FleetState.start(fleet(topic, "c"), cluster(source))) {
@@ -82,7 +82,72 @@ class FleetProducerIdForgetTest {
                 assertTrue(loaded.stream().anyMatch(r -> r instanceof ProducerIdRecord.Placement p && p.producerId() == 2L && p.realId() == real2),
                     loaded.toString());
             }
-            assertNull(stateA.entry(FleetProducerIdStore.PREFIX + "p/1/orders"));
+            assertEquals(0, placements(stateA, "p/1/orders"));
+        }
+    }
+
+    /**
+     * Two instances placing one producer's topic at the same moment (its connections reach both)
+     * agree on the placement first in the state topic, so its batches never go out under two real
+     * ids; each move of the topic after that is a new generation, and an instance deletes the
+     * placements of older generations it wrote itself, so the topic does not grow with every move.
+     */
+    @Test
+    void twoInstancesPlacingOneProducerAtOnceAgreeAndOlderGenerationsLeaveTheTopic(EmbeddedKafkaCluster source) throws Exception {
+        String topic = Clients.unique("fleet-pid-race");
+        AtomicLong nextReal = new AtomicLong(7_000);
+        ProducerIdMapper.RealIdSource ids = c -> new ProducerIdMapper.RealProducer(nextReal.getAndIncrement(), (short) 0);
+        try (FleetState stateA = FleetState.start(fleet(topic, "a"), cluster(source));
+             FleetState stateB = FleetState.start(fleet(topic, "b"), cluster(source))) {
+            FleetProducerIdStore storeA = new FleetProducerIdStore(stateA, Duration.ofSeconds(10));
+            FleetProducerIdStore storeB = new FleetProducerIdStore(stateB, Duration.ofSeconds(10));
+            ProducerIdMapper a = new ProducerIdMapper("source", storeA, storeA.load(), System::currentTimeMillis);
+            ProducerIdMapper b = new ProducerIdMapper("source", storeB, storeB.load(), System::currentTimeMillis);
+            storeA.follow(a::adopt);
+            storeB.follow(b::adopt);
+
+            for (int round = 0; round < 5; round++) {
+                long producer = 100 + round;
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.CompletableFuture<Long> viaA = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    awaitQuietly(go);
+                    return a.realFor(producer, "target", "orders", ids);
+                });
+                java.util.concurrent.CompletableFuture<Long> viaB = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    awaitQuietly(go);
+                    return b.realFor(producer, "target", "orders", ids);
+                });
+                go.countDown();
+                long ra = viaA.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                long rb = viaB.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(ra > 0 && rb > 0, "round " + round + ": " + ra + " / " + rb);
+                assertEquals(ra, rb, "round " + round + ": both instances write producer " + producer + " under one real id");
+            }
+
+            // Producer 100's topic moves back and forth through a: generations 2, 3 and 4.
+            long before = a.existingRealFor(100L, "target", "orders");
+            long back = a.realFor(100L, "source", "orders", ids);
+            long again = a.realFor(100L, "target", "orders", ids);
+            long backAgain = a.realFor(100L, "source", "orders", ids);
+            assertTrue(back != before && again != before && again != back && backAgain != back,
+                "each move is a real id the cluster has not seen for the topic: " + List.of(before, back, again, backAgain));
+            Await.until("b follows the last move", Duration.ofSeconds(10), () -> b.existingRealFor(100L, "source", "orders") == backAgain);
+            Await.until("a's older placements of producer 100 deleted", Duration.ofSeconds(10),
+                () -> placements(stateB, "p/100/orders") <= 2);
+        }
+    }
+
+    /** How many entities of the state topic hold placements under {@code key} (one per placement since generations). */
+    private static long placements(FleetState state, String key) {
+        String k = FleetProducerIdStore.PREFIX + key;
+        return state.entries(k).keySet().stream().filter(e -> e.equals(k) || e.startsWith(k + "/g")).count();
+    }
+
+    private static void awaitQuietly(java.util.concurrent.CountDownLatch go) {
+        try {
+            go.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
