@@ -116,9 +116,20 @@ public final class FirstSequences {
     /**
      * What one switch of {@code topics} read, in place of whatever an earlier switch of them left:
      * a partition the new read has no entry for must not keep an older switch's sequence, which
-     * the producer has long passed. Returns how many were recorded (the rest past the bound).
+     * the producer has long passed. A read older than what is held for these topics (its deadline
+     * is earlier: each is its read's time plus the hold) changes nothing, so the order in which an
+     * instance learns of reads does not matter. Returns how many were recorded (the rest past the
+     * bound).
      */
     public int replace(java.util.Set<String> topics, java.util.List<Expectation> read) {
+        if (!read.isEmpty()) {
+            long readUntil = read.get(0).deadlineMillis();
+            for (Map.Entry<Key, Expected> entry : expected.entrySet()) {
+                if (topics.contains(entry.getKey().topic) && entry.getValue().deadlineMillis > readUntil) {
+                    return 0;
+                }
+            }
+        }
         for (Map.Entry<Key, Expected> entry : expected.entrySet()) {
             if (topics.contains(entry.getKey().topic)) {
                 forget(entry.getKey(), entry.getValue());

@@ -94,7 +94,7 @@ public final class PeerFenceFollower implements AutoCloseable {
             .filter(post -> FenceRecord.RELEASE.equals(post.path("phase").asText()))
             .max(java.util.Comparator.comparingLong(post -> post.path("firstSequences").path("deadlineEpochMs").asLong()))
             .ifPresent(this::install);
-        posted.forEach(this::onFence);
+        posted.forEach((entry, fence) -> onFence(entry, fence, false));
     }
 
     private void install(JsonNode release) {
@@ -120,6 +120,11 @@ public final class PeerFenceFollower implements AutoCloseable {
     }
 
     private void onFence(String entry, JsonNode fence) {
+        onFence(entry, fence, true);
+    }
+
+    /** @param live read as posted, not at start (where only the newest release's sequences count, installed above) */
+    private void onFence(String entry, JsonNode fence, boolean live) {
         String coordinator = entry.substring(FenceBoard.FENCE.length());
         if (coordinator.equals(board.self())) {
             return;
@@ -139,7 +144,9 @@ public final class PeerFenceFollower implements AutoCloseable {
                 // Before the held writes go; also when this instance no longer holds (its fence expired
                 // first): a producer's later batches are held to the sequences from now on, and one
                 // met elsewhere meanwhile is let go at its first refusal.
-                install(fence);
+                if (live) {
+                    install(fence);
+                }
                 lower(coordinator, switchId, fence.path("routesVersion").asLong(), "released");
             }
             case FenceRecord.ABORT -> lower(coordinator, switchId, 0, "aborted: " + fence.path("reason").asText());

@@ -137,4 +137,22 @@ class ProducerBatchesTest {
         assertEquals(Errors.DUPLICATE_SEQUENCE_NUMBER, ProducerBatches.mapToCluster(batch(CLIENT_EPOCH, 15, 2), "moved", scope("target")));
         assertEquals(List.of(), asked);
     }
+
+    @Test
+    void aSwitchsReadReplacesAnEarlierOnesAndAnOlderReadLearntLateChangesNothing() {
+        long now = System.currentTimeMillis();
+        var sequences = producers.firstSequences();
+        sequences.replace(java.util.Set.of("moved"), List.of(
+            new io.cutover.proxy.core.virtual.FirstSequences.Expectation(CLIENT_ID, "moved", 0, "target", CLIENT_EPOCH, 16, now + 60_000),
+            new io.cutover.proxy.core.virtual.FirstSequences.Expectation(CLIENT_ID, "moved", 1, "target", CLIENT_EPOCH, 9, now + 60_000)));
+        assertEquals(2, sequences.size());
+        // A later switch of the topic read partition 0 only: partition 1's older sequence must not stay.
+        sequences.replace(java.util.Set.of("moved"), List.of(
+            new io.cutover.proxy.core.virtual.FirstSequences.Expectation(CLIENT_ID, "moved", 0, "source", CLIENT_EPOCH, 40, now + 90_000)));
+        assertEquals(1, sequences.size());
+        // The first read again, learnt late (a post read at start): ignored.
+        assertEquals(0, sequences.replace(java.util.Set.of("moved"), List.of(
+            new io.cutover.proxy.core.virtual.FirstSequences.Expectation(CLIENT_ID, "moved", 1, "target", CLIENT_EPOCH, 9, now + 60_000))));
+        assertEquals(1, sequences.size());
+    }
 }
