@@ -290,7 +290,10 @@ public final class WaveSwitcher {
             report.put("carryMs", ms(System.nanoTime() - t));
 
             if (lastSequences != null) {
+                long read = System.nanoTime();
                 expectations = lastSequences.install(to, deadline, report);
+                // Under the fence only as long as the read outlasted the sync and the carry it ran beside.
+                report.put("firstSequencesMs", ms(System.nanoTime() - read));
             }
             journal.step(SwitchStep.FLIPPED, report, null);
             t = System.nanoTime();

@@ -66,6 +66,7 @@ class FirstSequenceAfterSwitchTest {
             assertEquals(200, switched.statusCode(), switched.body());
             JsonNode report = json(switched).get("lastSwitch");
             assertTrue(report.path("firstSequences").asInt() >= 1, "the producer's last sequence on the source was read: " + report);
+            assertTrue(report.path("firstSequencesMs").isNumber(), "the wait for the read is in the pause's breakdown: " + report);
 
             try (RawKafkaClient onTarget = RawKafkaClient.connect("127.0.0.1:" + port(proxy, "target"))) {
                 assertEquals(Errors.NOT_ENOUGH_REPLICAS, produce(onTarget, topic, producerId, epoch, 6, 1),
