@@ -8,11 +8,8 @@ import io.cutover.proxy.core.virtual.ProducerIdStore;
 import io.cutover.proxy.core.virtual.TransactionalProducers;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +43,7 @@ public final class FileProducerIdStore implements ProducerIdStore {
 
     private final Path file;
     private final List<ProducerIdRecord> loaded;
-    private final FileChannel journal;
+    private final LineAppender journal;
 
     /** Reads and compacts the journal; throws {@link CorruptStateException} when it cannot be read. */
     public FileProducerIdStore(Path stateDir, Duration retention, Clock clock) {
@@ -59,7 +56,7 @@ public final class FileProducerIdStore implements ProducerIdStore {
         }
         AtomicFiles.write(file, out.toByteArray());
         try {
-            this.journal = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            this.journal = LineAppender.open(file);
         } catch (IOException e) {
             throw new CorruptStateException(file, "cannot open it for appending: " + e, e);
         }
@@ -74,17 +71,14 @@ public final class FileProducerIdStore implements ProducerIdStore {
     }
 
     @Override
-    public synchronized void save(ProducerIdRecord record) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(line(record));
-        while (buf.hasRemaining()) {
-            journal.write(buf);
-        }
-        // The durability point: a mapping is used only after this returns.
-        journal.force(false);
+    public void save(ProducerIdRecord record) throws IOException {
+        // The durability point: a mapping is used only after this returns. A save refused part-way
+        // (a full disk) leaves nothing behind that would spoil the next one.
+        journal.append(line(record), true);
     }
 
     /** Closes the journal (every record is on disk already). */
-    public synchronized void close() {
+    public void close() {
         try {
             journal.close();
         } catch (IOException e) {

@@ -5,12 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutover.proxy.core.state.AtomicFiles;
 import io.cutover.proxy.core.state.CorruptStateException;
+import io.cutover.proxy.core.state.LineAppender;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -75,14 +73,8 @@ public final class FileSwitchJournal implements SwitchJournalStore {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             boolean created = !Files.exists(file);
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-                ByteBuffer buf = ByteBuffer.wrap((JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8));
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                if (durable) {
-                    ch.force(false);
-                }
+            try (LineAppender journal = LineAppender.open(file)) {
+                journal.append((JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8), durable);
             }
             if (created && durable) {
                 AtomicFiles.fsyncDirectory(file.toAbsolutePath().getParent());

@@ -16,6 +16,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import io.cutover.proxy.core.testing.SmallDisk;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,6 +53,41 @@ class FileProducerIdStoreTest {
         store.save(s);
         // No close: a kill -9 closes nothing.
         assertEquals(List.of(a, t, s), open(NOW).load());
+    }
+
+    @Test
+    void aMappingAFullDiskRefusedLeavesTheOnesSavedAfterItReadable() throws Exception {
+        Assumptions.assumeTrue(SmallDisk.available(), () -> "needs a tmpfs mount: " + SmallDisk.unavailableBecause());
+        try (SmallDisk disk = SmallDisk.mount(1 << 20)) {
+            Clock clock = Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC);
+            FileProducerIdStore store = new FileProducerIdStore(disk.dir(), RETENTION, clock);
+            List<ProducerIdRecord> saved = new java.util.ArrayList<>();
+            ProducerIdRecord.Placement before = new ProducerIdRecord.Placement(400L, "orders", "target", 9400L, NOW);
+            store.save(before);
+            saved.add(before);
+            disk.fill();
+            // The journal's last block still has room for a few lines; the first line past it is refused part-way.
+            ProducerIdRecord refused = null;
+            for (long id = 1; id <= 200 && refused == null; id++) {
+                ProducerIdRecord.Placement p = new ProducerIdRecord.Placement(id, "orders-" + "x".repeat(60), "target", 9000 + id, NOW);
+                try {
+                    store.save(p);
+                    saved.add(p);
+                } catch (java.io.IOException full) {
+                    refused = p;
+                }
+            }
+            assertTrue(refused != null, "the full disk refused a save");
+            disk.free();
+            ProducerIdRecord.Placement after = new ProducerIdRecord.Placement(500L, "orders", "target", 9500L, NOW);
+            ProducerIdRecord.Seen last = new ProducerIdRecord.Seen(500L, NOW + 1);
+            store.save(after);
+            store.save(last);
+            saved.add(after);
+            saved.add(last);
+            // A restart reads every mapping that was saved (and used), and nothing of the refused one.
+            assertEquals(saved, new FileProducerIdStore(disk.dir(), RETENTION, clock).load());
+        }
     }
 
     @Test

@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
+import io.cutover.proxy.core.testing.SmallDisk;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +81,39 @@ class FileSwitchJournalTest {
         journal.record(j.at(SwitchStep.FENCED, T0, null, null), false);
         Files.writeString(journal.file(), "{\"inProgress\": {\"wave\": \"ord", java.nio.file.StandardOpenOption.APPEND);
         assertEquals(SwitchStep.FENCED, journal.inProgress().orElseThrow().step());
+    }
+
+    @Test
+    void aStepAppendedAfterATornOneIsReadBack() throws Exception {
+        FileSwitchJournal journal = new FileSwitchJournal(dir);
+        SwitchJournal j = SwitchJournal.intent("orders", true, false, "a", T0);
+        journal.record(j, true);
+        Files.writeString(journal.file(), "{\"inProgress\": {\"wave\": \"ord", java.nio.file.StandardOpenOption.APPEND);
+        // The process that tore the line was restarted; the switch goes on from the step before it.
+        journal.record(j.at(SwitchStep.FENCED, T0, null, null), false);
+        journal.record(j.at(SwitchStep.SYNCED, T0, null, null), false);
+        assertEquals(SwitchStep.SYNCED, new FileSwitchJournal(dir).inProgress().orElseThrow().step(),
+            "a fragment left behind would have made the lines after it unreadable");
+    }
+
+    @Test
+    void aStepAFullDiskRefusedLeavesNothingThatSpoilsTheNext() throws Exception {
+        Assumptions.assumeTrue(SmallDisk.available(), () -> "needs a tmpfs mount: " + SmallDisk.unavailableBecause());
+        try (SmallDisk disk = SmallDisk.mount(1 << 20)) {
+            FileSwitchJournal journal = new FileSwitchJournal(disk.dir());
+            SwitchJournal j = SwitchJournal.intent("orders", true, false, "a", T0);
+            journal.record(j, true);
+            disk.fill();
+            // A report large enough to need blocks the disk no longer has, whatever room the file's last block keeps.
+            ObjectNode report = JSON.createObjectNode().put("padding", "x".repeat(20_000));
+            assertThrows(java.io.UncheckedIOException.class, () -> journal.record(j.at(SwitchStep.FENCED, T0, report, null), false));
+            assertEquals(SwitchStep.INTENT, journal.inProgress().orElseThrow().step());
+            disk.free();
+            journal.record(j.at(SwitchStep.FENCED, T0, null, null), false);
+            journal.record(j.at(SwitchStep.SYNCED, T0, null, null), false);
+            assertEquals(SwitchStep.SYNCED, new FileSwitchJournal(disk.dir()).inProgress().orElseThrow().step());
+            assertEquals(3, Files.readAllLines(journal.file()).size(), "intent, fenced, synced and nothing else");
+        }
     }
 
     @Test
