@@ -74,7 +74,7 @@ public final class Routes {
         listeners.add(listener);
     }
 
-    /** The store could not be written (a fleet's state cluster did not answer): nothing changed here. */
+    /** The store could not be written (a full disk, a fleet's state cluster that did not answer): nothing changed here. */
     public static final class StoreUnavailableException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 

@@ -303,6 +303,8 @@ public final class WaveSwitcher {
                 routes.replace(now.version(), flipped);
             } catch (Routes.VersionConflictException e) {
                 throw new SwitchAbort("the route table changed during the switch; retry");
+            } catch (Routes.StoreUnavailableException e) {
+                throw new SwitchAbort("the flipped routes could not be stored: " + e.getMessage());
             }
             journal.point("routes-written");
             report.put("flippedAtEpochMs", System.currentTimeMillis());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cutover.proxy.core.state.Failpoints;
+import io.cutover.proxy.core.testing.SmallDisk;
 import io.cutover.proxy.server.embedded.EmbeddedKafkaCluster;
 import io.cutover.proxy.server.testkit.Await;
 import io.cutover.proxy.server.testkit.FaultRelay;
@@ -79,7 +80,7 @@ class SoakTest {
     private static final List<String> STEPS = List.of("writePauseMs", "drainMs", "syncMs", "carryMs", "persistMs", "flipMs", "releaseMs");
     private static final int PARTITIONS = WaveSwitchTest.PARTITIONS;
 
-    enum Fault { NONE, MIRROR_MAKER_RESTART, PROXY_KILL, TARGET_CUT_OFF, TARGET_SLOW, TARGET_RESET }
+    enum Fault { NONE, MIRROR_MAKER_RESTART, PROXY_KILL, TARGET_CUT_OFF, TARGET_SLOW, TARGET_RESET, STATE_DISK_FULL }
 
     /**
      * The faults a switch draws from unless {@code soak.switch-faults} names others: all of them.
@@ -89,9 +90,9 @@ class SoakTest {
      * gates that had forgotten the wave's clients; and a switch with neither left a producer stuck on
      * OUT_OF_ORDER_SEQUENCE_NUMBER (the first-sequence guard).
      */
-    private static final String DEFAULT_SWITCH_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF,TARGET_SLOW,TARGET_RESET";
+    private static final String DEFAULT_SWITCH_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF,TARGET_SLOW,TARGET_RESET,STATE_DISK_FULL";
     /** The faults a rollback draws from unless {@code soak.rollback-faults} names others: all of them. */
-    private static final String DEFAULT_ROLLBACK_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF,TARGET_SLOW,TARGET_RESET";
+    private static final String DEFAULT_ROLLBACK_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF,TARGET_SLOW,TARGET_RESET,STATE_DISK_FULL";
 
     /** One planned operation: a switch or a rollback of a wave. */
     record Op(String wave, boolean rollback) {
@@ -174,9 +175,11 @@ class SoakTest {
             + Runtime.getRuntime().availableProcessors() + " clusters=1 broker each (the target behind a fault relay), MirrorMaker 2 and "
             + "proxy as processes");
 
-        try (MirrorMakerProcess mm = MirrorMakerProcess.start(source.bootstrapServers(), relay.address(), prefix + "-.*");
+        boolean diskFaults = switchFaults.contains(Fault.STATE_DISK_FULL) || rollbackFaults.contains(Fault.STATE_DISK_FULL);
+        try (SmallDisk disk = diskFaults ? SmallDisk.mount(64L << 20) : null;
+             MirrorMakerProcess mm = MirrorMakerProcess.start(source.bootstrapServers(), relay.address(), prefix + "-.*");
              ProxyProcess proxy = ProxyProcess.start(source.bootstrapServers(), relay.address(),
-                 Map.of("waves.mirrormaker2.offset-syncs-topic", mm.offsetSyncsTopic(), "waves.max-ready-lag", 500),
+                 stateOn(disk, Map.of("waves.mirrormaker2.offset-syncs-topic", mm.offsetSyncsTopic(), "waves.max-ready-lag", 500)),
                  Map.of("cutover.failpoints.file", failpoints.toString()));
              SequencedProducer hotWriter = new SequencedProducer(proxy.bootstrapServers(), "idem-hot", List.of(hot), 5);
              SequencedProducer coldWriter = new SequencedProducer(proxy.bootstrapServers(), "idem-cold",
@@ -212,7 +215,7 @@ class SoakTest {
                     awaitReady(proxy, op.wave());
                 }
                 long before = System.nanoTime();
-                String outcome = run(proxy, mm, relay, failpoints, op, fault, point, cutOff, reports);
+                String outcome = run(proxy, mm, relay, disk, failpoints, op, fault, point, cutOff, reports);
                 long after = System.nanoTime();
                 outcomes.merge(fault + ":" + outcome.split(" ")[0], 1, Integer::sum);
                 if (op.rollback()) {
@@ -225,7 +228,8 @@ class SoakTest {
                     + " kip848Read=" + groups.consumed(modern).size() + " classicReread=" + reread(groups.consumed(classic)) + " kip848Reread=" + reread(groups.consumed(modern));
                 String line = String.format("SOAK-OP %d/%d %s %s fault=%s%s -> %s clientStallMs=%.1f %s", i + 1, ops.size(), op.verb(),
                     op.wave(), fault, fault == Fault.PROXY_KILL ? "@" + op.verb() + "." + point
-                        : fault == Fault.TARGET_CUT_OFF || fault == Fault.TARGET_SLOW || fault == Fault.TARGET_RESET ? "@" + cutOff : "",
+                        : fault == Fault.TARGET_CUT_OFF || fault == Fault.TARGET_SLOW || fault == Fault.TARGET_RESET
+                            || fault == Fault.STATE_DISK_FULL ? "@" + cutOff : "",
                     outcome, stall, reread);
                 System.out.println(line);
                 report.add(line);
@@ -318,7 +322,13 @@ class SoakTest {
     }
 
     private static List<Fault> faults(String property, String defaults) {
-        return java.util.Arrays.stream(System.getProperty(property, defaults).split(",")).map(String::trim).map(Fault::valueOf).toList();
+        List<Fault> faults = java.util.Arrays.stream(System.getProperty(property, defaults).split(",")).map(String::trim)
+            .map(Fault::valueOf).toList();
+        if (faults.contains(Fault.STATE_DISK_FULL) && !SmallDisk.available()) {
+            System.out.println("SOAK without STATE_DISK_FULL: " + SmallDisk.unavailableBecause());
+            faults = faults.stream().filter(f -> f != Fault.STATE_DISK_FULL).toList();
+        }
+        return faults;
     }
 
     /**
@@ -366,7 +376,17 @@ class SoakTest {
         return "refused-then-" + untilAnswered(proxy, path, body, op, reports);
     }
 
-    private static String run(ProxyProcess proxy, MirrorMakerProcess mm, FaultRelay relay, Path failpoints, Op op, Fault fault,
+    /** The proxy's overrides, with its state directory on {@code disk} when there is one. */
+    private static Map<String, Object> stateOn(SmallDisk disk, Map<String, Object> overrides) {
+        if (disk == null) {
+            return overrides;
+        }
+        Map<String, Object> all = new LinkedHashMap<>(overrides);
+        all.put("state-dir", disk.dir().resolve("state").toString());
+        return all;
+    }
+
+    private static String run(ProxyProcess proxy, MirrorMakerProcess mm, FaultRelay relay, SmallDisk disk, Path failpoints, Op op, Fault fault,
                               String point, CutOff cutOff, List<JsonNode> reports) throws Exception {
         String path = "/waves/" + op.wave() + "/" + op.verb();
         String body = op.rollback() ? "{\"force\":true}" : null;
@@ -468,6 +488,38 @@ class SoakTest {
                     resetter.join(30_000);
                 }
                 return answeredOrRetried(proxy, r, op, path, body, reports, "with the target's connections reset");
+            }
+            case STATE_DISK_FULL -> {
+                // The proxy's state disk full (every journal, route and wave write refused with "No space left on
+                // device") from within the operation's first 300 ms for 2 to 6 s: the operation is refused before
+                // it moves anything, or aborted, or goes through; producers needing new mappings wait meanwhile.
+                String before = state(proxy, op.wave());
+                Thread filler = new Thread(() -> {
+                    try {
+                        Thread.sleep(cutOff.afterMs()); // the fault's timing, drawn from the seed: not synchronisation
+                        disk.fill();
+                        Thread.sleep(cutOff.forMs());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        disk.free();
+                    }
+                }, "soak-state-disk-full");
+                filler.start();
+                HttpResponse<String> r;
+                try {
+                    r = proxy.send("POST", path, body);
+                } finally {
+                    filler.join(30_000);
+                    disk.free();
+                }
+                if (r.statusCode() != 200 && !state(proxy, op.wave()).equals(before)) {
+                    // Through the flip, but a file after it could not be written: the running proxy follows its
+                    // routes, and the next save of the waves (or a restart, from the journal) settles the rest.
+                    System.out.println("SOAK-UNSAVED " + op.verb() + " " + op.wave() + ": " + r.statusCode() + " " + r.body());
+                    return "through-unsaved";
+                }
+                return answeredOrRetried(proxy, r, op, path, body, reports, "while the state disk was full");
             }
             default -> {
                 return untilAnswered(proxy, path, body, op, reports);

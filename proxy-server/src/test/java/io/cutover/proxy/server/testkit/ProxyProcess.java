@@ -83,10 +83,12 @@ public final class ProxyProcess implements AutoCloseable {
         keys.put("admin.port", first + 38);
         keys.put("state-dir", stateDir.toString());
         keys.putAll(overridesForFirstPort.apply(first));
+        Path config = stateDir.resolveSibling(stateDir.getFileName() + ".conf");
+        // An override may put the state elsewhere (on a disk the test fills, say); the process's files follow it.
+        stateDir = Path.of(String.valueOf(keys.get("state-dir")));
         StringBuilder conf = new StringBuilder("cutover-proxy {\n");
         keys.forEach((k, v) -> conf.append("  ").append(k).append(" = ").append(hocon(v)).append('\n'));
         conf.append("}\n");
-        Path config = stateDir.resolveSibling(stateDir.getFileName() + ".conf");
         try {
             Files.writeString(config, conf);
         } catch (IOException e) {
