@@ -86,7 +86,7 @@ import io.cutover.proxy.server.metrics.ProxyMetrics;
 import io.cutover.proxy.server.metrics.TlsEngineGauges;
 import io.cutover.proxy.server.net.BrokerListeners;
 import io.cutover.proxy.server.net.ProxyContext;
-import io.cutover.proxy.server.net.RateLimitedLog;
+import io.cutover.proxy.core.log.RateLimitedLog;
 import io.cutover.proxy.server.wire.Transport;
 import io.cutover.proxy.server.route.ControlPlaneAnswers;
 import io.cutover.proxy.server.route.RoutingState;

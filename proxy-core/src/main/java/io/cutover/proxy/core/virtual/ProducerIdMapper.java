@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.function.LongUnaryOperator;
+import io.cutover.proxy.core.log.RateLimitedLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProducerIdMapper {
     private static final Logger LOG = LoggerFactory.getLogger(ProducerIdMapper.class);
+    /** A failing disk refuses every producer's retries alike: a line each would flood the log. */
+    private static final RateLimitedLog SAVE_FAILURES = new RateLimitedLog(LOG, 2);
 
     /** Returned by {@link #realFor} when no real id is at hand right now: answer with a retriable error. */
     public static final long NOT_YET = -1;
@@ -228,7 +231,7 @@ public final class ProducerIdMapper {
             store.save(mapping);
             return true;
         } catch (IOException e) {
-            LOG.error("cannot save the producer id mapping of producer {} for {} on {}: {}; its batches wait until it can be saved",
+            SAVE_FAILURES.error("cannot save the producer id mapping of producer {} for {} on {}: {}; its batches wait until it can be saved",
                 mapping.producerId(), mapping.topic(), mapping.cluster(), e.toString());
             return false;
         }

@@ -56,6 +56,9 @@ public final class FileWaveStore implements WaveStore {
             AtomicFiles.write(file, JSON.writeValueAsBytes(root));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
+        } catch (java.io.UncheckedIOException e) {
+            // A full or failing disk: the caller refuses the change, or keeps it in memory past a flip.
+            throw new io.cutover.proxy.core.routing.Routes.StoreUnavailableException(e.getMessage(), e);
         }
     }
 }

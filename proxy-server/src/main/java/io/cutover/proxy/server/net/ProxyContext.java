@@ -1,5 +1,6 @@
 package io.cutover.proxy.server.net;
 
+import io.cutover.proxy.core.log.RateLimitedLog;
 import io.cutover.proxy.core.capture.CaptureHub;
 import io.cutover.proxy.core.node.NodeRegistry;
 import io.cutover.proxy.core.rewrite.ClusterNodeMapper;

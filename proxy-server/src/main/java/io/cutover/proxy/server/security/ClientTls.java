@@ -1,6 +1,6 @@
 package io.cutover.proxy.server.security;
 
-import io.cutover.proxy.server.net.RateLimitedLog;
+import io.cutover.proxy.core.log.RateLimitedLog;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 

@@ -292,8 +292,8 @@ public final class WaveController implements WaveService {
         record(o, "forward");
         if (!o.switched()) {
             Wave back = checked.failed("switch aborted: " + o.reason(), o.report());
-            save(back, who, "switch-aborted", w);
-            return Outcome.conflict("switch aborted, clients stay on the source: " + o.reason(), back);
+            String unsaved = saveAborted(back, who, "switch-aborted", w);
+            return Outcome.conflict("switch aborted, clients stay on the source: " + o.reason() + unsaved, back);
         }
         Wave switched = checked.to(WaveState.SWITCHED, clock.instant(), who, "switched in " + o.report().path("writePauseMs").asDouble() + " ms"
                 + (overridden == null ? "" : ", forced past gate " + overridden.gate()))
@@ -330,8 +330,8 @@ public final class WaveController implements WaveService {
         record(o, "back");
         if (!o.switched()) {
             Wave stays = w.failed("rollback aborted: " + o.reason(), o.report());
-            save(stays, who, "rollback-aborted", w);
-            return Outcome.conflict("rollback aborted, clients stay on the target: " + o.reason(), stays);
+            String unsaved = saveAborted(stays, who, "rollback-aborted", w);
+            return Outcome.conflict("rollback aborted, clients stay on the target: " + o.reason() + unsaved, stays);
         }
         Wave back = w.to(WaveState.ROLLED_BACK, clock.instant(), who, force ? "rolled back with force" : "rolled back")
             .withSwitch(o.report(), Map.of());
@@ -449,6 +449,23 @@ public final class WaveController implements WaveService {
             .tags("direction", direction, "outcome", o.switched() ? "switched" : "aborted").register(registry).increment();
     }
 
+    /**
+     * Saves a wave whose switch or rollback was aborted, nothing moved. The abort is the answer even
+     * when the save fails (the disk that refused the journal refuses this file too): the wave keeps
+     * its state on disk, and memory takes the failure. Returns a note for the answer, or "".
+     */
+    private String saveAborted(Wave next, String who, String action, Wave before) {
+        try {
+            save(next, who, action, before);
+            return "";
+        } catch (Routes.StoreUnavailableException e) {
+            waves.put(next.name(), next);
+            publishStates();
+            LOG.warn("wave {}: {}, and its state could not be saved: {}", next.name(), action, e.getMessage());
+            return " (the wave's state could not be saved: " + e.getMessage() + ")";
+        }
+    }
+
     private void save(Wave next, String who, String action, Wave before) {
         List<Wave> all = new ArrayList<>(waves.values());
         all.removeIf(x -> x.name().equals(next.name()));
@@ -514,7 +531,7 @@ public final class WaveController implements WaveService {
         } catch (WaveStore.StaleWaveException e) {
             return Outcome.conflict(e.getMessage());
         } catch (Routes.StoreUnavailableException e) {
-            return Outcome.unavailable("the waves' store cannot be reached: " + e.getMessage());
+            return Outcome.unavailable("the waves' store cannot be written, nothing changed: " + e.getMessage());
         }
     }
 

@@ -15,6 +15,7 @@ import io.cutover.proxy.server.testkit.Clients;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.MirrorMakerProcess;
 import io.cutover.proxy.server.testkit.ProxyProcess;
+import io.cutover.proxy.server.testkit.ScriptProducer;
 import io.cutover.proxy.server.testkit.Topics;
 import io.cutover.proxy.server.testkit.WaveWorkload;
 import java.io.UncheckedIOException;
@@ -153,12 +154,15 @@ class SoakTest {
         String txnTopic = prefix + "-txn";
         String classic = prefix + "-classic";
         String modern = prefix + "-848";
+        // kafkajs and librdkafka idempotent producers write this topic, in the hot wave.
+        String polyglot = prefix + "-polyglot";
+        List<ScriptProducer.Kind> scriptKinds = scriptKinds();
         int coldWaves = switches - rollbacks - 1;
         List<String> cold = new ArrayList<>();
         for (int i = 0; i < coldWaves; i++) {
             cold.add(prefix + "-cold" + i);
         }
-        List<String> allTopics = new ArrayList<>(List.of(hot, txnTopic));
+        List<String> allTopics = new ArrayList<>(List.of(hot, txnTopic, polyglot));
         allTopics.addAll(cold);
         try (Admin admin = Clients.admin(source.bootstrapServers())) {
             List<NewTopic> create = new ArrayList<>();
@@ -175,6 +179,7 @@ class SoakTest {
             + Runtime.getRuntime().availableProcessors() + " clusters=1 broker each (the target behind a fault relay), MirrorMaker 2 and "
             + "proxy as processes");
 
+        List<ScriptProducer> scripts = new ArrayList<>();
         boolean diskFaults = switchFaults.contains(Fault.STATE_DISK_FULL) || rollbackFaults.contains(Fault.STATE_DISK_FULL);
         try (SmallDisk disk = diskFaults ? SmallDisk.mount(64L << 20) : null;
              MirrorMakerProcess mm = MirrorMakerProcess.start(source.bootstrapServers(), relay.address(), prefix + "-.*");
@@ -185,13 +190,19 @@ class SoakTest {
              SequencedProducer coldWriter = new SequencedProducer(proxy.bootstrapServers(), "idem-cold",
                  cold.isEmpty() ? List.of(hot) : cold, 10);
              TransactionalLoad txn = new TransactionalLoad(proxy.bootstrapServers(), txnTopic, prefix + "-txn-id");
-             WaveWorkload groups = new WaveWorkload(proxy.bootstrapServers(), hot)) {
+             WaveWorkload groups = new WaveWorkload(proxy.bootstrapServers(), hot);
+             AutoCloseable stopScripts = () -> scripts.forEach(ScriptProducer::close)) {
             groups.consume(classic, "classic").consume(modern, "consumer");
+            for (ScriptProducer.Kind kind : scriptKinds) {
+                scripts.add(ScriptProducer.start(kind, proxy.bootstrapServers(), polyglot, PARTITIONS, kind.name().toLowerCase() + "-idem"));
+            }
             Await.until("load through the proxy: producers acknowledged, transactions committed, both groups reading",
                 Duration.ofSeconds(90), () -> hotWriter.ackedCount() > 100 && coldWriter.ackedCount() > 50 && txn.committedCount() > 5
-                    && !groups.consumed(classic).isEmpty() && !groups.consumed(modern).isEmpty());
+                    && !groups.consumed(classic).isEmpty() && !groups.consumed(modern).isEmpty()
+                    && scripts.stream().allMatch(c -> c.ackedCount() > 20 || !c.errors().isEmpty()));
+            scripts.forEach(c -> assertEquals(List.of(), c.errors(), c.kind() + " reported errors"));
 
-            create(proxy, "hot", List.of(hot, txnTopic), List.of(classic, modern));
+            create(proxy, "hot", List.of(hot, txnTopic, polyglot), List.of(classic, modern));
             for (int i = 0; i < coldWaves; i++) {
                 create(proxy, "cold" + i, List.of(cold.get(i)), List.of());
             }
@@ -236,13 +247,20 @@ class SoakTest {
                 // The clients came through: writes are acknowledged and transactions committed again.
                 int acked = hotWriter.ackedCount();
                 int committed = txn.committedCount();
+                Map<ScriptProducer, Integer> scriptAcked = new HashMap<>();
+                scripts.forEach(c -> scriptAcked.put(c, c.ackedCount()));
                 Await.until("writes and transactions go on after " + op.verb() + " " + op.wave(), Duration.ofSeconds(120),
-                    () -> hotWriter.ackedCount() > acked + 20 && txn.committedCount() > committed + 2 || hotWriter.failure() != null);
+                    () -> hotWriter.ackedCount() > acked + 20 && txn.committedCount() > committed + 2
+                        && scripts.stream().allMatch(c -> c.ackedCount() > scriptAcked.get(c) + 10 || !c.errors().isEmpty())
+                        || hotWriter.failure() != null);
             }
 
             hotWriter.stop();
             coldWriter.stop();
             txn.stop();
+            for (ScriptProducer c : scripts) {
+                c.stop(Duration.ofSeconds(180));
+            }
             Set<String> hotAcked = hotWriter.ackedKeys(hot);
             String consumedEverything = null;
             try {
@@ -269,11 +287,28 @@ class SoakTest {
             Set<String> abortedVisible = new java.util.HashSet<>(txn.abortedKeys());
             abortedVisible.retainAll(flatten(log(source, txnTopic, true)));
             Set<String> hotOnSource = flatten(log(source, hot, false));
+            List<Score> scriptScores = new ArrayList<>();
+            Map<Integer, List<String>> polyglotOnSource = log(source, polyglot, false);
+            Map<Integer, List<String>> polyglotOnTarget = log(target, polyglot, false);
+            for (ScriptProducer c : scripts) {
+                Score score = new Score(c.kind().name().toLowerCase() + "-idempotent-producer");
+                score.addLogs(c.ackedKeys(), polyglotOnSource, polyglotOnTarget);
+                scriptScores.add(score);
+            }
             Score classicScore = Score.consumer("java-classic-group", hotAcked, groups.consumed(classic), hotOnSource, leftBehindBelow);
             Score modernScore = Score.consumer("java-kip848-group", hotAcked, groups.consumed(modern), hotOnSource, leftBehindBelow);
             double maxPause = reports.stream().mapToDouble(r -> r.path("writePauseMs").asDouble()).max().orElse(0);
-            for (Score s : List.of(idempotent, transactional, classicScore, modernScore)) {
+            List<Score> producerScores = new ArrayList<>(List.of(idempotent, transactional));
+            producerScores.addAll(scriptScores);
+            List<Score> all = new ArrayList<>(producerScores);
+            all.addAll(List.of(classicScore, modernScore));
+            for (Score s : all) {
                 report.add(s.line(maxPause));
+            }
+            for (ScriptProducer c : scripts) {
+                List<String> errors = c.errors();
+                report.add("SOAK-SCOREBOARD " + c.kind().name().toLowerCase() + " errors=" + errors.size()
+                    + (errors.isEmpty() ? "" : " first=" + errors.get(0).lines().findFirst().orElse("")));
             }
             report.add("SOAK-SCOREBOARD transactional: committed=" + txn.committedKeys().size() + " aborted=" + txn.abortedKeys().size()
                 + " inDoubt=" + txn.inDoubt() + " abortedVisibleReadCommitted=" + abortedVisible.size());
@@ -300,7 +335,10 @@ class SoakTest {
                 assertNull(groups.failure(), () -> "a consumer failed: " + groups.failure());
                 assertNull(consumedEverything, consumedEverything);
             }
-            for (Score s : List.of(idempotent, transactional)) {
+            for (ScriptProducer c : scripts) {
+                assertEquals(List.of(), c.errors(), c.kind() + " reported errors");
+            }
+            for (Score s : producerScores) {
                 assertEquals(0, s.lost, s.name + ": acknowledged records lost " + s.examples);
                 assertEquals(0, s.duplicates, s.name + ": records written twice " + s.examples);
                 assertEquals(0, s.reorderings, s.name + ": records out of order " + s.examples);
@@ -311,7 +349,7 @@ class SoakTest {
             // must be none.
             if (!outcomes.keySet().stream().anyMatch(k -> k.startsWith(Fault.MIRROR_MAKER_RESTART.name())
                 || k.startsWith(Fault.TARGET_RESET.name()))) {
-                assertEquals(0, idempotent.replicationDuplicates + transactional.replicationDuplicates, "copies repeated on the target");
+                assertEquals(0, producerScores.stream().mapToLong(s -> s.replicationDuplicates).sum(), "copies repeated on the target");
             }
             assertEquals(Set.of(), abortedVisible, "aborted transactions' records visible to read_committed on the source");
             for (Score s : groupsMustReadEverything ? List.of(classicScore, modernScore) : List.<Score>of()) {
@@ -319,6 +357,29 @@ class SoakTest {
                 assertEquals(0, s.reorderings, s.name + ": records read out of order " + s.examples);
             }
         }
+    }
+
+    /**
+     * The non-Java clients the soak runs: both, unless {@code soak.non-java=false}. One that is not
+     * installed is left out with a line saying so, except under CI, whose .ci/run installs them.
+     */
+    private static List<ScriptProducer.Kind> scriptKinds() {
+        if (!Boolean.parseBoolean(System.getProperty("soak.non-java", "true"))) {
+            return List.of();
+        }
+        List<ScriptProducer.Kind> kinds = new ArrayList<>();
+        for (ScriptProducer.Kind kind : ScriptProducer.Kind.values()) {
+            String missing = kind.unavailableBecause();
+            if (missing != null && "true".equals(System.getenv("CI"))) {
+                throw new AssertionError(missing);
+            }
+            if (missing == null) {
+                kinds.add(kind);
+            } else {
+                System.out.println("SOAK without " + kind + ": " + missing);
+            }
+        }
+        return kinds;
     }
 
     private static List<Fault> faults(String property, String defaults) {

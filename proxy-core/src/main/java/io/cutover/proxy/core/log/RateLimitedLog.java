@@ -1,4 +1,4 @@
-package io.cutover.proxy.server.net;
+package io.cutover.proxy.core.log;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +24,12 @@ public final class RateLimitedLog {
     public void warn(String format, Object... args) {
         if (admit()) {
             log.warn(withSuppressed(format), args);
+        }
+    }
+
+    public void error(String format, Object... args) {
+        if (admit()) {
+            log.error(withSuppressed(format), args);
         }
     }
 
