@@ -70,7 +70,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * groups and the transactional producer live through every rollback. All waves end on the target,
  * which therefore must hold every acknowledged record. Prints SOAK-SCOREBOARD and SOAK-PAUSES lines
  * and writes them to {@code target/soak/scoreboard-SEED.txt}. Run the long one with
- * {@code benchmarks/soak/run.sh}.
+ * {@code benchmarks/soak/run.sh}. Besides the Java clients, idempotent kafkajs and librdkafka
+ * producers ({@link ScriptProducer}) write a topic of the hot wave and are scored the same way.
  */
 @Tag("soak")
 @ExtendWith(KafkaClusterExtension.class)
@@ -177,7 +178,7 @@ class SoakTest {
         List<String> report = new ArrayList<>();
         report.add("SOAK seed=" + seed + " switches=" + switches + " rollbacks=" + rollbacks + " " + faults + " cores="
             + Runtime.getRuntime().availableProcessors() + " clusters=1 broker each (the target behind a fault relay), MirrorMaker 2 and "
-            + "proxy as processes");
+            + "proxy as processes; non-Java producers " + scriptKinds);
 
         List<ScriptProducer> scripts = new ArrayList<>();
         boolean diskFaults = switchFaults.contains(Fault.STATE_DISK_FULL) || rollbackFaults.contains(Fault.STATE_DISK_FULL);

@@ -95,13 +95,14 @@ public final class ScriptProducer implements AutoCloseable {
 
     /** Reads what the events file gained since the last call. */
     private synchronized void refresh() {
-        List<String> lines;
+        String text;
         try {
-            lines = Files.readAllLines(events);
+            text = Files.readString(events);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        // The last line may be half-written still: it is read at the next call.
+        // What follows the last newline may be half-written still: it is read at the next call.
+        List<String> lines = List.of(text.split("\n", -1));
         int complete = lines.size() - 1;
         for (; parsedLines < complete; parsedLines++) {
             String line = lines.get(parsedLines);
