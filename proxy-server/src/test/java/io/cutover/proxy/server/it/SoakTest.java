@@ -47,6 +47,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Tag;
+import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -158,13 +159,22 @@ class SoakTest {
         // kafkajs and librdkafka idempotent producers write this topic, in the hot wave.
         String polyglot = prefix + "-polyglot";
         List<ScriptProducer.Kind> scriptKinds = scriptKinds();
-        int coldWaves = switches - rollbacks - 1;
+        // A Kafka Streams application on exactly_once_v2 (input, output, its group and transactional ids) is a wave of
+        // its own, switched once; it takes one of the cold waves' switches.
+        boolean withStreams = Boolean.parseBoolean(System.getProperty("soak.streams", "true")) && switches - rollbacks - 1 >= 1;
+        String streamsIn = prefix + "-streams-in";
+        String streamsOut = prefix + "-streams-out";
+        String streamsApp = prefix + "-streams-app";
+        int coldWaves = switches - rollbacks - 1 - (withStreams ? 1 : 0);
         List<String> cold = new ArrayList<>();
         for (int i = 0; i < coldWaves; i++) {
             cold.add(prefix + "-cold" + i);
         }
         List<String> allTopics = new ArrayList<>(List.of(hot, txnTopic, polyglot));
         allTopics.addAll(cold);
+        if (withStreams) {
+            allTopics.addAll(List.of(streamsIn, streamsOut));
+        }
         try (Admin admin = Clients.admin(source.bootstrapServers())) {
             List<NewTopic> create = new ArrayList<>();
             allTopics.forEach(t -> create.add(new NewTopic(t, PARTITIONS, (short) 1)));
@@ -172,13 +182,16 @@ class SoakTest {
         }
 
         List<Op> ops = plan(rollbacks, coldWaves, random);
+        if (withStreams) {
+            ops.add(random.nextInt(ops.size() + 1), new Op("streams", false));
+        }
         Path failpoints = Files.createTempFile("cutover-soak-failpoints", ".txt");
         Path out = Path.of("target", "soak");
         Files.createDirectories(out);
         List<String> report = new ArrayList<>();
         report.add("SOAK seed=" + seed + " switches=" + switches + " rollbacks=" + rollbacks + " " + faults + " cores="
             + Runtime.getRuntime().availableProcessors() + " clusters=1 broker each (the target behind a fault relay), MirrorMaker 2 and "
-            + "proxy as processes; non-Java producers " + scriptKinds);
+            + "proxy as processes; non-Java producers " + scriptKinds + "; Kafka Streams exactly_once_v2 " + withStreams);
 
         List<ScriptProducer> scripts = new ArrayList<>();
         boolean diskFaults = switchFaults.contains(Fault.STATE_DISK_FULL) || rollbackFaults.contains(Fault.STATE_DISK_FULL);
@@ -192,7 +205,22 @@ class SoakTest {
                  cold.isEmpty() ? List.of(hot) : cold, 10);
              TransactionalLoad txn = new TransactionalLoad(proxy.bootstrapServers(), txnTopic, prefix + "-txn-id");
              WaveWorkload groups = new WaveWorkload(proxy.bootstrapServers(), hot);
-             AutoCloseable stopScripts = () -> scripts.forEach(ScriptProducer::close)) {
+             AutoCloseable stopScripts = () -> scripts.forEach(ScriptProducer::close);
+             SequencedProducer streamsFeeder = withStreams
+                 ? new SequencedProducer(proxy.bootstrapServers(), "idem-streams-feed", List.of(streamsIn), 10) : null;
+             KafkaStreams streams = withStreams ? StreamsExactlyOnceWaveTest.upperCase(proxy.bootstrapServers(), streamsApp, streamsIn,
+                 streamsOut, Files.createTempDirectory("cutover-soak-streams")) : null) {
+            AtomicInteger streamsThreadsReplaced = new AtomicInteger();
+            AtomicReference<Throwable> streamsFailure = new AtomicReference<>();
+            if (streams != null) {
+                streams.setUncaughtExceptionHandler(e -> {
+                    // A client restart in the scoreboard's sense: the application replaces the thread and goes on.
+                    streamsThreadsReplaced.incrementAndGet();
+                    streamsFailure.compareAndSet(null, e);
+                    return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+                });
+                streams.start();
+            }
             groups.consume(classic, "classic").consume(modern, "consumer");
             for (ScriptProducer.Kind kind : scriptKinds) {
                 scripts.add(ScriptProducer.start(kind, proxy.bootstrapServers(), polyglot, PARTITIONS, kind.name().toLowerCase() + "-idem"));
@@ -200,12 +228,17 @@ class SoakTest {
             Await.until("load through the proxy: producers acknowledged, transactions committed, both groups reading",
                 Duration.ofSeconds(90), () -> hotWriter.ackedCount() > 100 && coldWriter.ackedCount() > 50 && txn.committedCount() > 5
                     && !groups.consumed(classic).isEmpty() && !groups.consumed(modern).isEmpty()
-                    && scripts.stream().allMatch(c -> c.ackedCount() > 20 || !c.errors().isEmpty()));
+                    && scripts.stream().allMatch(c -> c.ackedCount() > 20 || !c.errors().isEmpty())
+                    && (streams == null || streamsFeeder.ackedCount() > 50 && !log(source, streamsOut, true).values().stream()
+                        .allMatch(List::isEmpty)));
             scripts.forEach(c -> assertEquals(List.of(), c.errors(), c.kind() + " reported errors"));
 
             create(proxy, "hot", List.of(hot, txnTopic, polyglot), List.of(classic, modern));
             for (int i = 0; i < coldWaves; i++) {
                 create(proxy, "cold" + i, List.of(cold.get(i)), List.of());
+            }
+            if (streams != null) {
+                create(proxy, "streams", List.of(streamsIn, streamsOut), List.of(streamsApp));
             }
 
             List<JsonNode> reports = new ArrayList<>();
@@ -262,6 +295,12 @@ class SoakTest {
             for (ScriptProducer c : scripts) {
                 c.stop(Duration.ofSeconds(180));
             }
+            Score streamsScore = null;
+            if (streams != null) {
+                streamsFeeder.stop();
+                streamsScore = streamsScore(streamsFeeder.ackedKeys(streamsIn), source, target, streamsOut);
+                streamsScore.restarts = streamsThreadsReplaced.get();
+            }
             Set<String> hotAcked = hotWriter.ackedKeys(hot);
             String consumedEverything = null;
             try {
@@ -274,7 +313,11 @@ class SoakTest {
 
             // The scoreboard, from both clusters' logs and what each client saw.
             Score idempotent = new Score("java-idempotent-producer");
-            for (SequencedProducer w : List.of(hotWriter, coldWriter)) {
+            List<SequencedProducer> javaWriters = new ArrayList<>(List.of(hotWriter, coldWriter));
+            if (streamsFeeder != null) {
+                javaWriters.add(streamsFeeder);
+            }
+            for (SequencedProducer w : javaWriters) {
                 for (String topic : w.topics()) {
                     idempotent.addLogs(w.ackedKeys(topic), log(source, topic, false), log(target, topic, false));
                 }
@@ -303,6 +346,9 @@ class SoakTest {
             producerScores.addAll(scriptScores);
             List<Score> all = new ArrayList<>(producerScores);
             all.addAll(List.of(classicScore, modernScore));
+            if (streamsScore != null) {
+                all.add(streamsScore);
+            }
             for (Score s : all) {
                 report.add(s.line(maxPause));
             }
@@ -338,6 +384,16 @@ class SoakTest {
             }
             for (ScriptProducer c : scripts) {
                 assertEquals(List.of(), c.errors(), c.kind() + " reported errors");
+            }
+            if (streamsScore != null) {
+                if (streamsFailure.get() != null) {
+                    System.out.println("SOAK the Streams application replaced a thread " + streamsThreadsReplaced.get() + " times; the first:");
+                    streamsFailure.get().printStackTrace(System.out);
+                }
+                assertEquals(KafkaStreams.State.RUNNING, streams.state(), "the Streams application runs");
+                assertEquals(0, streamsScore.lost, "input records whose output is not on the target: " + streamsScore.examples);
+                assertEquals(0, streamsScore.reorderings, "outputs out of order: " + streamsScore.examples);
+                assertNull(streamsFeeder.failure(), () -> "the Streams application's feeder failed: " + streamsFeeder.failure());
             }
             for (Score s : producerScores) {
                 assertEquals(0, s.lost, s.name + ": acknowledged records lost " + s.examples);
@@ -381,6 +437,31 @@ class SoakTest {
             }
         }
         return kinds;
+    }
+
+    /**
+     * The Streams application's row: each acknowledged input record ("partition:value") must have its
+     * output ("partition:VALUE", same key, so same partition) committed on the target, where every
+     * wave ends. Output committed more than once (processed again after offsets carried with
+     * translation slack, or copied again by a restarted MirrorMaker 2) is counted as duplicates:
+     * exactly-once holds within one cluster, and the switch reports how many it may re-deliver.
+     */
+    private static Score streamsScore(Set<String> inputAcked, EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, String output) {
+        Set<String> expected = new java.util.HashSet<>();
+        inputAcked.forEach(k -> expected.add(k.toUpperCase()));
+        Map<Integer, List<String>> onTarget = new HashMap<>();
+        Await.until("every acknowledged input's output committed on the target", Duration.ofSeconds(180), () -> {
+            onTarget.clear();
+            onTarget.putAll(log(target, output, true));
+            return flatten(onTarget).containsAll(expected);
+        });
+        Score s = new Score("java-streams-exactly-once-v2");
+        s.addLogs(expected, log(source, output, true), onTarget);
+        // Score.addLogs counts a record on both clusters as MirrorMaker 2's copy; for the application's output a second
+        // copy on the target is also the application processing it again: counted here as duplicates.
+        s.duplicates += s.replicationDuplicates;
+        s.replicationDuplicates = 0;
+        return s;
     }
 
     private static List<Fault> faults(String property, String defaults) {

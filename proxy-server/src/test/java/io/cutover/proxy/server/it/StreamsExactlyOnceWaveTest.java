@@ -112,7 +112,7 @@ class StreamsExactlyOnceWaveTest {
         }
     }
 
-    private static KafkaStreams upperCase(String bootstrap, String appId, String input, String output, Path stateDir) throws Exception {
+    static KafkaStreams upperCase(String bootstrap, String appId, String input, String output, Path stateDir) throws Exception {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
