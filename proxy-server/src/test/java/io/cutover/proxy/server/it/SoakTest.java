@@ -10,7 +10,8 @@ import io.cutover.proxy.core.state.Failpoints;
 import io.cutover.proxy.core.testing.SmallDisk;
 import io.cutover.proxy.server.embedded.EmbeddedKafkaCluster;
 import io.cutover.proxy.server.testkit.Await;
-import io.cutover.proxy.server.testkit.FaultRelay;
+import io.cutover.proxy.server.testkit.FaultRelays;
+import io.cutover.proxy.server.testkit.KafkaProcessCluster;
 import io.cutover.proxy.server.testkit.Clients;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.MirrorMakerProcess;
@@ -83,7 +84,7 @@ class SoakTest {
     private static final List<String> STEPS = List.of("writePauseMs", "drainMs", "syncMs", "carryMs", "persistMs", "flipMs", "releaseMs");
     private static final int PARTITIONS = WaveSwitchTest.PARTITIONS;
 
-    enum Fault { NONE, MIRROR_MAKER_RESTART, PROXY_KILL, TARGET_CUT_OFF, TARGET_SLOW, TARGET_RESET, STATE_DISK_FULL }
+    enum Fault { NONE, MIRROR_MAKER_RESTART, PROXY_KILL, TARGET_CUT_OFF, TARGET_SLOW, TARGET_RESET, STATE_DISK_FULL, BROKER_KILL }
 
     /**
      * The faults a switch draws from unless {@code soak.switch-faults} names others: all of them.
@@ -93,9 +94,9 @@ class SoakTest {
      * gates that had forgotten the wave's clients; and a switch with neither left a producer stuck on
      * OUT_OF_ORDER_SEQUENCE_NUMBER (the first-sequence guard).
      */
-    private static final String DEFAULT_SWITCH_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF,TARGET_SLOW,TARGET_RESET,STATE_DISK_FULL";
+    private static final String DEFAULT_SWITCH_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF,TARGET_SLOW,TARGET_RESET,STATE_DISK_FULL,BROKER_KILL";
     /** The faults a rollback draws from unless {@code soak.rollback-faults} names others: all of them. */
-    private static final String DEFAULT_ROLLBACK_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF,TARGET_SLOW,TARGET_RESET,STATE_DISK_FULL";
+    private static final String DEFAULT_ROLLBACK_FAULTS = "NONE,PROXY_KILL,MIRROR_MAKER_RESTART,TARGET_CUT_OFF,TARGET_SLOW,TARGET_RESET,STATE_DISK_FULL,BROKER_KILL";
 
     /** One planned operation: a switch or a rollback of a wave. */
     record Op(String wave, boolean rollback) {
@@ -127,26 +128,33 @@ class SoakTest {
      * Runs the soak, prints and writes the scoreboard (the groups' rows included), and asserts the
      * producers' guarantees; with {@code groupsMustReadEverything}, the groups' too.
      */
-    private void soak(EmbeddedKafkaCluster source, boolean groupsMustReadEverything) throws Exception {
-        // The target of its own, reached (by the proxy, MirrorMaker 2 and the test's readers alike) only through a relay
-        // that can cut it off: its broker advertises the relay's port.
-        try (FaultRelay relay = FaultRelay.start();
-             EmbeddedKafkaCluster target = EmbeddedKafkaCluster.start("soak-target", 1,
-                 Map.of("advertised.listeners", "EXTERNAL://127.0.0.1:" + relay.port()))) {
-            relay.forwardTo(target.bootstrapServers().split(",")[0]);
-            soak(source, target, relay, groupsMustReadEverything);
+    private void soak(EmbeddedKafkaCluster sharedSource, boolean groupsMustReadEverything) throws Exception {
+        // soak.brokers per cluster (3 unless told): a source of its own in this JVM (the shared one has a single broker),
+        // and a target whose brokers are processes (so one can be killed with SIGKILL), each reached (by the proxy,
+        // MirrorMaker 2 and the test's readers alike) only through a relay of its own that can cut it off: each broker
+        // advertises its relay's port to clients, and replicates with the others directly.
+        int brokers = Integer.getInteger("soak.brokers", 3);
+        KafkaProcessCluster.Plan plan = new KafkaProcessCluster.Plan(brokers);
+        try (EmbeddedKafkaCluster ownSource = brokers > 1 ? EmbeddedKafkaCluster.start("soak-source", brokers, Map.of()) : null;
+             FaultRelays relays = FaultRelays.start(brokers)) {
+            for (int id = 1; id <= brokers; id++) {
+                relays.relay(id).forwardTo("127.0.0.1:" + plan.externalPort(id));
+            }
+            try (KafkaProcessCluster target = KafkaProcessCluster.start("soak-target", plan, id -> relays.relay(id).address(), Map.of())) {
+                soak(ownSource != null ? ownSource : sharedSource, target, relays, groupsMustReadEverything);
+            }
         }
     }
 
-    private void soak(EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, FaultRelay relay, boolean groupsMustReadEverything)
+    private void soak(EmbeddedKafkaCluster source, KafkaProcessCluster target, FaultRelays relay, boolean groupsMustReadEverything)
         throws Exception {
         int switches = Integer.getInteger("soak.switches", 6);
         int rollbacks = Integer.getInteger("soak.rollbacks", 2);
         long seed = Long.getLong("soak.seed", System.currentTimeMillis());
         assertTrue(rollbacks >= 0 && switches > rollbacks, "soak.switches must exceed soak.rollbacks (every wave ends on the target)");
         Random random = new Random(seed);
-        List<Fault> switchFaults = faults("soak.switch-faults", DEFAULT_SWITCH_FAULTS);
-        List<Fault> rollbackFaults = faults("soak.rollback-faults", DEFAULT_ROLLBACK_FAULTS);
+        List<Fault> switchFaults = faults("soak.switch-faults", DEFAULT_SWITCH_FAULTS, target.size());
+        List<Fault> rollbackFaults = faults("soak.rollback-faults", DEFAULT_ROLLBACK_FAULTS, target.size());
         String faults = "switchFaults=" + switchFaults + " rollbackFaults=" + rollbackFaults;
         System.out.println("SOAK seed=" + seed + " switches=" + switches + " rollbacks=" + rollbacks + " " + faults
             + " (rerun with -Dsoak.seed=" + seed + ")");
@@ -177,7 +185,8 @@ class SoakTest {
         }
         try (Admin admin = Clients.admin(source.bootstrapServers())) {
             List<NewTopic> create = new ArrayList<>();
-            allTopics.forEach(t -> create.add(new NewTopic(t, PARTITIONS, (short) 1)));
+            short rf = (short) Math.min(3, admin.describeCluster().nodes().get().size());
+            allTopics.forEach(t -> create.add(new NewTopic(t, PARTITIONS, rf)));
             Topics.create(admin, create.toArray(NewTopic[]::new));
         }
 
@@ -190,14 +199,15 @@ class SoakTest {
         Files.createDirectories(out);
         List<String> report = new ArrayList<>();
         report.add("SOAK seed=" + seed + " switches=" + switches + " rollbacks=" + rollbacks + " " + faults + " cores="
-            + Runtime.getRuntime().availableProcessors() + " clusters=1 broker each (the target behind a fault relay), MirrorMaker 2 and "
+            + Runtime.getRuntime().availableProcessors() + " clusters=" + target.size() + " brokers each (the target's processes, each behind a "
+            + "fault relay), MirrorMaker 2 and "
             + "proxy as processes; non-Java producers " + scriptKinds + "; Kafka Streams exactly_once_v2 " + withStreams);
 
         List<ScriptProducer> scripts = new ArrayList<>();
         boolean diskFaults = switchFaults.contains(Fault.STATE_DISK_FULL) || rollbackFaults.contains(Fault.STATE_DISK_FULL);
         try (SmallDisk disk = diskFaults ? SmallDisk.mount(64L << 20) : null;
-             MirrorMakerProcess mm = MirrorMakerProcess.start(source.bootstrapServers(), relay.address(), prefix + "-.*");
-             ProxyProcess proxy = ProxyProcess.start(source.bootstrapServers(), relay.address(),
+             MirrorMakerProcess mm = MirrorMakerProcess.start(source.bootstrapServers(), relay.addresses(), prefix + "-.*");
+             ProxyProcess proxy = ProxyProcess.start(source.bootstrapServers(), relay.addresses(),
                  stateOn(disk, Map.of("waves.mirrormaker2.offset-syncs-topic", mm.offsetSyncsTopic(), "waves.max-ready-lag", 500)),
                  Map.of("cutover.failpoints.file", failpoints.toString()));
              SequencedProducer hotWriter = new SequencedProducer(proxy.bootstrapServers(), "idem-hot", List.of(hot), 5);
@@ -260,7 +270,7 @@ class SoakTest {
                     awaitReady(proxy, op.wave());
                 }
                 long before = System.nanoTime();
-                String outcome = run(proxy, mm, relay, disk, failpoints, op, fault, point, cutOff, reports);
+                String outcome = run(proxy, mm, relay, target, disk, failpoints, op, fault, point, cutOff, reports);
                 long after = System.nanoTime();
                 outcomes.merge(fault + ":" + outcome.split(" ")[0], 1, Integer::sum);
                 if (op.rollback()) {
@@ -274,7 +284,7 @@ class SoakTest {
                 String line = String.format("SOAK-OP %d/%d %s %s fault=%s%s -> %s clientStallMs=%.1f %s", i + 1, ops.size(), op.verb(),
                     op.wave(), fault, fault == Fault.PROXY_KILL ? "@" + op.verb() + "." + point
                         : fault == Fault.TARGET_CUT_OFF || fault == Fault.TARGET_SLOW || fault == Fault.TARGET_RESET
-                            || fault == Fault.STATE_DISK_FULL ? "@" + cutOff : "",
+                            || fault == Fault.STATE_DISK_FULL || fault == Fault.BROKER_KILL ? "@" + cutOff : "",
                     outcome, stall, reread);
                 System.out.println(line);
                 report.add(line);
@@ -446,7 +456,7 @@ class SoakTest {
      * translation slack, or copied again by a restarted MirrorMaker 2) is counted as duplicates:
      * exactly-once holds within one cluster, and the switch reports how many it may re-deliver.
      */
-    private static Score streamsScore(Set<String> inputAcked, EmbeddedKafkaCluster source, EmbeddedKafkaCluster target, String output) {
+    private static Score streamsScore(Set<String> inputAcked, EmbeddedKafkaCluster source, KafkaProcessCluster target, String output) {
         Set<String> expected = new java.util.HashSet<>();
         inputAcked.forEach(k -> expected.add(k.toUpperCase()));
         Map<Integer, List<String>> onTarget = new HashMap<>();
@@ -464,9 +474,13 @@ class SoakTest {
         return s;
     }
 
-    private static List<Fault> faults(String property, String defaults) {
+    private static List<Fault> faults(String property, String defaults, int targetBrokers) {
         List<Fault> faults = java.util.Arrays.stream(System.getProperty(property, defaults).split(",")).map(String::trim)
             .map(Fault::valueOf).toList();
+        if (faults.contains(Fault.BROKER_KILL) && targetBrokers < 3) {
+            System.out.println("SOAK without BROKER_KILL: the target has " + targetBrokers + " broker(s); killing one needs 3");
+            faults = faults.stream().filter(f -> f != Fault.BROKER_KILL).toList();
+        }
         if (faults.contains(Fault.STATE_DISK_FULL) && !SmallDisk.available()) {
             System.out.println("SOAK without STATE_DISK_FULL: " + SmallDisk.unavailableBecause());
             faults = faults.stream().filter(f -> f != Fault.STATE_DISK_FULL).toList();
@@ -529,7 +543,8 @@ class SoakTest {
         return all;
     }
 
-    private static String run(ProxyProcess proxy, MirrorMakerProcess mm, FaultRelay relay, SmallDisk disk, Path failpoints, Op op, Fault fault,
+    private static String run(ProxyProcess proxy, MirrorMakerProcess mm, FaultRelays relay, KafkaProcessCluster target, SmallDisk disk,
+                              Path failpoints, Op op, Fault fault,
                               String point, CutOff cutOff, List<JsonNode> reports) throws Exception {
         String path = "/waves/" + op.wave() + "/" + op.verb();
         String body = op.rollback() ? "{\"force\":true}" : null;
@@ -632,6 +647,33 @@ class SoakTest {
                 }
                 return answeredOrRetried(proxy, r, op, path, body, reports, "with the target's connections reset");
             }
+            case BROKER_KILL -> {
+                // One of the target's brokers killed with SIGKILL within the operation's first 300 ms and started
+                // again on its log directory 2 to 6 s later: its partitions' leadership moves, and the proxy, MM2 and
+                // the clients follow it; replication factor 3, min.insync.replicas 2, so nothing acknowledged is lost.
+                int victim = 1 + cutOff.forMs() % target.size(); // drawn from the seed with the timing
+                AtomicReference<Throwable> killFailure = new AtomicReference<>();
+                Thread killer = new Thread(() -> {
+                    try {
+                        Thread.sleep(cutOff.afterMs()); // the fault's timing, drawn from the seed: not synchronisation
+                        target.kill(victim);
+                        Thread.sleep(cutOff.forMs());
+                        target.restart(victim);
+                    } catch (Throwable e) {
+                        killFailure.set(e);
+                    }
+                }, "soak-broker-kill");
+                killer.start();
+                HttpResponse<String> r;
+                try {
+                    r = proxy.send("POST", path, body);
+                } finally {
+                    killer.join(60_000);
+                }
+                assertNull(killFailure.get(), () -> "killing and restarting broker " + victim + " failed: " + killFailure.get());
+                target.awaitBrokers(target.size());
+                return answeredOrRetried(proxy, r, op, path, body, reports, "with target broker " + victim + " killed");
+            }
             case STATE_DISK_FULL -> {
                 // The proxy's state disk full (every journal, route and wave write refused with "No space left on
                 // device") from within the operation's first 300 ms for 2 to 6 s: the operation is refused before
@@ -707,8 +749,16 @@ class SoakTest {
 
     /** A topic's records on one cluster, "partition:value" in log order per partition; read_committed for a transactional topic. */
     static Map<Integer, List<String>> log(EmbeddedKafkaCluster cluster, String topic, boolean readCommitted) {
+        return log(cluster.bootstrapServers(), cluster.name(), topic, readCommitted);
+    }
+
+    static Map<Integer, List<String>> log(KafkaProcessCluster cluster, String topic, boolean readCommitted) {
+        return log(cluster.bootstrapServers(), cluster.name(), topic, readCommitted);
+    }
+
+    private static Map<Integer, List<String>> log(String bootstrap, String clusterName, String topic, boolean readCommitted) {
         Map<Integer, List<String>> out = new HashMap<>();
-        try (KafkaConsumer<String, String> c = Clients.consumer(cluster.bootstrapServers(), null,
+        try (KafkaConsumer<String, String> c = Clients.consumer(bootstrap, null,
             Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000))) {
             List<TopicPartition> tps = new ArrayList<>();
@@ -719,7 +769,7 @@ class SoakTest {
             c.assign(tps);
             c.seekToBeginning(tps);
             Map<TopicPartition, Long> ends = c.endOffsets(tps);
-            Await.until("read " + topic + " to its end on " + cluster.name(), Duration.ofSeconds(120), () -> {
+            Await.until("read " + topic + " to its end on " + clusterName, Duration.ofSeconds(120), () -> {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
                     out.get(r.partition()).add(r.partition() + ":" + r.value());
                 }
