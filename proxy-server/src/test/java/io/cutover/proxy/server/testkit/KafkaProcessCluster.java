@@ -128,7 +128,11 @@ public final class KafkaProcessCluster implements AutoCloseable {
     }
 
     private ChildJvm launch(int id) {
-        return ChildJvm.start("kafka.Kafka", List.of(configs.get(id - 1).toString()), Map.of(), "512m");
+        // -Dcutover.test.broker-log-config=FILE gives the brokers a log4j2 configuration of their own (more detail when a
+        // run needs explaining); otherwise they log as the tests do.
+        String logConfig = System.getProperty("cutover.test.broker-log-config");
+        return ChildJvm.start("kafka.Kafka", List.of(configs.get(id - 1).toString()),
+            logConfig == null ? Map.of() : Map.of("log4j2.configurationFile", logConfig), "512m");
     }
 
     /** Waits until {@code count} brokers are registered and answer through their advertised addresses. */
