@@ -460,11 +460,20 @@ class SoakTest {
         Set<String> expected = new java.util.HashSet<>();
         inputAcked.forEach(k -> expected.add(k.toUpperCase()));
         Map<Integer, List<String>> onTarget = new HashMap<>();
-        Await.until("every acknowledged input's output committed on the target", Duration.ofSeconds(180), () -> {
-            onTarget.clear();
-            onTarget.putAll(log(target, output, true));
-            return flatten(onTarget).containsAll(expected);
-        });
+        try {
+            Await.until("every acknowledged input's output committed on the target", Duration.ofSeconds(180), () -> {
+                onTarget.clear();
+                onTarget.putAll(log(target, output, true));
+                return flatten(onTarget).containsAll(expected);
+            });
+        } catch (AssertionError timedOut) {
+            Set<String> missing = new java.util.TreeSet<>(expected);
+            missing.removeAll(flatten(onTarget));
+            Set<String> onSource = flatten(log(source, output, true));
+            throw new AssertionError(timedOut.getMessage() + ": " + missing.size() + " of " + expected.size() + " outputs missing ("
+                + missing.stream().filter(onSource::contains).count() + " of them committed on the source), e.g. "
+                + missing.stream().limit(10).toList(), timedOut);
+        }
         Score s = new Score("java-streams-exactly-once-v2");
         s.addLogs(expected, log(source, output, true), onTarget);
         // Score.addLogs counts a record on both clusters as MirrorMaker 2's copy; for the application's output a second
