@@ -605,25 +605,7 @@ class SoakTest {
             case TARGET_CUT_OFF -> {
                 // The target unreachable for everyone (packets dropped, no socket reset) while the operation runs: it must
                 // either go through or give up, and the clients must come through either way once the target is back.
-                Thread cutter = new Thread(() -> {
-                    try {
-                        Thread.sleep(cutOff.afterMs()); // the fault's timing, drawn from the seed: not synchronisation
-                        relay.blackhole();
-                        Thread.sleep(cutOff.forMs());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } finally {
-                        relay.restore();
-                    }
-                }, "soak-target-cut-off");
-                cutter.start();
-                HttpResponse<String> r;
-                try {
-                    r = proxy.send("POST", path, body);
-                } finally {
-                    cutter.join(30_000);
-                    relay.restore();
-                }
+                HttpResponse<String> r = sendDuring(proxy, path, body, cutOff, "target-cut-off", relay::blackhole, relay::restore);
                 return answeredOrRetried(proxy, r, op, path, body, reports, "while the target was cut off");
             }
             case TARGET_SLOW -> {
@@ -646,21 +628,7 @@ class SoakTest {
             case TARGET_RESET -> {
                 // Every connection to the target reset (a broker restart, a load balancer's idle cut) within the
                 // operation's first 300 ms; new connections go through at once.
-                Thread resetter = new Thread(() -> {
-                    try {
-                        Thread.sleep(cutOff.afterMs()); // the fault's timing, drawn from the seed: not synchronisation
-                        relay.reset();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }, "soak-target-reset");
-                resetter.start();
-                HttpResponse<String> r;
-                try {
-                    r = proxy.send("POST", path, body);
-                } finally {
-                    resetter.join(30_000);
-                }
+                HttpResponse<String> r = sendDuring(proxy, path, body, cutOff, "target-reset", relay::reset, null);
                 return answeredOrRetried(proxy, r, op, path, body, reports, "with the target's connections reset");
             }
             case BROKER_KILL -> {
@@ -668,25 +636,8 @@ class SoakTest {
                 // again on its log directory 2 to 6 s later: its partitions' leadership moves, and the proxy, MM2 and
                 // the clients follow it; replication factor 3, min.insync.replicas 2, so nothing acknowledged is lost.
                 int victim = 1 + cutOff.forMs() % target.size(); // drawn from the seed with the timing
-                AtomicReference<Throwable> killFailure = new AtomicReference<>();
-                Thread killer = new Thread(() -> {
-                    try {
-                        Thread.sleep(cutOff.afterMs()); // the fault's timing, drawn from the seed: not synchronisation
-                        target.kill(victim);
-                        Thread.sleep(cutOff.forMs());
-                        target.restart(victim);
-                    } catch (Throwable e) {
-                        killFailure.set(e);
-                    }
-                }, "soak-broker-kill");
-                killer.start();
-                HttpResponse<String> r;
-                try {
-                    r = proxy.send("POST", path, body);
-                } finally {
-                    killer.join(60_000);
-                }
-                assertNull(killFailure.get(), () -> "killing and restarting broker " + victim + " failed: " + killFailure.get());
+                HttpResponse<String> r = sendDuring(proxy, path, body, cutOff, "broker-kill", () -> target.kill(victim),
+                    () -> target.restart(victim));
                 target.awaitBrokers(target.size());
                 return answeredOrRetried(proxy, r, op, path, body, reports, "with target broker " + victim + " killed");
             }
@@ -695,25 +646,7 @@ class SoakTest {
                 // device") from within the operation's first 300 ms for 2 to 6 s: the operation is refused before
                 // it moves anything, or aborted, or goes through; producers needing new mappings wait meanwhile.
                 String before = state(proxy, op.wave());
-                Thread filler = new Thread(() -> {
-                    try {
-                        Thread.sleep(cutOff.afterMs()); // the fault's timing, drawn from the seed: not synchronisation
-                        disk.fill();
-                        Thread.sleep(cutOff.forMs());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } finally {
-                        disk.free();
-                    }
-                }, "soak-state-disk-full");
-                filler.start();
-                HttpResponse<String> r;
-                try {
-                    r = proxy.send("POST", path, body);
-                } finally {
-                    filler.join(30_000);
-                    disk.free();
-                }
+                HttpResponse<String> r = sendDuring(proxy, path, body, cutOff, "state-disk-full", disk::fill, disk::free);
                 if (r.statusCode() != 200 && !state(proxy, op.wave()).equals(before)) {
                     // Through the flip, but a file after it could not be written: the running proxy follows its
                     // routes, and the next save of the waves (or a restart, from the journal) settles the rest.
@@ -726,6 +659,52 @@ class SoakTest {
                 return untilAnswered(proxy, path, body, op, reports);
             }
         }
+    }
+
+    /** What a fault does at one point of its timing. */
+    private interface FaultStep {
+        void run() throws Exception;
+    }
+
+    /**
+     * Asks for the operation while a fault runs on a thread of its own: {@code begin} {@link CutOff#afterMs()}
+     * after the request goes out, and {@code end} (null: nothing to undo) {@link CutOff#forMs()} later, even if
+     * {@code begin} failed. The sleeps are the fault's timing, drawn from the seed: not synchronisation.
+     * Returns the answer once the fault is over; a fault that could not be done or undone fails the test.
+     */
+    private static HttpResponse<String> sendDuring(ProxyProcess proxy, String path, String body, CutOff cutOff, String fault,
+                                                   FaultStep begin, FaultStep end) throws InterruptedException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(cutOff.afterMs());
+                begin.run();
+                if (end != null) {
+                    Thread.sleep(cutOff.forMs());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Throwable e) {
+                failure.set(e);
+            } finally {
+                if (end != null) {
+                    try {
+                        end.run();
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }
+            }
+        }, "soak-" + fault);
+        t.start();
+        HttpResponse<String> r;
+        try {
+            r = proxy.send("POST", path, body);
+        } finally {
+            t.join(60_000);
+        }
+        assertNull(failure.get(), () -> fault + " failed: " + failure.get());
+        return r;
     }
 
     /**
