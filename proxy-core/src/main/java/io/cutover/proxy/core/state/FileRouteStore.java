@@ -4,11 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cutover.proxy.core.routing.RouteStore;
-import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.cutover.proxy.core.routing.RouteTableException;
 import io.cutover.proxy.core.routing.RouteTableJson;
+import io.cutover.proxy.core.routing.Routes;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /** {@link RouteStore} as {@code routes.json} in the state directory, written atomically. */
@@ -41,7 +42,7 @@ public final class FileRouteStore implements RouteStore {
             AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(RouteTableJson.toJson(table)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             // A full or failing disk: the change is refused, and the table in use stays the one on disk.
             throw new Routes.StoreUnavailableException(e.getMessage(), e);
         }

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.cutover.proxy.core.routing.Routes;
 import io.cutover.proxy.core.state.AtomicFiles;
 import io.cutover.proxy.core.state.CorruptStateException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,9 +58,9 @@ public final class FileWaveStore implements WaveStore {
             AtomicFiles.write(file, JSON.writeValueAsBytes(root));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             // A full or failing disk: the caller refuses the change, or keeps it in memory past a flip.
-            throw new io.cutover.proxy.core.routing.Routes.StoreUnavailableException(e.getMessage(), e);
+            throw new Routes.StoreUnavailableException(e.getMessage(), e);
         }
     }
 }
