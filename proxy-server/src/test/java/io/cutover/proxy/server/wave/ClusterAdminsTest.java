@@ -31,15 +31,21 @@ class ClusterAdminsTest {
         return new ClusterConfig(name, List.of(new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)))), 0);
     }
 
+    /** A one-partition topic, and a group that committed offset 0 of it and has no member. */
+    private static TopicPartition committedWithoutMembers(EmbeddedKafkaCluster cluster, String topic, String group) throws Exception {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = Clients.admin(cluster.bootstrapServers())) {
+            Topics.create(admin, new NewTopic(topic, 1, (short) 1));
+            admin.alterConsumerGroupOffsets(group, Map.of(tp, new OffsetAndMetadata(0))).all().get();
+        }
+        return tp;
+    }
+
     @Test
     void readsTheOffsetsAGroupCommittedAndNothingForAGroupThatNeverCommitted(EmbeddedKafkaCluster source) throws Exception {
         String topic = Clients.unique("committed");
         String group = Clients.unique("group");
-        TopicPartition tp = new TopicPartition(topic, 0);
-        try (Admin admin = Clients.admin(source.bootstrapServers())) {
-            Topics.create(admin, new NewTopic(topic, 1, (short) 1));
-            admin.alterConsumerGroupOffsets(group, Map.of(tp, new OffsetAndMetadata(0))).all().get();
-        }
+        TopicPartition tp = committedWithoutMembers(source, topic, group);
         try (ClusterAdmins admins = new ClusterAdmins(List.of(cluster("source", source.bootstrapServers())), Duration.ofSeconds(20))) {
             assertEquals(Map.of(tp, 0L), admins.committed("source", group, Set.of(topic)));
             assertEquals(Map.of(), admins.committed("source", Clients.unique("never-committed"), Set.of(topic)));
@@ -50,13 +56,8 @@ class ClusterAdminsTest {
     void removingTheMembersOfAGroupWithNoneLeftSucceeds(EmbeddedKafkaCluster source) throws Exception {
         // The soak met it: a member left between the admin client's describe and its removal, and the
         // removal failed though none was left. A group whose members are all gone is the same ask.
-        String topic = Clients.unique("left");
         String group = Clients.unique("left-group");
-        TopicPartition tp = new TopicPartition(topic, 0);
-        try (Admin admin = Clients.admin(source.bootstrapServers())) {
-            Topics.create(admin, new NewTopic(topic, 1, (short) 1));
-            admin.alterConsumerGroupOffsets(group, Map.of(tp, new OffsetAndMetadata(0))).all().get();
-        }
+        committedWithoutMembers(source, Clients.unique("left"), group);
         try (ClusterAdmins admins = new ClusterAdmins(List.of(cluster("source", source.bootstrapServers())), Duration.ofSeconds(20))) {
             admins.removeMembers("source", group);
             assertEquals(Set.of(), admins.withMembers("source", List.of(group)));
