@@ -41,6 +41,10 @@ final class MirrorMakerSettings {
         // A sync for every record MM2 can keep up with, so a group's offset translates exactly rather
         // than up to offset.lag.max records early (which would make consumers re-read after a flip).
         c.put("offset.lag.max", "0");
+        // MM2's source consumer reads read_uncommitted unless told otherwise, and would copy what aborted
+        // transactions wrote as plain records that every consumer on the target reads: an exactly-once
+        // application's output would be there twice after a switch.
+        c.put(sourceAlias + ".consumer.isolation.level", "read_committed");
         // Without an authorizer on the source, describing ACLs fails and MM2 warns every refresh.
         c.put("sync.topic.acls.enabled", "false");
         // Clusters may have a single broker.

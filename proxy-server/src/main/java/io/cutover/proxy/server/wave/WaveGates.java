@@ -55,6 +55,7 @@ public final class WaveGates {
     private volatile Supplier<ConsumerFacts> consumers;
     private final AclsOnTarget acls;
     private final QuotasOnTarget quotas;
+    private final AbortedOnTarget aborted;
 
     public WaveGates(ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, ClientObservations observations,
                      OpenTransactions transactions, ClusterLink targetLink, long maxReadyLag, ClientInventory inventory,
@@ -70,6 +71,7 @@ public final class WaveGates {
         this.maxReadyLag = maxReadyLag;
         this.acls = new AclsOnTarget(admins, inventory, seenOnTarget, seenOnSource);
         this.quotas = new QuotasOnTarget(admins, inventory, seenOnTarget);
+        this.aborted = new AbortedOnTarget(admins);
     }
 
     /** Where the consumers-without-group gate learns who joined a group: in a fleet, every live instance. */
@@ -82,6 +84,7 @@ public final class WaveGates {
         Map<String, Integer> sourcePartitions = admins.partitions(ProxyConfig.SOURCE, wave.topics());
         gates.add(topicsOnTarget(wave, sourcePartitions));
         gates.add(replication(wave, sourcePartitions));
+        gates.add(aborted.check(partitions(sourcePartitions)));
         gates.add(groups(wave));
         gates.add(consumersWithoutGroup(wave));
         gates.add(apiVersions());
@@ -184,13 +187,18 @@ public final class WaveGates {
             "Create the missing topics on the target (or let the replicator create them) with at least the source's partition count.");
     }
 
-    private GateResult replication(Wave wave, Map<String, Integer> sourcePartitions) {
+    private static List<TopicPartition> partitions(Map<String, Integer> sourcePartitions) {
         List<TopicPartition> tps = new ArrayList<>();
         sourcePartitions.forEach((t, n) -> {
             for (int p = 0; p < n; p++) {
                 tps.add(new TopicPartition(t, p));
             }
         });
+        return tps;
+    }
+
+    private GateResult replication(Wave wave, Map<String, Integer> sourcePartitions) {
+        List<TopicPartition> tps = partitions(sourcePartitions);
         ObjectNode evidence = JSON.createObjectNode();
         evidence.put("mapping", mapping.configName());
         evidence.put("maxReadyLag", maxReadyLag);

@@ -417,13 +417,16 @@ public final class WaveSwitcher {
     }
 
     /**
-     * True when the target holds a copy of the last data record below {@code sourceEnd}: MirrorMaker
-     * 2 copies data records in order and never markers, so a transactional partition is caught up
-     * even though its end offset, counting the markers, is never reached through the offset syncs.
+     * True when the target holds a copy of the last committed data record below {@code sourceEnd}:
+     * MirrorMaker 2 copies data records in order and never markers, so a transactional partition is
+     * caught up even though its end offset, counting the markers, is never reached through the
+     * offset syncs. Committed, because MM2 reading read_committed (as it must, see the
+     * {@code aborted-not-replicated} gate) never copies what an aborted transaction wrote, and a
+     * partition whose last transaction aborted would otherwise never look caught up.
      */
     private boolean lastRecordCopied(TopicPartition tp, long sourceEnd, long targetEnd) {
-        var last = admins.tails().lastDataRecord(ProxyConfig.SOURCE, tp, sourceEnd);
-        return last == null || admins.tails().holdsCopyOf(ProxyConfig.TARGET, tp, targetEnd, last);
+        var last = admins.tails().lastCommittedRecord(ProxyConfig.SOURCE, tp, sourceEnd);
+        return last == null || admins.tails().holdsCopyOf(ProxyConfig.TARGET, false, tp, targetEnd, last);
     }
 
     /**

@@ -24,10 +24,12 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.mirror.Checkpoint;
@@ -120,6 +122,63 @@ class EmbeddedMirrorMakerTest {
                 mm.close(); // a second close is a no-op
             }
             Await.until("MirrorMaker's threads to end", Duration.ofSeconds(30), () -> newThreads(threadsBefore), List::isEmpty);
+        }
+    }
+
+    /**
+     * A transaction the source aborted must not appear on the target. MM2's source consumer reads
+     * read_uncommitted unless told otherwise, and copies as plain records (which every consumer on
+     * the target then reads) whatever an aborted transaction wrote: a Kafka Streams application
+     * whose transaction aborted on the source and was processed again then has its output twice
+     * on the target after a switch.
+     */
+    @Test
+    void copiesWhatTransactionsCommittedAndNothingTheyAborted(@Brokers(name = "source") EmbeddedKafkaCluster source,
+                                                             @Brokers(name = "target") EmbeddedKafkaCluster target) throws Exception {
+        String topic = Clients.unique("mm2-txn");
+        try (Admin sourceAdmin = Clients.admin(source.bootstrapServers())) {
+            sourceAdmin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (KafkaProducer<String, String> producer = Clients.producer(source.bootstrapServers(),
+            Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, Clients.unique("mm2-txn-writer")))) {
+            producer.initTransactions();
+            transaction(producer, topic, List.of("committed-1", "committed-2"), true);
+            transaction(producer, topic, List.of("aborted-1", "aborted-2", "aborted-3"), false);
+            transaction(producer, topic, List.of("committed-3"), true);
+        }
+        EmbeddedMirrorMaker mm = EmbeddedMirrorMaker.start("source", source.bootstrapServers(), "target", target.bootstrapServers(),
+            Pattern.quote(topic), "none", Map.of());
+        try {
+            List<String> onTarget = new ArrayList<>();
+            try (KafkaConsumer<String, String> consumer = Clients.consumer(target.bootstrapServers(), null,
+                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+                TopicPartition tp = new TopicPartition(topic, 0);
+                Await.until("the last committed record on the target", DEADLINE, () -> {
+                    if (consumer.assignment().isEmpty()) {
+                        if (consumer.partitionsFor(topic, Duration.ofSeconds(5)).isEmpty()) {
+                            return false;
+                        }
+                        consumer.assign(List.of(tp));
+                        consumer.seekToBeginning(List.of(tp));
+                    }
+                    consumer.poll(Duration.ofMillis(100)).forEach(r -> onTarget.add(r.value()));
+                    return onTarget.contains("committed-3");
+                });
+            }
+            assertEquals(List.of("committed-1", "committed-2", "committed-3"), onTarget);
+        } finally {
+            mm.close();
+        }
+    }
+
+    private static void transaction(KafkaProducer<String, String> producer, String topic, List<String> values, boolean commit) {
+        producer.beginTransaction();
+        values.forEach(v -> producer.send(new ProducerRecord<>(topic, 0, v, v)));
+        producer.flush();
+        if (commit) {
+            producer.commitTransaction();
+        } else {
+            producer.abortTransaction();
         }
     }
 

@@ -81,7 +81,7 @@ class WaveAbortTest {
             // The scorecard shows the same verdicts, as JSON and as text.
             JsonNode card = json(proxy.send("GET", "/waves/gated/scorecard", null, Map.of()));
             assertEquals(false, card.get("ready").asBoolean());
-            assertEquals(10, card.get("gates").size());
+            assertEquals(11, card.get("gates").size());
             HttpResponse<String> text = proxy.send("GET", "/waves/gated/scorecard?format=text", null, Map.of());
             assertEquals(200, text.statusCode());
             assertTrue(text.body().contains("groups-in-wave") && text.body().contains("FAIL") && text.body().contains("to do:"),
