@@ -13,9 +13,9 @@ import io.cutover.proxy.server.testkit.Await;
 import io.cutover.proxy.server.testkit.FaultRelays;
 import io.cutover.proxy.server.testkit.KafkaProcessCluster;
 import io.cutover.proxy.server.testkit.Clients;
-import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.MirrorMakerProcess;
 import io.cutover.proxy.server.testkit.ProxyProcess;
+import io.cutover.proxy.server.testkit.ScriptConsumer;
 import io.cutover.proxy.server.testkit.ScriptProducer;
 import io.cutover.proxy.server.testkit.Topics;
 import io.cutover.proxy.server.testkit.WaveWorkload;
@@ -51,13 +51,13 @@ import org.junit.jupiter.api.Tag;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A fault-injection soak of wave switches and rollbacks under load, with a scoreboard.
  *
- * <p>Given a source and a target cluster (one broker each: the shared clusters of the test kit),
- * MirrorMaker 2 as a separate process and the proxy as a separate process (so it can be killed),
+ * <p>Given a source and a target cluster ({@code soak.brokers} each, 3 unless told, every broker a
+ * process of its own so that one can be killed), MirrorMaker 2 as a separate process and the proxy
+ * as a separate process (so it can be killed),
  * and under load through the proxy: Java idempotent producers, a Java transactional producer, a
  * classic and a KIP-848 consumer group. When {@code soak.switches} switches and {@code
  * soak.rollbacks} rollbacks run, each with a fault drawn from a seeded random source ({@code
@@ -73,10 +73,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * which therefore must hold every acknowledged record. Prints SOAK-SCOREBOARD and SOAK-PAUSES lines
  * and writes them to {@code target/soak/scoreboard-SEED.txt}. Run the long one with
  * {@code benchmarks/soak/run.sh}. Besides the Java clients, idempotent kafkajs and librdkafka
- * producers ({@link ScriptProducer}) write a topic of the hot wave and are scored the same way.
+ * producers ({@link ScriptProducer}) write a topic of the hot wave and are scored the same way, and
+ * kafkajs and librdkafka classic group members ({@link ScriptConsumer}) read the hot topic in groups
+ * of the hot wave, scored (and asserted by the known-bug variant) like the Java groups.
  */
 @Tag("soak")
-@ExtendWith(KafkaClusterExtension.class)
 class SoakTest {
     /** Where a switch or rollback can be cut (the failpoints after "switch." / "rollback."), in step order. */
     private static final List<String> CRASH_POINTS =
@@ -107,8 +108,8 @@ class SoakTest {
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.MINUTES) // the long soak (50 switches with restarts of JVMs); every wait inside has its own deadline
-    void switchesAndRollbacksUnderFaultsLoseNothingWriteNothingTwiceAndKeepOrder(EmbeddedKafkaCluster source) throws Exception {
-        soak(source, false);
+    void switchesAndRollbacksUnderFaultsLoseNothingWriteNothingTwiceAndKeepOrder() throws Exception {
+        soak(false);
     }
 
     /**
@@ -122,33 +123,34 @@ class SoakTest {
     @Test
     @Tag("known-bug")
     @Timeout(value = 90, unit = TimeUnit.MINUTES)
-    void bothGroupsReadEveryAcknowledgedRecordAcrossSwitchesAndRollbacks(EmbeddedKafkaCluster source) throws Exception {
-        soak(source, true);
+    void bothGroupsReadEveryAcknowledgedRecordAcrossSwitchesAndRollbacks() throws Exception {
+        soak(true);
     }
 
     /**
      * Runs the soak, prints and writes the scoreboard (the groups' rows included), and asserts the
      * producers' guarantees; with {@code groupsMustReadEverything}, the groups' too.
      */
-    private void soak(EmbeddedKafkaCluster sharedSource, boolean groupsMustReadEverything) throws Exception {
-        // soak.brokers per cluster (3 unless told): a source of its own in this JVM (the shared one has a single broker),
-        // and a target whose brokers are processes (so one can be killed with SIGKILL), each reached (by the proxy,
-        // MirrorMaker 2 and the test's readers alike) only through a relay of its own that can cut it off: each broker
-        // advertises its relay's port to clients, and replicates with the others directly.
+    private void soak(boolean groupsMustReadEverything) throws Exception {
+        // soak.brokers per cluster (3 unless told), each broker a process of its own (so one can be killed with SIGKILL).
+        // The target's brokers are reached (by the proxy, MirrorMaker 2 and the test's readers alike) only through a relay
+        // each that can cut it off: each advertises its relay's port to clients, and replicates with the others directly.
         int brokers = Integer.getInteger("soak.brokers", 3);
+        KafkaProcessCluster.Plan sourcePlan = new KafkaProcessCluster.Plan(brokers);
         KafkaProcessCluster.Plan plan = new KafkaProcessCluster.Plan(brokers);
-        try (EmbeddedKafkaCluster ownSource = brokers > 1 ? EmbeddedKafkaCluster.start("soak-source", brokers, Map.of()) : null;
-             FaultRelays relays = FaultRelays.start(brokers)) {
+        try (FaultRelays relays = FaultRelays.start(brokers)) {
             for (int id = 1; id <= brokers; id++) {
                 relays.relay(id).forwardTo("127.0.0.1:" + plan.externalPort(id));
             }
-            try (KafkaProcessCluster target = KafkaProcessCluster.start("soak-target", plan, id -> relays.relay(id).address(), Map.of())) {
-                soak(ownSource != null ? ownSource : sharedSource, target, relays, groupsMustReadEverything);
+            try (KafkaProcessCluster source = KafkaProcessCluster.start("soak-source", sourcePlan,
+                     id -> "127.0.0.1:" + sourcePlan.externalPort(id), Map.of());
+                 KafkaProcessCluster target = KafkaProcessCluster.start("soak-target", plan, id -> relays.relay(id).address(), Map.of())) {
+                soak(source, target, relays, groupsMustReadEverything);
             }
         }
     }
 
-    private void soak(EmbeddedKafkaCluster source, KafkaProcessCluster target, FaultRelays relay, boolean groupsMustReadEverything)
+    private void soak(KafkaProcessCluster source, KafkaProcessCluster target, FaultRelays relay, boolean groupsMustReadEverything)
         throws Exception {
         int switches = Integer.getInteger("soak.switches", 6);
         int rollbacks = Integer.getInteger("soak.rollbacks", 2);
@@ -201,11 +203,15 @@ class SoakTest {
         Files.createDirectories(out);
         List<String> report = new ArrayList<>();
         report.add("SOAK seed=" + seed + " switches=" + switches + " rollbacks=" + rollbacks + " " + faults + " cores="
-            + Runtime.getRuntime().availableProcessors() + " clusters=" + target.size() + " brokers each (the target's processes, each behind a "
+            + Runtime.getRuntime().availableProcessors() + " clusters=" + target.size() + " brokers each (processes; the target's each behind a "
             + "fault relay), MirrorMaker 2 and "
             + "proxy as processes; non-Java producers " + scriptKinds + "; Kafka Streams exactly_once_v2 " + withStreams);
 
         List<ScriptProducer> scripts = new ArrayList<>();
+        // kafkajs and librdkafka classic group members read the hot topic, each kind in a group of its own, in the hot wave.
+        List<ScriptConsumer> scriptGroups = new ArrayList<>();
+        List<String> hotGroups = new ArrayList<>(List.of(classic, modern));
+        scriptKinds.forEach(k -> hotGroups.add(prefix + "-" + k.name().toLowerCase() + "-group"));
         boolean diskFaults = switchFaults.contains(Fault.STATE_DISK_FULL) || rollbackFaults.contains(Fault.STATE_DISK_FULL);
         try (SmallDisk disk = diskFaults ? SmallDisk.mount(64L << 20) : null;
              MirrorMakerProcess mm = MirrorMakerProcess.start(source.bootstrapServers(), relay.addresses(), prefix + "-.*");
@@ -218,6 +224,7 @@ class SoakTest {
              TransactionalLoad txn = new TransactionalLoad(proxy.bootstrapServers(), txnTopic, prefix + "-txn-id");
              WaveWorkload groups = new WaveWorkload(proxy.bootstrapServers(), hot);
              AutoCloseable stopScripts = () -> scripts.forEach(ScriptProducer::close);
+             AutoCloseable stopScriptGroups = () -> scriptGroups.forEach(ScriptConsumer::close);
              SequencedProducer streamsFeeder = withStreams
                  ? new SequencedProducer(proxy.bootstrapServers(), "idem-streams-feed", List.of(streamsIn), 10) : null;
              KafkaStreams streams = withStreams ? StreamsExactlyOnceWaveTest.upperCase(proxy.bootstrapServers(), streamsApp, streamsIn,
@@ -236,16 +243,19 @@ class SoakTest {
             groups.consume(classic, "classic").consume(modern, "consumer");
             for (ScriptProducer.Kind kind : scriptKinds) {
                 scripts.add(ScriptProducer.start(kind, proxy.bootstrapServers(), polyglot, PARTITIONS, kind.name().toLowerCase() + "-idem"));
+                scriptGroups.add(ScriptConsumer.start(kind, proxy.bootstrapServers(), hot, prefix + "-" + kind.name().toLowerCase() + "-group",
+                    kind.name().toLowerCase() + "-member"));
             }
             Await.until("load through the proxy: producers acknowledged, transactions committed, both groups reading",
                 Duration.ofSeconds(90), () -> hotWriter.ackedCount() > 100 && coldWriter.ackedCount() > 50 && txn.committedCount() > 5
                     && !groups.consumed(classic).isEmpty() && !groups.consumed(modern).isEmpty()
                     && scripts.stream().allMatch(c -> c.ackedCount() > 20 || !c.errors().isEmpty())
+                    && scriptGroups.stream().allMatch(c -> !c.consumed().isEmpty() || !c.errors().isEmpty())
                     && (streams == null || streamsFeeder.ackedCount() > 50 && !log(source, streamsOut, true).values().stream()
                         .allMatch(List::isEmpty)));
             scripts.forEach(c -> assertEquals(List.of(), c.errors(), c.kind() + " reported errors"));
 
-            create(proxy, "hot", List.of(hot, txnTopic, polyglot), List.of(classic, modern));
+            create(proxy, "hot", List.of(hot, txnTopic, polyglot), hotGroups);
             for (int i = 0; i < coldWaves; i++) {
                 create(proxy, "cold" + i, List.of(cold.get(i)), List.of());
             }
@@ -272,7 +282,7 @@ class SoakTest {
                     awaitReady(proxy, op.wave());
                 }
                 long before = System.nanoTime();
-                String outcome = run(proxy, mm, relay, target, disk, failpoints, op, fault, point, cutOff, reports);
+                String outcome = run(proxy, mm, relay, source, target, disk, failpoints, op, fault, point, cutOff, reports);
                 long after = System.nanoTime();
                 outcomes.merge(fault + ":" + outcome.split(" ")[0], 1, Integer::sum);
                 if (op.rollback()) {
@@ -316,9 +326,10 @@ class SoakTest {
             Set<String> hotAcked = hotWriter.ackedKeys(hot);
             String consumedEverything = null;
             try {
-                Await.until("both groups read every acknowledged record of " + hot, Duration.ofSeconds(groupsMustReadEverything ? 180 : 30),
+                Await.until("every group read every acknowledged record of " + hot, Duration.ofSeconds(groupsMustReadEverything ? 180 : 30),
                     () -> Set.copyOf(groups.consumed(classic)).containsAll(hotAcked)
-                        && Set.copyOf(groups.consumed(modern)).containsAll(hotAcked));
+                        && Set.copyOf(groups.consumed(modern)).containsAll(hotAcked)
+                        && scriptGroups.stream().allMatch(c -> Set.copyOf(c.consumed()).containsAll(hotAcked)));
             } catch (AssertionError timedOut) {
                 consumedEverything = timedOut.getMessage(); // scored below, asserted after the scoreboard is printed
             }
@@ -356,11 +367,19 @@ class SoakTest {
             }
             Score classicScore = Score.consumer("java-classic-group", hotAcked, groups.consumed(classic), hotOnSource, leftBehindBelow);
             Score modernScore = Score.consumer("java-kip848-group", hotAcked, groups.consumed(modern), hotOnSource, leftBehindBelow);
+            List<Score> groupScores = new ArrayList<>(List.of(classicScore, modernScore));
+            for (ScriptConsumer c : scriptGroups) {
+                c.stop(Duration.ofSeconds(60));
+                Score score = Score.consumer(c.kind().name().toLowerCase() + "-classic-group", hotAcked, c.consumed(), hotOnSource,
+                    leftBehindBelow);
+                score.restarts = c.restarts();
+                groupScores.add(score);
+            }
             double maxPause = reports.stream().mapToDouble(r -> r.path("writePauseMs").asDouble()).max().orElse(0);
             List<Score> producerScores = new ArrayList<>(List.of(idempotent, transactional));
             producerScores.addAll(scriptScores);
             List<Score> all = new ArrayList<>(producerScores);
-            all.addAll(List.of(classicScore, modernScore));
+            all.addAll(groupScores);
             if (streamsScore != null) {
                 all.add(streamsScore);
             }
@@ -370,6 +389,11 @@ class SoakTest {
             for (ScriptProducer c : scripts) {
                 List<String> errors = c.errors();
                 report.add("SOAK-SCOREBOARD " + c.kind().name().toLowerCase() + " errors=" + errors.size()
+                    + (errors.isEmpty() ? "" : " first=" + errors.get(0).lines().findFirst().orElse("")));
+            }
+            for (ScriptConsumer c : scriptGroups) {
+                List<String> errors = c.errors();
+                report.add("SOAK-SCOREBOARD " + c.kind().name().toLowerCase() + "-group errors=" + errors.size()
                     + (errors.isEmpty() ? "" : " first=" + errors.get(0).lines().findFirst().orElse("")));
             }
             report.add("SOAK-SCOREBOARD transactional: committed=" + txn.committedKeys().size() + " aborted=" + txn.abortedKeys().size()
@@ -412,6 +436,7 @@ class SoakTest {
                     assertEquals(KafkaStreams.State.RUNNING, streams.state(), "the Streams application runs");
                     assertEquals(0, streamsScore.lost, "input records whose output is not on the target: " + streamsScore.examples);
                     assertEquals(0, streamsScore.reorderings, "outputs out of order: " + streamsScore.examples);
+                    assertEquals(0, streamsScore.duplicates, "inputs processed twice, both outputs committed: " + streamsScore.examples);
                 }
             }
             for (Score s : producerScores) {
@@ -428,7 +453,10 @@ class SoakTest {
                 assertEquals(0, producerScores.stream().mapToLong(s -> s.replicationDuplicates).sum(), "copies repeated on the target");
             }
             assertEquals(Set.of(), abortedVisible, "aborted transactions' records visible to read_committed on either cluster");
-            for (Score s : groupsMustReadEverything ? List.of(classicScore, modernScore) : List.<Score>of()) {
+            for (ScriptConsumer c : groupsMustReadEverything ? scriptGroups : List.<ScriptConsumer>of()) {
+                assertEquals(List.of(), c.errors(), c.kind() + " group member reported errors");
+            }
+            for (Score s : groupsMustReadEverything ? groupScores : List.<Score>of()) {
                 assertEquals(0, s.lost, s.name + ": acknowledged records never read " + s.examples);
                 assertEquals(0, s.reorderings, s.name + ": records read out of order " + s.examples);
             }
@@ -461,11 +489,13 @@ class SoakTest {
     /**
      * The Streams application's row: each acknowledged input record ("partition:value") must have its
      * output ("partition:VALUE", same key, so same partition) committed on the target, where every
-     * wave ends. Output committed more than once (processed again after offsets carried with
-     * translation slack, or copied again by a restarted MirrorMaker 2) is counted as duplicates:
-     * exactly-once holds within one cluster, and the switch reports how many it may re-deliver.
+     * wave ends. An output on the target more than once is told apart by its processing id (a header
+     * the application stamps anew each time it processes an input, which MirrorMaker 2's copies keep):
+     * two ids, the application processed the input twice and committed both, a duplicate (exactly-once
+     * broken across the switch); one id twice, a restarted MM2 copied the output again, counted apart
+     * as the producers' repeated copies are.
      */
-    private static Score streamsScore(Set<String> inputAcked, EmbeddedKafkaCluster source, KafkaProcessCluster target, String output) {
+    private static Score streamsScore(Set<String> inputAcked, KafkaProcessCluster source, KafkaProcessCluster target, String output) {
         Set<String> expected = new java.util.HashSet<>();
         inputAcked.forEach(k -> expected.add(k.toUpperCase()));
         Map<Integer, List<String>> onTarget = new HashMap<>();
@@ -485,19 +515,57 @@ class SoakTest {
                 + missing.stream().limit(10).toList());
         }
         Score s = new Score("java-streams-exactly-once-v2");
-        s.addLogs(expected, log(source, output, true), onTarget);
-        // Score.addLogs counts a record on both clusters as MirrorMaker 2's copy; for the application's output a second
-        // copy on the target is also the application processing it again: counted here as duplicates.
-        s.duplicates += s.replicationDuplicates;
+        Map<Integer, List<String>> sourceLog = log(source, output, true);
+        s.addLogs(expected, sourceLog, onTarget);
+        // addLogs took every output once on the source and more than once on the target for MM2's copies.
+        Map<String, Integer> onSource = Score.counts(sourceLog);
+        Map<String, List<String>> ids = processingIds(target, output);
         s.replicationDuplicates = 0;
+        for (String key : expected) {
+            List<String> copies = ids.getOrDefault(key, List.of());
+            if (onSource.getOrDefault(key, 0) != 1 || copies.size() < 2) {
+                continue; // none, once, or already counted by addLogs
+            }
+            if (new java.util.HashSet<>(copies).size() > 1) {
+                s.duplicates++;
+                s.example("processed twice " + key + " (" + copies.size() + " copies on the target from " + new java.util.HashSet<>(copies).size()
+                    + " processings)");
+            } else {
+                s.replicationDuplicates++;
+            }
+        }
         return s;
     }
 
-    private static List<Fault> faults(String property, String defaults, int targetBrokers) {
+    /** Per output ("partition:value"), the processing ids of its copies on {@code cluster}, read_committed. */
+    private static Map<String, List<String>> processingIds(KafkaProcessCluster cluster, String topic) {
+        Map<String, List<String>> out = new HashMap<>();
+        try (KafkaConsumer<String, String> c = Clients.consumer(cluster.bootstrapServers(), null,
+            Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000))) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                tps.add(new TopicPartition(topic, p));
+            }
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> ends = c.endOffsets(tps);
+            Await.until("read " + topic + "'s processing ids to its end on " + cluster.name(), Duration.ofSeconds(120), () -> {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    org.apache.kafka.common.header.Header h = r.headers().lastHeader(StreamsExactlyOnceWaveTest.PROCESSING_ID);
+                    out.computeIfAbsent(r.partition() + ":" + r.value(), k -> new ArrayList<>())
+                        .add(h == null ? "none" : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+                return tps.stream().allMatch(tp -> c.position(tp) >= ends.get(tp));
+            });
+        }
+        return out;
+    }
+
+    private static List<Fault> faults(String property, String defaults, int brokersPerCluster) {
         List<Fault> faults = java.util.Arrays.stream(System.getProperty(property, defaults).split(",")).map(String::trim)
             .map(Fault::valueOf).toList();
-        if (faults.contains(Fault.BROKER_KILL) && targetBrokers < 3) {
-            System.out.println("SOAK without BROKER_KILL: the target has " + targetBrokers + " broker(s); killing one needs 3");
+        if (faults.contains(Fault.BROKER_KILL) && brokersPerCluster < 3) {
+            System.out.println("SOAK without BROKER_KILL: the clusters have " + brokersPerCluster + " broker(s) each; killing one needs 3");
             faults = faults.stream().filter(f -> f != Fault.BROKER_KILL).toList();
         }
         if (faults.contains(Fault.STATE_DISK_FULL) && !SmallDisk.available()) {
@@ -562,7 +630,8 @@ class SoakTest {
         return all;
     }
 
-    private static String run(ProxyProcess proxy, MirrorMakerProcess mm, FaultRelays relay, KafkaProcessCluster target, SmallDisk disk,
+    private static String run(ProxyProcess proxy, MirrorMakerProcess mm, FaultRelays relay, KafkaProcessCluster source,
+                              KafkaProcessCluster target, SmallDisk disk,
                               Path failpoints, Op op, Fault fault,
                               String point, CutOff cutOff, List<JsonNode> reports) throws Exception {
         String path = "/waves/" + op.wave() + "/" + op.verb();
@@ -642,14 +711,16 @@ class SoakTest {
                 return answeredOrRetried(proxy, r, op, path, body, reports, "with the target's connections reset");
             }
             case BROKER_KILL -> {
-                // One of the target's brokers killed with SIGKILL within the operation's first 300 ms and started
+                // One broker of either cluster killed with SIGKILL within the operation's first 300 ms and started
                 // again on its log directory 2 to 6 s later: its partitions' leadership moves, and the proxy, MM2 and
                 // the clients follow it; replication factor 3, min.insync.replicas 2, so nothing acknowledged is lost.
-                int victim = 1 + cutOff.forMs() % target.size(); // drawn from the seed with the timing
-                HttpResponse<String> r = sendDuring(proxy, path, body, cutOff, "broker-kill", () -> target.kill(victim),
-                    () -> target.restart(victim));
-                target.awaitBrokers(target.size());
-                return answeredOrRetried(proxy, r, op, path, body, reports, "with target broker " + victim + " killed");
+                int drawn = cutOff.forMs() % (source.size() + target.size()); // drawn from the seed with the timing
+                KafkaProcessCluster cluster = drawn < source.size() ? source : target;
+                int victim = 1 + drawn % cluster.size();
+                HttpResponse<String> r = sendDuring(proxy, path, body, cutOff, cluster.name() + "-broker-kill", () -> cluster.kill(victim),
+                    () -> cluster.restart(victim));
+                cluster.awaitBrokers(cluster.size());
+                return answeredOrRetried(proxy, r, op, path, body, reports, "with " + cluster.name() + " broker " + victim + " killed");
             }
             case STATE_DISK_FULL -> {
                 // The proxy's state disk full (every journal, route and wave write refused with "No space left on

@@ -37,7 +37,11 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -123,8 +127,32 @@ class StreamsExactlyOnceWaveTest {
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
         StreamsBuilder b = new StreamsBuilder();
-        b.<String, String>stream(input).mapValues(v -> v.toUpperCase()).to(output);
+        b.<String, String>stream(input).processValues(UpperCaseWithProcessingId::new).to(output);
         return new KafkaStreams(b.build(), p);
+    }
+
+    /** The header each output carries: an id of its own per processing, kept by MirrorMaker 2's copies. */
+    static final String PROCESSING_ID = "processing-id";
+
+    /**
+     * Upper-cases the value and stamps the output with a new {@link #PROCESSING_ID}: an input processed
+     * twice (each time committed) gives two outputs with different ids, while a replicator's second
+     * copy of one output carries the same id. Tells an application's duplicates from MM2's.
+     */
+    private static final class UpperCaseWithProcessingId implements FixedKeyProcessor<String, String, String> {
+        private FixedKeyProcessorContext<String, String> context;
+
+        @Override
+        public void init(FixedKeyProcessorContext<String, String> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(FixedKeyRecord<String, String> record) {
+            RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+            headers.add(PROCESSING_ID, java.util.UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            context.forward(record.withValue(record.value().toUpperCase()).withHeaders(headers));
+        }
     }
 
     /** Every committed value of {@code topic}, from the start to the end, through a read_committed consumer. */

@@ -1,0 +1,48 @@
+// A kafkajs consumer group member for the soak: reads one topic from the beginning through the
+// proxy only, committing as it goes (kafkajs commits after each batch), until a stop file appears.
+//
+// Usage: node soak_consumer.js BOOTSTRAP TOPIC GROUP NAME STOP_FILE EVENTS_FILE
+// EVENTS_FILE gets JSON lines: {"read": ["partition:value", ...]} per batch, in the order read (a
+// record read again after a rebalance is reported again), {"restart": "..."} when kafkajs restarts
+// the consumer after a crash it retries, {"error": "..."} for one it does not, and {"done": true}.
+const fs = require('fs');
+const { Kafka, logLevel } = require('kafkajs');
+
+const [bootstrap, topic, groupId, name, stopFile, eventsFile] = process.argv.slice(2);
+const emit = (obj) => fs.appendFileSync(eventsFile, JSON.stringify(obj) + '\n');
+const stopped = () => fs.existsSync(stopFile);
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const kafka = new Kafka({
+  clientId: name,
+  brokers: [bootstrap],
+  logLevel: logLevel.NOTHING,
+  retry: { retries: 60, initialRetryTime: 100, maxRetryTime: 2000 },
+});
+
+async function main() {
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 20000, heartbeatInterval: 1000 });
+  consumer.on(consumer.events.CRASH, (ev) => {
+    const what = String(ev.payload.error && ev.payload.error.stack ? ev.payload.error.stack : ev.payload.error);
+    emit(ev.payload.restart ? { restart: what } : { error: 'consumer crash: ' + what });
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      if (batch.messages.length > 0) {
+        emit({ read: batch.messages.map((m) => `${batch.partition}:${m.value.toString()}`) });
+      }
+    },
+  });
+  while (!stopped()) {
+    await pause(50);
+  }
+  await consumer.disconnect();
+  emit({ done: true });
+}
+
+main().catch((err) => {
+  emit({ error: 'fatal: ' + (err && err.stack ? err.stack : String(err)) });
+  process.exit(1);
+});
