@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The long fault-injection soak of wave switches: SoakTest (proxy-server, tag "soak") with 50 switches
 # and 10 rollbacks instead of the default build's 6 and 2. Real KRaft clusters of three brokers each
-# (the source in the test JVM, the target as broker processes, each behind a fault relay), MirrorMaker 2
-# and the proxy as separate processes; under load Java idempotent and transactional producers, a
-# classic and a KIP-848 group, kafkajs and librdkafka idempotent producers, and a Kafka Streams
+# (every broker a process of its own, the target's each behind a fault relay), MirrorMaker 2 and the
+# proxy as separate processes; under load Java idempotent and transactional producers, a classic and a
+# KIP-848 group, kafkajs and librdkafka idempotent producers and classic groups, and a Kafka Streams
 # application on exactly_once_v2; a fault drawn per switch from a seeded random source. Prints the
 # scoreboard (lost, written twice, out of order, client restarts, write pause, client stall per client
 # type) and the pause breakdown, and fails if anything acknowledged was lost, written twice or reordered.

@@ -350,6 +350,19 @@ class SoakTest {
             Score transactional = new Score("java-transactional-producer");
             transactional.addLogs(txn.committedKeys(), log(source, txnTopic, true), log(target, txnTopic, true));
             transactional.restarts = txn.restarts();
+            if (transactional.lost > 0) {
+                // Where did they go: written but never committed (past a partition's last stable offset), or nowhere?
+                Map<String, Integer> sourceAll = Score.counts(log(source, txnTopic, false));
+                Map<String, Integer> targetAll = Score.counts(log(target, txnTopic, false));
+                Set<String> lostKeys = new java.util.TreeSet<>(txn.committedKeys());
+                lostKeys.removeAll(flatten(log(target, txnTopic, true)));
+                for (String k : lostKeys) {
+                    System.out.println("SOAK-TXN-LOST " + k + " read_uncommitted: source " + sourceAll.getOrDefault(k, 0) + "x, target "
+                        + targetAll.getOrDefault(k, 0) + "x");
+                }
+                System.out.println("SOAK-TXN-LOST source: " + openTransactions(source.bootstrapServers(), txnTopic));
+                System.out.println("SOAK-TXN-LOST target: " + openTransactions(target.bootstrapServers(), txnTopic));
+            }
             transactional.maxStallMs = txn.maxTransactionMs();
             Set<String> abortedVisible = new java.util.HashSet<>(txn.abortedKeys());
             // On the target too: a replicator reading read_uncommitted copies aborted records as ordinary ones.
@@ -535,6 +548,30 @@ class SoakTest {
             }
         }
         return s;
+    }
+
+    /** Per partition: the end offset, the last stable offset, and the producers with a transaction open there. */
+    private static String openTransactions(String bootstrap, String topic) {
+        StringBuilder out = new StringBuilder();
+        try (Admin admin = Clients.admin(bootstrap)) {
+            for (int p = 0; p < PARTITIONS; p++) {
+                TopicPartition tp = new TopicPartition(topic, p);
+                long end = admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get().get(tp).offset();
+                long stable = admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()),
+                    new org.apache.kafka.clients.admin.ListOffsetsOptions(org.apache.kafka.common.IsolationLevel.READ_COMMITTED))
+                    .all().get().get(tp).offset();
+                out.append(tp).append(" end=").append(end).append(" stable=").append(stable);
+                admin.describeProducers(List.of(tp)).partitionResult(tp).get().activeProducers().stream()
+                    .filter(ps -> ps.currentTransactionStartOffset().isPresent())
+                    .forEach(ps -> out.append(" open{producerId=").append(ps.producerId()).append(" epoch=").append(ps.producerEpoch())
+                        .append(" from=").append(ps.currentTransactionStartOffset().getAsLong()).append(" lastSequence=")
+                        .append(ps.lastSequence()).append('}'));
+                out.append("; ");
+            }
+        } catch (Exception e) {
+            out.append("(").append(e).append(")");
+        }
+        return out.toString();
     }
 
     /** Per output ("partition:value"), the processing ids of its copies on {@code cluster}, read_committed. */
