@@ -439,6 +439,7 @@ public final class ProxyServer implements AutoCloseable {
         WaveSwitcher switcher = new WaveSwitcher(routes, transactionGuard, fences, connections, topicIds, clusterAdmins, mapping,
             offsetSyncs, w.reverseMapping().equals("identity"), w.fenceTimeout(), w.fenceMaxBytes(), inventory,
             routing.openTransactions()::isOpen);
+        switcher.learnTransactionsFrom(routing.openTransactions());
         if (config.twoClusters()) {
             switcher.readFirstSequencesInto(routing.producers());
             if (fleet != null) {

@@ -198,6 +198,34 @@ public final class ClusterAdmins implements AutoCloseable {
         return get(admin(cluster).describeClientQuotas(ClientQuotaFilter.all()).entities(), "describe client quotas on " + cluster);
     }
 
+    /** Coordinator states of a transaction that has begun and not yet completed. */
+    private static final List<org.apache.kafka.clients.admin.TransactionState> IN_PROGRESS = List.of(
+        org.apache.kafka.clients.admin.TransactionState.ONGOING, org.apache.kafka.clients.admin.TransactionState.PREPARE_COMMIT,
+        org.apache.kafka.clients.admin.TransactionState.PREPARE_ABORT);
+
+    /**
+     * The transactions in progress on {@code cluster}'s coordinators whose transactional id passes
+     * {@code ids}, each with the topics its coordinator has in it (none for one that so far only
+     * wrote group offsets).
+     */
+    public Map<String, Set<String>> transactionsInProgress(String cluster, java.util.function.Predicate<String> ids) {
+        List<String> wanted = get(admin(cluster).listTransactions(new org.apache.kafka.clients.admin.ListTransactionsOptions()
+            .filterStates(IN_PROGRESS)).all(), "list transactions on " + cluster).stream()
+            .map(org.apache.kafka.clients.admin.TransactionListing::transactionalId).filter(ids).toList();
+        Map<String, Set<String>> out = new java.util.TreeMap<>();
+        if (wanted.isEmpty()) {
+            return out;
+        }
+        get(admin(cluster).describeTransactions(wanted).all(), "describe transactions on " + cluster).forEach((id, d) -> {
+            if (IN_PROGRESS.contains(d.state())) {
+                Set<String> topics = new java.util.TreeSet<>();
+                d.topicPartitions().forEach(tp -> topics.add(tp.topic()));
+                out.put(id, topics);
+            }
+        });
+        return out;
+    }
+
     /** The names of the (non-internal) topics on {@code cluster}. */
     public Set<String> topicNames(String cluster) {
         return get(admin(cluster).listTopics().names(), "list topics on " + cluster);

@@ -21,6 +21,7 @@ final class FenceSteps {
     private static final long POLL_NANOS = 2_000_000L;
     /** How often connections held at a transaction boundary look at their request again. */
     private static final long RECONSIDER_NANOS = 20_000_000L;
+    private static final long WHILE_WAITING_NANOS = 1_000_000_000L;
 
     private final RouteChangeGuard transactionGuard;
     private final LiveConnections connections;
@@ -59,7 +60,13 @@ final class FenceSteps {
      * their request again now and then, in case it belongs to a transaction begun meanwhile.
      */
     String awaitTransactionsEnded(RouteTable current, RouteTable next, WriteFence fence) {
+        return awaitTransactionsEnded(current, next, fence, () -> { });
+    }
+
+    /** As above; {@code whileWaiting} runs about once a second while transactions are still open. */
+    String awaitTransactionsEnded(RouteTable current, RouteTable next, WriteFence fence, Runnable whileWaiting) {
         java.util.concurrent.CompletableFuture<java.util.Optional<String>> admitted = transactionGuard.admit(current, next).toCompletableFuture();
+        long nextWhileWaiting = System.nanoTime() + WHILE_WAITING_NANOS;
         try {
             while (true) {
                 try {
@@ -68,6 +75,14 @@ final class FenceSteps {
                 } catch (java.util.concurrent.TimeoutException e) {
                     if (fence.movesTransactions()) {
                         fence.reconsider();
+                    }
+                    if (System.nanoTime() - nextWhileWaiting >= 0) {
+                        nextWhileWaiting = System.nanoTime() + WHILE_WAITING_NANOS;
+                        try {
+                            whileWaiting.run();
+                        } catch (ClusterAdmins.ClusterCallException unanswered) {
+                            // asked again a second later; the guard's own wait bounds the whole
+                        }
                     }
                 }
             }

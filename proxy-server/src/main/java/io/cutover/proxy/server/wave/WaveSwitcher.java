@@ -39,6 +39,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class WaveSwitcher {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WaveSwitcher.class);
     private static final long POLL_NANOS = 2_000_000L;
     /** How often a partition behind by its offsets is looked at record by record (see lastRecordCopied). */
     private static final long TAIL_CHECK_NANOS = 50_000_000L;
@@ -63,6 +64,7 @@ public final class WaveSwitcher {
     private final io.cutover.proxy.core.inventory.ClientInventory inventory;
     private final Predicate<String> transactionOpen;
     private FirstSequenceReader firstSequences;
+    private CoordinatorTransactions coordinatorTransactions;
 
     public WaveSwitcher(Routes routes, RouteChangeGuard transactionGuard, Fences fences, LiveConnections connections,
                         TopicIds topicIds, ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, boolean reverseIdentity,
@@ -82,6 +84,15 @@ public final class WaveSwitcher {
         this.fenceTimeout = fenceTimeout;
         this.fenceMaxBytes = fenceMaxBytes;
         this.steps = new FenceSteps(transactionGuard, connections, topicIds, fenceTimeout, fenceMaxBytes);
+    }
+
+    /**
+     * Each switch that moves transactional ids first asks the coordinators of the cluster it leaves
+     * which of them have a transaction in progress that {@code open} does not know of (one begun
+     * before this proxy started), and waits for those too (see CoordinatorTransactions).
+     */
+    public void learnTransactionsFrom(io.cutover.proxy.server.route.OpenTransactions open) {
+        this.coordinatorTransactions = new CoordinatorTransactions(admins, open, inventory);
     }
 
     /**
@@ -193,6 +204,21 @@ public final class WaveSwitcher {
             transactionOpen);
         RouteTable current = routes.current();
         RouteTable next = WaveRoutes.pointing(current, wave, transactionalIds, to);
+        Set<String> adopted = Set.of();
+        if (fence.movesTransactions() && coordinatorTransactions != null) {
+            try {
+                adopted = coordinatorTransactions.adopt(from, transactionalIds);
+            } catch (ClusterAdmins.ClusterCallException e) {
+                return aborted(report, "before the fence, asking " + from + "'s coordinators which transactions are in progress: "
+                    + e.getMessage(), null, 0, journal);
+            }
+            if (!adopted.isEmpty()) {
+                // Begun before this proxy started (or through another instance): it waits for them as for any open one.
+                report.set("transactionsInProgressAtCoordinator", JSON.valueToTree(adopted));
+                LOG.info("wave {}: waiting for {} transaction(s) in progress at {}'s coordinators that this proxy did not see begin: {}",
+                    wave.name(), adopted.size(), from, adopted);
+            }
+        }
         long boundary = System.nanoTime();
         if (fence.movesTransactions()) {
             // At the transaction boundary: the next transaction of a moving id waits at the proxy,
@@ -205,7 +231,9 @@ public final class WaveSwitcher {
         }
         // Open transactions end by themselves: wait for them before the writes are held, so they do
         // not count in the write pause (and cannot be split by it).
-        String refused = steps.awaitTransactionsEnded(current, next, fence);
+        Set<String> waitingFor = adopted;
+        String refused = steps.awaitTransactionsEnded(current, next, fence,
+            waitingFor.isEmpty() ? () -> { } : () -> coordinatorTransactions.settle(from, waitingFor));
         if (refused != null) {
             return aborted(report, "gate no-open-transactions failed: " + refused, fence.movesTransactions() ? fence : null, boundary, journal);
         }
