@@ -16,6 +16,7 @@ import io.cutover.proxy.server.testkit.Brokers;
 import io.cutover.proxy.server.testkit.Clients;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.RunningProxy;
+import io.cutover.proxy.server.testkit.TopicLog;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,11 +27,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -149,22 +148,7 @@ class AbortedTransactionsWaveTest {
 
     /** Every value a read_committed consumer reads from the topic's start to its end. */
     private static List<String> readCommitted(String bootstrap, String topic) {
-        List<String> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> c = Clients.consumer(bootstrap, null, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (int p = 0; p < PARTITIONS; p++) {
-                partitions.add(new TopicPartition(topic, p));
-            }
-            c.assign(partitions);
-            c.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = c.endOffsets(partitions);
-            Await.until("read " + topic + " to its end", Duration.ofSeconds(60), () -> {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                    out.add(r.value());
-                }
-                return partitions.stream().allMatch(tp -> c.position(tp) >= ends.get(tp));
-            });
-        }
-        return out;
+        return TopicLog.records(bootstrap, topic, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")).stream()
+            .map(ConsumerRecord::value).toList();
     }
 }

@@ -13,6 +13,7 @@ import io.cutover.proxy.server.testkit.Brokers;
 import io.cutover.proxy.server.testkit.Clients;
 import io.cutover.proxy.server.testkit.KafkaClusterExtension;
 import io.cutover.proxy.server.testkit.ProxyProcess;
+import io.cutover.proxy.server.testkit.TopicLog;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,11 +25,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -128,23 +127,9 @@ class TransactionAcrossRestartTest {
         }
     }
 
+    /** Every value a read_committed consumer reads from the topic's start to its end. */
     private static List<String> readCommitted(String bootstrap, String topic) {
-        List<String> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> c = Clients.consumer(bootstrap, null, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (int p = 0; p < WaveSwitchTest.PARTITIONS; p++) {
-                partitions.add(new TopicPartition(topic, p));
-            }
-            c.assign(partitions);
-            c.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = c.endOffsets(partitions);
-            Await.until("read " + topic + " to its end", Duration.ofSeconds(60), () -> {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                    out.add(r.value());
-                }
-                return partitions.stream().allMatch(tp -> c.position(tp) >= ends.get(tp));
-            });
-        }
-        return out;
+        return TopicLog.records(bootstrap, topic, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")).stream()
+            .map(ConsumerRecord::value).toList();
     }
 }
