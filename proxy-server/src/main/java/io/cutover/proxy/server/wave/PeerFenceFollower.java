@@ -52,6 +52,8 @@ public final class PeerFenceFollower implements AutoCloseable {
     private final ScheduledExecutorService worker;
     /** Null when producer ids are not virtual (one cluster). */
     private final FirstSequences firstSequences;
+    /** Null when not told (tests of the fence alone). */
+    private final CoordinatorTransactions coordinatorTransactions;
     /** The fence each switching instance has raised here, by that instance's id. */
     private final Map<String, Standing> standing = new ConcurrentHashMap<>();
     /** Switches whose end was read before this instance raised their fence (their raise still queued); bounded. */
@@ -67,7 +69,7 @@ public final class PeerFenceFollower implements AutoCloseable {
 
     PeerFenceFollower(FenceBoard board, Fences fences, FenceSteps steps, Routes routes, Function<String, Wave> waves,
                       ClientInventory inventory, long fenceMaxBytes, Predicate<String> transactionOpen, Duration grace,
-                      FirstSequences firstSequences) {
+                      FirstSequences firstSequences, CoordinatorTransactions coordinatorTransactions) {
         this.board = board;
         this.fences = fences;
         this.steps = steps;
@@ -78,6 +80,7 @@ public final class PeerFenceFollower implements AutoCloseable {
         this.transactionOpen = transactionOpen;
         this.grace = grace;
         this.firstSequences = firstSequences;
+        this.coordinatorTransactions = coordinatorTransactions;
         this.worker = DaemonScheduler.named("fleet-peer-fence");
     }
 
@@ -188,7 +191,16 @@ public final class PeerFenceFollower implements AutoCloseable {
         try {
             if (fence.movesTransactions()) {
                 RouteTable next = RouteTableJson.tableFromJson(post.path("next"));
-                String refused = steps.awaitTransactionsEnded(routes.current(), next, fence);
+                // A transaction begun through another instance, or before this one started, is open here too: its
+                // writes through this instance pass the boundary, and its end is learnt from its coordinator.
+                java.util.Set<String> adopted;
+                try {
+                    adopted = coordinatorTransactions == null ? java.util.Set.of() : coordinatorTransactions.adopt(from, ids);
+                } catch (ClusterAdmins.ClusterCallException e) {
+                    throw new SwitchAbort("asking " + from + "'s coordinators which transactions are in progress: " + e.getMessage());
+                }
+                String refused = steps.awaitTransactionsEnded(routes.current(), next, fence,
+                    adopted.isEmpty() ? () -> { } : () -> coordinatorTransactions.settle(from, adopted));
                 if (refused != null) {
                     throw new SwitchAbort("gate no-open-transactions failed here: " + refused);
                 }

@@ -123,7 +123,7 @@ public final class WaveSwitcher {
     /** This instance's part in the switches other instances of the fleet run, with this switcher's fences and steps. */
     public PeerFenceFollower follower(FenceBoard board, java.util.function.Function<String, Wave> waves, Duration grace) {
         return new PeerFenceFollower(board, fences, steps, routes, waves, inventory, fenceMaxBytes, transactionOpen, grace,
-            firstSequences == null ? null : firstSequences.sequences());
+            firstSequences == null ? null : firstSequences.sequences(), coordinatorTransactions);
     }
 
     /** What a switch or rollback did: whether it went through, why not, its report, and the target's ends after it. */
