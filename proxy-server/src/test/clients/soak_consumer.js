@@ -4,7 +4,8 @@
 // Usage: node soak_consumer.js BOOTSTRAP TOPIC GROUP NAME STOP_FILE EVENTS_FILE
 // EVENTS_FILE gets JSON lines: {"read": ["partition:value", ...]} per batch, in the order read (a
 // record read again after a rebalance is reported again), {"restart": "..."} when kafkajs restarts
-// the consumer after a crash it retries, {"error": "..."} for one it does not, and {"done": true}.
+// the consumer after a crash (it always does, see restartOnFailure), {"error": "..."} for a crash it
+// did not restart after, and {"done": true}.
 const fs = require('fs');
 const { Kafka, logLevel } = require('kafkajs');
 
@@ -17,7 +18,9 @@ const kafka = new Kafka({
   clientId: name,
   brokers: [bootstrap],
   logLevel: logLevel.NOTHING,
-  retry: { retries: 60, initialRetryTime: 100, maxRetryTime: 2000 },
+  // As an application would: a consumer that crashed, even on an error kafkajs does not retry
+  // (a coordinator not found for minutes while a broker is down), is started again.
+  retry: { retries: 60, initialRetryTime: 100, maxRetryTime: 2000, restartOnFailure: async () => true },
 });
 
 async function main() {

@@ -84,6 +84,8 @@ class SoakTest {
         List.of("intent", "fenced", "synced", "groups-carried", "flipped", "routes-written", "released", "wave-saved");
     private static final List<String> STEPS = List.of("writePauseMs", "drainMs", "syncMs", "carryMs", "persistMs", "flipMs", "releaseMs");
     private static final int PARTITIONS = WaveSwitchTest.PARTITIONS;
+    /** The default build's seed: 8 operations with the proxy killed in a switch and in a rollback, MM2 restarted 4 times. */
+    private static final long DEFAULT_SEED = 43;
 
     enum Fault { NONE, MIRROR_MAKER_RESTART, PROXY_KILL, TARGET_CUT_OFF, TARGET_SLOW, TARGET_RESET, STATE_DISK_FULL, BROKER_KILL }
 
@@ -154,7 +156,11 @@ class SoakTest {
         throws Exception {
         int switches = Integer.getInteger("soak.switches", 6);
         int rollbacks = Integer.getInteger("soak.rollbacks", 2);
-        long seed = Long.getLong("soak.seed", System.currentTimeMillis());
+        // The default build's short soak runs one fixed seed, so that a red build is one anyone can run again; other
+        // seeds (-Dsoak.seed=N, or "random" for the clock, as benchmarks/soak/run.sh does) explore, and what they find is
+        // in the README's known failures until fixed.
+        String seedProperty = System.getProperty("soak.seed", String.valueOf(DEFAULT_SEED));
+        long seed = seedProperty.equals("random") ? System.currentTimeMillis() : Long.parseLong(seedProperty);
         assertTrue(rollbacks >= 0 && switches > rollbacks, "soak.switches must exceed soak.rollbacks (every wave ends on the target)");
         Random random = new Random(seed);
         List<Fault> switchFaults = faults("soak.switch-faults", DEFAULT_SWITCH_FAULTS, target.size());
