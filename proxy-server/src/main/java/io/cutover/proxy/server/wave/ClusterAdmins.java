@@ -198,31 +198,48 @@ public final class ClusterAdmins implements AutoCloseable {
         return get(admin(cluster).describeClientQuotas(ClientQuotaFilter.all()).entities(), "describe client quotas on " + cluster);
     }
 
-    /** Coordinator states of a transaction that has begun and not yet completed. */
+    /**
+     * The coordinator state of a transaction a switch could split: begun and not yet ended by its
+     * producer. One preparing its commit or abort has had its EndTxn answered; its coordinator
+     * finishes it wherever the id goes next.
+     */
     private static final List<org.apache.kafka.clients.admin.TransactionState> IN_PROGRESS = List.of(
-        org.apache.kafka.clients.admin.TransactionState.ONGOING, org.apache.kafka.clients.admin.TransactionState.PREPARE_COMMIT,
-        org.apache.kafka.clients.admin.TransactionState.PREPARE_ABORT);
+        org.apache.kafka.clients.admin.TransactionState.ONGOING);
 
     /**
-     * The transactions in progress on {@code cluster}'s coordinators whose transactional id passes
-     * {@code ids}, each with the topics its coordinator has in it (none for one that so far only
-     * wrote group offsets).
+     * The transactions in progress on {@code cluster}'s coordinators of the ids in {@code exact} or
+     * starting with one of {@code prefixes}, each with the topics its coordinator has in it (none
+     * for one that so far only wrote group offsets). Exact ids are asked of their coordinators only
+     * (DescribeTransactions); prefixes need ListTransactions, which every broker must answer.
      */
-    public Map<String, Set<String>> transactionsInProgress(String cluster, java.util.function.Predicate<String> ids) {
-        List<String> wanted = get(admin(cluster).listTransactions(new org.apache.kafka.clients.admin.ListTransactionsOptions()
-            .filterStates(IN_PROGRESS)).all(), "list transactions on " + cluster).stream()
-            .map(org.apache.kafka.clients.admin.TransactionListing::transactionalId).filter(ids).toList();
+    public Map<String, Set<String>> transactionsInProgress(String cluster, Collection<String> exact, Collection<String> prefixes) {
+        Set<String> ids = new java.util.TreeSet<>(exact);
+        if (!prefixes.isEmpty()) {
+            get(admin(cluster).listTransactions(new org.apache.kafka.clients.admin.ListTransactionsOptions().filterStates(IN_PROGRESS)).all(),
+                "list transactions on " + cluster).stream().map(org.apache.kafka.clients.admin.TransactionListing::transactionalId)
+                .filter(id -> prefixes.stream().anyMatch(id::startsWith)).forEach(ids::add);
+        }
         Map<String, Set<String>> out = new java.util.TreeMap<>();
-        if (wanted.isEmpty()) {
+        if (ids.isEmpty()) {
             return out;
         }
-        get(admin(cluster).describeTransactions(wanted).all(), "describe transactions on " + cluster).forEach((id, d) -> {
+        var described = admin(cluster).describeTransactions(ids);
+        for (String id : ids) {
+            org.apache.kafka.clients.admin.TransactionDescription d;
+            try {
+                d = get(described.description(id), "describe transaction " + id + " on " + cluster);
+            } catch (ClusterCallException e) {
+                if (e.getCause() instanceof org.apache.kafka.common.errors.TransactionalIdNotFoundException) {
+                    continue; // never initialised there, or expired: nothing in progress
+                }
+                throw e;
+            }
             if (IN_PROGRESS.contains(d.state())) {
                 Set<String> topics = new java.util.TreeSet<>();
                 d.topicPartitions().forEach(tp -> topics.add(tp.topic()));
                 out.put(id, topics);
             }
-        });
+        }
         return out;
     }
 

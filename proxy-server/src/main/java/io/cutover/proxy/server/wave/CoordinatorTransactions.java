@@ -42,7 +42,7 @@ final class CoordinatorTransactions {
         if (ids.isEmpty()) {
             return adopted;
         }
-        Map<String, Set<String>> inProgress = admins.transactionsInProgress(cluster, ids::matches);
+        Map<String, Set<String>> inProgress = admins.transactionsInProgress(cluster, ids.exact(), ids.prefixes());
         inProgress.forEach((id, topics) -> {
             if (!open.isOpen(id) && open.added(id, cluster, topics, clientOf(id))) {
                 adopted.add(id);
@@ -58,7 +58,7 @@ final class CoordinatorTransactions {
         if (waiting.isEmpty()) {
             return;
         }
-        Set<String> inProgress = admins.transactionsInProgress(cluster, waiting::contains).keySet();
+        Set<String> inProgress = admins.transactionsInProgress(cluster, waiting, Set.of()).keySet();
         waiting.stream().filter(id -> !inProgress.contains(id)).forEach(open::ended);
     }
 
