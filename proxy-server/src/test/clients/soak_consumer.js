@@ -41,8 +41,13 @@ async function main() {
   while (!stopped()) {
     await pause(50);
   }
-  await consumer.disconnect();
+  // Leaving the group can wait on a rebalance or a coordinator still being found: not for long.
+  const left = await Promise.race([consumer.disconnect().then(() => true), pause(20000).then(() => false)]);
+  if (!left) {
+    emit({ error: 'did not leave its group within 20 s of being stopped' });
+  }
   emit({ done: true });
+  process.exit(0);
 }
 
 main().catch((err) => {

@@ -16,6 +16,7 @@ public final class ScriptConsumer implements AutoCloseable {
     private final ScriptProcess process;
     private final List<String> read = new ArrayList<>();
     private int restarts;
+    private String stoppedLate;
 
     private ScriptConsumer(ScriptProducer.Kind kind, String group, ScriptProcess process) {
         this.kind = kind;
@@ -60,11 +61,23 @@ public final class ScriptConsumer implements AutoCloseable {
     /** What the client reported as errors, and its exit if it ended before it was stopped. */
     public synchronized List<String> errors() {
         refresh();
-        return process.errors();
+        List<String> errors = new java.util.ArrayList<>(process.errors());
+        if (stoppedLate != null) {
+            errors.add(stoppedLate);
+        }
+        return errors;
     }
 
+    /**
+     * Asks the member to stop; one that has not ended within {@code timeout} is killed, and that is
+     * one of its {@link #errors()}: what it read is already reported, so its row is scored all the same.
+     */
     public void stop(Duration timeout) throws InterruptedException {
-        process.stop(timeout);
+        if (!process.stopWithin(timeout)) {
+            synchronized (this) {
+                stoppedLate = "did not end within " + timeout + " of being stopped: " + process.tail();
+            }
+        }
     }
 
     @Override

@@ -108,14 +108,23 @@ final class ScriptProcess implements AutoCloseable {
 
     /** Asks the client to stop, and waits until it has ended. */
     void stop(Duration timeout) throws InterruptedException {
+        if (!stopWithin(timeout)) {
+            throw new AssertionError(name + " did not stop within " + timeout + ": " + tail());
+        }
+    }
+
+    /** Asks the client to stop; false (and the process killed) when it has not ended within {@code timeout}. */
+    boolean stopWithin(Duration timeout) throws InterruptedException {
         try {
             Files.writeString(stop, "stop");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new AssertionError(name + " did not stop within " + timeout + ": " + tail());
+        if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return true;
         }
+        process.destroyForcibly();
+        return false;
     }
 
     String tail() {
