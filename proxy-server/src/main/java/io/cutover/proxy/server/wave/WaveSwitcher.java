@@ -65,6 +65,7 @@ public final class WaveSwitcher {
     private final Predicate<String> transactionOpen;
     private FirstSequenceReader firstSequences;
     private CoordinatorTransactions coordinatorTransactions;
+    private io.cutover.proxy.server.route.OpenTransactions openTransactions;
 
     public WaveSwitcher(Routes routes, RouteChangeGuard transactionGuard, Fences fences, LiveConnections connections,
                         TopicIds topicIds, ClusterAdmins admins, OffsetMapping mapping, OffsetSyncReader syncs, boolean reverseIdentity,
@@ -93,6 +94,7 @@ public final class WaveSwitcher {
      */
     public void learnTransactionsFrom(io.cutover.proxy.server.route.OpenTransactions open) {
         this.coordinatorTransactions = new CoordinatorTransactions(admins, open, inventory);
+        this.openTransactions = open;
     }
 
     /**
@@ -322,6 +324,16 @@ public final class WaveSwitcher {
                 expectations = lastSequences.install(to, deadline, report);
                 // Under the fence only as long as the read outlasted the sync and the carry it ran beside.
                 report.put("firstSequencesMs", ms(System.nanoTime() - read));
+            }
+            if (openTransactions != null && fence.movesTransactions()) {
+                // A transactional write sent just before the boundary, its answer still on its way when the open
+                // transactions were counted, has opened a transaction since: the flip would split it (its later writes
+                // and its commit would go to the other cluster, and its coordinator here would abort the rest).
+                List<String> split = openTransactions.splitBy(next);
+                if (!split.isEmpty()) {
+                    throw new SwitchAbort("a transaction began just before the writes were held, and the flip would split it: "
+                        + String.join("; ", split) + ". Retry: the switch waits for it at the transaction boundary");
+                }
             }
             journal.step(SwitchStep.FLIPPED, report, null);
             t = System.nanoTime();
