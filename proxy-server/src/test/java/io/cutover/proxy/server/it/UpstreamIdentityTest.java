@@ -171,12 +171,24 @@ class UpstreamIdentityTest {
         List<String> read = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = Clients.consumer(bootstrap, group, login)) {
             consumer.subscribe(List.of(topic));
-            Await.until(expected + " records read back through the proxy", DEADLINE, () -> {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    read.add(r.value());
+            try {
+                Await.until(expected + " records read back through the proxy", DEADLINE, () -> {
+                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                        read.add(r.value());
+                    }
+                    return read.size() >= expected;
+                });
+            } catch (AssertionError e) {
+                // Whether the consumer never joined, joined without partitions, or had them and read nothing are three bugs.
+                Map<String, Object> state = new java.util.LinkedHashMap<>();
+                state.put("read", read);
+                state.put("member", consumer.groupMetadata().memberId());
+                state.put("generation", consumer.groupMetadata().generationId());
+                for (var tp : consumer.assignment()) {
+                    state.put(tp.toString(), "position " + consumer.position(tp, Duration.ofSeconds(5)));
                 }
-                return read.size() >= expected;
-            });
+                throw new AssertionError(e.getMessage() + "; consumer: " + state, e);
+            }
             consumer.commitSync();
         }
         return read;
