@@ -34,7 +34,8 @@ const kafka = new Kafka({
   brokers: [bootstrap],
   ssl: true,
   socketFactory,
-  // WARN: a failed run's output then says what kafkajs saw (the test prints it).
+  // INFO (KAFKAJS_LOG_LEVEL to change it): a failed run's output then says what kafkajs saw, its group
+  // assignment among it (the test prints it).
   logLevel: logLevel[process.env.KAFKAJS_LOG_LEVEL || 'INFO'],
   retry: { retries: 5 },
 });

@@ -121,11 +121,11 @@ class SoakTest {
     /**
      * Known bugs (README, "Known failures"), each a seed that showed it: seed 43 (the proxy killed in
      * a switch and in a rollback of the hot wave) lost records the transactional producer had seen
-     * committed, aborted on the source; seed 20 (a source broker killed in the hot wave's first
-     * switch) lost a record acknowledged to kafkajs.
+     * committed, aborted on the source. (Seed 20's lost kafkajs record was kafkajs's own bug, see
+     * KafkajsLeaderMoveTest; the soak's kafkajs producer no longer meets it, and seed 20 passes.)
      */
     @org.junit.jupiter.params.ParameterizedTest(name = "seed {0}")
-    @org.junit.jupiter.params.provider.ValueSource(longs = {43, 20})
+    @org.junit.jupiter.params.provider.ValueSource(longs = {43})
     @Tag("known-bug")
     @Timeout(value = 30, unit = TimeUnit.MINUTES)
     void seedsThatLostAcknowledgedRecords(long seed) throws Exception {
