@@ -12,6 +12,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 
@@ -186,6 +187,14 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
     @Override
     public boolean producing(Set<String> topics, TopicIds ids) {
         return PendingProduces.naming(responses.inFlight(), topics, ids);
+    }
+
+    @Override
+    public boolean sendingTransactional(Predicate<String> transactionalIds) {
+        return responses.inFlight().anyAwaitingUpstream(slot -> {
+            String id = slot.fixup == null ? null : TransactionTracking.trackedTransactionalId(slot.fixup);
+            return id != null && transactionalIds.test(id);
+        });
     }
 
     // ---- the proxy's drain ------------------------------------------------------------------

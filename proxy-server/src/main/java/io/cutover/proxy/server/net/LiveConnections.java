@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The client connections open now, so a wave's drain can ask each, on its own event loop, whether
@@ -81,13 +82,26 @@ public final class LiveConnections {
 
     /** Completes with true when any connection to {@code cluster} awaits the answer to a Produce naming one of {@code topics}. */
     public CompletableFuture<Boolean> producing(String cluster, Set<String> topics, TopicIds ids) {
+        return any(cluster, c -> c.producing(topics, ids));
+    }
+
+    /**
+     * Completes with true when any connection to {@code cluster} (any cluster, for null) awaits the
+     * answer to a transactional request of an id {@code transactionalIds} accepts.
+     */
+    public CompletableFuture<Boolean> sendingTransactional(String cluster, Predicate<String> transactionalIds) {
+        return any(cluster, c -> c.sendingTransactional(transactionalIds));
+    }
+
+    /** Asks each open connection to {@code cluster} on its own event loop; true when any says so. */
+    private CompletableFuture<Boolean> any(String cluster, Predicate<LiveConnection> question) {
         List<CompletableFuture<Boolean>> answers = new ArrayList<>();
         for (LiveConnection c : all) {
-            if (!c.cluster().equals(cluster) || c.isClosed()) {
+            if (cluster != null && !c.cluster().equals(cluster) || c.isClosed()) {
                 continue;
             }
             CompletableFuture<Boolean> answer = new CompletableFuture<>();
-            c.eventLoop().execute(() -> answer.complete(!c.isClosed() && c.producing(topics, ids)));
+            c.eventLoop().execute(() -> answer.complete(!c.isClosed() && question.test(c)));
             answers.add(answer);
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))

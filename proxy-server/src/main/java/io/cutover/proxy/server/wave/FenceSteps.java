@@ -6,9 +6,12 @@ import io.cutover.proxy.server.net.LiveConnections;
 import io.cutover.proxy.server.net.UncertainWrites;
 import io.cutover.proxy.server.route.RouteChangeGuard;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -22,6 +25,8 @@ final class FenceSteps {
     /** How often connections held at a transaction boundary look at their request again. */
     private static final long RECONSIDER_NANOS = 20_000_000L;
     private static final long WHILE_WAITING_NANOS = 1_000_000_000L;
+    /** A bound on re-counting at the boundary, should answers keep opening transactions there. */
+    private static final int MAX_BOUNDARY_ROUNDS = 1000;
 
     private final RouteChangeGuard transactionGuard;
     private final LiveConnections connections;
@@ -63,16 +68,63 @@ final class FenceSteps {
         return awaitTransactionsEnded(current, next, fence, () -> { });
     }
 
-    /** As above; {@code whileWaiting} runs about once a second while transactions are still open. */
+    /**
+     * As above; {@code whileWaiting} runs about once a second while transactions are still open.
+     *
+     * <p>Open transactions are known from the brokers' answers, so a beginning sent just before the
+     * boundary (an AddPartitionsToTxn, a transactional Produce) opens its transaction only when its
+     * answer comes, possibly after the count found none open: the switch would then hold that
+     * transaction's writes and have to abort. So the wait ends only when, after no transaction was
+     * open, no transactional request of a moving id is still unanswered, and then still none is open.
+     */
     String awaitTransactionsEnded(RouteTable current, RouteTable next, WriteFence fence, Runnable whileWaiting) {
-        java.util.concurrent.CompletableFuture<java.util.Optional<String>> admitted = transactionGuard.admit(current, next).toCompletableFuture();
+        long answersDeadline = System.nanoTime() + fenceTimeout.toNanos();
+        boolean quiet = false;
+        for (int round = 0; ; round++) {
+            CompletableFuture<Optional<String>> admitted = transactionGuard.admit(current, next).toCompletableFuture();
+            if (quiet && admitted.isDone()) {
+                // Nothing unanswered after none was open, and none open since: nothing can begin one now.
+                return admitted.join().orElse(null);
+            }
+            String refused = awaitAdmitted(admitted, fence, whileWaiting);
+            if (refused != null || !fence.movesTransactions()) {
+                return refused;
+            }
+            Boolean sending = sendingTransactional(fence, answersDeadline);
+            if (sending == null) {
+                return "interrupted";
+            }
+            quiet = !sending;
+            if (!quiet) {
+                if (System.nanoTime() - answersDeadline > 0 || round > MAX_BOUNDARY_ROUNDS) {
+                    return "transactional requests of the wave's ids sent before the boundary were still unanswered after "
+                        + fenceTimeout.toMillis() + " ms (waves.fence-timeout); retry";
+                }
+                LockSupport.parkNanos(POLL_NANOS);
+            }
+        }
+    }
+
+    /** Whether a connection still waits for such an answer; taken as yes when they do not all say; null if interrupted. */
+    private Boolean sendingTransactional(WriteFence fence, long deadline) {
+        try {
+            return connections.sendingTransactional(fence.fromCluster(), fence::movesTransactionalId)
+                .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private String awaitAdmitted(CompletableFuture<Optional<String>> admitted, WriteFence fence, Runnable whileWaiting) {
         long nextWhileWaiting = System.nanoTime() + WHILE_WAITING_NANOS;
         try {
             while (true) {
                 try {
-                    java.util.Optional<String> refused = admitted.get(RECONSIDER_NANOS, TimeUnit.NANOSECONDS);
-                    return refused.orElse(null);
-                } catch (java.util.concurrent.TimeoutException e) {
+                    return admitted.get(RECONSIDER_NANOS, TimeUnit.NANOSECONDS).orElse(null);
+                } catch (TimeoutException e) {
                     if (fence.movesTransactions()) {
                         fence.reconsider();
                     }

@@ -87,6 +87,11 @@ public final class WriteFence {
         return transactionalIds.matches(transactionalId) && (initialises || !transactionOpen.test(transactionalId));
     }
 
+    /** True when the wave moves {@code transactionalId}. */
+    public boolean movesTransactionalId(String transactionalId) {
+        return transactionalIds.matches(transactionalId);
+    }
+
     public boolean transactionOpen(String transactionalId) {
         return transactionOpen.test(transactionalId);
     }

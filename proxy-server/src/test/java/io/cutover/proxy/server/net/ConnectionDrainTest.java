@@ -59,6 +59,11 @@ class ConnectionDrainTest {
         }
 
         @Override
+        public boolean sendingTransactional(java.util.function.Predicate<String> transactionalIds) {
+            return false;
+        }
+
+        @Override
         public void drain(Runnable onClosed) {
             assertTrue(loop.inEventLoop(), "drained on the connection's own event loop");
             drains++;
