@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -187,10 +188,101 @@ public final class TransactionalProducers {
     }
 
     /**
-     * The proxy got a real id on {@code cluster} for a producer whose transactional id moved there.
-     * Returns false when the new mapping cannot be saved (then it is not used: the producer is
-     * told to retry, and the next attempt adopts afresh).
+     * An adoption under way: the proxy asks {@link #cluster} for a real id for the producer, whose
+     * transactional id moved there. Knows what the producer's real ids were when it began.
      */
+    public static final class Adoption {
+        private final long virtualId;
+        private final String cluster;
+        private final String transactionalId;
+        private final int transactionTimeoutMs;
+        private final Map<String, Real> knownAtStart;
+        private final String key;
+
+        private Adoption(Producer p, String cluster, String key) {
+            this.virtualId = p.virtualId;
+            this.cluster = cluster;
+            this.transactionalId = p.transactionalId;
+            this.transactionTimeoutMs = p.transactionTimeoutMs;
+            this.knownAtStart = p.real;
+            this.key = key;
+        }
+
+        public String cluster() {
+            return cluster;
+        }
+
+        public String transactionalId() {
+            return transactionalId;
+        }
+
+        public int transactionTimeoutMs() {
+            return transactionTimeoutMs;
+        }
+    }
+
+    /** The adoptions under way, as virtual id @ cluster: one at a time for each. */
+    private final Set<String> adopting = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Begins the adoption of a real id on {@code cluster} for a client's virtual id; null when there
+     * is nothing to do: the producer is not one this proxy initialised, has a real id there already
+     * (a request that found none just before another adoption completed), or one is under way.
+     *
+     * <p>A second adoption on a cluster must never follow a completed one: its InitProducerId would
+     * abort the transaction the producer has begun there meanwhile under the first one's epoch,
+     * and the rest of that transaction, written under the new epoch, would commit without it.
+     */
+    public Adoption beginAdoption(long virtualId, String cluster) {
+        Producer p = byVirtualId.get(virtualId);
+        if (p == null || p.real.containsKey(cluster)) {
+            return null;
+        }
+        String key = virtualId + "@" + cluster;
+        if (!adopting.add(key)) {
+            return null;
+        }
+        // Looked at again once the slot is ours: an adoption that completed just now installed its id before it let go.
+        if (p.real.containsKey(cluster)) {
+            adopting.remove(key);
+            return null;
+        }
+        return new Adoption(p, cluster, key);
+    }
+
+    /** The adoption got nowhere (no coordinator, an error): the producer's next request begins another. */
+    public void abandoned(Adoption adoption) {
+        adopting.remove(adoption.key);
+    }
+
+    /**
+     * The adoption got real id {@code realId} at {@code realEpoch}: installs it unless a newer mapping
+     * was saved since it began (the client initialised again, another instance of the fleet moved the
+     * producer, its real id rolled over), in which case it is stale: installing it would drop that
+     * newer real id, and the next request there would adopt again. Returns false when it is not used (stale, or it
+     * could not be saved): the producer is told to retry, and its next request adopts afresh.
+     */
+    public boolean adopted(Adoption adoption, long realId, short realEpoch) {
+        try {
+            Producer p = byVirtualId.get(adoption.virtualId);
+            if (p == null) {
+                return false;
+            }
+            synchronized (p) {
+                if (p.real != adoption.knownAtStart) {
+                    LOG.info("transactional id {}: the real id {} adopted on {} is not used, a newer mapping was saved meanwhile ({})",
+                        p.transactionalId, realId, adoption.cluster, p.real);
+                    return false;
+                }
+                return adopted(p, adoption.cluster, realId, realEpoch);
+            }
+        } finally {
+            // After the install: a request that found no real id meanwhile finds this one now.
+            adopting.remove(adoption.key);
+        }
+    }
+
+    /** An adoption begun and completed at once, for a caller that asked the cluster itself. */
     public boolean adopted(long virtualId, String cluster, long realId, short realEpoch) {
         Producer p = byVirtualId.get(virtualId);
         if (p == null) {

@@ -254,6 +254,47 @@ class ProducerIdsTest {
     }
 
     @Test
+    void anAdoptionOnAClusterNeverFollowsOneThatCompletedThere() {
+        TransactionalProducers tp = new TransactionalProducers(SOURCE, new RecordingStore(), List.of(), clock::get);
+        long[] v = tp.initialized("txn-1", 60_000, SOURCE, 5L, (short) 4, ProducerIdsTest::none);
+        assertNull(tp.beginAdoption(v[0], SOURCE), "a real id is known there: nothing to adopt");
+        assertNull(tp.beginAdoption(77L, TARGET), "a producer this proxy did not initialise");
+
+        TransactionalProducers.Adoption first = tp.beginAdoption(v[0], TARGET);
+        assertEquals("txn-1", first.transactionalId());
+        assertNull(tp.beginAdoption(v[0], TARGET), "one at a time: the other requests that found no real id wait for it");
+        assertTrue(tp.adopted(first, 900L, (short) 0));
+
+        // A request read "no real id on the target" just before the install, and asks only now.
+        assertNull(tp.beginAdoption(v[0], TARGET),
+            "a second InitProducerId there would abort the transaction the producer began under the first one's epoch");
+        assertEquals(new TransactionalProducers.Real(900L, 4), tp.real(v[0], TARGET));
+    }
+
+    @Test
+    void anAdoptionBegunBeforeANewerMappingWasSavedIsNotUsed() {
+        TransactionalProducers tp = new TransactionalProducers(SOURCE, new RecordingStore(), List.of(), clock::get);
+        long[] v = tp.initialized("txn-1", 60_000, SOURCE, 5L, (short) 4, ProducerIdsTest::none);
+        TransactionalProducers.Adoption slow = tp.beginAdoption(v[0], TARGET);
+
+        // The client initialised again (on the source) while the adoption on the target was under way.
+        tp.initialized("txn-1", 60_000, SOURCE, 5L, (short) 5, ProducerIdsTest::none);
+        assertFalse(tp.adopted(slow, 901L, (short) 0), "begun before the newer mapping was saved: stale, not used");
+        assertNull(tp.real(v[0], TARGET));
+        assertEquals(new TransactionalProducers.Real(5L, 0), tp.real(v[0], SOURCE), "the newer mapping stays");
+        assertTrue(tp.beginAdoption(v[0], TARGET) != null, "the stale one let go: the next request adopts afresh");
+    }
+
+    @Test
+    void anAbandonedAdoptionLetsTheNextRequestTryAgain() {
+        TransactionalProducers tp = new TransactionalProducers(SOURCE, new RecordingStore(), List.of(), clock::get);
+        long[] v = tp.initialized("txn-1", 60_000, SOURCE, 5L, (short) 4, ProducerIdsTest::none);
+        TransactionalProducers.Adoption failed = tp.beginAdoption(v[0], TARGET);
+        tp.abandoned(failed);
+        assertTrue(tp.beginAdoption(v[0], TARGET) != null);
+    }
+
+    @Test
     void aTransactionalProducerInitialisedOnTheTargetGetsASourceIdAsItsVirtualId() {
         TransactionalProducers tp = new TransactionalProducers(SOURCE, new RecordingStore(), List.of(), clock::get);
         long[] v = tp.initialized("txn-t", 60_000, TARGET, 5L, (short) 2, this::fresh);
