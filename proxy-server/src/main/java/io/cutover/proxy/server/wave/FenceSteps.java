@@ -25,8 +25,6 @@ final class FenceSteps {
     /** How often connections held at a transaction boundary look at their request again. */
     private static final long RECONSIDER_NANOS = 20_000_000L;
     private static final long WHILE_WAITING_NANOS = 1_000_000_000L;
-    /** A bound on re-counting at the boundary, should answers keep opening transactions there. */
-    private static final int MAX_BOUNDARY_ROUNDS = 1000;
 
     private final RouteChangeGuard transactionGuard;
     private final LiveConnections connections;
@@ -78,9 +76,9 @@ final class FenceSteps {
      * open, no transactional request of a moving id is still unanswered, and then still none is open.
      */
     String awaitTransactionsEnded(RouteTable current, RouteTable next, WriteFence fence, Runnable whileWaiting) {
-        long answersDeadline = System.nanoTime() + fenceTimeout.toNanos();
         boolean quiet = false;
-        for (int round = 0; ; round++) {
+        long unansweredSince = 0;
+        while (true) {
             CompletableFuture<Optional<String>> admitted = transactionGuard.admit(current, next).toCompletableFuture();
             if (quiet && admitted.isDone()) {
                 // Nothing unanswered after none was open, and none open since: nothing can begin one now.
@@ -90,13 +88,18 @@ final class FenceSteps {
             if (refused != null || !fence.movesTransactions()) {
                 return refused;
             }
-            Boolean sending = sendingTransactional(fence, answersDeadline);
+            Boolean sending = sendingTransactional(fence);
             if (sending == null) {
                 return "interrupted";
             }
             quiet = !sending;
-            if (!quiet) {
-                if (System.nanoTime() - answersDeadline > 0 || round > MAX_BOUNDARY_ROUNDS) {
+            if (quiet) {
+                unansweredSince = 0;
+            } else {
+                long now = System.nanoTime();
+                if (unansweredSince == 0) {
+                    unansweredSince = now;
+                } else if (now - unansweredSince > fenceTimeout.toNanos()) {
                     return "transactional requests of the wave's ids sent before the boundary were still unanswered after "
                         + fenceTimeout.toMillis() + " ms (waves.fence-timeout); retry";
                 }
@@ -105,11 +108,11 @@ final class FenceSteps {
         }
     }
 
-    /** Whether a connection still waits for such an answer; taken as yes when they do not all say; null if interrupted. */
-    private Boolean sendingTransactional(WriteFence fence, long deadline) {
+    /** Whether a connection still waits for such an answer; taken as yes when they do not all say in time; null if interrupted. */
+    private Boolean sendingTransactional(WriteFence fence) {
         try {
             return connections.sendingTransactional(fence.fromCluster(), fence::movesTransactionalId)
-                .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                .get(fenceTimeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException e) {
             return true;
         } catch (InterruptedException e) {

@@ -87,6 +87,30 @@ class TransactionBoundaryWaitTest {
     }
 
     @Test
+    void aLongTransactionDoesNotUseUpTheTimeGivenToAnswers() {
+        ScriptedConnections.Scripted coordinator = ScriptedConnections.add(connections, "source", loop);
+        open.added(TXN, "source", List.of("orders"), CLIENT);
+        AtomicInteger reconsidered = new AtomicInteger();
+        WriteFence fence = boundary(reconsidered);
+
+        CompletableFuture<String> waited = CompletableFuture.supplyAsync(() -> steps(Duration.ofMillis(1500)).awaitTransactionsEnded(current, next, fence));
+        // At least 20 ms apart: the open transaction has outlasted the 1.5 s fence timeout.
+        Await.until("the transaction stayed open past the fence timeout", Duration.ofSeconds(20), () -> reconsidered.get() >= 90);
+        loop.execute(() -> {
+            coordinator.sent(TXN);
+            open.ended(TXN);
+        });
+        int asked = coordinator.asked();
+        Await.until("the boundary asked about the unanswered request", Duration.ofSeconds(10), () -> coordinator.asked() >= asked + 3);
+        assertFalse(waited.isDone(), "the fence timeout counts from when a request was first seen unanswered, not from the start");
+
+        loop.execute(() -> coordinator.answered(TXN));
+        String refused = Await.until("the wait ended once it was answered", Duration.ofSeconds(10), () -> waited.getNow("pending"),
+            r -> !"pending".equals(r));
+        assertNull(refused);
+    }
+
+    @Test
     void requestsOfOtherIdsAndOtherClustersDoNotHoldTheBoundary() {
         ScriptedConnections.add(connections, "source", loop).sent("other-app-txn");
         ScriptedConnections.add(connections, "target", loop).sent(TXN);
