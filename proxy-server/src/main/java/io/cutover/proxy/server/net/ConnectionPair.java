@@ -5,12 +5,13 @@ import io.cutover.proxy.core.virtual.TopicIds;
 import io.cutover.proxy.server.metrics.ProxyError;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
 import io.cutover.proxy.server.security.UpstreamAuthenticationException;
-import io.cutover.proxy.server.upstream.UpstreamConnector;
+import io.cutover.proxy.server.upstream.UpstreamDialer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -29,6 +30,11 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * <p>Lifecycle: NEW, CONNECTING (client reads paused until the upstream connection is up),
  * FORWARDING, CLOSED. Whichever side closes first, the other is closed too, and every response
  * still held is released.
+ *
+ * <p>A request that reaches the pair before the upstream is up is held, in order, and sent once it
+ * is: dropping it would leave the client waiting out its own timeout (five minutes for a
+ * JoinGroup). Paused reads should keep any from coming, but the SslHandler and the frame decoder
+ * may still read while reads are paused, so nothing here relies on it.
  */
 final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnection {
     private enum State { NEW, CONNECTING, FORWARDING, CLOSED }
@@ -42,6 +48,8 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
     private State state = State.NEW;
     /** Set while the proxy drains this connection: runs once it is closed for the drain. */
     private Runnable drained;
+    /** Requests read before the upstream connection was up, in order; null when none wait. */
+    private ArrayDeque<ByteBuf> awaitingUpstream;
 
     ConnectionPair(ClientSession session) {
         this.session = session;
@@ -80,7 +88,7 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
     }
 
     /** The client connected (and logged in, where it must): open the upstream side. */
-    void start(UpstreamConnector connector, io.netty.channel.ChannelHandler upstreamInitializer) {
+    void start(UpstreamDialer connector, io.netty.channel.ChannelHandler upstreamInitializer) {
         if (state != State.NEW) {
             return;
         }
@@ -94,7 +102,7 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
             return;
         }
         connector.connect(client.eventLoop(), target.addresses(), upstreamInitializer, () -> state == State.CLOSED,
-            new UpstreamConnector.Outcome() {
+            new UpstreamDialer.Outcome() {
                 @Override
                 public void connected(Channel channel) {
                     onUpstreamConnected(channel);
@@ -114,6 +122,13 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
         metrics.upstreamConnections().incrementAndGet();
         channel.closeFuture().addListener(f -> metrics.upstreamConnections().decrementAndGet());
         state = State.FORWARDING;
+        if (awaitingUpstream != null) {
+            for (ByteBuf frame; (frame = awaitingUpstream.poll()) != null; ) {
+                upstream.write(frame, upstream.voidPromise());
+            }
+            awaitingUpstream = null;
+            upstream.flush();
+        }
         clientReads.resume(ReadGate.CONNECTING);
     }
 
@@ -124,7 +139,7 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
         int bytes = request.bytes();
         metrics.request(request.apiKey());
         metrics.clientBytesReceived(bytes);
-        if (state != State.FORWARDING) {
+        if (state == State.CLOSED) {
             request.release();
             return null;
         }
@@ -148,6 +163,14 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
         ByteBuf frame = request.takeForUpstream(client.alloc());
         metrics.upstreamBytesSent(frame.readableBytes());
         metrics.clusterRequest(session.cluster(), request.apiKey());
+        if (upstream == null) {
+            // Its slot is already in line, so answers still go out in the order the client asked.
+            if (awaitingUpstream == null) {
+                awaitingUpstream = new ArrayDeque<>(4);
+            }
+            awaitingUpstream.add(frame);
+            return slot;
+        }
         upstream.write(frame, upstream.voidPromise());
         if (!upstream.isWritable() && clientReads.pause(ReadGate.PEER_UNWRITABLE)) {
             metrics.clientReadPaused();
@@ -264,6 +287,10 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
                 session.rewriteContext().topicIds(), System.nanoTime(), "its connection closed before the answer");
         }
         responses.releaseAll();
+        if (awaitingUpstream != null) {
+            awaitingUpstream.forEach(ByteBuf::release);
+            awaitingUpstream = null;
+        }
         if (graceful && upstream != null && upstream.isActive()) {
             upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else if (upstream != null) {

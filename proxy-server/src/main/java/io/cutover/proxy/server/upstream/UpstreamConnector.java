@@ -18,7 +18,7 @@ import java.util.function.BooleanSupplier;
  * cluster, for the bootstrap listener) in turn, on the client's own event loop so that both
  * channels of a pair are served by one thread and share state without locks.
  */
-public final class UpstreamConnector {
+public final class UpstreamConnector implements UpstreamDialer {
     private final Transport transport;
     private final int connectTimeoutMillis;
 
@@ -27,18 +27,7 @@ public final class UpstreamConnector {
         this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
     }
 
-    /** What becomes of one attempt to connect. Called on {@code loop}. */
-    public interface Outcome {
-        void connected(Channel upstream);
-
-        /** No address answered; {@code lastFailure} says why the last one did not. */
-        void unreachable(String addresses, Throwable lastFailure);
-    }
-
-    /**
-     * Connects to the first of {@code addresses} that accepts, giving up when {@code abandoned}
-     * turns true (the client left meanwhile).
-     */
+    @Override
     public void connect(EventLoop loop, List<InetSocketAddress> addresses, ChannelHandler initializer, BooleanSupplier abandoned,
                         Outcome outcome) {
         attempt(loop, addresses, 0, null, initializer, abandoned, outcome);
