@@ -263,6 +263,8 @@ public final class ProxyServer implements AutoCloseable {
                 new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
                 new ControlPlaneAnswers(routing, knownApiVersions, clientsAsThemselves(config)), captures, connections, fences, observations, inventory,
                 new io.cutover.proxy.server.net.RequestMemory(config.limits().requestMemoryBytes(), config.limits().requestFrameTimeout(),
+                    metrics),
+                new io.cutover.proxy.server.net.ResponseMemory(config.limits().responseMemoryBytes(), config.limits().responseReadTimeout(),
                     metrics));
 
             this.listeners = new BrokerListeners(ctx, acceptors, workers);

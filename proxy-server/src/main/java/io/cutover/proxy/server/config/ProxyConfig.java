@@ -99,7 +99,7 @@ public record ProxyConfig(
     public record Limits(int maxRequestFrameBytes, int maxResponseFrameBytes, int maxConnections, int maxConnectionsPerAddress,
                          int maxInFlightRequestsPerConnection, Duration clientIdleTimeout,
                          Duration upstreamConnectTimeout, Duration upstreamRequestTimeout,
-                         long requestMemoryBytes, Duration requestFrameTimeout) {
+                         long requestMemoryBytes, Duration requestFrameTimeout, long responseMemoryBytes, Duration responseReadTimeout) {
     }
 
     public record Discovery(Duration interval, Duration staleAfter, Duration startupWait, Duration probeInterval) {

@@ -139,7 +139,9 @@ public final class ProxyConfigLoader {
             positiveDuration(root, "limits.upstream-connect-timeout"),
             positiveDuration(root, "limits.upstream-request-timeout"),
             longBytes(root, "limits.request-memory"),
-            positiveDuration(root, "limits.request-frame-timeout"));
+            positiveDuration(root, "limits.request-frame-timeout"),
+            longBytes(root, "limits.response-memory"),
+            positiveDuration(root, "limits.response-read-timeout"));
         ProxyConfig.Discovery discovery = new ProxyConfig.Discovery(
             positiveDuration(root, "discovery.interval"),
             positiveDuration(root, "discovery.stale-after"),

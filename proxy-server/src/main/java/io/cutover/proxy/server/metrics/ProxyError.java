@@ -34,5 +34,10 @@ public enum ProxyError {
      * A request frame that held request memory past limits.request-frame-timeout, still incomplete,
      * while other connections waited for it.
      */
-    SLOW_REQUEST_FRAME
+    SLOW_REQUEST_FRAME,
+    /**
+     * A client that did not read the responses it was sent for limits.response-read-timeout while it
+     * held response memory other connections waited for.
+     */
+    SLOW_RESPONSE_READER
 }

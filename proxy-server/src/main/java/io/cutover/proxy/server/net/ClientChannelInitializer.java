@@ -95,7 +95,7 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
             .addLast("partition-router", partitions)
             .addLast("coordinator-router", coordinators)
             .addLast("producer-ids", producerIds)
-            .addLast("forwarder", new RequestForwarder(pair, frames, new UpstreamChannelInitializer(session, responses, pair)));
+            .addLast("forwarder", new RequestForwarder(pair, frames, new UpstreamChannelInitializer(session, responses, pair, pair.responseMemory())));
     }
 
     private io.cutover.proxy.server.security.ClusterSecurity clusterSecurity(ClientSession session) {

@@ -44,6 +44,7 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
     private final Channel client;
     private final ReadGate clientReads;
     private final ResponseQueue responses;
+    private final ResponseMemory.Account responseMemory;
     private Channel upstream;
     private State state = State.NEW;
     /** Set while the proxy drains this connection: runs once it is closed for the drain. */
@@ -59,6 +60,8 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
         // there is an upstream to send it to.
         this.clientReads = new ReadGate(client, ReadGate.CONNECTING);
         this.responses = new ResponseQueue(session, clientReads);
+        this.responseMemory = session.proxy().responseMemory().account(session, responses);
+        responses.memory(responseMemory);
         session.onClose(() -> clientClosed(false));
     }
 
@@ -72,6 +75,11 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
 
     ReadGate clientReads() {
         return clientReads;
+    }
+
+    /** This connection's share of limits.response-memory, for its broker connection's frame decoder. */
+    ResponseMemory.Account responseMemory() {
+        return responseMemory;
     }
 
     // ---- connecting -------------------------------------------------------------------------
@@ -254,7 +262,7 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
     // ---- backpressure -----------------------------------------------------------------------
 
     void clientWritabilityChanged() {
-        responses.clientWritable();
+        responses.clientWritabilityChanged();
     }
 
     @Override
@@ -287,6 +295,8 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
                 session.rewriteContext().topicIds(), System.nanoTime(), "its connection closed before the answer");
         }
         responses.releaseAll();
+        // What the client had not read yet goes back; the broker side's decoder gives back its own when removed.
+        responseMemory.close(0);
         if (awaitingUpstream != null) {
             awaitingUpstream.forEach(ByteBuf::release);
             awaitingUpstream = null;

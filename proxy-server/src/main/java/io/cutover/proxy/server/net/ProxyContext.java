@@ -30,7 +30,8 @@ public record ProxyContext(
     io.cutover.proxy.server.wave.Fences fences,
     io.cutover.proxy.server.wave.ClientObservations observations,
     io.cutover.proxy.core.inventory.ClientInventory inventory,
-    RequestMemory requestMemory) {
+    RequestMemory requestMemory,
+    ResponseMemory responseMemory) {
 
     public ClusterNodeMapper nodeMapper(String cluster) {
         return nodeMappers.get(cluster);

@@ -15,7 +15,7 @@ final class ReadGate {
     static final int FENCED = 8;
     /** The proxy is draining: what was read is answered, nothing more is read, then the connection closes. */
     static final int DRAINING = 16;
-    /** A frame this connection has begun waits for the proxy-wide request memory (limits.request-memory). */
+    /** A frame this connection has begun waits for proxy-wide memory (limits.request-memory, or limits.response-memory on a broker connection). */
     static final int MEMORY = 32;
 
     private final Channel channel;

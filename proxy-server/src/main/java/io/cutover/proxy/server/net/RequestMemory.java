@@ -3,16 +3,10 @@ package io.cutover.proxy.server.net;
 import io.cutover.proxy.server.metrics.ProxyError;
 import io.cutover.proxy.server.metrics.ProxyMetrics;
 import io.cutover.proxy.server.wire.FrameMemory;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
+import io.netty.channel.EventLoop;
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The proxy-wide budget for request frames being gathered over several reads
@@ -27,110 +21,30 @@ import java.util.concurrent.atomic.AtomicLong;
  * are never held back, so Metadata, Fetch and small produces go on while large ones wait.
  */
 public final class RequestMemory {
-    private final long limit;
+    private final MemoryBudget budget;
     private final long frameTimeoutNanos;
-    private final AtomicLong reserved = new AtomicLong();
-    private final ConcurrentLinkedDeque<Account> waiting = new ConcurrentLinkedDeque<>();
-    private final AtomicInteger waitingCount = new AtomicInteger();
-    /** Every open client connection's account, for the timeout sweep; one entry per connection, not per frame. */
-    private final Set<Account> accounts = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean sweeping = new AtomicBoolean();
-    private final Counter waits;
 
     public RequestMemory(long limit, Duration frameTimeout, ProxyMetrics metrics) {
-        this.limit = limit;
+        this.budget = new MemoryBudget("request", limit, metrics);
         this.frameTimeoutNanos = frameTimeout.toNanos();
-        Gauge.builder("cutover.proxy.request.memory.reserved", reserved, AtomicLong::get).baseUnit("bytes")
-            .description("Bytes reserved for request frames being read (limits.request-memory)").register(metrics.registry());
-        Gauge.builder("cutover.proxy.request.memory.waiting", waitingCount, AtomicInteger::get)
-            .description("Client connections not read from until request memory is free").register(metrics.registry());
-        this.waits = Counter.builder("cutover.proxy.request.memory.waits")
-            .description("Times a client connection stopped being read until request memory was free").register(metrics.registry());
     }
 
     /** One client connection's account; {@code reads} is paused while it waits. */
     FrameMemory account(ClientSession session, ReadGate reads) {
         Account a = new Account(session, reads);
-        accounts.add(a);
+        budget.open(a);
         return a;
     }
 
     long reserved() {
-        return reserved.get();
+        return budget.reserved();
     }
 
     int waiting() {
-        return waitingCount.get();
+        return budget.waiting();
     }
 
-    private boolean tryReserve(int bytes) {
-        long now;
-        do {
-            now = reserved.get();
-            // A single frame larger than the whole budget still passes, alone, so no valid request
-            // waits forever.
-            if (now != 0 && now + bytes > limit) {
-                return false;
-            }
-        } while (!reserved.compareAndSet(now, now + bytes));
-        return true;
-    }
-
-    private void giveBack(int bytes) {
-        reserved.addAndGet(-bytes);
-        wakeNext();
-    }
-
-    private void wakeNext() {
-        Account next = waiting.pollFirst();
-        if (next != null) {
-            waitingCount.decrementAndGet();
-            next.retry();
-        }
-    }
-
-    private void enqueue(Account a, boolean first) {
-        waitingCount.incrementAndGet();
-        if (first) {
-            waiting.offerFirst(a);
-        } else {
-            waiting.offerLast(a);
-        }
-        // Whatever was given back between the failed reservation and joining the queue woke nobody;
-        // with nothing reserved at all nobody would ever wake us.
-        if (reserved.get() == 0) {
-            wakeNext();
-        }
-        sweepWhileWaiting(a);
-    }
-
-    private void sweepWhileWaiting(Account on) {
-        if (sweeping.compareAndSet(false, true)) {
-            try {
-                on.session.client().eventLoop().schedule(this::sweep, 1, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                sweeping.set(false); // the proxy is shutting down
-            }
-        }
-    }
-
-    /** While anyone waits, once a second: frames holding memory past the timeout lose their connection. */
-    private void sweep() {
-        long now = System.nanoTime();
-        for (Account a : accounts) {
-            long since = a.heldSince;
-            if (a.held != 0 && now - since > frameTimeoutNanos) {
-                a.session.client().eventLoop().execute(() -> a.expire(since));
-            }
-        }
-        sweeping.set(false);
-        Account head = waiting.peekFirst();
-        if (head != null) {
-            sweepWhileWaiting(head);
-        }
-    }
-
-    private final class Account implements FrameMemory {
+    private final class Account implements FrameMemory, MemoryBudget.Holder {
         private final ClientSession session;
         private final ReadGate reads;
         // Event loop only.
@@ -147,20 +61,23 @@ public final class RequestMemory {
         }
 
         @Override
+        public EventLoop eventLoop() {
+            return session.client().eventLoop();
+        }
+
+        @Override
         public boolean reserve(int bytes, Grant g) {
             if (closed) {
                 return false;
             }
-            // Behind anyone already waiting: first come, first served.
-            if (waiting.isEmpty() && tryReserve(bytes)) {
+            if (budget.reserveNow(bytes)) {
                 hold(bytes);
                 return true;
             }
             wanted = bytes;
             grant = g;
             reads.pause(ReadGate.MEMORY);
-            waits.increment();
-            enqueue(this, false);
+            budget.await(this, false);
             return false;
         }
 
@@ -169,21 +86,22 @@ public final class RequestMemory {
             held = bytes;
         }
 
-        void retry() {
+        @Override
+        public void retry() {
             try {
-                session.client().eventLoop().execute(this::tryGrant);
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                eventLoop().execute(this::tryGrant);
+            } catch (RejectedExecutionException stopping) {
                 // the proxy is shutting down: nothing waits any more
             }
         }
 
         private void tryGrant() {
             if (closed || grant == null) {
-                wakeNext(); // pass the turn on
+                budget.passTurn();
                 return;
             }
-            if (!tryReserve(wanted)) {
-                enqueue(this, true);
+            if (!budget.reserveInTurn(wanted)) {
+                budget.await(this, true);
                 return;
             }
             hold(wanted);
@@ -191,7 +109,7 @@ public final class RequestMemory {
             grant = null;
             g.granted(wanted);
             reads.resume(ReadGate.MEMORY);
-            wakeNext(); // there may be room for the next one too
+            budget.passTurn(); // there may be room for the next one too
         }
 
         @Override
@@ -200,37 +118,38 @@ public final class RequestMemory {
                 return;
             }
             grant = null; // a retry already on its way passes the turn on
-            if (waiting.remove(this)) {
-                waitingCount.decrementAndGet();
-            }
+            budget.stopWaiting(this);
             reads.resume(ReadGate.MEMORY);
         }
 
         @Override
-        public void release(int bytes) {
+        public void release(long bytes) {
             held = 0;
-            giveBack(bytes);
+            budget.giveBack(bytes);
         }
 
         @Override
-        public void close(int bytes) {
+        public void close(long bytes) {
             if (closed) {
                 return;
             }
             closed = true;
-            accounts.remove(this);
-            if (grant != null && waiting.remove(this)) {
-                waitingCount.decrementAndGet();
-            }
+            budget.close(this);
             grant = null;
             held = 0;
-            if (bytes != 0) {
-                giveBack(bytes);
+            budget.giveBack(bytes);
+        }
+
+        @Override
+        public void sweep(long now) {
+            long since = heldSince;
+            if (held != 0 && now - since > frameTimeoutNanos) {
+                eventLoop().execute(() -> expire(since));
             }
         }
 
         private void expire(long since) {
-            if (closed || held == 0 || heldSince != since || waiting.isEmpty()) {
+            if (closed || held == 0 || heldSince != since || !budget.anyoneWaiting()) {
                 return;
             }
             if (reads.isPaused()) {
@@ -240,7 +159,7 @@ public final class RequestMemory {
                 return;
             }
             session.fail(ProxyError.SLOW_REQUEST_FRAME, "a request frame of " + held + " bytes was not complete after "
-                + TimeUnit.NANOSECONDS.toSeconds(frameTimeoutNanos) + " s while " + waitingCount.get()
+                + TimeUnit.NANOSECONDS.toSeconds(frameTimeoutNanos) + " s while " + budget.waiting()
                 + " connection(s) waited for request memory (limits.request-frame-timeout, limits.request-memory)");
         }
     }

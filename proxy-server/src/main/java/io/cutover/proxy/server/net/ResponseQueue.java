@@ -26,6 +26,7 @@ final class ResponseQueue implements ResponseReceiver {
     private final InFlightRequests inFlight;
     private final int softLimit;
     private ReadGate upstreamReads;
+    private ResponseMemory.Account memory;
     private boolean clientFlushPending;
     /** Runs each time the last request waiting is answered; null unless the connection is draining. */
     private Runnable whenEmpty;
@@ -42,6 +43,22 @@ final class ResponseQueue implements ResponseReceiver {
     /** The upstream channel's reads, paused while the client cannot take more. */
     void upstreamReads(ReadGate reads) {
         this.upstreamReads = reads;
+    }
+
+    /** Where this connection's large responses are reserved from; told when the client can take more. */
+    void memory(ResponseMemory.Account memory) {
+        this.memory = memory;
+    }
+
+    /** Only the upstream's own decoder asks, so its reads exist by then. */
+    void pauseUpstreamReads(int reason) {
+        upstreamReads.pause(reason);
+    }
+
+    void resumeUpstreamReads(int reason) {
+        if (upstreamReads != null) {
+            upstreamReads.resume(reason);
+        }
     }
 
     InFlightRequests inFlight() {
@@ -164,8 +181,11 @@ final class ResponseQueue implements ResponseReceiver {
         }
     }
 
-    /** The client can take more: read upstream again. */
-    void clientWritable() {
+    /** The client can take more, or no longer can: read upstream again, and give back what it has taken. */
+    void clientWritabilityChanged() {
+        if (memory != null) {
+            memory.clientWritabilityChanged();
+        }
         if (client.isWritable() && upstreamReads != null) {
             upstreamReads.resume(ReadGate.PEER_UNWRITABLE);
         }

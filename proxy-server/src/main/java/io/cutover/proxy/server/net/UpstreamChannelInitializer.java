@@ -1,6 +1,7 @@
 package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.codec.ResponseFrames;
+import io.cutover.proxy.server.wire.FrameMemory;
 import io.cutover.proxy.server.wire.KafkaFrameDecoder;
 import io.cutover.proxy.server.security.UpstreamSecurity;
 import io.netty.channel.Channel;
@@ -14,11 +15,13 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
     private final ClientSession session;
     private final ResponseReceiver responses;
     private final UpstreamEvents events;
+    private final FrameMemory memory;
 
-    UpstreamChannelInitializer(ClientSession session, ResponseReceiver responses, UpstreamEvents events) {
+    UpstreamChannelInitializer(ClientSession session, ResponseReceiver responses, UpstreamEvents events, FrameMemory memory) {
         this.session = session;
         this.responses = responses;
         this.events = events;
+        this.memory = memory;
     }
 
     @Override
@@ -28,7 +31,7 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
             session.upstreamCredentials());
         ch.pipeline()
             .addLast("frame-decoder", new KafkaFrameDecoder(session.proxy().config().limits().maxResponseFrameBytes(),
-                ResponseFrames.MIN_FRAME_BYTES, "response"))
+                ResponseFrames.MIN_FRAME_BYTES, "response", memory))
             .addLast("correlator", new ResponseCorrelator(session, responses));
         if (session.rewriteContext().virtualize()) {
             ch.pipeline().addLast("uncertain-writes", new UncertainWriteRecorder(session));

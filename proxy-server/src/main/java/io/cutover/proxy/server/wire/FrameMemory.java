@@ -1,12 +1,13 @@
 package io.cutover.proxy.server.wire;
 
 /**
- * One connection's share of a proxy-wide memory budget for request frames that arrive over several
- * reads. Without it a client that declares large frames and sends them slowly holds memory the proxy
+ * One connection's share of a proxy-wide memory budget for frames that arrive over several reads
+ * (requests from a client, responses from a broker). Without it a client that declares large frames
+ * and sends them slowly, or asks for large responses and does not read them, holds memory the proxy
  * cannot get back, and enough such connections starve everyone (each is within its own limits).
  *
  * <p>The decoder reserves a frame's whole declared size when it sees the frame begin, and returns it
- * when the frame is complete or the connection ends. A reservation that cannot be met stops reading
+ * once the frame has been passed on, or when the connection ends. A reservation that cannot be met stops reading
  * from this connection until {@link Grant#granted} is called on its event loop.
  */
 public interface FrameMemory {
@@ -30,9 +31,9 @@ public interface FrameMemory {
      */
     void cancel();
 
-    /** Returns what a complete frame had reserved. */
-    void release(int bytes);
+    /** Returns what complete frames had reserved, once they have been passed on. */
+    void release(long bytes);
 
     /** The connection ended: returns {@code held} (0 if nothing), and stops waiting for memory. */
-    void close(int held);
+    void close(long held);
 }

@@ -21,6 +21,8 @@ public final class KafkaFrameDecoder extends ByteToMessageDecoder {
     private int reserved;
     /** Reading is paused until the budget grants the frame being gathered its memory. */
     private boolean awaitingMemory;
+    /** Reserved for frames this read completed; given back once they have been passed on. */
+    private long completed;
     private final FrameMemory.Grant onGranted = bytes -> {
         awaitingMemory = false;
         reserved = bytes;
@@ -81,10 +83,23 @@ public final class KafkaFrameDecoder extends ByteToMessageDecoder {
             awaitingMemory = false;
         }
         if (reserved != 0) {
-            // From here the frame is the request path's, held back by its own limits (in-flight
-            // requests, the upstream's watermarks), not by how slowly the client sends.
-            memory.release(reserved);
+            completed += reserved;
             reserved = 0;
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        try {
+            super.channelRead(ctx, msg);
+        } finally {
+            if (completed != 0) {
+                // The frames have been passed on by now: from here each is held back by its own
+                // limits (requests in flight, the peer's watermarks), not by how slowly its sender sent.
+                long bytes = completed;
+                completed = 0;
+                memory.release(bytes);
+            }
         }
     }
 
@@ -102,8 +117,9 @@ public final class KafkaFrameDecoder extends ByteToMessageDecoder {
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
         if (memory != null) {
-            memory.close(reserved);
+            memory.close(reserved + completed);
             reserved = 0;
+            completed = 0;
             awaitingMemory = false;
         }
     }

@@ -98,7 +98,8 @@ final class HandlerFixture {
             new RateLimitedLog(LoggerFactory.getLogger("io.cutover.proxy.connections"), 20), routing,
             (api, version, request, clientRoutes) -> controlPlane.answer(api, version, request, clientRoutes), captures,
             new LiveConnections(), fences, new ClientObservations(), inventory,
-            new RequestMemory(config.limits().requestMemoryBytes(), config.limits().requestFrameTimeout(), metrics));
+            new RequestMemory(config.limits().requestMemoryBytes(), config.limits().requestFrameTimeout(), metrics),
+            new ResponseMemory(config.limits().responseMemoryBytes(), config.limits().responseReadTimeout(), metrics));
     }
 
     /** The proxy in front of one cluster: nothing is routed. */

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -39,9 +40,25 @@ public final class RawKafkaClient implements AutoCloseable {
 
     /** Connects from a given local address (another 127.x.y.z stands for another host on loopback). */
     public static RawKafkaClient connectFrom(String localAddress, String hostPort) {
+        return connect(localAddress, hostPort, 0);
+    }
+
+    /**
+     * Connects with a receive buffer of {@code receiveBufferBytes}, set before the connection opens so
+     * that the kernel keeps it small: a client that then does not read leaves what it is sent in the
+     * proxy rather than in its own socket.
+     */
+    public static RawKafkaClient connectWithReceiveBuffer(String hostPort, int receiveBufferBytes) {
+        return connect(null, hostPort, receiveBufferBytes);
+    }
+
+    private static RawKafkaClient connect(String localAddress, String hostPort, int receiveBufferBytes) {
         int colon = hostPort.lastIndexOf(':');
         try {
             Socket s = new Socket();
+            if (receiveBufferBytes > 0) {
+                s.setReceiveBufferSize(receiveBufferBytes);
+            }
             if (localAddress != null) {
                 s.bind(new InetSocketAddress(localAddress, 0));
             }
@@ -141,6 +158,32 @@ public final class RawKafkaClient implements AutoCloseable {
             return frame;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Reads one response frame {@code chunkBytes} at a time with a pause between chunks, as a client
+     * on a slow link would, size prefix included.
+     */
+    public byte[] readFrameSlowly(int chunkBytes, Duration pause) {
+        try {
+            int size = in.readInt();
+            byte[] frame = new byte[4 + size];
+            java.nio.ByteBuffer.wrap(frame).putInt(size);
+            for (int at = 4; at < frame.length; ) {
+                int n = in.read(frame, at, Math.min(chunkBytes, frame.length - at));
+                if (n < 0) {
+                    throw new EOFException("closed after " + (at - 4) + " of " + size + " bytes");
+                }
+                at += n;
+                Thread.sleep(pause.toMillis()); // the slow link itself, not a wait for anything
+            }
+            return frame;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

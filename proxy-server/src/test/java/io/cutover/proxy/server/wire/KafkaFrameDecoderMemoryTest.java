@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The request frame decoder's use of the proxy-wide request memory (limits.request-memory). */
+/** The frame decoder's use of the proxy-wide request and response memory (limits.request-memory, limits.response-memory). */
 class KafkaFrameDecoderMemoryTest {
     private static final int MAX = 100 * 1024 * 1024;
 
@@ -40,12 +40,12 @@ class KafkaFrameDecoderMemoryTest {
         }
 
         @Override
-        public void release(int bytes) {
+        public void release(long bytes) {
             calls.add("release " + bytes);
         }
 
         @Override
-        public void close(int held) {
+        public void close(long held) {
             calls.add("close " + held);
         }
     }
@@ -169,6 +169,30 @@ class KafkaFrameDecoderMemoryTest {
         ch.close();
         assertTrue(budget.calls.contains("close 40004"), budget.calls.toString());
         assertEquals(List.of("reserve 40004", "close 40004"), budget.calls);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aFrameKeepsItsReservationUntilTheHandlerAfterHasTakenIt() {
+        Budget budget = new Budget();
+        List<String> whenPassedOn = new ArrayList<>();
+        EmbeddedChannel ch = new EmbeddedChannel(new Reads(), new KafkaFrameDecoder(MAX, 12, "response", budget),
+            new io.netty.channel.ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    // Response memory is given back only once the client has the frame: here, the next handler.
+                    whenPassedOn.addAll(budget.calls);
+                    ctx.fireChannelRead(msg);
+                }
+            });
+        ByteBuf whole = frame(60_000);
+        ch.writeInbound(whole.readRetainedSlice(25_000));
+        ch.writeInbound(whole.readRetainedSlice(whole.readableBytes()));
+        whole.release();
+        ByteBuf out = ch.readInbound();
+        out.release();
+        assertEquals(List.of("reserve 60004"), whenPassedOn, "still reserved while the frame was passed on");
+        assertEquals(List.of("reserve 60004", "release 60004"), budget.calls);
         ch.finishAndReleaseAll();
     }
 }
