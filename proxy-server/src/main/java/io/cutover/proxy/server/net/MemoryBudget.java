@@ -1,6 +1,7 @@
 package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.server.metrics.ProxyMetrics;
+import io.cutover.proxy.server.wire.FrameMemory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.netty.channel.EventLoop;
@@ -32,6 +33,100 @@ final class MemoryBudget {
         EventLoop eventLoop();
     }
 
+    /**
+     * A connection's account: waiting for a reservation, the part both budgets share. Event loop
+     * only, but for what a subclass's {@link #sweep} reads.
+     */
+    abstract static class Account implements FrameMemory, Holder {
+        private final MemoryBudget budget;
+        private Grant grant;
+        private int wanted;
+        private boolean closed;
+
+        Account(MemoryBudget budget) {
+            this.budget = budget;
+        }
+
+        /** {@code bytes} are reserved for the frame being gathered from here on. */
+        abstract void reserved(int bytes);
+
+        /** Stop reading the connection the frame comes from, until the reservation is granted. */
+        abstract void pauseReads();
+
+        abstract void resumeReads();
+
+        final MemoryBudget budget() {
+            return budget;
+        }
+
+        final boolean isClosed() {
+            return closed;
+        }
+
+        @Override
+        public final boolean reserve(int bytes, Grant g) {
+            if (closed) {
+                return false;
+            }
+            if (budget.reserveNow(bytes)) {
+                reserved(bytes);
+                return true;
+            }
+            wanted = bytes;
+            grant = g;
+            pauseReads();
+            budget.await(this, false);
+            return false;
+        }
+
+        @Override
+        public final void retry() {
+            try {
+                eventLoop().execute(this::tryGrant);
+            } catch (RejectedExecutionException stopping) {
+                // the proxy is shutting down: nothing waits any more
+            }
+        }
+
+        private void tryGrant() {
+            if (closed || grant == null) {
+                budget.passTurn();
+                return;
+            }
+            if (!budget.reserveInTurn(wanted)) {
+                budget.await(this, true);
+                return;
+            }
+            reserved(wanted);
+            Grant g = grant;
+            grant = null;
+            g.granted(wanted);
+            resumeReads();
+            budget.passTurn(); // there may be room for the next one too
+        }
+
+        @Override
+        public final void cancel() {
+            if (grant == null) {
+                return;
+            }
+            grant = null; // a retry already on its way passes the turn on
+            budget.stopWaiting(this);
+            resumeReads();
+        }
+
+        /** Leaves the line and the sweep for good; true the first time only. */
+        final boolean markClosed() {
+            if (closed) {
+                return false;
+            }
+            closed = true;
+            budget.close(this);
+            grant = null;
+            return true;
+        }
+    }
+
     private final long limit;
     private final AtomicLong reserved = new AtomicLong();
     private final ConcurrentLinkedDeque<Holder> waiting = new ConcurrentLinkedDeque<>();
@@ -53,8 +148,10 @@ final class MemoryBudget {
             .description("Times a connection stopped being read until " + side + " memory was free").register(metrics.registry());
     }
 
-    void open(Holder h) {
+    /** Registers a new connection's account for the sweep; returns it. */
+    <A extends Holder> A open(A h) {
         holders.add(h);
+        return h;
     }
 
     /** The connection ended: it no longer waits, nor is swept. What it held is given back separately. */

@@ -5,7 +5,6 @@ import io.cutover.proxy.server.metrics.ProxyMetrics;
 import io.cutover.proxy.server.wire.FrameMemory;
 import io.netty.channel.EventLoop;
 import java.time.Duration;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,9 +30,7 @@ public final class RequestMemory {
 
     /** One client connection's account; {@code reads} is paused while it waits. */
     FrameMemory account(ClientSession session, ReadGate reads) {
-        Account a = new Account(session, reads);
-        budget.open(a);
-        return a;
+        return budget.open(new Account(session, reads));
     }
 
     long reserved() {
@@ -44,18 +41,15 @@ public final class RequestMemory {
         return budget.waiting();
     }
 
-    private final class Account implements FrameMemory, MemoryBudget.Holder {
+    private final class Account extends MemoryBudget.Account {
         private final ClientSession session;
         private final ReadGate reads;
-        // Event loop only.
-        private Grant grant;
-        private int wanted;
-        private boolean closed;
         // Written on the event loop, read by the sweep.
         private volatile int held;
         private volatile long heldSince;
 
         Account(ClientSession session, ReadGate reads) {
+            super(budget);
             this.session = session;
             this.reads = reads;
         }
@@ -66,59 +60,18 @@ public final class RequestMemory {
         }
 
         @Override
-        public boolean reserve(int bytes, Grant g) {
-            if (closed) {
-                return false;
-            }
-            if (budget.reserveNow(bytes)) {
-                hold(bytes);
-                return true;
-            }
-            wanted = bytes;
-            grant = g;
-            reads.pause(ReadGate.MEMORY);
-            budget.await(this, false);
-            return false;
-        }
-
-        private void hold(int bytes) {
+        void reserved(int bytes) {
             heldSince = System.nanoTime();
             held = bytes;
         }
 
         @Override
-        public void retry() {
-            try {
-                eventLoop().execute(this::tryGrant);
-            } catch (RejectedExecutionException stopping) {
-                // the proxy is shutting down: nothing waits any more
-            }
-        }
-
-        private void tryGrant() {
-            if (closed || grant == null) {
-                budget.passTurn();
-                return;
-            }
-            if (!budget.reserveInTurn(wanted)) {
-                budget.await(this, true);
-                return;
-            }
-            hold(wanted);
-            Grant g = grant;
-            grant = null;
-            g.granted(wanted);
-            reads.resume(ReadGate.MEMORY);
-            budget.passTurn(); // there may be room for the next one too
+        void pauseReads() {
+            reads.pause(ReadGate.MEMORY);
         }
 
         @Override
-        public void cancel() {
-            if (grant == null) {
-                return;
-            }
-            grant = null; // a retry already on its way passes the turn on
-            budget.stopWaiting(this);
+        void resumeReads() {
             reads.resume(ReadGate.MEMORY);
         }
 
@@ -130,12 +83,9 @@ public final class RequestMemory {
 
         @Override
         public void close(long bytes) {
-            if (closed) {
+            if (!markClosed()) {
                 return;
             }
-            closed = true;
-            budget.close(this);
-            grant = null;
             held = 0;
             budget.giveBack(bytes);
         }
@@ -149,7 +99,7 @@ public final class RequestMemory {
         }
 
         private void expire(long since) {
-            if (closed || held == 0 || heldSince != since || !budget.anyoneWaiting()) {
+            if (isClosed() || held == 0 || heldSince != since || !budget.anyoneWaiting()) {
                 return;
             }
             if (reads.isPaused()) {

@@ -37,9 +37,7 @@ public final class ResponseMemory {
 
     /** One client connection's account; its broker connection's reads are paused (through {@code responses}) while it waits. */
     Account account(ClientSession session, ResponseQueue responses) {
-        Account a = new Account(session, responses);
-        budget.open(a);
-        return a;
+        return budget.open(new Account(session, responses));
     }
 
     long reserved() {
@@ -60,13 +58,10 @@ public final class ResponseMemory {
         return budget.waiting();
     }
 
-    final class Account implements FrameMemory, MemoryBudget.Holder {
+    final class Account extends MemoryBudget.Account {
         private final ClientSession session;
         private final ResponseQueue responses;
         // Event loop only.
-        private Grant grant;
-        private int wanted;
-        private boolean closed;
         /** What the client's connection still had to send at the last look; MAX_VALUE before the first. */
         private long lastPending = Long.MAX_VALUE;
         // Written on the event loop, read by the sweep.
@@ -81,6 +76,7 @@ public final class ResponseMemory {
         private volatile long idleSince;
 
         Account(ClientSession session, ResponseQueue responses) {
+            super(budget);
             this.session = session;
             this.responses = responses;
         }
@@ -91,54 +87,17 @@ public final class ResponseMemory {
         }
 
         @Override
-        public boolean reserve(int bytes, Grant g) {
-            if (closed) {
-                return false;
-            }
-            if (budget.reserveNow(bytes)) {
-                gathering = bytes;
-                return true;
-            }
-            wanted = bytes;
-            grant = g;
+        void reserved(int bytes) {
+            gathering = bytes;
+        }
+
+        @Override
+        void pauseReads() {
             responses.pauseUpstreamReads(ReadGate.MEMORY);
-            budget.await(this, false);
-            return false;
         }
 
         @Override
-        public void retry() {
-            try {
-                eventLoop().execute(this::tryGrant);
-            } catch (RejectedExecutionException stopping) {
-                // the proxy is shutting down: nothing waits any more
-            }
-        }
-
-        private void tryGrant() {
-            if (closed || grant == null) {
-                budget.passTurn();
-                return;
-            }
-            if (!budget.reserveInTurn(wanted)) {
-                budget.await(this, true);
-                return;
-            }
-            gathering = wanted;
-            Grant g = grant;
-            grant = null;
-            g.granted(wanted);
-            responses.resumeUpstreamReads(ReadGate.MEMORY);
-            budget.passTurn(); // there may be room for the next one too
-        }
-
-        @Override
-        public void cancel() {
-            if (grant == null) {
-                return;
-            }
-            grant = null; // a retry already on its way passes the turn on
-            budget.stopWaiting(this);
+        void resumeReads() {
             responses.resumeUpstreamReads(ReadGate.MEMORY);
         }
 
@@ -183,10 +142,7 @@ public final class ResponseMemory {
          */
         @Override
         public void close(long held) {
-            if (!closed) {
-                closed = true;
-                budget.close(this);
-                grant = null;
+            if (markClosed()) {
                 held += handedOn;
                 handedOn = 0;
             }
@@ -207,7 +163,7 @@ public final class ResponseMemory {
 
         /** Once a second while anyone waits: has the client read anything since the last look? */
         private void lookAtReading() {
-            if (closed || idleSince == 0 || (handedOn == 0 && gathering == 0)) {
+            if (isClosed() || idleSince == 0 || (handedOn == 0 && gathering == 0)) {
                 return;
             }
             long now = System.nanoTime();
