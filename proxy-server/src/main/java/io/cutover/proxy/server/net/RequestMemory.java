@@ -33,14 +33,6 @@ public final class RequestMemory {
         return budget.open(new Account(session, reads));
     }
 
-    long reserved() {
-        return budget.reserved();
-    }
-
-    int waiting() {
-        return budget.waiting();
-    }
-
     private final class Account extends MemoryBudget.Account {
         private final ClientSession session;
         private final ReadGate reads;

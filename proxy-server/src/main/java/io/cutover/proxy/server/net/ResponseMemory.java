@@ -40,10 +40,6 @@ public final class ResponseMemory {
         return budget.open(new Account(session, responses));
     }
 
-    long reserved() {
-        return budget.reserved();
-    }
-
     /**
      * Bytes written to {@code client} and not yet taken by its socket. The outbound buffer counts a
      * message as pending until all of it is sent, so the part of the current one already sent is
@@ -52,10 +48,6 @@ public final class ResponseMemory {
     private static long unsent(Channel client) {
         ChannelOutboundBuffer out = client.unsafe().outboundBuffer();
         return out == null ? 0 : out.totalPendingWriteBytes() - out.currentProgress();
-    }
-
-    int waiting() {
-        return budget.waiting();
     }
 
     final class Account extends MemoryBudget.Account {
