@@ -33,8 +33,10 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *
  * <p>A request that reaches the pair before the upstream is up is held, in order, and sent once it
  * is: dropping it would leave the client waiting out its own timeout (five minutes for a
- * JoinGroup). Paused reads should keep any from coming, but the SslHandler and the frame decoder
- * may still read while reads are paused, so nothing here relies on it.
+ * JoinGroup). This is common, not a corner: the proxy answers ApiVersions itself, and where the
+ * upstream opens only after the TLS handshake (SNI names the broker; a certificate names the
+ * identity), a client's next request often comes within the few milliseconds the connect takes.
+ * Paused reads do not stop it, since the SslHandler reads on while a TLS record is incomplete.
  */
 final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnection {
     private enum State { NEW, CONNECTING, FORWARDING, CLOSED }
