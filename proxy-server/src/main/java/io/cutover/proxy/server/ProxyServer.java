@@ -238,6 +238,9 @@ public final class ProxyServer implements AutoCloseable {
                 this.topicIdRefresher = new TopicIdRefresher(links, topicIds, config.discovery().interval());
                 topicIdRefresher.start();
             }
+            Gauge.builder("cutover.proxy.host.lookups.pending", transport, Transport::hostLookupsPending)
+                .description("Broker host names being looked up, or waiting for a lookup thread (a slow DNS server shows here)")
+                .register(registry);
             Gauge.builder("cutover.proxy.routes.version", routes, r -> r.current().version())
                 .description("Version of the live route table").register(registry);
             countFlips(routes);

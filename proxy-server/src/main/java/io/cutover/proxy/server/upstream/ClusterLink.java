@@ -9,7 +9,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -273,14 +272,8 @@ public final class ClusterLink implements AutoCloseable {
         LinkChannel handler = new LinkChannel("cluster " + cluster.name() + " broker " + address.getHostString() + ":" + address.getPort(),
             requestTimeout);
         CompletableFuture<LinkChannel> ready = new CompletableFuture<>();
-        Bootstrap b = new Bootstrap()
-            .group(group)
-            .channel(transport.channel())
-            .option(ChannelOption.TCP_NODELAY, true)
-            // Keepalive lets the kernel notice, eventually, a broker host that vanished while the link
-            // sat idle; the request timeout is what bounds a request's wait.
-            .option(ChannelOption.SO_KEEPALIVE, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+        // Keepalive notices a vanished broker host only eventually; the request timeout bounds a request's wait.
+        Bootstrap b = transport.connector(group, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
             .handler(new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {

@@ -42,13 +42,8 @@ public final class UpstreamConnector implements UpstreamDialer {
             outcome.unreachable(hostPorts(addresses), lastFailure);
             return;
         }
-        Bootstrap b = new Bootstrap()
-            .group(loop)
-            .channel(transport.channel())
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.SO_KEEPALIVE, true)
+        Bootstrap b = transport.connector(loop, connectTimeoutMillis)
             .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Watermarks.DEFAULT)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
             .handler(initializer);
         b.connect(addresses.get(index)).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
