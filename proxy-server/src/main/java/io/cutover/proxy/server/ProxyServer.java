@@ -415,6 +415,11 @@ public final class ProxyServer implements AutoCloseable {
             : new FleetSwitchJournal(fleet, fleet.instanceId(), config.fleet().timeout());
     }
 
+    /** The fence a wave switch raises and the rejoin gate it leaves (tests watch a switch's held requests here). */
+    public Fences fences() {
+        return fences;
+    }
+
     public ClientInventory inventory() {
         return inventory;
     }

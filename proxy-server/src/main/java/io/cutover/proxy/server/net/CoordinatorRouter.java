@@ -19,6 +19,15 @@ import org.apache.kafka.common.protocol.Errors;
  * NOT_COORDINATOR, so the client looks its coordinator up again and finds it on the other
  * cluster. What stays has its topic ids made real. Also tells a wave's rejoin gate which members
  * have joined here. Producer ids in transaction requests are ProducerIdRouter's.
+ *
+ * <p>An OffsetCommit for a group that moved is the exception: it is answered UNKNOWN_MEMBER_ID,
+ * which fails the commit for good (CommitFailedException) instead of sending it after the group.
+ * Its offsets are positions on the cluster the group left. Retried on the other cluster, they
+ * replaced the offsets a wave switch had just carried there: a KIP-848 member retries with no
+ * epoch while it rejoins, which the coordinator of a group without members accepts, and with its
+ * new epoch once it has rejoined. Its members then read from the wrong place in the log, again
+ * (the soak saw 29,555 records re-read) or, where the target's offsets run lower, past records
+ * never read. The member rejoins anyway and resumes from the carried offsets.
  */
 final class CoordinatorRouter extends RoutingHandler {
 
@@ -40,8 +49,9 @@ final class CoordinatorRouter extends RoutingHandler {
         noteJoin(request);
         RequestScope scope = RoutedRequests.scope(session);
         if (CoordinatorKeys.misroutedKey(request.api, body, scope.routes(), scope.cluster()) != null) {
-            session.stale().forcedRefresh(Errors.NOT_COORDINATOR, 1);
-            responses.answer(request, ErrorAnswers.of(request.api, request.apiVersion, body, Errors.NOT_COORDINATOR));
+            Errors error = request.api == ApiKeys.OFFSET_COMMIT ? Errors.UNKNOWN_MEMBER_ID : Errors.NOT_COORDINATOR;
+            session.stale().forcedRefresh(error, 1);
+            responses.answer(request, ErrorAnswers.of(request.api, request.apiVersion, body, error));
             return false;
         }
         session.stale().routedOnCluster();

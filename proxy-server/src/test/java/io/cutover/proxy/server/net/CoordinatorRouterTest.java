@@ -13,13 +13,20 @@ import io.cutover.proxy.core.routing.ResourceType;
 import io.cutover.proxy.core.routing.RouteRule;
 import io.cutover.proxy.core.routing.RouteTable;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.List;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CoordinatorRouterTest {
     private static final short V4 = 4;
@@ -50,6 +57,57 @@ class CoordinatorRouterTest {
         assertNull(client.readInbound());
         HeartbeatResponseData answer = readResponse(client, ApiKeys.HEARTBEAT, V4, HeartbeatResponseData.class);
         assertEquals(Errors.NOT_COORDINATOR.code(), answer.errorCode());
+    }
+
+    private static final short COMMIT_VERSION = 9;
+
+    private static RequestFrame commit(String group, int memberEpoch) {
+        return requestFrame(new OffsetCommitRequestData().setGroupId(group).setMemberId("m-1").setGenerationIdOrMemberEpoch(memberEpoch)
+            .setTopics(List.of(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("orders").setPartitions(List.of(
+                new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(5601),
+                new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(1).setCommittedOffset(13995))))),
+            COMMIT_VERSION, 11);
+    }
+
+    /**
+     * Its offsets are positions on the cluster the group left: NOT_COORDINATOR would have the client
+     * retry them on the target, over the offsets a switch carried there. Every partition fails, for good.
+     */
+    @ParameterizedTest(name = "member epoch {0}")
+    @ValueSource(ints = {7, -1})
+    void anOffsetCommitForAGroupThatMovedFailsAsFromAMemberItNoLongerHas(int memberEpoch) {
+        router(HandlerFixture.twoClusters(GROUP_MOVED));
+        client.writeInbound(commit("billing", memberEpoch));
+
+        assertNull(client.readInbound(), "the commit went to no cluster");
+        OffsetCommitResponseData answer = readResponse(client, ApiKeys.OFFSET_COMMIT, COMMIT_VERSION, OffsetCommitResponseData.class);
+        assertEquals(2, answer.topics().get(0).partitions().size());
+        answer.topics().get(0).partitions().forEach(p ->
+            assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), p.errorCode(), "partition " + p.partitionIndex()));
+    }
+
+    /** Reading offsets is harmless: the client is sent to the coordinator that has them now. */
+    @Test
+    void anOffsetFetchForAGroupThatMovedIsAnsweredNotCoordinator() {
+        router(HandlerFixture.twoClusters(GROUP_MOVED));
+        client.writeInbound(requestFrame(new OffsetFetchRequestData().setGroups(List.of(
+            new OffsetFetchRequestData.OffsetFetchRequestGroup().setGroupId("billing").setMemberId("m-1").setMemberEpoch(7)
+                .setTopics(null))), COMMIT_VERSION, 12));
+
+        assertNull(client.readInbound());
+        OffsetFetchResponseData answer = readResponse(client, ApiKeys.OFFSET_FETCH, COMMIT_VERSION, OffsetFetchResponseData.class);
+        assertEquals(Errors.NOT_COORDINATOR.code(), answer.groups().get(0).errorCode());
+    }
+
+    @Test
+    void anOffsetCommitForAGroupThatStaysGoesOn() {
+        router(HandlerFixture.twoClusters(GROUP_MOVED));
+        RequestFrame request = commit("shipping", 7);
+        client.writeInbound(request);
+
+        assertSame(request, client.readInbound());
+        assertNull(client.readOutbound());
+        request.release();
     }
 
     @Test
