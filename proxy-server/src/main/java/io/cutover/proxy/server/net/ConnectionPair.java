@@ -52,7 +52,11 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
     /** Set while the proxy drains this connection: runs once it is closed for the drain. */
     private Runnable drained;
     /** Requests read before the upstream connection was up, in order; null when none wait. */
-    private ArrayDeque<ByteBuf> awaitingUpstream;
+    private ArrayDeque<HeldRequest> awaitingUpstream;
+
+    /** A request read before the upstream was up; counted as sent to its cluster only once it is. */
+    private record HeldRequest(ByteBuf frame, short apiKey) {
+    }
 
     ConnectionPair(ClientSession session) {
         this.session = session;
@@ -133,8 +137,8 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
         channel.closeFuture().addListener(f -> metrics.upstreamConnections().decrementAndGet());
         state = State.FORWARDING;
         if (awaitingUpstream != null) {
-            for (ByteBuf frame; (frame = awaitingUpstream.poll()) != null; ) {
-                upstream.write(frame, upstream.voidPromise());
+            for (HeldRequest held; (held = awaitingUpstream.poll()) != null; ) {
+                sendUpstream(held.frame(), held.apiKey());
             }
             awaitingUpstream = null;
             upstream.flush();
@@ -171,21 +175,26 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
             }
         }
         ByteBuf frame = request.takeForUpstream(client.alloc());
-        metrics.upstreamBytesSent(frame.readableBytes());
-        metrics.clusterRequest(session.cluster(), request.apiKey());
         if (upstream == null) {
             // Its slot is already in line, so answers still go out in the order the client asked.
             if (awaitingUpstream == null) {
                 awaitingUpstream = new ArrayDeque<>(4);
             }
-            awaitingUpstream.add(frame);
+            awaitingUpstream.add(new HeldRequest(frame, request.apiKey()));
             return slot;
         }
-        upstream.write(frame, upstream.voidPromise());
+        sendUpstream(frame, request.apiKey());
         if (!upstream.isWritable() && clientReads.pause(ReadGate.PEER_UNWRITABLE)) {
             metrics.clientReadPaused();
         }
         return slot;
+    }
+
+    /** Writes a request to the broker (flushed later) and counts it as sent there. */
+    private void sendUpstream(ByteBuf frame, short apiKey) {
+        metrics.upstreamBytesSent(frame.readableBytes());
+        metrics.clusterRequest(session.cluster(), apiKey);
+        upstream.write(frame, upstream.voidPromise());
     }
 
     @Override
@@ -300,7 +309,7 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
         // What the client had not read yet goes back; the broker side's decoder gives back its own when removed.
         responseMemory.close(0);
         if (awaitingUpstream != null) {
-            awaitingUpstream.forEach(ByteBuf::release);
+            awaitingUpstream.forEach(held -> held.frame().release());
             awaitingUpstream = null;
         }
         if (graceful && upstream != null && upstream.isActive()) {

@@ -46,6 +46,11 @@ class ConnectionPairTest {
             (short) 4, correlationId);
     }
 
+    /** cutover_proxy_cluster_requests_total, over every API. */
+    private double requestsSentToCluster() {
+        return fixture.registry.find("cutover.proxy.cluster.requests").counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
     private List<Integer> correlationIdsSentUpstream() {
         List<Integer> ids = new ArrayList<>();
         ByteBuf frame;
@@ -69,9 +74,11 @@ class ConnectionPairTest {
         assertNotNull(pair.forward(heartbeat(8)));
         assertEquals(2, pair.responses().size(), "both are owed an answer");
         assertEquals(List.of(), correlationIdsSentUpstream(), "nothing can be sent before the upstream is up");
+        assertEquals(0, requestsSentToCluster(), "a held request is not yet counted as sent to its cluster");
 
         pending.connected(upstream);
         assertEquals(List.of(7, 8), correlationIdsSentUpstream(), "sent as soon as it is up, in the order read");
+        assertEquals(2, requestsSentToCluster(), "counted once sent");
 
         // What comes after goes straight on, behind them.
         pair.forward(heartbeat(9));
@@ -90,6 +97,7 @@ class ConnectionPairTest {
 
         pair.clientClosed(false);
         assertEquals(0, frame.refCnt(), "released with the connection");
+        assertEquals(0, requestsSentToCluster(), "never sent, never counted as sent (a test waiting on the count would think it was)");
         assertTrue(pair.isClosed());
         // A late connect finds the client gone: the pair's connector abandons it, and nothing is sent.
         assertNull(upstream.readOutbound());
