@@ -41,6 +41,8 @@ import org.apache.kafka.common.protocol.ApiKeys;
 final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnection {
     private enum State { NEW, CONNECTING, FORWARDING, CLOSED }
 
+    private static final long ADDRESS_POLL_MILLIS = 50;
+
     private final ClientSession session;
     private final ProxyMetrics metrics;
     private final Channel client;
@@ -110,11 +112,38 @@ final class ConnectionPair implements RequestSender, UpstreamEvents, LiveConnect
         state = State.CONNECTING;
         metrics.connections(session.bootstrapListener()).incrementAndGet();
         session.proxy().connections().add(this);
-        var target = session.target();
-        if (target.addresses().isEmpty()) {
-            session.fail(ProxyError.UNKNOWN_BROKER, "no upstream address is known for " + target.describe());
+        if (session.target().addresses().isEmpty()) {
+            // A port restored from the last run is listening before discovery has found its broker
+            // again (up to a second after a restart). Closing the connection at once looked to a
+            // client like a broker that drops requests: kafkajs gives up looking for its group
+            // coordinator after one such broker and its consumer stops for good. Held, the client's
+            // request waits as for a slow broker.
+            long deadline = System.nanoTime() + session.proxy().config().limits().upstreamConnectTimeout().toNanos();
+            awaitAddress(connector, upstreamInitializer, deadline);
             return;
         }
+        dial(connector, upstreamInitializer);
+    }
+
+    /** Checks again every {@value #ADDRESS_POLL_MILLIS} ms whether the broker's address is known, until {@code deadline}. */
+    private void awaitAddress(UpstreamDialer connector, io.netty.channel.ChannelHandler upstreamInitializer, long deadline) {
+        client.eventLoop().schedule(() -> {
+            if (state == State.CLOSED) {
+                return;
+            }
+            if (!session.target().addresses().isEmpty()) {
+                dial(connector, upstreamInitializer);
+            } else if (System.nanoTime() - deadline >= 0) {
+                session.fail(ProxyError.UNKNOWN_BROKER, "no upstream address is known for " + session.target().describe()
+                    + " (waited limits.upstream-connect-timeout for discovery to find it)");
+            } else {
+                awaitAddress(connector, upstreamInitializer, deadline);
+            }
+        }, ADDRESS_POLL_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private void dial(UpstreamDialer connector, io.netty.channel.ChannelHandler upstreamInitializer) {
+        var target = session.target();
         connector.connect(client.eventLoop(), target.addresses(), upstreamInitializer, () -> state == State.CLOSED,
             new UpstreamDialer.Outcome() {
                 @Override
