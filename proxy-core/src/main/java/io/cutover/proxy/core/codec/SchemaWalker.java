@@ -24,6 +24,15 @@ public final class SchemaWalker {
     @FunctionalInterface
     public interface Visitor {
         void field(int watch, ByteBuf buf, int offset, int length);
+
+        /**
+         * A watched length-prefixed value (records, bytes, a string) begins at {@code valueOffset},
+         * after its length prefix, and declares {@code length} bytes (0 for null). Told before the
+         * walk checks that the value fits its frame, so that a frame still arriving can be walked
+         * as far as it has come ({@link #field} follows once the whole value is there).
+         */
+        default void opened(int watch, ByteBuf buf, int valueOffset, long length) {
+        }
     }
 
     private final Node root;
@@ -115,6 +124,9 @@ public final class SchemaWalker {
             }
             if (length < -1) {
                 throw new MalformedFrameException("negative length " + length + " at byte " + pos);
+            }
+            if (watch >= 0) {
+                v.opened(watch, buf, pos, Math.max(0, length));
             }
             return Bounds.advance(pos, Math.max(0, length), end, "field");
         }

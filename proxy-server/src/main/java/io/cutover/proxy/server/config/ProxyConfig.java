@@ -99,7 +99,8 @@ public record ProxyConfig(
     public record Limits(int maxRequestFrameBytes, int maxResponseFrameBytes, int maxConnections, int maxConnectionsPerAddress,
                          int maxInFlightRequestsPerConnection, Duration clientIdleTimeout,
                          Duration upstreamConnectTimeout, Duration upstreamRequestTimeout,
-                         long requestMemoryBytes, Duration requestFrameTimeout, long responseMemoryBytes, Duration responseReadTimeout) {
+                         long requestMemoryBytes, Duration requestFrameTimeout, long responseMemoryBytes, Duration responseReadTimeout,
+                         boolean streamFetchResponses) {
     }
 
     public record Discovery(Duration interval, Duration staleAfter, Duration startupWait, Duration probeInterval) {

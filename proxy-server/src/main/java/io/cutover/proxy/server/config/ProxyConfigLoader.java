@@ -141,7 +141,8 @@ public final class ProxyConfigLoader {
             longBytes(root, "limits.request-memory"),
             positiveDuration(root, "limits.request-frame-timeout"),
             longBytes(root, "limits.response-memory"),
-            positiveDuration(root, "limits.response-read-timeout"));
+            positiveDuration(root, "limits.response-read-timeout"),
+            root.getBoolean("limits.stream-fetch-responses"));
         ProxyConfig.Discovery discovery = new ProxyConfig.Discovery(
             positiveDuration(root, "discovery.interval"),
             positiveDuration(root, "discovery.stale-after"),

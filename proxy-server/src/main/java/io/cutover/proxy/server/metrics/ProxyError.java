@@ -39,5 +39,11 @@ public enum ProxyError {
      * A client that did not read the responses it was sent for limits.response-read-timeout while it
      * held response memory other connections waited for.
      */
-    SLOW_RESPONSE_READER
+    SLOW_RESPONSE_READER,
+    /**
+     * A Fetch response streamed to its client while it arrived turned out, once whole, to need a
+     * rewrite that the bytes already sent rule out (a leader hint after records); the client's
+     * connection is closed, and it fetches again.
+     */
+    STREAMED_RESPONSE_UNREWRITABLE
 }

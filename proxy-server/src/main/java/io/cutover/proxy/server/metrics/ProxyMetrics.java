@@ -33,6 +33,7 @@ public final class ProxyMetrics {
     private final Counter upstreamBytesSent;
     private final Counter clientReadPauses;
     private final Counter upstreamReadPauses;
+    private final Counter fetchResponsesStreamed;
     private final AtomicInteger bootstrapConnections = new AtomicInteger();
     private final AtomicInteger brokerConnections = new AtomicInteger();
     private final AtomicInteger upstreamConnections = new AtomicInteger();
@@ -61,6 +62,9 @@ public final class ProxyMetrics {
         upstreamReadPauses = Counter.builder("cutover.proxy.backpressure.pauses")
             .description("Times the proxy stopped reading from one side because the other could not take more")
             .tag("paused", "upstream").register(registry);
+        fetchResponsesStreamed = Counter.builder("cutover.proxy.fetch.responses.streamed")
+            .description("Fetch responses whose first bytes went to the client before the broker had sent all of them")
+            .register(registry);
         Gauge.builder("cutover.proxy.connections.active", bootstrapConnections, AtomicInteger::get)
             .description("Client connections open now").tag("listener", "bootstrap").register(registry);
         Gauge.builder("cutover.proxy.connections.active", brokerConnections, AtomicInteger::get)
@@ -192,6 +196,10 @@ public final class ProxyMetrics {
 
     public void upstreamReadPaused() {
         upstreamReadPauses.increment();
+    }
+
+    public void fetchResponseStreamed() {
+        fetchResponsesStreamed.increment();
     }
 
     public AtomicInteger connections(boolean bootstrap) {

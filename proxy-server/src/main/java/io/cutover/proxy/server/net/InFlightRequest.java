@@ -17,6 +17,8 @@ final class InFlightRequest {
     boolean local;
     /** The response frame to send, once known. Owned by this slot until written or released. */
     ByteBuf response;
+    /** Bytes of the response that went to the client while it still arrived (FetchStreamer); 0 for none. */
+    int streamed;
     /** What the response needs on its way back, or null. */
     ResponseFixup fixup;
     /**
@@ -41,6 +43,7 @@ final class InFlightRequest {
         this.arrivalNanos = arrivalNanos;
         this.local = local;
         this.response = null;
+        this.streamed = 0;
         this.fixup = null;
         this.produce = null;
         this.producedKnown = false;
@@ -64,6 +67,7 @@ final class InFlightRequest {
             response.release();
             response = null;
         }
+        streamed = 0;
         fixup = null;
         produce = null;
         producedKnown = false;

@@ -145,6 +145,20 @@ final class ResponseQueue implements ResponseReceiver {
     }
 
     @Override
+    public InFlightRequest nextFromUpstream() {
+        InFlightRequest head = inFlight.head();
+        return head == null || head.local || head.isAnswered() ? null : head;
+    }
+
+    @Override
+    public void sendAhead(ByteBuf piece) {
+        metrics.clientBytesSent(piece.readableBytes());
+        client.write(piece, client.voidPromise());
+        clientFlushPending = true;
+        pauseUpstreamIfClientFull();
+    }
+
+    @Override
     public void deliver() {
         InFlightRequest head;
         long now = 0;
@@ -154,10 +168,12 @@ final class ResponseQueue implements ResponseReceiver {
             }
             ByteBuf response = head.response;
             metrics.response(head.apiKey, now - head.arrivalNanos);
-            metrics.clientBytesSent(response.readableBytes());
             if (head.apiKey == FETCH) {
                 session.fetchResponse(response.readableBytes());
             }
+            // Its first bytes went ahead while it arrived (sendAhead): the rest follows them.
+            response.skipBytes(head.streamed);
+            metrics.clientBytesSent(response.readableBytes());
             inFlight.removeHead();
             client.write(response, client.voidPromise());
             clientFlushPending = true;
@@ -168,6 +184,10 @@ final class ResponseQueue implements ResponseReceiver {
         if (whenEmpty != null && inFlight.size() == 0) {
             whenEmpty.run();
         }
+        pauseUpstreamIfClientFull();
+    }
+
+    private void pauseUpstreamIfClientFull() {
         if (!client.isWritable() && upstreamReads != null && upstreamReads.pause(ReadGate.PEER_UNWRITABLE)) {
             metrics.upstreamReadPaused();
         }

@@ -26,6 +26,15 @@ interface ResponseReceiver {
      */
     InFlightRequest correlate(ByteBuf response);
 
+    /**
+     * The request whose response the client gets next, when that response is to come from upstream
+     * and has not come yet: its bytes may go to the client as they arrive. Null otherwise.
+     */
+    InFlightRequest nextFromUpstream();
+
+    /** Writes the first bytes of the response {@link #nextFromUpstream} awaits, before the rest has come (taken). */
+    void sendAhead(ByteBuf piece);
+
     /** Writes every answered response at the head of the order to the client. */
     void deliver();
 

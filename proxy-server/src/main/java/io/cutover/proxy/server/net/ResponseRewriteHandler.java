@@ -1,6 +1,7 @@
 package io.cutover.proxy.server.net;
 
 import io.cutover.proxy.core.routing.data.ResponseRewriting;
+import io.cutover.proxy.server.metrics.ProxyError;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,16 +15,29 @@ final class ResponseRewriteHandler extends ChannelInboundHandlerAdapter {
     private final ClientSession session;
     private final ResponseRewriting rewriting;
     private final TransactionTracking transactions;
+    private final FetchStreamer streamer;
 
-    ResponseRewriteHandler(ClientSession session) {
+    /** @param streamer where Fetch responses streamed while they arrived are finished; null when none are */
+    ResponseRewriteHandler(ClientSession session, FetchStreamer streamer) {
         this.session = session;
         this.rewriting = session.proxy().rewriting();
         this.transactions = new TransactionTracking(session);
+        this.streamer = streamer;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         InFlightRequest slot = (InFlightRequest) msg;
+        if (slot.streamed > 0) {
+            // Its first bytes are with the client already: only edits in place are possible now.
+            if (!streamer.finish(slot)) {
+                session.fail(ProxyError.STREAMED_RESPONSE_UNREWRITABLE, "a Fetch response sent on as it arrived carried, after its first "
+                    + slot.streamed + " bytes, leader hints the proxy must rewrite; the client fetches again");
+                return;
+            }
+            ctx.fireChannelRead(slot);
+            return;
+        }
         ResponseFixup fixup = slot.fixup;
         if (fixup != null) {
             String transactionalId = TransactionTracking.trackedTransactionalId(fixup);

@@ -8,8 +8,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 
 /**
- * The response side of the request path, one handler per concern: cut frames, match each to its
- * request, note writes that timed out (with two clusters), rewrite what the client must not see as the broker said it, and hand it back in order.
+ * The response side of the request path, one handler per concern: cut frames (and let a large
+ * Fetch response's first bytes go on while the rest arrives), match each to its request, note writes that timed out (with two clusters), rewrite what the client must not see as the broker said it, and hand it back in order.
  */
 final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
     private final ClientSession session;
@@ -29,15 +29,21 @@ final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
         // As the client this connection alone serves (identity modes mapped and passthrough), else as the proxy.
         UpstreamSecurity.install(ch.pipeline(), session.proxy().config().clusters().get(session.cluster()).security(),
             session.upstreamCredentials());
+        var limits = session.proxy().config().limits();
+        var frames = new KafkaFrameDecoder(limits.maxResponseFrameBytes(), ResponseFrames.MIN_FRAME_BYTES, "response", memory);
+        FetchStreamer streamer = null;
+        if (limits.streamFetchResponses()) {
+            streamer = new FetchStreamer(session, responses);
+            frames.partialFrames(streamer, FetchStreamer.MIN_FRAME_BYTES);
+        }
         ch.pipeline()
-            .addLast("frame-decoder", new KafkaFrameDecoder(session.proxy().config().limits().maxResponseFrameBytes(),
-                ResponseFrames.MIN_FRAME_BYTES, "response", memory))
+            .addLast("frame-decoder", frames)
             .addLast("correlator", new ResponseCorrelator(session, responses));
         if (session.rewriteContext().virtualize()) {
             ch.pipeline().addLast("uncertain-writes", new UncertainWriteRecorder(session));
         }
         ch.pipeline()
-            .addLast("rewriter", new ResponseRewriteHandler(session))
+            .addLast("rewriter", new ResponseRewriteHandler(session, streamer))
             .addLast("sequencer", new ResponseSequencer(responses))
             .addLast("lifecycle", new UpstreamLifecycle(events));
     }

@@ -12,6 +12,21 @@ import java.util.List;
  * rewriting is forwarded as these very bytes.
  */
 public final class KafkaFrameDecoder extends ByteToMessageDecoder {
+    /** Told of a large frame while it still arrives, so that its first bytes can go on before the rest has come. */
+    public interface PartialFrames {
+        /**
+         * After a read that did not complete the frame: {@code in} holds it from its size prefix, at
+         * the reader index, up to what has come. The reader index must not be moved; bytes to pass
+         * on are taken as retained slices, which the decoder's cumulation keeps valid.
+         *
+         * @param frameBytes the whole frame's size, its size prefix included
+         */
+        void arriving(ByteBuf in, int frameBytes);
+
+        /** The frame last told of is whole, and is passed on next. */
+        void whole();
+    }
+
     private final int maxFrameBytes;
     private final int minFrameBytes;
     private final String what;
@@ -23,6 +38,10 @@ public final class KafkaFrameDecoder extends ByteToMessageDecoder {
     private boolean awaitingMemory;
     /** Reserved for frames this read completed; given back once they have been passed on. */
     private long completed;
+    private PartialFrames partials;
+    private int partialMinBytes;
+    /** The frame being gathered was told of to {@link #partials}. */
+    private boolean partialTold;
     private final FrameMemory.Grant onGranted = bytes -> {
         awaitingMemory = false;
         reserved = bytes;
@@ -50,6 +69,12 @@ public final class KafkaFrameDecoder extends ByteToMessageDecoder {
         }
     }
 
+    /** Tells {@code listener} of frames of at least {@code minFrameBytes} as they arrive. */
+    public void partialFrames(PartialFrames listener, int minFrameBytes) {
+        this.partials = listener;
+        this.partialMinBytes = minFrameBytes;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (failed) {
@@ -75,9 +100,17 @@ public final class KafkaFrameDecoder extends ByteToMessageDecoder {
                     awaitingMemory = true;
                 }
             }
+            if (partials != null && 4 + size >= partialMinBytes) {
+                partialTold = true;
+                partials.arriving(in, 4 + size);
+            }
             return;
         }
         out.add(in.readRetainedSlice(4 + size));
+        if (partialTold) {
+            partialTold = false;
+            partials.whole();
+        }
         if (awaitingMemory) {
             memory.cancel();
             awaitingMemory = false;

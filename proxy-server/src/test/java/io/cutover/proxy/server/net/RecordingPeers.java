@@ -52,6 +52,21 @@ final class RecordingPeers implements RequestSender, ResponseReceiver {
         throw new UnsupportedOperationException("not recorded");
     }
 
+    /** What nextFromUpstream answers. */
+    InFlightRequest next;
+    /** What went ahead of its response's end, in order (the test releases it). */
+    final List<ByteBuf> sentAhead = new ArrayList<>();
+
+    @Override
+    public InFlightRequest nextFromUpstream() {
+        return next;
+    }
+
+    @Override
+    public void sendAhead(ByteBuf piece) {
+        sentAhead.add(piece);
+    }
+
     @Override
     public void deliver() {
     }

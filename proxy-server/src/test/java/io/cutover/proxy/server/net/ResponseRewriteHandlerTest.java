@@ -25,7 +25,7 @@ class ResponseRewriteHandlerTest {
     private final HandlerFixture fixture = HandlerFixture.oneCluster();
     private final EmbeddedChannel client = HandlerFixture.clientChannel();
     private final ClientSession session = fixture.session(client);
-    private final EmbeddedChannel upstream = new EmbeddedChannel(new ResponseRewriteHandler(session));
+    private final EmbeddedChannel upstream = new EmbeddedChannel(new ResponseRewriteHandler(session, null));
 
     @AfterEach
     void releaseAll() {
