@@ -22,7 +22,8 @@
 # JVMs involved (broker, tools, proxy) are past JIT compilation when CPU and speed are measured.
 #
 # Usage: benchmarks/e2e/run.sh   (ROUNDS=5 RECORDS=500000 LATENCY_SECONDS=30 WARMUP_RECORDS=200000 by default;
-#        PROFILE=1 also records a JFR file per proxy into benchmarks/e2e/target/)
+#        PROFILE=1 also records a JFR file per proxy into benchmarks/e2e/target/;
+#        PROXY_CONF_EXTRA='limits.stream-fetch-responses = false' adds HOCON to both proxies' config)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -160,6 +161,7 @@ cutover-proxy {
   $clusters
   admin.port = $admin
   state-dir = "$WORK/$name-state"
+  ${PROXY_CONF_EXTRA:-}
 }
 EOF
   [ "$PROFILE" = 1 ] && opts="-XX:StartFlightRecording=filename=$OUT/$name.jfr,settings=profile,dumponexit=true"

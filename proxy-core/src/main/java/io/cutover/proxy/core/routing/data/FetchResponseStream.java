@@ -199,12 +199,11 @@ public final class FetchResponseStream implements SchemaWalker.Visitor {
         switch (watch) {
             case TOPIC_ID -> {
                 if (virtualize && offset - frameStart >= idsWrittenTo) {
-                    Uuid virtual = ids.virtualOfReal(cluster, new Uuid(buf.getLong(offset), buf.getLong(offset + 8)));
+                    Uuid virtual = TopicIdSwap.virtualOf(buf, offset, cluster, ids);
                     if (virtual == null) {
                         refused = true;
                     } else if (write) {
-                        buf.setLong(offset, virtual.getMostSignificantBits());
-                        buf.setLong(offset + 8, virtual.getLeastSignificantBits());
+                        TopicIdSwap.writeId(buf, offset, virtual);
                         idsWrittenTo = offset - frameStart + 16;
                     }
                 }

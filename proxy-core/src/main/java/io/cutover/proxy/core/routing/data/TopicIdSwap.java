@@ -85,13 +85,12 @@ class TopicIdSwap implements SchemaWalker.Visitor {
         switch (watch) {
             case TOPIC_ID -> {
                 writes = true;
-                Uuid virtual = ids.virtualOfReal(cluster, new Uuid(buf.getLong(offset), buf.getLong(offset + 8)));
+                Uuid virtual = virtualOf(buf, offset, cluster, ids);
                 if (virtual == null) {
                     // Not known yet (learnt soon, see TopicIds.onMiss): the full rewrite leaves it as it is.
                     needsFullRewrite = true;
                 } else if (write) {
-                    buf.setLong(offset, virtual.getMostSignificantBits());
-                    buf.setLong(offset + 8, virtual.getLeastSignificantBits());
+                    writeId(buf, offset, virtual);
                 }
             }
             case NODE_ENDPOINTS -> needsFullRewrite = true;
@@ -99,6 +98,17 @@ class TopicIdSwap implements SchemaWalker.Visitor {
             case CURRENT_LEADER -> needsFullRewrite |= buf.getInt(offset) >= 0 || buf.getInt(offset + 4) >= 0;
             default -> ownField(watch, buf, offset, length);
         }
+    }
+
+    /** The virtual id of the real topic id of {@code cluster} at {@code offset}; null when not learnt yet. */
+    static Uuid virtualOf(ByteBuf buf, int offset, String cluster, TopicIds ids) {
+        return ids.virtualOfReal(cluster, new Uuid(buf.getLong(offset), buf.getLong(offset + 8)));
+    }
+
+    /** Writes {@code id} over the 16 bytes at {@code offset}. */
+    static void writeId(ByteBuf buf, int offset, Uuid id) {
+        buf.setLong(offset, id.getMostSignificantBits());
+        buf.setLong(offset + 8, id.getLeastSignificantBits());
     }
 
     /** A field the response type watches itself, {@link #FIRST_OWN_WATCH} and up; none by default. */
