@@ -36,6 +36,8 @@
 #        An engine written ENGINE-N (e.g. openssl-0) runs that engine's proxy with
 #        -Dcutover.tls.piece-bytes=N: the size of the flushed pieces a large response is handed to
 #        TLS in (0 = whole, as before TlsWritePieces), for an A/B of that setting in one run.
+#        An engine ending in .whole (e.g. openssl.whole) runs with limits.stream-fetch-responses =
+#        false: Fetch responses sent once whole, for an A/B of streaming in one run.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -48,7 +50,7 @@ WARMUP_RECORDS="${WARMUP_RECORDS:-100000}"
 KEEP_WORK="${KEEP_WORK:-0}"
 ENGINES="${ENGINES:-jdk openssl}"
 for engine in $ENGINES; do
-  case "$engine" in jdk|openssl|openssl-*|jdk-*) ;; *) echo "ENGINES: \"$engine\" is not an engine; use jdk and/or openssl" >&2; exit 2 ;; esac
+  case "${engine%.whole}" in jdk|openssl|openssl-*|jdk-*) ;; *) echo "ENGINES: \"$engine\" is not an engine; use jdk and/or openssl" >&2; exit 2 ;; esac
 done
 [ -n "${ENGINES// /}" ] || { echo "ENGINES is empty; use jdk and/or openssl" >&2; exit 2; }
 GOAL=0.9
@@ -191,8 +193,10 @@ log "building (if needed) Cutover Proxy and writing its users file"
   || { cat "$WORK/users.log" >&2; exit 1; }
 declare -A BOOTSTRAP PID_OF ADMIN_OF ENGINE_LINE
 start_proxy() { # start_proxy ENGINE: one proxy with tls.engine = ENGINE, for the arm proxy-tls-ENGINE
-  local engine="$1" arm="proxy-tls-$1" port admin first pid real="${1%%-*}" opts=""
-  [ "$engine" != "$real" ] && opts="-Dcutover.tls.piece-bytes=${1#*-}"
+  local engine="$1" arm="proxy-tls-$1" port admin first pid base="${1%.whole}" real opts="" extra=""
+  real="${base%%-*}"
+  [ "$base" != "$real" ] && opts="-Dcutover.tls.piece-bytes=${base#*-}"
+  [ "$engine" != "$base" ] && extra="limits.stream-fetch-responses = false"
   # Broker ports 100 apart per proxy, so that two proxies never share one.
   port=$(free_port); admin=$(free_port); first=$(( 25000 + 100 * ${#PROXY_ARMS[@]} + port % 50 ))
   cat > "$WORK/proxy-$engine.conf" <<EOF
@@ -220,6 +224,7 @@ cutover-proxy {
   }
   admin.port = $admin
   state-dir = "$WORK/proxy-state-$engine"
+  $extra
 }
 EOF
   log "starting Cutover Proxy with tls.engine = $engine (TLS and SASL terminated on both sides)"

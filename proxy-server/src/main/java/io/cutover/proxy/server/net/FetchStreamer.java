@@ -19,6 +19,12 @@ import org.apache.kafka.common.protocol.ApiKeys;
 final class FetchStreamer implements KafkaFrameDecoder.PartialFrames {
     /** Smaller responses come in one or two reads: nothing to gain. */
     static final int MIN_FRAME_BYTES = 64 * 1024;
+    /**
+     * Each look walks the response from its start, at a cost per partition arrived so far: looking
+     * again only once what has come grew by this much, or by an eighth, bounds the looks at a few
+     * dozen per response, however many partitions and reads it has.
+     */
+    private static final int MIN_LOOK_STEP_BYTES = 16 * 1024;
     private static final short FETCH = ApiKeys.FETCH.id;
 
     private final ClientSession session;
@@ -29,6 +35,8 @@ final class FetchStreamer implements KafkaFrameDecoder.PartialFrames {
     /** The frame under way takes the usual path, whole. */
     private boolean declined;
     private int sent;
+    /** How much of the frame had come at the last look. */
+    private int lookedAt;
 
     FetchStreamer(ClientSession session, ResponseReceiver responses) {
         this.session = session;
@@ -43,6 +51,11 @@ final class FetchStreamer implements KafkaFrameDecoder.PartialFrames {
         if (streaming == null && !startOn(in)) {
             return;
         }
+        int arrived = in.readableBytes();
+        if (arrived - lookedAt < Math.max(MIN_LOOK_STEP_BYTES, lookedAt >>> 3)) {
+            return;
+        }
+        lookedAt = arrived;
         int canSend = stream.advance(in);
         if (canSend == FetchResponseStream.REFUSED) {
             streaming = null;
@@ -69,6 +82,7 @@ final class FetchStreamer implements KafkaFrameDecoder.PartialFrames {
         if (!declined) {
             streaming = next;
             sent = 0;
+            lookedAt = 0;
         }
         return !declined;
     }
