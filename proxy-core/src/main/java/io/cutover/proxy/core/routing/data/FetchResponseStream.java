@@ -135,7 +135,10 @@ public final class FetchResponseStream implements SchemaWalker.Visitor {
             // Once bytes have gone, the rest waits for the whole frame, where finish() tells.
             return sent == 0 ? REFUSED : sent;
         }
-        walkSoFar(frame, body, true);
+        if (virtualize) {
+            // Only virtualised identities are written; otherwise the look found how far bytes may go.
+            walkSoFar(frame, body, true);
+        }
         if (sendable - frameStart > sent) {
             sent = sendable - frameStart;
         }
@@ -156,8 +159,10 @@ public final class FetchResponseStream implements SchemaWalker.Visitor {
         if (refused) {
             return false;
         }
-        begin(true);
-        walker.walk(frame, body, available, this);
+        if (virtualize) {
+            begin(true);
+            walker.walk(frame, body, available, this);
+        }
         return true;
     }
 
